@@ -1,0 +1,130 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Library modules depend only on system C libraries and apple/swift-log + apple/swift-metrics,
+// so that adopting the SDK never forces a version conflict on an app. Hummingbird (the mock
+// server) and swift-argument-parser (the CLI) are used only by the mock, the CLI and the tests.
+let strictLibrarySettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "claude-router",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "ClaudeClient", targets: ["ClaudeClient"]),
+        .library(name: "RouterPolicies", targets: ["RouterPolicies"]),
+        .library(name: "Router", targets: ["Router"]),
+        .library(name: "ClaudeMockServer", targets: ["ClaudeMockServer"]),
+        .executable(name: "claude-router", targets: ["ClaudeRouterCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // MARK: C libraries at the edge (imported `internal` only)
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        // MARK: Library modules
+        .target(
+            name: "ClaudeClient",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictLibrarySettings
+        ),
+        .target(
+            name: "RouterPolicies",
+            dependencies: ["CYAML"],
+            swiftSettings: strictLibrarySettings
+        ),
+        .target(
+            name: "Router",
+            dependencies: [
+                "ClaudeClient",
+                "RouterPolicies",
+                "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictLibrarySettings
+        ),
+
+        // MARK: The local mock of the Anthropic API (tests, benchmarks, `claude-router mock-server`)
+        .target(
+            name: "ClaudeMockServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: The command-line tool
+        .executableTarget(
+            name: "ClaudeRouterCLI",
+            dependencies: [
+                "Router",
+                "RouterPolicies",
+                "ClaudeClient",
+                "ClaudeMockServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "ClaudeClientTests",
+            dependencies: ["ClaudeClient", "ClaudeMockServer"]
+        ),
+        .testTarget(
+            name: "ClaudeMockServerTests",
+            dependencies: ["ClaudeMockServer"]
+        ),
+        .testTarget(
+            name: "RouterPoliciesTests",
+            dependencies: ["RouterPolicies"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "RouterTests",
+            dependencies: [
+                "Router",
+                "ClaudeClient",
+                "RouterPolicies",
+                "ClaudeMockServer",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // A child process for the ledger crash test: writes records until it is `kill -9`ed.
+        .executableTarget(
+            name: "LedgerCrashProbe",
+            dependencies: ["Router"],
+            path: "Tests/LedgerCrashProbe"
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: []
+        ),
+    ]
+)

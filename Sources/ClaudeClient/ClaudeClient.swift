@@ -1,0 +1,1 @@
+// Placeholder: the Messages API client lands here (issue 2).

@@ -1,0 +1,1 @@
+print("claude-router: under construction")

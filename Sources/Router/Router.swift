@@ -1,0 +1,1 @@
+// Placeholder: routed calls, cost and the ledger land here (issue 4).

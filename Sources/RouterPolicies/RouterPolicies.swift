@@ -1,0 +1,1 @@
+// Placeholder: the YAML policy engine lands here (issue 3).

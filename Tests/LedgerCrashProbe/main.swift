@@ -1,0 +1,1 @@
+// Placeholder: child process for the ledger crash test (issue 4).
