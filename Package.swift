@@ -95,11 +95,19 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "ClaudeClientTests",
-            dependencies: ["ClaudeClient", "ClaudeMockServer"]
+            dependencies: [
+                "ClaudeClient",
+                "ClaudeMockServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "ClaudeMockServerTests",
-            dependencies: ["ClaudeMockServer"]
+            dependencies: [
+                "ClaudeMockServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "RouterPoliciesTests",
@@ -114,6 +122,7 @@ let package = Package(
                 "RouterPolicies",
                 "ClaudeMockServer",
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // A child process for the ledger crash test: writes records until it is `kill -9`ed.

@@ -1,1 +1,0 @@
-// Placeholder: the YAML policy engine lands here (issue 3).
