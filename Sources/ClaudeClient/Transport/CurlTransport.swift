@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Logging
 
 /// Production transport: libcurl's multi interface driven by one event-loop thread.

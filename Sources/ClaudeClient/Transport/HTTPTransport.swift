@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// One HTTP request as the client hands it to a transport.
 ///
