@@ -80,9 +80,21 @@ let package = Package(
         ),
 
         // MARK: The command-line tool
+        // Eval fixtures, A/B statistics and report rendering: a library so they are unit-tested.
+        .target(
+            name: "ClaudeRouterEval",
+            dependencies: [
+                "Router",
+                "RouterPolicies",
+                "ClaudeClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictLibrarySettings
+        ),
         .executableTarget(
             name: "ClaudeRouterCLI",
             dependencies: [
+                "ClaudeRouterEval",
                 "Router",
                 "RouterPolicies",
                 "ClaudeClient",
@@ -132,8 +144,13 @@ let package = Package(
             path: "Tests/LedgerCrashProbe"
         ),
         .testTarget(
+            name: "ClaudeRouterEvalTests",
+            dependencies: ["ClaudeRouterEval", "RouterPolicies", "Router"]
+        ),
+        // Runs the built `claude-router` binary as a child process (exit codes, stdout, stderr).
+        .testTarget(
             name: "CLITests",
-            dependencies: []
+            dependencies: ["ClaudeMockServer"]
         ),
     ]
 )

@@ -1,0 +1,1 @@
+// Placeholder: eval fixtures, statistics and report rendering (issue 5).
