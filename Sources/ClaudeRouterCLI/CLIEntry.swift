@@ -20,7 +20,7 @@ enum CLIEntry {
     /// Prints `error` as one clear line (plus any YAML caret snippet) and returns the exit code.
     static func report(_ error: any Error) -> Int32 {
         if let cliError = error as? CLIError {
-            Terminal.writeError(cliError.message)
+            if !cliError.message.isEmpty { Terminal.writeError(cliError.message) }
             return cliError.status.rawValue
         }
         if let mapped = CLIError.mapping(error) {

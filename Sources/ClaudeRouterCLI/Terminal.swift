@@ -16,3 +16,11 @@ enum Terminal {
     /// Whether stderr is an interactive terminal (progress bars only then).
     static var stderrIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
 }
+
+/// `YYYY-MM-DD` of the UTC day containing `date`.
+func utcDay(_ date: Date) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withFullDate]
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    return formatter.string(from: date)
+}
