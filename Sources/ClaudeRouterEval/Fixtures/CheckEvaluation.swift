@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import RouterPolicies
 
 /// What checks are evaluated against. Fields are nil when unknown (a dry run has no reply and

@@ -1,4 +1,5 @@
 import Foundation
+import RouterPolicies
 
 extension EvalReport {
     /// One self-contained HTML page: inline CSS, an inline SVG chart of cost per case against

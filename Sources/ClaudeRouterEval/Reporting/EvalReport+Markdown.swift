@@ -1,4 +1,5 @@
 import Foundation
+import RouterPolicies
 
 extension EvalReport {
     /// GitHub-flavoured Markdown: summary table, verdicts, per-case table, failed checks.

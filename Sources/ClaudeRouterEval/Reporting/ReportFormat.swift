@@ -1,4 +1,5 @@
-public import Foundation
+import Foundation
+import RouterPolicies
 
 /// Output formats of `claude-router eval`.
 public enum ReportFormat: String, Sendable, CaseIterable {
