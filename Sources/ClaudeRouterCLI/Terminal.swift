@@ -13,6 +13,11 @@ enum Terminal {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
+    /// Writes `text` to stderr as is (progress bars redraw a line with `\r`).
+    static func writeRaw(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
     /// Whether stderr is an interactive terminal (progress bars only then).
     static var stderrIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
 }
