@@ -27,7 +27,7 @@ extension ClaudeClient {
     }
 
     /// Client settings. Every field has a documented default; `description` hides the key.
-    public struct Configuration: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    public struct Configuration: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
         /// API key. Default: environment `ANTHROPIC_API_KEY`. Calls fail with
         /// `refusedClientSide` when it is `nil` or empty.
         public var apiKey: String?
@@ -101,5 +101,17 @@ extension ClaudeClient {
 
         /// Same as `description`: the key is never printed.
         public var debugDescription: String { description }
+
+        /// What `dump` shows: every setting except the key itself.
+        public var customMirror: Mirror {
+            Mirror(
+                self,
+                children: [
+                    "apiKey": apiKey.map { _ in Redaction.placeholder } as Any, "baseURL": baseURL,
+                    "connectTimeout": connectTimeout, "requestTimeout": requestTimeout, "maxRetries": maxRetries,
+                    "maxRetryWait": maxRetryWait, "apiVersion": apiVersion, "betas": betas,
+                    "extraHeaders": extraHeaders.keys.sorted(), "authScheme": authScheme,
+                ], displayStyle: .struct)
+        }
     }
 }

@@ -73,7 +73,7 @@ extension ClaudeClient {
             let body = await Self.collectErrorBody(response.body)
             return statusFailure(head: response.head, body: body, number: number)
         }
-        var state = StreamState(requestID: response.head.value("request-id"), attempts: number)
+        var state = StreamState(requestID: response.head.value("request-id"), attempts: number, secrets: secrets)
         do {
             try await state.prefetchFirstEvent(from: response.body)
         } catch {

@@ -81,10 +81,13 @@ struct StreamState: Sendable {
     private(set) var deliveredAny = false
     let requestID: String?
     let attempts: Int
+    /// The API key, redacted from error messages the server may echo in an `error` event.
+    private let secrets: [String]
 
-    init(requestID: String?, attempts: Int) {
+    init(requestID: String?, attempts: Int, secrets: [String]) {
         self.requestID = requestID
         self.attempts = attempts
+        self.secrets = secrets
     }
 
     /// Reads ahead to the first event and holds it, so the client can retry a body that fails
@@ -117,7 +120,9 @@ struct StreamState: Sendable {
                 } catch {
                     finished = true
                     body.cancel()
-                    throw error
+                    var redacted = error
+                    redacted.message = Redaction.redact(error.message, secrets: secrets)
+                    throw redacted
                 }
             }
             pending.removeAll(keepingCapacity: true)
@@ -147,7 +152,7 @@ struct StreamState: Sendable {
         if let transport = error as? TransportError {
             let code: ClaudeError.Code = transport.kind == .cancelled ? .cancelled : .streamInterrupted
             return ClaudeError(
-                code: code, message: "stream broke: \(Redaction.redact(transport.detail))", requestID: requestID,
+                code: code, message: "stream broke: \(Redaction.redact(transport.detail, secrets: secrets))", requestID: requestID,
                 attempts: attempts)
         }
         if error is CancellationError {
