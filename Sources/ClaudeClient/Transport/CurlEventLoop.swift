@@ -52,7 +52,6 @@ final class CurlEventLoop: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in self.run() }
         thread.name = "claude-router.curl"
-        thread.stackSize = 512 * 1024
         self.thread = thread
         thread.start()
     }
@@ -190,12 +189,16 @@ final class CurlEventLoop: @unchecked Sendable {
             transfer.releaseEasyHandle()
             loopStats.liveEasyHandles -= 1
         }
-        transfer.withState { state in
+        // A transfer the caller cancelled may still reach libcurl's "done" (its write callback
+        // aborted) before the loop processed the removal; count it as cancelled either way.
+        let wasCancelled = transfer.withState { state -> Bool in
             loopStats.streamPauses += state.pauses
             loopStats.peakStreamBufferedBytes = max(loopStats.peakStreamBufferedBytes, state.peakBufferedBytes)
             loopStats.largestBodyChunk = max(loopStats.largestBodyChunk, state.largestChunk)
+            if case .failure(let error) = state.outcome, error.kind == .cancelled { return true }
+            return false
         }
-        if cancelled { loopStats.transfersCancelled += 1 } else { loopStats.transfersCompleted += 1 }
+        if cancelled || wasCancelled { loopStats.transfersCancelled += 1 } else { loopStats.transfersCompleted += 1 }
         loopStats.activeTransfers = active.count
     }
 

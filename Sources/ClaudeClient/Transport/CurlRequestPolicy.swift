@@ -21,7 +21,7 @@ enum CurlRequestPolicy {
         guard let handle = curl_url() else {
             throw TransportError(kind: .other, detail: "libcurl could not allocate a URL handle")
         }
-        do {
+        do throws(TransportError) {
             if url.utf8.contains(where: { $0 < 0x21 || $0 == 0x7F }) {
                 throw TransportError(kind: .invalidRequest, detail: "URL contains whitespace or control characters")
             }

@@ -231,7 +231,8 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     /// A valid pointer for an empty POST body (libcurl must not read from NULL with size 0).
-    private static let emptyBody = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+    /// nonisolated(unsafe): allocated once and never written; libcurl reads zero bytes from it.
+    nonisolated(unsafe) private static let emptyBody = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
 }
 
 // libcurl callbacks: plain C functions that recover the transfer from the user pointer. The
