@@ -1,0 +1,113 @@
+import RouterPolicies
+import Testing
+
+/// One labelled prompt: what a sensible router should do with it under the default policy.
+struct LabelledPrompt: CustomTestStringConvertible, Sendable {
+    var label: String
+    var input: RoutingInput
+    var tier: String
+    var task: String
+    /// Fragments the reason must contain.
+    var reason: [String]
+    var testDescription: String { label }
+}
+
+let longDocument = String(repeating: "The parties agree that the supplier shall deliver the goods on time. ", count: 60)
+let hugeInput = RoutingInput(text: "Extract every invoice number from the attached ledger.", task: "extraction",
+                             countedInputTokens: 300_000)
+
+let labelledPrompts: [LabelledPrompt] = [
+    // Fixed-tier tasks named by the caller.
+    .init(label: "sentiment label", input: .init(text: "Label the sentiment of: 'great service!'", task: "classification"),
+          tier: "haiku", task: "classification", reason: ["classification → haiku: fixed tier for task"]),
+    .init(label: "ticket category", input: .init(text: "Which category: billing, tech or sales? 'My card was charged twice'", task: "classification"),
+          tier: "haiku", task: "classification", reason: ["fixed tier for task"]),
+    .init(label: "extract emails", input: .init(text: "Extract all email addresses from: a@b.com, c@d.org", task: "extraction"),
+          tier: "haiku", task: "extraction", reason: ["extraction → haiku"]),
+    .init(label: "extract dates", input: .init(text: "Pull out every date in this memo: 3 March, 5 May.", task: "extraction"),
+          tier: "haiku", task: "extraction", reason: ["extraction → haiku"]),
+    .init(label: "format as table", input: .init(text: "Format this as a markdown table: a=1, b=2", task: "formatting"),
+          tier: "haiku", task: "formatting", reason: ["formatting → haiku"]),
+    .init(label: "json conversion", input: .init(text: "Convert to JSON: name Ann, age 31", task: "formatting"),
+          tier: "haiku", task: "formatting", reason: ["formatting → haiku"]),
+    .init(label: "proof named", input: .init(text: "Prove that there are infinitely many primes.", task: "reasoning"),
+          tier: "opus", task: "reasoning", reason: ["reasoning → opus: fixed tier for task"]),
+    .init(label: "induction proof", input: .init(text: "Prove by induction that the sum of the first n odd numbers is n^2.", task: "reasoning"),
+          tier: "opus", task: "reasoning", reason: ["reasoning → opus"]),
+    .init(label: "multi-step derivation", input: .init(text: "Derive the Black-Scholes formula step by step from first principles.", task: "reasoning"),
+          tier: "opus", task: "reasoning", reason: ["reasoning → opus"]),
+
+    // Range tasks: generation and summaries never go below Sonnet.
+    .init(label: "short email draft", input: .init(text: "Write a two-line thank-you email to a colleague.", task: "generation"),
+          tier: "sonnet", task: "generation", reason: ["generation → sonnet"]),
+    .init(label: "blog post", input: .init(text: "Write a blog post about spring gardening.", task: "generation"),
+          tier: "sonnet", task: "generation", reason: ["generation → sonnet"]),
+    .init(label: "summary of a note", input: .init(text: "Summarize: the meeting moved to Tuesday.", task: "summarization"),
+          tier: "sonnet", task: "summarization", reason: ["summarization → sonnet"]),
+    .init(label: "summary of a long document", input: .init(text: "Summarize this agreement:\n" + longDocument, task: "summarization"),
+          tier: "sonnet", task: "summarization", reason: ["summarization → sonnet"]),
+    .init(label: "code review of a small diff",
+          input: .init(text: "Review this function:\n```swift\nfunc add(a: Int, b: Int) -> Int { return a + b }\n```", task: "code-review"),
+          tier: "sonnet", task: "code-review", reason: ["code-review → sonnet"]),
+
+    // Context fit: 300k tokens never go to Haiku's 200k window.
+    .init(label: "300k-token extraction", input: hugeInput, tier: "sonnet", task: "extraction",
+          reason: ["rule 'long-input-needs-sonnet' raised min tier"]),
+    .init(label: "300k-token classification without the rule's help",
+          input: .init(text: "Classify this archive.", task: "classification", metadata: ["plan": "free"], countedInputTokens: 180_000,
+                       requestedMaxTokens: 30_000),
+          tier: "sonnet", task: "classification",
+          reason: ["rule 'long-input-needs-sonnet' raised min tier"]),
+    .init(label: "150k-token formatting with large output",
+          input: .init(text: "Reformat.", task: "formatting", countedInputTokens: 90_000, requestedMaxTokens: 60_000),
+          tier: "haiku", task: "formatting", reason: ["formatting → haiku"]),
+    .init(label: "190k-token lookup with 20k output does not fit Haiku",
+          input: .init(text: "What does section 4 say?", task: "qa", countedInputTokens: 190_000, requestedMaxTokens: 20_000),
+          tier: "sonnet", task: "qa", reason: ["qa → "]),
+
+    // Rules.
+    .init(label: "enterprise floor", input: .init(text: "Label this.", task: "classification", metadata: ["plan": "enterprise"]),
+          tier: "sonnet", task: "classification", reason: ["rule 'enterprise-floor' raised min tier"]),
+    .init(label: "enterprise proof keeps opus", input: .init(text: "Prove it.", task: "reasoning", metadata: ["plan": "enterprise"]),
+          tier: "opus", task: "reasoning", reason: ["rule 'enterprise-floor' matched (tier unchanged)"]),
+
+    // No recognised signal: the default tier, not the cheapest.
+    .init(label: "greeting", input: .init(text: "hello"), tier: "sonnet", task: "qa",
+          reason: ["no recognised signal, default tier"]),
+    .init(label: "trivial lookup", input: .init(text: "capital of France"), tier: "sonnet", task: "qa",
+          reason: ["no recognised signal, default tier"]),
+    .init(label: "unknown task named", input: .init(text: "hello", task: "haiku-poems"), tier: "sonnet", task: "qa",
+          reason: ["unknown task 'haiku-poems'"]),
+]
+
+@Suite("Decisions of the default policy on labelled prompts")
+struct DecisionLabelledPromptTests {
+    static let engine: PolicyEngine = {
+        // The bundled default is validated by ShippedPolicyTests; a failure here shows up there too.
+        (try? BundledPolicies.defaultPolicy()).map(PolicyEngine.init(policy:))!
+    }()
+
+    @Test(arguments: labelledPrompts)
+    func labelledPromptRoutesAsExpected(_ prompt: LabelledPrompt) {
+        let decision = Self.engine.decide(prompt.input)
+        #expect(decision.tier == prompt.tier, "\(decision.reason)")
+        #expect(decision.task == prompt.task, "\(decision.reason)")
+        for fragment in prompt.reason {
+            #expect(decision.reason.contains(fragment), "\(decision.reason)")
+        }
+        let tier = Self.engine.policy.tiers[decision.tierIndex]
+        #expect(decision.model == tier.model)
+        if !decision.contextOverflowRisk {
+            #expect(decision.estimatedInputTokens + decision.maxTokens <= tier.contextWindow)
+        }
+    }
+
+    @Test func decisionsAreDeterministic() {
+        for prompt in labelledPrompts {
+            let first = Self.engine.decide(prompt.input)
+            let second = PolicyEngine(policy: Self.engine.policy).decide(prompt.input)
+            #expect(first.reason == second.reason)
+            #expect(first.tier == second.tier)
+        }
+    }
+}
