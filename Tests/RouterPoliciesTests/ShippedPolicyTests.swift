@@ -51,7 +51,7 @@ struct ShippedPolicyTests {
         #expect(variants.assignBy == "user")
         #expect(variants.variants.map(\.name) == ["control", "thrifty"])
         #expect(variants.variants[1].overrides.models == ["sonnet": "claude-sonnet-5-5"])
-        #expect(variants.variants[1].overrides.thresholds == ["sonnet": 0.5, "opus": 0.9])
+        #expect(variants.variants[1].overrides.thresholds == ["sonnet": 0.12, "opus": 0.35])
     }
 
     @Test func nextGenerationUsesNewestModels() throws {

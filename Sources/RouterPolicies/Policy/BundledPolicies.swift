@@ -26,10 +26,10 @@ tiers:                           # ascending capability (and price)
     context_window: 1000000
     max_output_tokens: 128000
 
-thresholds:                      # minimum complexity score (0…1) per tier, ascending
-  haiku: 0.0
-  sonnet: 0.30
-  opus: 0.65
+thresholds:                      # minimum complexity score (0…1) per tier, ascending. Scores are
+  haiku: 0.0                     # weight-averaged over ~14 signals, so one fully-firing expert domain
+  sonnet: 0.05                   # (law, code, …) is worth ≈ 0.1: Sonnet from half a domain,
+  opus: 0.15                     # Opus from a domain plus reasoning or proof
 
 tasks:
   classification: { tier: haiku, max_tokens: 1024 }
@@ -41,16 +41,13 @@ tasks:
   reasoning:      { tier: opus, max_tokens: 16384 }
   code-review:    { min_tier: sonnet, max_tier: opus, max_tokens: 8192 }
 
-signals:                         # added to the scorer's built-in signals
-  legal:
+signals:                         # adjust built-in signals (see docs/POLICY.md) or add new ones
+  law:
+    add_keywords: [data processing agreement, sub processor, limitation of liability]
+  security:                      # a new signal
     kind: keywords
-    weight: 0.25
-    keywords: [contract, clause, liability, indemnif, statute, jurisdiction, plaintiff, GDPR]
-    full_at: 3
-  medical:
-    kind: keywords
-    weight: 0.25
-    keywords: [diagnosis, differential, contraindicat, dosage, symptom, patient, clinical]
+    weight: 2
+    keywords: [vulnerability, exploit, cve, sql injection, xss, authentication bypass, privilege escalation]
     full_at: 3
 
 classifier:
