@@ -78,6 +78,28 @@ let labelledPrompts: [LabelledPrompt] = [
           reason: ["no recognised signal, default tier"]),
     .init(label: "unknown task named", input: .init(text: "hello", task: "haiku-poems"), tier: "sonnet", task: "qa",
           reason: ["unknown task 'haiku-poems'"]),
+
+    // Score-routed questions: expert domains with reasoning reach Opus; a single term stays cheap.
+    .init(label: "legal analysis",
+          input: .init(text: "Analyze the liability and indemnification clauses of this contract. Does the force majeure clause survive a breach? Explain the implications for the plaintiff and the jurisdiction that applies.", task: "qa"),
+          tier: "opus", task: "qa", reason: ["qa → opus: score", "law"]),
+    .init(label: "medical differential",
+          input: .init(text: "A patient with chronic hypertension and diabetes presents with acute chest pain. Give a differential diagnosis, the contraindications of each treatment and the dosage changes; explain why step by step.", task: "qa"),
+          tier: "opus", task: "qa", reason: ["qa → opus: score", "medicine"]),
+    .init(label: "finance valuation",
+          input: .init(text: "Evaluate this portfolio: compute the NPV and IRR, the WACC and the risk premium, and analyze the implications of the interest rate and volatility for the dividend.", task: "qa"),
+          tier: "opus", task: "qa", reason: ["qa → opus", "finance"]),
+    .init(label: "single legal term", input: .init(text: "What is a tort?", task: "qa"),
+          tier: "haiku", task: "qa", reason: ["qa → haiku: score"]),
+    .init(label: "single code term", input: .init(text: "What does the git command stash do?", task: "qa"),
+          tier: "haiku", task: "qa", reason: ["qa → haiku: score"]),
+    .init(label: "security review with code",
+          input: .init(text: "Review this endpoint for sql injection and xss:\n```python\ndef get(id):\n    return db.query('select * from t where id=' + id)\n```\nExplain the exploit step by step and analyze the root cause.", task: "code-review"),
+          tier: "opus", task: "code-review", reason: ["code-review → opus: score"]),
+    .init(label: "plain question without signals", input: .init(text: "What is the capital of France?", task: "qa"),
+          tier: "sonnet", task: "qa", reason: ["qa → sonnet: no recognised signal, default tier"]),
+    .init(label: "long document question", input: .init(text: "Which clause covers delivery?\n" + longDocument, task: "qa"),
+          tier: "sonnet", task: "qa", reason: ["qa → sonnet"]),
 ]
 
 @Suite("Decisions of the default policy on labelled prompts")
