@@ -72,8 +72,12 @@ final class PolicyDecoder {
             if let window, let output, output > window, let node = map["max_output_tokens"] {
                 context.error("max_output_tokens \(output) exceeds the context window \(window)", at: node)
             }
-            if let name, let model, let window, let output {
-                result.append(Tier(name: name, model: model, contextWindow: window, maxOutputTokens: output))
+            if let name {
+                // A tier with a bad field still declares its name, so references to it do not
+                // cascade into more errors; unlimited placeholders keep limit checks quiet.
+                // (The policy is discarded anyway because an error was recorded.)
+                result.append(Tier(name: name, model: model ?? "", contextWindow: window ?? Int(Int32.max),
+                                   maxOutputTokens: output ?? Int(Int32.max)))
             }
         }
         return result
