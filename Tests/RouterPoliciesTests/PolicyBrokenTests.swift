@@ -315,17 +315,17 @@ struct PolicyManyErrorsTests {
           - { name: small, model: m-small, context_window: 1000, max_output_tokens: 100 }
           - { name: large, model: m-large, context_window: 5000, max_output_tokens: 500 }
         thresholds: { small: 0.6, large: 0.3 }
-        tasks:
+                                         ^
           qa: { tier: huge }
-          chat: { min_tier: small, max_tokens: 900 }
+                      ^
         classifier: { fallback_task: qa, minimum_confidence: 2 }
-        escalation: { max_steps: -1 }
+                                                             ^
         budgets:
           - { name: b, scope: global, period: year, hard_usd: abc }
 
         """
         let expected = """
-        many.yaml:5:28: error: threshold 0.3 for 'large' is below the 0.6 of 'small'; thresholds must ascend with the tiers
+        many.yaml:5:34: error: threshold 0.3 for 'large' is below the 0.6 of 'small'; thresholds must ascend with the tiers
         thresholds: { small: 0.6, large: 0.3 }
                                    ^
         many.yaml:7:15: error: unknown tier 'huge'; expected one of: 'small', 'large'
@@ -334,13 +334,13 @@ struct PolicyManyErrorsTests {
         many.yaml:8:40: error: max_tokens 900 exceeds max_output_tokens 100 of tier 'small'
           chat: { min_tier: small, max_tokens: 900 }
                                                ^
-        many.yaml:9:55: error: expected a probability from 0 to 1, found 2
+        many.yaml:9:54: error: expected a probability from 0 to 1, found 2
         classifier: { fallback_task: qa, minimum_confidence: 2 }
                                                               ^
         many.yaml:10:26: error: expected an integer from 0 to 1, found -1
         escalation: { max_steps: -1 }
                                  ^
-        many.yaml:12:41: error: unknown value 'year' (expected one of: 'day', 'month', 'total')
+        many.yaml:12:39: error: unknown value 'year' (expected one of: 'day', 'month', 'total')
           - { name: b, scope: global, period: year, hard_usd: abc }
                                               ^
         many.yaml:12:55: error: expected a dollar amount such as 0.25 with at most 12 decimals, found the string "abc"
