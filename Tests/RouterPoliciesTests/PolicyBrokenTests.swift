@@ -315,11 +315,11 @@ struct PolicyManyErrorsTests {
           - { name: small, model: m-small, context_window: 1000, max_output_tokens: 100 }
           - { name: large, model: m-large, context_window: 5000, max_output_tokens: 500 }
         thresholds: { small: 0.6, large: 0.3 }
-                                         ^
+        tasks:
           qa: { tier: huge }
-                      ^
+          chat: { min_tier: small, max_tokens: 900 }
         classifier: { fallback_task: qa, minimum_confidence: 2 }
-                                                             ^
+        escalation: { max_steps: -1 }
         budgets:
           - { name: b, scope: global, period: year, hard_usd: abc }
 
@@ -327,7 +327,7 @@ struct PolicyManyErrorsTests {
         let expected = """
         many.yaml:5:34: error: threshold 0.3 for 'large' is below the 0.6 of 'small'; thresholds must ascend with the tiers
         thresholds: { small: 0.6, large: 0.3 }
-                                   ^
+                                         ^
         many.yaml:7:15: error: unknown tier 'huge'; expected one of: 'small', 'large'
           qa: { tier: huge }
                       ^
@@ -336,7 +336,7 @@ struct PolicyManyErrorsTests {
                                                ^
         many.yaml:9:54: error: expected a probability from 0 to 1, found 2
         classifier: { fallback_task: qa, minimum_confidence: 2 }
-                                                              ^
+                                                             ^
         many.yaml:10:26: error: expected an integer from 0 to 1, found -1
         escalation: { max_steps: -1 }
                                  ^
