@@ -90,7 +90,8 @@ extension TransportTests {
     @Test(arguments: [
         "http://192.0.2.1/v1/messages",
         "http://example.com/",
-        "http://127.1/",
+        "http://10.0.0.1:8080/",
+        "http://[::ffff:192.0.2.1]/",
         "http://localhost.example.com/",
         "ftp://127.0.0.1/file",
         "file:///etc/passwd",

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -88,13 +89,13 @@ final class TransportTestServer: Sendable {
         router.get("large") { request, _ -> Response in
             let total = request.uri.queryParameters.get("bytes", as: Int.self) ?? 1 << 20
             return Response(status: .ok, body: .init(contentLength: total) { writer in
+                // Byte i of the body is i % 251; the block length is a multiple of 251 so
+                // consecutive blocks continue the pattern.
+                let block = ByteBuffer(bytes: (0..<(251 * 256)).map { UInt8($0 % 251) })
                 var sent = 0
                 while sent < total {
-                    let count = min(64 * 1024, total - sent)
-                    var buffer = ByteBuffer()
-                    buffer.reserveCapacity(count)
-                    for index in sent..<(sent + count) { buffer.writeInteger(UInt8(truncatingIfNeeded: index % 251)) }
-                    try await writer.write(buffer)
+                    let count = min(block.readableBytes, total - sent)
+                    try await writer.write(block.getSlice(at: 0, length: count)!)
                     sent += count
                 }
                 try await writer.finish(nil)
