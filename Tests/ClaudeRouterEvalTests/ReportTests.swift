@@ -67,7 +67,7 @@ struct ReportAggregationTests {
         let report = EvalReport(suite: "s", dryRun: true, runs: runs, bootstrap: .init(resamples: 300))
         let verdict = report.comparisons[0].verdict
         // 12 discordant pairs all one way: p = 2 / 4096.
-        #expect(verdict == "cheap would cost 100% more [100%, 100%] vs default with a significant drop in pass rate (-100.0 pts, p=<0.001)")
+        #expect(verdict == "cheap would cost 100% more [100%, 100%] vs default with a significant drop in pass rate (-100.0 pts, p<0.001)")
     }
 
     @Test("Unpriced cases are left out of totals, never counted as $0")

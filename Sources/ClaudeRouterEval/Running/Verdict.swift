@@ -24,13 +24,13 @@ public enum Verdict {
             costPart = "\(candidate)'s cost could not be compared (no priced pairs)"
         }
         costPart += " vs \(baseline)"
-        let p = pValue(mcnemar.pValue)
+        let p = pClause(mcnemar.pValue)
         let passPart: String
         if mcnemar.pValue < alpha, let passDifference {
             let direction = passDifference.value < 0 ? "drop" : "rise"
-            passPart = "with a significant \(direction) in pass rate (\(points(passDifference.value)), p=\(p))"
+            passPart = "with a significant \(direction) in pass rate (\(points(passDifference.value)), \(p))"
         } else {
-            passPart = "with no significant change in pass rate (p=\(p))"
+            passPart = "with no significant change in pass rate (\(p))"
         }
         return "\(costPart) \(passPart)"
     }
@@ -45,6 +45,11 @@ public enum Verdict {
     /// A pass-rate difference in percentage points: `+5.0 pts`, `-12.5 pts`.
     public static func points(_ fraction: Double) -> String {
         String(format: "%+.1f pts", fraction * 100)
+    }
+
+    /// `p=0.62`, `p=0.031`, `p<0.001`.
+    public static func pClause(_ p: Double) -> String {
+        p < 0.001 ? "p<0.001" : "p=\(pValue(p))"
     }
 
     /// `0.62`, `0.031`, `<0.001`.
