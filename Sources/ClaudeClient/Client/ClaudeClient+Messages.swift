@@ -1,0 +1,103 @@
+public import Logging
+import Foundation
+
+extension ClaudeClient {
+    /// `POST /v1/messages`: one complete reply.
+    ///
+    /// Refused client-side (`refusedClientSide`, no traffic) when the request breaks the API
+    /// version's rules, the body is over 32 MB, or `maxTokens` implies more than 10 minutes of
+    /// generation (more than `requestTimeout` if that is longer): stream those instead.
+    /// - Throws: `ClaudeError`.
+    public func createMessage(_ request: MessageRequest, logger: Logger? = nil) async throws -> APIResponse<Message> {
+        var request = request
+        request.stream = nil
+        try RequestValidation.checkVersionRules(request, version: configuration.apiVersion)
+        try RequestValidation.checkNonStreaming(request, requestTimeout: configuration.requestTimeout)
+        let body = try encodeBody(request, what: "MessageRequest")
+        try RequestValidation.checkBodySize(body.count, limit: RequestValidation.messagesBodyLimit, what: "Messages")
+        return try await send(Endpoint(method: .post, path: "/v1/messages", body: body), as: Message.self, logger: logger)
+    }
+
+    /// `POST /v1/messages` with `stream: true`: returns once the first event has arrived.
+    ///
+    /// Retries (per the policy) cover the request up to the first event only; later failures are
+    /// thrown by the stream after the events already delivered.
+    /// - Throws: `ClaudeError`.
+    public func streamMessage(_ request: MessageRequest, logger: Logger? = nil) async throws -> MessageStream {
+        var request = request
+        request.stream = true
+        try RequestValidation.checkVersionRules(request, version: configuration.apiVersion)
+        let body = try encodeBody(request, what: "MessageRequest")
+        try RequestValidation.checkBodySize(body.count, limit: RequestValidation.messagesBodyLimit, what: "Messages")
+        return try await openMessageStream(
+            Endpoint(method: .post, path: "/v1/messages", body: body, streaming: true), logger: logger ?? self.logger)
+    }
+
+    /// `POST /v1/messages/count_tokens`: exact input tokens, free, no generation.
+    /// - Throws: `ClaudeError`.
+    public func countTokens(_ request: CountTokensRequest, logger: Logger? = nil) async throws -> APIResponse<TokenCount> {
+        try RequestValidation.checkBlocks(request.messages, version: configuration.apiVersion)
+        let body = try encodeBody(request, what: "CountTokensRequest")
+        try RequestValidation.checkBodySize(body.count, limit: RequestValidation.messagesBodyLimit, what: "count_tokens")
+        return try await send(
+            Endpoint(method: .post, path: "/v1/messages/count_tokens", body: body), as: TokenCount.self, logger: logger)
+    }
+
+    /// Opens a streaming request, retrying until the first SSE event arrives.
+    private func openMessageStream(_ endpoint: Endpoint, logger: Logger) async throws(ClaudeError) -> MessageStream {
+        let request = try makeHTTPRequest(endpoint)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (opened, attempts) = try await withRetries(endpoint, logger: logger) { number in
+            await self.streamingAttempt(request, endpoint: endpoint, number: number, logger: logger)
+        }
+        let (response, state) = opened
+        return MessageStream(
+            body: response.body, state: state, requestID: response.head.value("request-id"), attempts: attempts,
+            status: response.head.status, rateLimit: RateLimitInfo(head: response.head, now: configuration.now()),
+            latency: clock.now - start)
+    }
+
+    private func streamingAttempt(
+        _ request: HTTPRequest, endpoint: Endpoint, number: Int, logger: Logger
+    ) async -> AttemptOutcome<(HTTPStreamingResponse, StreamState)> {
+        logAttempt(request, endpoint: endpoint, number: number, logger: logger)
+        let response: HTTPStreamingResponse
+        do {
+            response = try await transport.stream(request)
+        } catch {
+            return transportFailure(error, number: number)
+        }
+        logResponse(response.head, endpoint: endpoint, number: number, logger: logger)
+        guard (200..<300).contains(response.head.status) else {
+            let body = await Self.collectErrorBody(response.body)
+            return statusFailure(head: response.head, body: body, number: number)
+        }
+        var state = StreamState(requestID: response.head.value("request-id"), attempts: number, secrets: secrets)
+        do {
+            try await state.prefetchFirstEvent(from: response.body)
+        } catch {
+            response.body.cancel()
+            if error.code == .streamInterrupted {
+                // Nothing was delivered yet, so this is a connection failure the policy may retry.
+                var connection = error
+                connection.code = .connection
+                return .failure(connection, retryable: true, serverWait: nil)
+            }
+            return .failure(error, retryable: false, serverWait: nil)
+        }
+        return .success((response, state))
+    }
+
+    /// Reads an error response body (bounded; error bodies are small JSON).
+    static func collectErrorBody(_ body: HTTPBodyStream, limit: Int = 64 * 1024) async -> Data {
+        var data = Data()
+        do {
+            while data.count < limit, let chunk = try await body.nextChunk() { data.append(chunk) }
+        } catch {
+            // A broken error body still leaves the status to report.
+        }
+        body.cancel()
+        return data
+    }
+}

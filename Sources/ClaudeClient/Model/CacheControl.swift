@@ -1,0 +1,40 @@
+/// Prompt-caching breakpoint on a block, tool or system text: `{"type":"ephemeral","ttl":"5m"|"1h"}`.
+///
+/// Per API-FACTS.md "Request shape": any block may carry `cache_control`.
+public struct CacheControl: Sendable, Hashable, Codable {
+    /// How long a cache entry lives; the wire value is kept even when unknown.
+    public struct TTL: RawRepresentable, Sendable, Hashable, Codable {
+        /// The wire value, e.g. `"5m"`.
+        public var rawValue: String
+        /// Wraps any wire value.
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// Five minutes (the API's default when `ttl` is omitted).
+        public static let fiveMinutes = TTL(rawValue: "5m")
+        /// One hour (priced higher per API-FACTS.md prices).
+        public static let oneHour = TTL(rawValue: "1h")
+
+        /// Decodes the bare string.
+        public init(from decoder: any Decoder) throws {
+            rawValue = try decoder.singleValueContainer().decode(String.self)
+        }
+        /// Encodes the bare string.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
+    }
+
+    /// Always `"ephemeral"` today.
+    public var type: String
+    /// `nil` leaves the API default (5 minutes).
+    public var ttl: TTL?
+
+    /// Creates a breakpoint; defaults: type `ephemeral`, no explicit TTL.
+    public init(type: String = "ephemeral", ttl: TTL? = nil) {
+        self.type = type
+        self.ttl = ttl
+    }
+
+    /// An ephemeral breakpoint with the API's default TTL (5 minutes).
+    public static let ephemeral = CacheControl()
+}
