@@ -1,0 +1,105 @@
+public import Foundation
+public import RouterPolicies
+
+/// A call that a budget does not allow, with a stable ``code`` to match on.
+public struct BudgetError: Error, Sendable, CustomStringConvertible {
+    /// Stable error codes.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        /// Spent + reserved + requested would exceed a rule's hard limit.
+        public static let hardLimitExceeded = Code("hard_limit_exceeded")
+        /// The requested worst case is negative.
+        public static let invalidAmount = Code("invalid_amount")
+        public var description: String { name }
+    }
+
+    /// What went wrong.
+    public var code: Code
+    /// The rule that refused the call.
+    public var ruleName: String
+    /// The rule's scope value (task name or metadata value) for per-key rules, else `nil`.
+    public var scopeKey: String?
+    /// The rule's hard limit.
+    public var limit: USDAmount
+    /// Spent in the current period.
+    public var spent: USDAmount
+    /// Reserved by calls in flight.
+    public var reserved: USDAmount
+    /// The worst case the refused call asked to reserve.
+    public var requested: USDAmount
+    /// The rule says `onHardLimit: downgrade`: the caller may retry the reservation with a cheaper
+    /// tier's worst case before giving up.
+    public var downgradeAllowed: Bool
+
+    /// Creates an error.
+    public init(code: Code, ruleName: String, scopeKey: String? = nil, limit: USDAmount, spent: USDAmount,
+                reserved: USDAmount, requested: USDAmount, downgradeAllowed: Bool) {
+        self.code = code
+        self.ruleName = ruleName
+        self.scopeKey = scopeKey
+        self.limit = limit
+        self.spent = spent
+        self.reserved = reserved
+        self.requested = requested
+        self.downgradeAllowed = downgradeAllowed
+    }
+
+    public var description: String {
+        let scope = scopeKey.map { " [\($0)]" } ?? ""
+        switch code {
+        case .invalidAmount:
+            return "budget error (\(code)): requested \(requested) is negative"
+        default:
+            return "budget error (\(code)): rule '\(ruleName)'\(scope) limit \(limit), spent \(spent), "
+                + "reserved \(reserved), requested \(requested)" + (downgradeAllowed ? " (downgrade allowed)" : "")
+        }
+    }
+}
+
+/// Worst-case money held against every budget that applies to one call, until it is settled
+/// with the actual cost or released.
+public struct BudgetReservation: Sendable, Hashable {
+    /// Unique per reservation.
+    public let id: UInt64
+    /// The worst case reserved.
+    public let amount: USDAmount
+    /// Names of the rules the reservation counts against.
+    public let ruleNames: [String]
+}
+
+/// The state of one budget (one rule, and for per-key rules one key) in its current period.
+public struct BudgetStatus: Sendable, Hashable {
+    /// The rule's name.
+    public var ruleName: String
+    /// The task name or metadata value, for per-key rules.
+    public var scopeKey: String?
+    /// The rule's period.
+    public var period: BudgetRule.Period
+    /// Start of the current period (UTC); `nil` for `total`.
+    public var periodStart: Date?
+    /// Settled spend in the current period.
+    public var spent: USDAmount
+    /// Held by calls in flight.
+    public var reserved: USDAmount
+    /// The soft limit, if any.
+    public var softLimit: USDAmount?
+    /// The hard limit.
+    public var hardLimit: USDAmount
+    /// Whether spend has reached the soft limit this period.
+    public var softLimitReached: Bool
+    /// What is left: hard limit − spent − reserved (never below zero).
+    public var remaining: USDAmount { max(.zero, hardLimit - spent - reserved) }
+}
+
+/// Delivered once per rule, key and period when settled spend first reaches a soft limit.
+public struct BudgetSoftLimitEvent: Sendable, Hashable {
+    /// The rule whose soft limit was reached.
+    public var rule: BudgetRule
+    /// The task name or metadata value, for per-key rules.
+    public var scopeKey: String?
+    /// Spend in the period at the moment of crossing.
+    public var spent: USDAmount
+    /// Start of the period (UTC); `nil` for `total`.
+    public var periodStart: Date?
+}

@@ -1,0 +1,205 @@
+public import Foundation
+public import RouterPolicies
+
+/// Enforces a policy's budgets: a call reserves its worst-case cost against every applicable
+/// rule before it is sent, and settles with the actual cost (or releases) afterwards, so
+/// concurrent calls can never overspend a hard limit.
+///
+/// Periods are UTC calendar days and months (`total` never resets); time comes from the
+/// injected clock. An actor: `reserve` checks and reserves in one step, with no suspension in
+/// between, so the check-then-reserve race cannot happen.
+public actor BudgetGuard {
+    /// Called (on the guard's executor; keep it short) when a soft limit is first reached in a period.
+    public typealias SoftLimitHandler = @Sendable (BudgetSoftLimitEvent) -> Void
+
+    private struct BucketID: Hashable {
+        var rule: Int
+        var key: String?
+    }
+
+    private struct Bucket {
+        var periodStart: Date?
+        var spent = USDAmount.zero
+        var reserved = USDAmount.zero
+        var softLimitReached = false
+    }
+
+    /// The rules, in policy order.
+    public let rules: [BudgetRule]
+    private let clock: @Sendable () -> Date
+    private let onSoftLimit: SoftLimitHandler?
+    private let calendar: Calendar
+    private var buckets: [BucketID: Bucket] = [:]
+    private var open: [UInt64: [(BucketID, USDAmount)]] = [:]
+    private var nextReservationID: UInt64 = 1
+
+    /// A guard for `rules`.
+    /// - Parameters:
+    ///   - clock: the current time; default `Date()`. Inject one to test period rollover.
+    ///   - onSoftLimit: called once per rule, key and period when spend reaches a soft limit.
+    public init(rules: [BudgetRule], clock: @escaping @Sendable () -> Date = { Date() },
+                onSoftLimit: SoftLimitHandler? = nil) {
+        self.rules = rules
+        self.clock = clock
+        self.onSoftLimit = onSoftLimit
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? calendar.timeZone
+        self.calendar = calendar
+    }
+
+    /// Reserves `estimatedWorstCase` against every rule that applies to a call with this task and
+    /// metadata — all of them or none. Throws the first rule (in policy order) that would exceed
+    /// its hard limit; the error says whether that rule allows a downgrade.
+    public func reserve(estimatedWorstCase: USDAmount, task: String?,
+                        metadata: [String: String]) throws(BudgetError) -> BudgetReservation {
+        guard estimatedWorstCase >= .zero else {
+            throw BudgetError(code: .invalidAmount, ruleName: "", limit: .zero, spent: .zero, reserved: .zero,
+                              requested: estimatedWorstCase, downgradeAllowed: false)
+        }
+        let now = clock()
+        let ids = applicableBuckets(task: task, metadata: metadata)
+        for id in ids {
+            let bucket = currentBucket(id, at: now)
+            let rule = rules[id.rule]
+            let (held, overflow1) = bucket.spent.picodollars.addingReportingOverflow(bucket.reserved.picodollars)
+            let (wanted, overflow2) = held.addingReportingOverflow(estimatedWorstCase.picodollars)
+            if overflow1 || overflow2 || wanted > rule.hardLimit.picodollars {
+                throw BudgetError(code: .hardLimitExceeded, ruleName: rule.name, scopeKey: id.key, limit: rule.hardLimit,
+                                  spent: bucket.spent, reserved: bucket.reserved, requested: estimatedWorstCase,
+                                  downgradeAllowed: rule.onHardLimit == .downgrade)
+            }
+        }
+        for id in ids {
+            var bucket = currentBucket(id, at: now)
+            bucket.reserved += estimatedWorstCase
+            buckets[id] = bucket
+        }
+        let reservationID = nextReservationID
+        nextReservationID += 1
+        open[reservationID] = ids.map { ($0, estimatedWorstCase) }
+        return BudgetReservation(id: reservationID, amount: estimatedWorstCase, ruleNames: ids.map { rules[$0.rule].name })
+    }
+
+    /// Replaces the reservation with the actual cost (counted in the current period). Returns
+    /// `false`, changing nothing, when the reservation was already settled or released.
+    /// The actual cost may exceed the reservation (it is what was billed); it is still counted.
+    @discardableResult
+    public func settle(_ reservation: BudgetReservation, actualCost: USDAmount) -> Bool {
+        guard let holds = open.removeValue(forKey: reservation.id) else { return false }
+        let now = clock()
+        let actual = max(.zero, actualCost)
+        var events: [BudgetSoftLimitEvent] = []
+        for (id, amount) in holds {
+            var bucket = currentBucket(id, at: now)
+            bucket.reserved -= amount
+            bucket.spent += actual
+            let rule = rules[id.rule]
+            if let soft = rule.softLimit, !bucket.softLimitReached, bucket.spent >= soft {
+                bucket.softLimitReached = true
+                events.append(BudgetSoftLimitEvent(rule: rule, scopeKey: id.key, spent: bucket.spent,
+                                                   periodStart: bucket.periodStart))
+            }
+            buckets[id] = bucket
+        }
+        if let onSoftLimit { events.forEach(onSoftLimit) }
+        return true
+    }
+
+    /// Gives the reservation back (the call failed before costing anything). Idempotent; returns
+    /// `false` when it was already settled or released.
+    @discardableResult
+    public func release(_ reservation: BudgetReservation) -> Bool {
+        guard let holds = open.removeValue(forKey: reservation.id) else { return false }
+        let now = clock()
+        for (id, amount) in holds {
+            var bucket = currentBucket(id, at: now)
+            bucket.reserved -= amount
+            buckets[id] = bucket
+        }
+        return true
+    }
+
+    /// Every budget touched so far (plus each unkeyed rule), in the current period.
+    public func status() -> [BudgetStatus] {
+        let now = clock()
+        var ids = Set(buckets.keys)
+        for (index, rule) in rules.enumerated() {
+            switch rule.scope {
+            case .global, .task(.some): ids.insert(BucketID(rule: index, key: nil))
+            case .task(.none), .metadata: break
+            }
+        }
+        return ids.sorted { ($0.rule, $0.key ?? "") < ($1.rule, $1.key ?? "") }.map { id in
+            let bucket = currentBucket(id, at: now)
+            let rule = rules[id.rule]
+            return BudgetStatus(ruleName: rule.name, scopeKey: id.key, period: rule.period,
+                                periodStart: bucket.periodStart, spent: bucket.spent, reserved: bucket.reserved,
+                                softLimit: rule.softLimit, hardLimit: rule.hardLimit,
+                                softLimitReached: bucket.softLimitReached)
+        }
+    }
+
+    /// Counts already-recorded spend of the current periods, so a restart does not reset a
+    /// monthly budget. Unpriced records add nothing. A soft limit already reached is marked
+    /// reached without calling the handler again.
+    public func seed(from records: [LedgerRecord]) {
+        let now = clock()
+        for record in records {
+            guard let cost = record.cost?.total, cost > .zero else { continue }
+            for id in applicableBuckets(task: record.task, metadata: record.metadata) {
+                var bucket = currentBucket(id, at: now)
+                if let start = bucket.periodStart, record.time < start { continue }
+                bucket.spent += cost
+                if let soft = rules[id.rule].softLimit, bucket.spent >= soft { bucket.softLimitReached = true }
+                buckets[id] = bucket
+            }
+        }
+    }
+
+    /// Reads the ledger from the start of the earliest current period and ``seed(from:)``s it.
+    public func seed(from ledger: any CostLedger) async throws {
+        let now = clock()
+        var since: Date? = now
+        for rule in rules {
+            guard let start = periodStart(rule.period, at: now) else { since = nil; break }
+            since = min(since ?? start, start)
+        }
+        let records = try await ledger.records(LedgerQuery(since: since))
+        seed(from: records)
+    }
+
+    /// The start (UTC) of the period containing `date`; `nil` for `total`.
+    public nonisolated func periodStart(_ period: BudgetRule.Period, at date: Date) -> Date? {
+        switch period {
+        case .total: return nil
+        case .day: return calendar.startOfDay(for: date)
+        case .month: return calendar.date(from: calendar.dateComponents([.year, .month], from: date))
+        }
+    }
+
+    // MARK: - Private
+
+    private func applicableBuckets(task: String?, metadata: [String: String]) -> [BucketID] {
+        rules.indices.compactMap { index in
+            switch rules[index].scope {
+            case .global: return BucketID(rule: index, key: nil)
+            case .task(.some(let name)): return task == name ? BucketID(rule: index, key: nil) : nil
+            case .task(.none): return BucketID(rule: index, key: task ?? LedgerReport.noValue)
+            case .metadata(let key): return metadata[key].map { BucketID(rule: index, key: $0) }
+            }
+        }
+    }
+
+    /// The bucket with its period rolled over if `now` is in a new one. Reservations in flight
+    /// stay reserved across a rollover; their cost is counted in the period they settle in.
+    private func currentBucket(_ id: BucketID, at now: Date) -> Bucket {
+        let start = periodStart(rules[id.rule].period, at: now)
+        guard var bucket = buckets[id] else { return Bucket(periodStart: start) }
+        if bucket.periodStart != start {
+            bucket.periodStart = start
+            bucket.spent = .zero
+            bucket.softLimitReached = false
+        }
+        return bucket
+    }
+}

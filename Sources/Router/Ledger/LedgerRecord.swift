@@ -1,0 +1,189 @@
+public import Foundation
+public import RouterPolicies
+
+/// One attempt of one routed call, as written to a ``CostLedger``.
+///
+/// A logical call that escalates produces one record per attempt: attempt 1 has `parentID == nil`
+/// (or its own id), later attempts carry the first attempt's id in `parentID`. Money is exact
+/// (``USDAmount`` picodollars); an attempt whose model has no price has `cost == nil` — never `$0`.
+public struct LedgerRecord: Sendable, Hashable, Codable {
+    /// How an attempt ended.
+    public enum Outcome: Sendable, Hashable, Codable {
+        /// The attempt's reply was returned to the caller.
+        case success
+        /// The reply was not accepted and the call moved on to another attempt (the trigger,
+        /// e.g. `max_tokens`, `refusal`, `failed_check`).
+        case escalated(reason: String)
+        /// The attempt failed; `code` is a stable error code such as `ClaudeError.shortDescription`.
+        case error(code: String)
+
+        /// `success`, `escalated` or `error`: the kind without its detail (the SQLite `outcome` column).
+        public var kind: String {
+            switch self {
+            case .success: "success"
+            case .escalated: "escalated"
+            case .error: "error"
+            }
+        }
+
+        /// The escalation reason or error code, `nil` for success.
+        public var detail: String? {
+            switch self {
+            case .success: nil
+            case .escalated(let reason): reason
+            case .error(let code): code
+            }
+        }
+
+        /// Rebuilds an outcome from ``kind`` and ``detail``; `nil` for an unknown kind.
+        public init?(kind: String, detail: String?) {
+            switch kind {
+            case "success": self = .success
+            case "escalated": self = .escalated(reason: detail ?? "")
+            case "error": self = .error(code: detail ?? "")
+            default: return nil
+            }
+        }
+    }
+
+    /// The exact price of one attempt by category (each category priced separately, API-FACTS.md
+    /// "usage": `input_tokens` excludes cache reads and writes).
+    public struct Cost: Sendable, Hashable, Codable {
+        /// Uncached input tokens' cost.
+        public var input: USDAmount
+        /// 5-minute cache writes' cost.
+        public var cacheWrite5m: USDAmount
+        /// 1-hour cache writes' cost.
+        public var cacheWrite1h: USDAmount
+        /// Cache reads' cost.
+        public var cacheRead: USDAmount
+        /// Output tokens' cost.
+        public var output: USDAmount
+        /// The total billed for the attempt (the sum of the categories unless a discount applies).
+        public var total: USDAmount
+
+        /// A breakdown; `total` defaults to the sum of the categories.
+        public init(input: USDAmount = .zero, cacheWrite5m: USDAmount = .zero, cacheWrite1h: USDAmount = .zero,
+                    cacheRead: USDAmount = .zero, output: USDAmount = .zero, total: USDAmount? = nil) {
+            self.input = input
+            self.cacheWrite5m = cacheWrite5m
+            self.cacheWrite1h = cacheWrite1h
+            self.cacheRead = cacheRead
+            self.output = output
+            self.total = total ?? [input, cacheWrite5m, cacheWrite1h, cacheRead, output].sum()
+        }
+    }
+
+    /// A unique id (a UUID string); the ledgers are idempotent on it.
+    public var id: String
+    /// When the attempt finished. Kept to the microsecond (see ``init(id:time:requestID:attempt:parentID:task:variant:policyName:policyHash:tier:model:reason:score:usage:cost:baselineModel:baselineCost:latencyMs:outcome:stream:metadata:promptText:responseText:)``).
+    public var time: Date
+    /// The API's `request-id` of the attempt, or a locally generated id when there was no response.
+    public var requestID: String
+    /// 1-based attempt number within the logical call.
+    public var attempt: Int
+    /// The first attempt's ``id`` for attempts after the first; `nil` on the first attempt.
+    public var parentID: String?
+    /// The task type the router classified (or the caller named).
+    public var task: String?
+    /// The experiment variant the call was assigned to.
+    public var variant: String?
+    /// The routing policy's name.
+    public var policyName: String?
+    /// The routing policy's content hash, so a record names the exact policy text that routed it.
+    public var policyHash: String?
+    /// The tier the attempt ran on (`nil` for a pass-through model).
+    public var tier: String?
+    /// The model id the attempt was sent to.
+    public var model: String
+    /// The one-line routing reason.
+    public var reason: String?
+    /// The routing score.
+    public var score: Double?
+    /// Tokens by price category.
+    public var usage: TokenUsage
+    /// The attempt's exact cost; `nil` means unpriced (unknown model), never zero.
+    public var cost: Cost?
+    /// The model the savings are measured against (the policy's baseline tier).
+    public var baselineModel: String?
+    /// What the logical call would have cost on the baseline model; meaningful on attempt 1.
+    public var baselineCost: USDAmount?
+    /// Wall-clock latency of the attempt in milliseconds.
+    public var latencyMs: Int
+    /// How the attempt ended.
+    public var outcome: Outcome
+    /// Whether the attempt was streamed.
+    public var stream: Bool
+    /// Caller metadata (e.g. `user`), used by reports and per-key budgets.
+    public var metadata: [String: String]
+    /// Prompt text — present only when the caller opted in with ``LedgerOptions/recordContent``.
+    /// The ledgers store exactly what they are given and never derive text themselves.
+    public var promptText: String?
+    /// Response text — present only when the caller opted in with ``LedgerOptions/recordContent``.
+    public var responseText: String?
+
+    /// Creates a record. `time` is rounded to whole microseconds so that every ledger
+    /// (JSON lines, SQLite) round-trips it exactly.
+    public init(id: String = UUID().uuidString, time: Date = Date(), requestID: String, attempt: Int = 1,
+                parentID: String? = nil, task: String? = nil, variant: String? = nil,
+                policyName: String? = nil, policyHash: String? = nil, tier: String? = nil, model: String,
+                reason: String? = nil, score: Double? = nil, usage: TokenUsage = TokenUsage(), cost: Cost?,
+                baselineModel: String? = nil, baselineCost: USDAmount? = nil, latencyMs: Int = 0,
+                outcome: Outcome = .success, stream: Bool = false, metadata: [String: String] = [:],
+                promptText: String? = nil, responseText: String? = nil) {
+        self.id = id
+        self.time = Self.microsecondDate(Self.microseconds(of: time))
+        self.requestID = requestID
+        self.attempt = attempt
+        self.parentID = parentID
+        self.task = task
+        self.variant = variant
+        self.policyName = policyName
+        self.policyHash = policyHash
+        self.tier = tier
+        self.model = model
+        self.reason = reason
+        self.score = score
+        self.usage = usage
+        self.cost = cost
+        self.baselineModel = baselineModel
+        self.baselineCost = baselineCost
+        self.latencyMs = latencyMs
+        self.outcome = outcome
+        self.stream = stream
+        self.metadata = metadata
+        self.promptText = promptText
+        self.responseText = responseText
+    }
+
+    /// The id of the logical call this attempt belongs to (the first attempt's id).
+    public var logicalCallID: String { parentID ?? id }
+
+    /// Whether the attempt has no price (its model was not in the price book).
+    public var isUnpriced: Bool { cost == nil }
+
+    /// Microseconds since 1970, the ledgers' on-disk time unit.
+    static func microseconds(of date: Date) -> Int64 {
+        let value = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        // Dates outside ±292,000 years are clamped rather than trapping on conversion.
+        guard value.isFinite else { return 0 }
+        return Int64(max(min(value, Double(Int64.max / 2)), Double(Int64.min / 2)))
+    }
+
+    /// The date of a microsecond count, built the same way every time so round trips are exact.
+    static func microsecondDate(_ microseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(microseconds) / 1_000_000)
+    }
+}
+
+/// What the caller asked the ledger layer to keep beyond costs.
+public struct LedgerOptions: Sendable, Hashable {
+    /// Store prompt and response text in records. Default `false`: text is personal data and
+    /// stays out of the ledger unless the user opts in.
+    public var recordContent: Bool
+
+    /// Options with documented defaults (`recordContent: false`).
+    public init(recordContent: Bool = false) {
+        self.recordContent = recordContent
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Router
+import RouterPolicies
+import Testing
+
+/// Expected values below are computed by hand from the six records in `dataset` (see comments).
+@Suite("Ledger report aggregation")
+struct LedgerReportTests {
+    static func record(_ id: String, _ time: String, attempt: Int = 1, parent: String? = nil, task: String,
+                       model: String, tier: String?, user: String?, cost: Int64?, baseline: Int64?, latency: Int,
+                       outcome: LedgerRecord.Outcome, usage: TokenUsage) -> LedgerRecord {
+        LedgerRecord(id: id, time: utc(time), requestID: "req-\(id)", attempt: attempt, parentID: parent, task: task,
+                     tier: tier, model: model, usage: usage,
+                     cost: cost.map { LedgerRecord.Cost(input: pico($0)) },
+                     baselineModel: baseline == nil ? nil : "claude-opus-4-5", baselineCost: baseline.map(pico),
+                     latencyMs: latency, outcome: outcome, metadata: user.map { ["user": $0] } ?? [:])
+    }
+
+    // A: chat/u1, haiku escalated to sonnet.  B: chat/u2, haiku.  C: code, unpriced model.
+    // D: code/u1, haiku retried on haiku.  A, B on 2026-03-01; C, D on 2026-03-02.
+    static let dataset: [LedgerRecord] = [
+        record("A1", "2026-03-01T10:00:00Z", task: "chat", model: "haiku", tier: "small", user: "u1", cost: 100,
+               baseline: 1000, latency: 100, outcome: .escalated(reason: "max_tokens"),
+               usage: TokenUsage(input: 10, output: 5, cacheRead: 2)),
+        record("A2", "2026-03-01T10:00:01Z", attempt: 2, parent: "A1", task: "chat", model: "sonnet", tier: "medium",
+               user: "u1", cost: 400, baseline: nil, latency: 300, outcome: .success,
+               usage: TokenUsage(input: 10, output: 20, cacheWrite5m: 3)),
+        record("B1", "2026-03-01T11:00:00Z", task: "chat", model: "haiku", tier: "small", user: "u2", cost: 50,
+               baseline: 500, latency: 50, outcome: .success, usage: TokenUsage(input: 4, output: 4, cacheWrite1h: 1)),
+        record("C1", "2026-03-02T08:00:00Z", task: "code", model: "mystery", tier: nil, user: nil, cost: nil,
+               baseline: 700, latency: 900, outcome: .success, usage: TokenUsage(input: 7, output: 3)),
+        record("D1", "2026-03-02T09:00:00Z", task: "code", model: "haiku", tier: "small", user: "u1", cost: 30,
+               baseline: 300, latency: 20, outcome: .escalated(reason: "overloaded"), usage: TokenUsage(input: 5)),
+        record("D2", "2026-03-02T09:00:02Z", attempt: 2, parent: "D1", task: "code", model: "haiku", tier: "small",
+               user: "u1", cost: 30, baseline: nil, latency: 40, outcome: .success, usage: TokenUsage(input: 5, output: 6)),
+    ]
+
+    @Test("one row over everything")
+    func all() throws {
+        let rows = LedgerReport.aggregate(Self.dataset, by: .all)
+        let row = try #require(rows.first)
+        #expect(rows.count == 1)
+        #expect(row.attempts == 6)
+        #expect(row.logicalCalls == 4)
+        #expect(row.tokens == TokenUsage(input: 41, output: 38, cacheWrite5m: 3, cacheWrite1h: 1, cacheRead: 2))
+        #expect(row.cost == pico(610)) // 100 + 400 + 50 + 30 + 30, C1 unpriced
+        #expect(row.unpricedRecords == 1)
+        #expect(row.baselineCost == pico(2500)) // 1000 + 500 + 700 + 300, first attempts only
+        #expect(row.savings == nil, "an unpriced attempt makes savings unknowable")
+        #expect(row.escalatedCalls == 2) // A and D
+        #expect(row.escalationRate == 0.5)
+        #expect(row.escalationCost == pico(130)) // A1 + D1
+        // sorted latencies 20 40 50 100 300 900: ranks ⌈3⌉=3, ⌈5.7⌉=6, ⌈5.94⌉=6
+        #expect(row.latencyP50 == 50)
+        #expect(row.latencyP95 == 900)
+        #expect(row.latencyP99 == 900)
+    }
+
+    @Test("by task")
+    func byTask() throws {
+        let rows = LedgerReport.aggregate(Self.dataset, by: .task)
+        #expect(rows.map(\.group) == ["chat", "code"])
+        let chat = rows[0], code = rows[1]
+        #expect(chat.attempts == 3 && chat.logicalCalls == 2)
+        #expect(chat.cost == pico(550))
+        #expect(chat.baselineCost == pico(1500))
+        #expect(chat.savings == pico(950))
+        let percent = try #require(chat.savingsPercent)
+        #expect(abs(percent - 63.333_333) < 0.000_01)
+        #expect(chat.escalationRate == 0.5)
+        #expect(chat.escalationCost == pico(100))
+        #expect(chat.latencyP50 == 100) // 50 100 300: rank ⌈1.5⌉ = 2
+        #expect(chat.latencyP95 == 300)
+        #expect(code.cost == pico(60))
+        #expect(code.baselineCost == pico(1000))
+        #expect(code.savings == nil)
+        #expect(code.unpricedRecords == 1)
+        #expect(code.escalatedCalls == 1)
+        #expect(code.latencyP50 == 40) // 20 40 900
+    }
+
+    @Test("by model: escalation seen across groups; a group of later attempts has negative savings")
+    func byModel() {
+        let rows = LedgerReport.aggregate(Self.dataset, by: .model)
+        #expect(rows.map(\.group) == ["haiku", "mystery", "sonnet"])
+        let haiku = rows[0], sonnet = rows[2]
+        #expect(haiku.attempts == 4 && haiku.logicalCalls == 3)
+        #expect(haiku.cost == pico(210))
+        #expect(haiku.baselineCost == pico(1800))
+        #expect(haiku.savings == pico(1590))
+        #expect(haiku.escalatedCalls == 2, "A escalated to sonnet still counts in haiku's row")
+        #expect(sonnet.logicalCalls == 0 && sonnet.escalationRate == 0)
+        #expect(sonnet.savings == pico(-400))
+        #expect(rows[1].unpricedRecords == 1 && rows[1].cost == .zero)
+    }
+
+    @Test("by UTC day, user and tier")
+    func byDayUserTier() {
+        let days = LedgerReport.aggregate(Self.dataset, by: .day)
+        #expect(days.map(\.group) == ["2026-03-01", "2026-03-02"])
+        #expect(days.map(\.cost) == [pico(550), pico(60)])
+
+        let users = LedgerReport.aggregate(Self.dataset, by: .user)
+        #expect(users.map(\.group) == ["(none)", "u1", "u2"])
+        let u1 = users[1]
+        #expect(u1.attempts == 4 && u1.logicalCalls == 2)
+        #expect(u1.cost == pico(560))
+        #expect(u1.savings == pico(740)) // 1300 − 560
+        #expect(u1.escalationRate == 1.0)
+
+        let tiers = LedgerReport.aggregate(Self.dataset, by: .tier)
+        #expect(tiers.map(\.group) == ["(none)", "medium", "small"])
+        #expect(tiers[2].cost == pico(210))
+    }
+
+    @Test("nearest-rank percentiles")
+    func percentiles() {
+        #expect(LedgerReport.nearestRank(50, of: []) == nil)
+        #expect(LedgerReport.nearestRank(99, of: [7]) == 7)
+        let values = [50, 15, 40, 20, 35] // sorted: 15 20 35 40 50
+        #expect(LedgerReport.nearestRank(30, of: values) == 20) // rank ⌈1.5⌉ = 2
+        #expect(LedgerReport.nearestRank(40, of: values) == 20) // rank 2
+        #expect(LedgerReport.nearestRank(50, of: values) == 35) // rank ⌈2.5⌉ = 3
+        #expect(LedgerReport.nearestRank(100, of: values) == 50)
+        let hundred = Array((1...100).reversed())
+        #expect(LedgerReport.nearestRank(50, of: hundred) == 50)
+        #expect(LedgerReport.nearestRank(95, of: hundred) == 95)
+        #expect(LedgerReport.nearestRank(99, of: hundred) == 99)
+    }
+
+    @Test("a ledger feeds the report: same rows from SQLite as from the array")
+    func fromSQLite() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = try SQLiteLedger(path: directory.path("r.sqlite"))
+        for record in Self.dataset { try await ledger.record(record) }
+        let read = try await ledger.records(.all)
+        for key in LedgerReport.GroupKey.allCases {
+            #expect(LedgerReport.aggregate(read, by: key) == LedgerReport.aggregate(Self.dataset, by: key))
+        }
+        try await ledger.close()
+    }
+}
