@@ -1,0 +1,166 @@
+extension PolicyEngine {
+    /// Where the task type came from; shown in the reason.
+    enum TaskSource {
+        case caller, classified, fallback
+        /// The caller named a task the policy does not define.
+        case unknown(String)
+    }
+
+    /// How the tier was first picked, before rules and the context check.
+    enum TierBasis {
+        case fixedByTask
+        case noSignal
+        /// The score reached the threshold of tier `index` (`nil`: below every threshold).
+        case score(thresholdTier: Int?)
+    }
+
+    /// What moved the tier after the first pick; shown in the reason.
+    struct Adjustments {
+        var clampedToTaskMin = false
+        var clampedToTaskMax = false
+        var ruleEffect: RuleEffect = .none
+        var contextMove: (from: Int, to: Int)?
+        var overflow = false
+    }
+
+    enum RuleEffect {
+        case none, forced, raised, capped, tokensOnly, noChange
+    }
+
+    /// Decides the tier, model and `max_tokens` for one request:
+    /// 1. variant from the assigning metadata key; 2. task from the caller, else the classifier
+    /// (at or above `minimum_confidence`), else the fallback task; 3. the tier the score's
+    /// thresholds reach, clamped to the task's range — or the task's fixed tier, or the default
+    /// tier when no signal was recognised; 4. the first matching override rule; 5. the context
+    /// check: a tier whose window cannot hold input + `max_tokens` is never chosen.
+    public func decide(_ input: RoutingInput) -> RoutingDecision {
+        let armIndex = armIndex(metadata: input.metadata)
+        let arm = arms[armIndex]
+        guard !arm.tiers.isEmpty else {
+            return RoutingDecision(tier: "", tierIndex: 0, model: "", maxTokens: input.requestedMaxTokens ?? 0,
+                                   escalationPath: [], score: 0, contributions: [], matchedRule: nil,
+                                   variant: arm.variantName, task: input.task ?? fallbackTask, taskConfidence: 0,
+                                   estimatedInputTokens: input.estimatedInputTokens, contextOverflowRisk: true,
+                                   reason: "policy '\(policy.name)' has no tiers")
+        }
+
+        // Task type.
+        var taskName = fallbackTask
+        var confidence = 0.0
+        var source = TaskSource.fallback
+        if let named = input.task, arm.tasks[named] != nil {
+            taskName = named
+            confidence = 1
+            source = .caller
+        } else {
+            let guess = classifier.classify(input)
+            if let task = guess.task, guess.confidence >= minimumConfidence, arm.tasks[task] != nil {
+                taskName = task
+                confidence = guess.confidence
+                source = .classified
+            } else if let named = input.task {
+                source = .unknown(named)
+            }
+        }
+        let route = arm.tasks[taskName] ?? arm.catchAll
+
+        // Tier from the score.
+        let score = scorer.score(input)
+        var index: Int
+        var basis: TierBasis
+        var adjustments = Adjustments()
+        if let fixed = route.fixed {
+            index = fixed
+            basis = .fixedByTask
+        } else {
+            if score.recognizedSignal {
+                var reached: Int?
+                for (tier, threshold) in arm.thresholds.enumerated() where score.value >= threshold {
+                    reached = tier
+                }
+                index = reached ?? 0
+                basis = .score(thresholdTier: reached)
+            } else {
+                index = arm.defaultIndex
+                basis = .noSignal
+            }
+            if index < route.minIndex { index = route.minIndex; adjustments.clampedToTaskMin = true }
+            if index > route.maxIndex { index = route.maxIndex; adjustments.clampedToTaskMax = true }
+        }
+
+        // Override rules: the first match applies.
+        let inputTokens = input.estimatedInputTokens
+        var matched: ResolvedRule?
+        for rule in rules where rule.matches(task: taskName, metadata: input.metadata,
+                                             score: score.value, inputTokens: inputTokens) {
+            matched = rule
+            break
+        }
+        if let rule = matched {
+            let before = index
+            if let forced = rule.tier { index = forced }
+            if let low = rule.minTier, index < low { index = low }
+            if let high = rule.maxTier, index > high { index = high }
+            if rule.tier != nil && index == rule.tier {
+                adjustments.ruleEffect = .forced
+            } else if index > before {
+                adjustments.ruleEffect = .raised
+            } else if index < before {
+                adjustments.ruleEffect = .capped
+            } else {
+                adjustments.ruleEffect = rule.maxTokens != nil ? .tokensOnly : .noChange
+            }
+        }
+        let wantedTokens = max(matched?.maxTokens ?? input.requestedMaxTokens ?? route.maxTokens, 1)
+
+        // Context fit: never a tier that cannot hold input + max_tokens.
+        let chosen = fit(index: index, inputTokens: inputTokens, wantedTokens: wantedTokens, tiers: arm.tiers)
+        if chosen.index != index { adjustments.contextMove = (index, chosen.index) }
+        adjustments.overflow = chosen.overflow
+        index = chosen.index
+        let tier = arm.tiers[index]
+        let maxTokens = min(wantedTokens, tier.maxOutputTokens)
+
+        var path: [String] = []
+        if escalation.enabled && escalation.maxSteps > 0 {
+            if let explicit = route.escalation {
+                for next in explicit where next > index && path.count < escalation.maxSteps {
+                    path.append(arm.tiers[next].name)
+                }
+            } else {
+                for next in arm.tiers.indices where next > index && path.count < escalation.maxSteps {
+                    path.append(arm.tiers[next].name)
+                }
+            }
+        }
+
+        let reason = describe(task: taskName, source: source, confidence: confidence, tiers: arm.tiers, index: index,
+                              basis: basis, thresholds: arm.thresholds, score: score, adjustments: adjustments,
+                              rule: matched, inputTokens: inputTokens, maxTokens: maxTokens,
+                              variant: arm.variantName)
+        return RoutingDecision(tier: tier.name, tierIndex: index, model: tier.model, maxTokens: maxTokens,
+                               escalationPath: path, score: score.value, contributions: score.contributions,
+                               matchedRule: matched?.name, variant: arm.variantName, task: taskName,
+                               taskConfidence: confidence, estimatedInputTokens: inputTokens,
+                               contextOverflowRisk: chosen.overflow, reason: reason)
+    }
+
+    /// The tier to use so that input + `max_tokens` fits: the chosen one if it fits, else the
+    /// cheapest tier above it that fits, else the cheapest below it that fits, else the one with
+    /// the largest window (flagged as an overflow risk).
+    func fit(index: Int, inputTokens: Int, wantedTokens: Int, tiers: [Tier]) -> (index: Int, overflow: Bool) {
+        func fits(_ candidate: Int) -> Bool {
+            let tier = tiers[candidate]
+            let (total, overflow) = inputTokens.addingReportingOverflow(min(wantedTokens, tier.maxOutputTokens))
+            return !overflow && total <= tier.contextWindow
+        }
+        if fits(index) { return (index, false) }
+        for candidate in (index + 1)..<tiers.count where fits(candidate) { return (candidate, false) }
+        for candidate in 0..<index where fits(candidate) { return (candidate, false) }
+        var largest = index
+        for candidate in tiers.indices where tiers[candidate].contextWindow > tiers[largest].contextWindow {
+            largest = candidate
+        }
+        return (largest, true)
+    }
+}

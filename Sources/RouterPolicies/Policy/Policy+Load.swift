@@ -1,0 +1,45 @@
+import Foundation
+
+extension Policy {
+    /// Reads and decodes a policy file. Every problem in the file is reported at once, each
+    /// with `file:line:column`, the offending line and a caret. A relative `prices:` path is
+    /// resolved against the file's directory.
+    public static func load(file: String) throws(PolicyError) -> Policy {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw PolicyError(Diagnostic(mark: .wholeFile(file), message: "cannot read policy file '\(file)'"))
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw PolicyError(Diagnostic(mark: .wholeFile(file), message: "policy file is not valid UTF-8"))
+        }
+        return try parse(yaml: text, file: file)
+    }
+
+    /// Decodes policy YAML. `file` names the text in diagnostics; `baseDirectory` (default: the
+    /// directory part of `file`) resolves a relative `prices:` path.
+    public static func parse(yaml: String, file: String, baseDirectory: String? = nil) throws(PolicyError) -> Policy {
+        let context = try YAMLDecodingContext(text: yaml, file: file)
+        let directory = baseDirectory ?? Self.directory(of: file)
+        let decoder = PolicyDecoder(context: context, baseDirectory: directory)
+        let policy = decoder.decodePolicy()
+        var result = try context.finish(policy)
+        result.contentHash = contentHash(of: yaml)
+        return result
+    }
+
+    /// FNV-1a 64 of the text's UTF-8 bytes as 16 hex digits — what `contentHash` holds.
+    public static func contentHash(of text: String) -> String {
+        var hash = FNV1a64()
+        hash.combine(text)
+        return hash.hex
+    }
+
+    static func directory(of file: String) -> String {
+        guard let slash = file.lastIndex(of: "/") else { return "." }
+        return slash == file.startIndex ? "/" : String(file[..<slash])
+    }
+
+    static func resolve(path: String, against directory: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return directory == "." ? path : directory + "/" + path
+    }
+}

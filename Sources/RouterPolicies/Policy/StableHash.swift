@@ -1,0 +1,26 @@
+/// FNV-1a 64-bit: a tiny, stable, platform-independent hash. Swift's `Hasher` is seeded per
+/// process, so it can assign neither A/B variants nor content hashes that survive a restart.
+struct FNV1a64 {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    private static let prime: UInt64 = 0x0000_0100_0000_01b3
+
+    mutating func combine(_ byte: UInt8) {
+        value = (value ^ UInt64(byte)) &* Self.prime
+    }
+
+    mutating func combine(_ text: String) {
+        var copy = text
+        // withUTF8 reads native strings in place; a bridged string is made contiguous once.
+        copy.withUTF8 { bytes in for byte in bytes { combine(byte) } }
+    }
+
+    mutating func combine<Bytes: Sequence>(bytes: Bytes) where Bytes.Element == UInt8 {
+        for byte in bytes { combine(byte) }
+    }
+
+    /// 16 lowercase hex digits.
+    var hex: String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
