@@ -38,11 +38,11 @@ public enum DefaultVocabulary {
     /// Programming vocabulary for the `code` signal.
     public static let code: [String] = [
         "function", "func", "def", "class", "struct", "enum", "return", "async", "await", "lambda",
-        "const", "var", "let", "import", "public", "private", "static", "void", "int", "string",
+        "const", "var", "import", "public", "private", "static", "void", "int", "string",
         "boolean", "null", "nil", "undefined", "exception", "stack trace", "traceback", "segfault",
         "compile", "compiler", "runtime", "refactor", "regex", "sql", "select from", "api", "endpoint",
         "json", "yaml", "http", "git", "docker", "kubernetes", "python", "javascript", "typescript",
-        "swift", "rust", "golang", "java", "kotlin", "c#", "cpp", "bash", "unit test", "debug",
+        "swift", "rust", "golang", "java", "kotlin", "csharp", "cpp", "bash", "unit test", "debug",
         "bug", "algorithm", "data structure", "big o", "recursion", "thread", "mutex", "race condition",
         "deadlock", "memory leak", "pointer", "database", "schema", "query",
     ]

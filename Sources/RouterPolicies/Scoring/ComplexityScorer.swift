@@ -1,40 +1,132 @@
 /// Scores a request's complexity from the configured signals.
 ///
-/// Built once per policy: the keyword lists of all signals are compiled into one automaton at
-/// `init`, so `score` reads the text once whatever the number of lists.
+/// Built once per policy: the keyword lists of every signal (plus the built-in constraint
+/// phrases) are compiled into one automaton at `init`, so `score` reads the text once for all
+/// keywords, once for line structure, and runs a regex only when its required literal occurs.
 ///
-/// `value = Σ weight·strength / Σ weight` over all signals (0 when every weight is 0); each
-/// signal's `contribution = weight·strength / Σ weight`, so the contributions sum to the value.
+/// Each signal's `strength = min(1, count / fullAt)`. Then
+/// `value = Σ weight·strength / Σ weight` (0 when every weight is 0), and each
+/// `contribution = weight·strength / Σ weight`, so the contributions sum to the value.
 public struct ComplexityScorer: Sendable {
     /// The configuration this scorer was built from.
     public let configuration: ComplexityConfiguration
+    private let phrases: PhraseTable
+    /// For each signal, the index of its keyword list in `phrases` (or -1).
+    private let listIndex: [Int]
+    private let constraintList: Int
+    private let totalWeight: Double
 
-    /// Compiles `configuration`.
+    /// Phrases counted by `.constraints` besides bullet and numbered lines.
+    public static let constraintPhrases: [String] = [
+        "must", "must not", "should", "should not", "shall", "shall not", "at least", "at most",
+        "no more than", "no less than", "no fewer than", "exactly", "never", "always", "required",
+        "requirement", "requirements", "ensure", "make sure", "do not", "don't", "avoid", "limit to",
+        "within", "under no circumstances",
+    ]
+
+    /// Compiles `configuration`. Negative weights count as 0.
     public init(_ configuration: ComplexityConfiguration) {
         self.configuration = configuration
+        var lists: [[String]] = []
+        var listIndex: [Int] = []
+        for signal in configuration.signals {
+            switch signal.kind {
+            case .keywords(let keywords, _), .code(let keywords, _):
+                listIndex.append(lists.count)
+                lists.append(keywords)
+            default:
+                listIndex.append(-1)
+            }
+        }
+        constraintList = lists.count
+        lists.append(Self.constraintPhrases)
+        self.listIndex = listIndex
+        self.phrases = PhraseTable(lists: lists)
+        totalWeight = configuration.signals.reduce(0) { $0 + max($1.weight, 0) }
     }
 
     /// Scores `input`. Deterministic: the same input always gets the same score.
     public func score(_ input: RoutingInput) -> ComplexityScore {
-        ComplexityScore(value: 0, contributions: [], recognizedSignal: false)
+        withUTF8Bytes(of: input.text) { bytes in
+            let structure = TextStructure(bytes)
+            return phrases.withCounts(in: bytes) { counts in
+                var contributions: [SignalContribution] = []
+                contributions.reserveCapacity(configuration.signals.count)
+                var value = 0.0
+                var recognized = false
+                for (index, signal) in configuration.signals.enumerated() {
+                    let measured = measure(signal.kind, list: listIndex[index], input: input, bytes: bytes,
+                                           structure: structure, counts: counts)
+                    let strength = min(1, Double(measured.count) / Double(max(measured.fullAt, 1)))
+                    let weight = max(signal.weight, 0)
+                    let contribution = totalWeight > 0 ? weight * strength / totalWeight : 0
+                    value += contribution
+                    if strength > 0, measured.isContent { recognized = true }
+                    contributions.append(SignalContribution(
+                        name: signal.name, weight: signal.weight, strength: strength,
+                        contribution: contribution, evidence: strength > 0 ? measured.evidence : []))
+                }
+                return ComplexityScore(value: min(max(value, 0), 1), contributions: contributions,
+                                       recognizedSignal: recognized)
+            }
+        }
     }
-}
 
-/// Picks a task type for a request locally, without a model call.
-public struct TaskClassifier: Sendable {
-    /// The rules, in tie-break order.
-    public let rules: [TaskClassifierRule]
-    /// Below this confidence the classification's `task` is `nil`.
-    public let minimumConfidence: Double
-
-    /// Compiles the rules' keywords into one automaton.
-    public init(rules: [TaskClassifierRule], minimumConfidence: Double = 0.3) {
-        self.rules = rules
-        self.minimumConfidence = minimumConfidence
+    private struct Measurement {
+        var count: Int
+        var fullAt: Int
+        var evidence: [String]
+        var isContent: Bool
     }
 
-    /// Classifies `input`.
-    public func classify(_ input: RoutingInput) -> TaskClassification {
-        TaskClassification(task: nil, confidence: 0, evidence: [])
+    private func measure(_ kind: ComplexitySignal.Kind, list: Int, input: RoutingInput,
+                         bytes: UnsafeBufferPointer<UInt8>, structure: TextStructure,
+                         counts: UnsafeBufferPointer<Int32>) -> Measurement {
+        switch kind {
+        case .inputSize(let fullAt):
+            let tokens = input.estimatedInputTokens
+            return Measurement(count: tokens, fullAt: fullAt, evidence: ["\(tokens) tokens"], isContent: false)
+        case .keywords(_, let fullAt):
+            let hits = phrases.hits(ofList: list, counts: counts)
+            return Measurement(count: hits.count, fullAt: fullAt, evidence: hits.evidence, isContent: true)
+        case .code(_, let fullAt):
+            let hits = phrases.hits(ofList: list, counts: counts)
+            let blocks = (structure.fenceLines + 1) / 2
+            var evidence: [String] = []
+            if blocks > 0 { evidence.append("\(blocks) code block\(blocks == 1 ? "" : "s")") }
+            if structure.codeLines > 0 { evidence.append("\(structure.codeLines) code-like line\(structure.codeLines == 1 ? "" : "s")") }
+            evidence.append(contentsOf: hits.evidence)
+            return Measurement(count: 3 * blocks + structure.codeLines + hits.count, fullAt: fullAt,
+                               evidence: evidence, isContent: true)
+        case .patterns(let patterns, let fullAt):
+            var total = 0
+            var evidence: [String] = []
+            for pattern in patterns where total < max(fullAt, 1) {
+                let found = pattern.program.countMatches(in: bytes, limit: max(fullAt, 1) - total)
+                if found > 0 {
+                    total += found
+                    if evidence.count < 3 { evidence.append(pattern.pattern) }
+                }
+            }
+            return Measurement(count: total, fullAt: fullAt, evidence: evidence, isContent: true)
+        case .questions(let fullAt):
+            let found = structure.questionMarks
+            return Measurement(count: found, fullAt: fullAt, evidence: ["\(found) question\(found == 1 ? "" : "s")"],
+                               isContent: false)
+        case .constraints(let fullAt):
+            let hits = phrases.hits(ofList: constraintList, counts: counts)
+            var evidence = hits.evidence
+            if structure.bulletLines > 0 { evidence.insert("\(structure.bulletLines) list items", at: 0) }
+            return Measurement(count: hits.count + structure.bulletLines, fullAt: fullAt, evidence: evidence, isContent: true)
+        case .attachments(let fullAt):
+            let found = input.imageCount + input.documentCount
+            return Measurement(count: found, fullAt: fullAt,
+                               evidence: ["\(input.imageCount) images, \(input.documentCount) documents"], isContent: true)
+        case .tools(let fullAt):
+            return Measurement(count: input.toolCount, fullAt: fullAt, evidence: ["\(input.toolCount) tools"], isContent: true)
+        case .conversationDepth(let fullAt):
+            let depth = max(input.messageCount - 1, 0)
+            return Measurement(count: depth, fullAt: fullAt, evidence: ["\(input.messageCount) messages"], isContent: false)
+        }
     }
 }

@@ -1,0 +1,41 @@
+import RouterPolicies
+
+/// Measures each function on each prompt and prints median, p99 and the ratio to a baseline
+/// measured in the same run: one `lowercased()` plus one `contains` over the same prompt — the
+/// cost of merely reading it once.
+///
+/// To measure another function, add one line to `measured` below.
+
+let scorer = ComplexityScorer(.default)
+let classifier = TaskClassifier(rules: TaskClassifier.defaultRules)
+
+let measured: [(name: String, run: (RoutingInput) -> Int)] = [
+    ("ComplexityScorer.score", { Int(scorer.score($0).value * 1_000) }),
+    ("TaskClassifier.classify", { classifier.classify($0).evidence.count }),
+    ("score + classify", { Int(scorer.score($0).value * 1_000) + classifier.classify($0).evidence.count }),
+]
+
+let baseline: (RoutingInput) -> Int = { $0.text.lowercased().contains("step by step") ? 1 : 0 }
+
+let prompts: [(name: String, input: RoutingInput)] = [
+    ("short (~25 tokens)", RoutingInput(text: Prompts.short)),
+    ("2,000 tokens", RoutingInput(text: Prompts.prompt(tokens: 2_000), messageCount: 3, toolCount: 2)),
+    ("20,000 tokens", RoutingInput(text: Prompts.prompt(tokens: 20_000), messageCount: 9, documentCount: 1)),
+]
+
+let arguments = CommandLine.arguments
+let samples = arguments.count > 1 ? Int(arguments[1]) ?? 2_000 : 2_000
+
+print("DecisionBench — \(samples) samples per row after warm-up; times per call")
+print(pad("prompt", 20) + pad("function", 26) + pad("median", 12) + pad("p99", 12) + "× baseline (median)")
+for prompt in prompts {
+    let reference = Measurement.run(samples: samples) { baseline(prompt.input) }
+    print(pad(prompt.name, 20) + pad("baseline lowercased+contains", 26)
+          + pad(format(reference.median), 12) + pad(format(reference.p99), 12) + "1.00")
+    for function in measured {
+        let result = Measurement.run(samples: samples) { function.run(prompt.input) }
+        let ratio = result.median / reference.median
+        print(pad("", 20) + pad(function.name, 26) + pad(format(result.median), 12) + pad(format(result.p99), 12)
+              + String(Int((ratio * 100).rounded())) .leftPadded(3).insertingDecimal())
+    }
+}

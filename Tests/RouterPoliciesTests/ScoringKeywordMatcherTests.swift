@@ -1,0 +1,70 @@
+import Testing
+@testable import RouterPolicies
+
+/// The one-pass automaton must agree with a naive whole-word search on any text.
+@Suite("KeywordAutomaton")
+struct ScoringKeywordMatcherTests {
+    /// SplitMix64: a small seeded generator so failures reproduce.
+    struct SeededGenerator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// Naive reference: normalise the text into words, then count each phrase's word sequence.
+    static func naiveCounts(_ phrases: [[UInt8]], in text: String) -> [Int32] {
+        let words = KeywordAutomaton.normalize(text).split(separator: 32).map(Array.init)
+        return phrases.map { phrase in
+            let target = phrase.split(separator: 32).map(Array.init)
+            guard !target.isEmpty, target.count <= words.count else { return 0 }
+            var count: Int32 = 0
+            for start in 0...(words.count - target.count) where Array(words[start..<start + target.count]) == target {
+                count += 1
+            }
+            return count
+        }
+    }
+
+    static func automatonCounts(_ automaton: KeywordAutomaton, in text: String) -> [Int32] {
+        var counts = [Int32](repeating: 0, count: automaton.phraseCount)
+        var text = text
+        text.withUTF8 { bytes in counts.withUnsafeMutableBufferPointer { automaton.count(in: bytes, into: $0) } }
+        return counts
+    }
+
+    @Test func agreesWithTheNaiveReferenceOnRandomTexts() {
+        var generator = SeededGenerator(state: 0xC1A0DE)
+        let vocabulary = ["a", "ab", "abc", "b", "ba", "cab", "é", "x_y", "1", "12"]
+        let separators = [" ", "  ", "\n", ", ", "-", "(", ".", "\t", "!?"]
+        for _ in 0..<300 {
+            let phrases: [[UInt8]] = (0..<Int.random(in: 1...8, using: &generator)).map { _ in
+                let words = (0..<Int.random(in: 1...3, using: &generator)).map { _ in vocabulary.randomElement(using: &generator)! }
+                return KeywordAutomaton.normalize(words.joined(separator: " "))
+            }
+            var unique: [[UInt8]] = []
+            for phrase in phrases where !unique.contains(phrase) { unique.append(phrase) }
+            let automaton = KeywordAutomaton(phrases: unique)
+            var text = ""
+            for _ in 0..<Int.random(in: 0...40, using: &generator) {
+                var word = vocabulary.randomElement(using: &generator)!
+                if Bool.random(using: &generator) { word = word.uppercased() }
+                text += word + separators.randomElement(using: &generator)!
+            }
+            if Bool.random(using: &generator) { text = String(text.dropLast()) }
+            #expect(Self.automatonCounts(automaton, in: text) == Self.naiveCounts(unique, in: text),
+                    "phrases \(unique.map { String(decoding: $0, as: UTF8.self) }) text \(text.debugDescription)")
+        }
+    }
+
+    @Test func matchesWholeWordsAndPhrasesOnly() {
+        let phrases = ["step by step", "prove", "trade-off", "C#"].map(KeywordAutomaton.normalize)
+        let automaton = KeywordAutomaton(phrases: phrases)
+        let text = "Step-by-step, PROVE it; improve nothing. Trade off the trade-offs? c# step by\n  step"
+        #expect(Self.automatonCounts(automaton, in: text) == [2, 1, 1, 1])
+    }
+}
