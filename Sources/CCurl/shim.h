@@ -49,4 +49,31 @@ static inline CURLMcode cr_multi_setopt_pointer(CURLM *multi, CURLMoption option
     return curl_multi_setopt(multi, option, value);
 }
 
+static inline CURLcode cr_easy_setopt_debug_callback(CURL *handle, CURLoption option, curl_debug_callback value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+// Macros built from other macros do not import into Swift; these expose the values the
+// transport needs.
+static inline CURLcode cr_global_init_all(void) { return curl_global_init(CURL_GLOBAL_ALL); }
+static inline int cr_pause_cont(void) { return CURLPAUSE_CONT; }
+static inline size_t cr_writefunc_pause(void) { return CURL_WRITEFUNC_PAUSE; }
+static inline long cr_pipe_multiplex(void) { return CURLPIPE_MULTIPLEX; }
+static inline long cr_error_size(void) { return CURL_ERROR_SIZE; }
+
+// CURLMsg carries its result in a union; this returns 1 and fills `easy`/`result` for the
+// next finished transfer, 0 when no message is left.
+static inline int cr_multi_next_done(CURLM *multi, CURL **easy, CURLcode *result) {
+    int remaining = 0;
+    CURLMsg *message;
+    while ((message = curl_multi_info_read(multi, &remaining)) != NULL) {
+        if (message->msg == CURLMSG_DONE) {
+            *easy = message->easy_handle;
+            *result = message->data.result;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 #endif

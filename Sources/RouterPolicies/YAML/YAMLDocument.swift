@@ -1,0 +1,151 @@
+/// Parses YAML text into `YAMLNode` trees with libyaml, resolving anchors, aliases and merge keys.
+///
+/// Syntax errors stop parsing (libyaml cannot recover) and report libyaml's problem at its
+/// line and column. Semantic errors — undefined aliases, duplicate keys, bad merge values —
+/// are all collected and thrown together.
+public enum YAMLDocument {
+    /// The deepest nesting accepted; deeper input is rejected instead of exhausting the stack.
+    public static let maximumDepth = 256
+
+    /// Parses exactly one document. An empty file (or empty document) is a null node at 1:1;
+    /// a second document is an error at its start.
+    public static func parse(_ text: String, file: String) throws(PolicyError) -> YAMLNode {
+        let source = YAMLSource(text: text, file: file)
+        var composer = YAMLComposer(source: source)
+        let documents = try composer.documents(limit: 1)
+        return documents.first ?? .null(at: source.mark(line: 1, column: 1))
+    }
+
+    /// Parses every document in a stream (`---` separated); an empty stream gives no documents.
+    public static func parseAll(_ text: String, file: String) throws(PolicyError) -> [YAMLNode] {
+        var composer = YAMLComposer(source: YAMLSource(text: text, file: file))
+        return try composer.documents(limit: nil)
+    }
+}
+
+/// Builds nodes from the event stream (one document's anchors at a time).
+struct YAMLComposer {
+    private let source: YAMLSource
+    private let reader: LibYAMLEventReader
+    private var anchors: [String: YAMLNode] = [:]
+    private var diagnostics: [Diagnostic] = []
+
+    init(source: YAMLSource) {
+        self.source = source
+        self.reader = LibYAMLEventReader(source: source)
+    }
+
+    /// All documents; with a `limit`, a further document is an error at its start.
+    mutating func documents(limit: Int?) throws(PolicyError) -> [YAMLNode] {
+        var documents: [YAMLNode] = []
+        do throws(PolicyError) {
+            _ = try reader.next()  // stream start
+            while true {
+                let event = try reader.next()
+                if event.kind == .streamEnd { break }
+                guard event.kind == .documentStart else { continue }
+                if let limit, documents.count == limit {
+                    diagnostics.append(source.diagnostic(
+                        "expected a single YAML document, found another one (remove the extra '---' section)",
+                        at: mark(event)))
+                    break
+                }
+                anchors = [:]
+                let root = try node(from: reader.next(), depth: 0)
+                _ = try reader.next()  // document end
+                documents.append(root)
+            }
+        } catch {
+            throw PolicyError(diagnostics: diagnostics + error.diagnostics)
+        }
+        if !diagnostics.isEmpty { throw PolicyError(diagnostics: diagnostics) }
+        return documents
+    }
+
+    private func mark(_ event: YAMLEvent) -> SourceMark { source.mark(line: event.line, column: event.column) }
+
+    private mutating func node(from event: YAMLEvent, depth: Int) throws(PolicyError) -> YAMLNode {
+        guard depth <= YAMLDocument.maximumDepth else {
+            throw PolicyError(source.diagnostic("nesting is deeper than \(YAMLDocument.maximumDepth) levels", at: mark(event)))
+        }
+        let node: YAMLNode
+        switch event.kind {
+        case .alias:
+            let name = event.anchor ?? ""
+            if let target = anchors[name] { return target }
+            diagnostics.append(source.diagnostic("undefined alias '*\(name)' (no '&\(name)' anchor before it)", at: mark(event)))
+            return .null(at: mark(event))
+        case .scalar:
+            node = YAMLNode(.scalar(event.value, tag: event.tag, style: event.style), mark: mark(event))
+        case .sequenceStart:
+            var items: [YAMLNode] = []
+            var next = try reader.next()
+            while next.kind != .sequenceEnd {
+                items.append(try self.node(from: next, depth: depth + 1))
+                next = try reader.next()
+            }
+            node = YAMLNode(.sequence(items), mark: mark(event))
+        case .mappingStart:
+            var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+            var next = try reader.next()
+            while next.kind != .mappingEnd {
+                let key = try self.node(from: next, depth: depth + 1)
+                let value = try self.node(from: reader.next(), depth: depth + 1)
+                pairs.append((key, value))
+                next = try reader.next()
+            }
+            node = YAMLNode(.mapping(resolveMerges(pairs)), mark: mark(event))
+        default:
+            throw PolicyError(source.diagnostic("unexpected YAML event", at: mark(event)))
+        }
+        if let anchor = event.anchor { anchors[anchor] = node }
+        return node
+    }
+
+    /// Checks duplicate keys among the explicit pairs, then appends merged pairs (`<<`) whose
+    /// keys are not already present: explicit keys win, and earlier merge sources win over later.
+    private mutating func resolveMerges(_ pairs: [(key: YAMLNode, value: YAMLNode)]) -> [(key: YAMLNode, value: YAMLNode)] {
+        var explicit: [(key: YAMLNode, value: YAMLNode)] = []
+        var merged: [(key: YAMLNode, value: YAMLNode)] = []
+        var seen: [String: SourceMark] = [:]
+        for pair in pairs {
+            if isMergeKey(pair.key) {
+                merged += mergeSources(pair.value)
+                continue
+            }
+            if let name = pair.key.scalar {
+                if let first = seen[name] {
+                    diagnostics.append(source.diagnostic(
+                        "duplicate key '\(name)' in this mapping", at: pair.key.mark,
+                        notes: [(first, "'\(name)' is first defined here")]))
+                    continue
+                }
+                seen[name] = pair.key.mark
+            }
+            explicit.append(pair)
+        }
+        for pair in merged {
+            guard let name = pair.key.scalar else { explicit.append(pair); continue }
+            if seen[name] == nil {
+                seen[name] = pair.key.mark
+                explicit.append(pair)
+            }
+        }
+        return explicit
+    }
+
+    private func isMergeKey(_ key: YAMLNode) -> Bool {
+        guard case let .scalar(text, tag, style) = key.value else { return false }
+        return tag == YAMLTag.merge || (text == "<<" && style.isPlain && tag == nil)
+    }
+
+    private mutating func mergeSources(_ value: YAMLNode) -> [(key: YAMLNode, value: YAMLNode)] {
+        if let pairs = value.mapping { return pairs }
+        if let items = value.sequence, items.allSatisfy({ $0.mapping != nil }) {
+            return items.flatMap { $0.mapping ?? [] }
+        }
+        diagnostics.append(source.diagnostic(
+            "a merge key '<<' needs a mapping or a sequence of mappings, found \(value.kindDescription)", at: value.mark))
+        return []
+    }
+}

@@ -1,0 +1,44 @@
+/// The text of one YAML file, kept so diagnostics can quote the offending line.
+public struct YAMLSource: Sendable {
+    /// The file name used in every mark.
+    public let file: String
+    /// The full text.
+    public let text: String
+    private let lines: [Substring]
+
+    /// Wraps `text` read from `file`.
+    public init(text: String, file: String) {
+        self.file = file
+        self.text = text
+        // The same line breaks libyaml counts, so quoted lines match its line numbers. "\r\n" is one
+        // Character in Swift, hence the explicit list.
+        self.lines = text.split(omittingEmptySubsequences: false) {
+            $0 == "\n" || $0 == "\r\n" || $0 == "\r" || $0 == "\u{85}" || $0 == "\u{2028}" || $0 == "\u{2029}"
+        }
+    }
+
+    /// The source line with the 1-based number `line` (without `\r\n`/`\n`), or nil past the end.
+    public func line(_ line: Int) -> String? {
+        guard line >= 1, line <= lines.count else { return nil }
+        var text = lines[line - 1]
+        if text.last == "\r" { text = text.dropLast() }
+        return String(text)
+    }
+
+    /// A mark in this file.
+    public func mark(line: Int, column: Int) -> SourceMark {
+        SourceMark(file: file, line: line, column: column)
+    }
+
+    /// A diagnostic at `mark` quoting its source line.
+    public func diagnostic(_ message: String, at mark: SourceMark, notes: [(mark: SourceMark, message: String)] = []) -> Diagnostic {
+        Diagnostic(
+            mark: mark, message: message, sourceLine: sourceLine(for: mark),
+            notes: notes.map { Diagnostic.Note(mark: $0.mark, message: $0.message, sourceLine: sourceLine(for: $0.mark)) }
+        )
+    }
+
+    private func sourceLine(for mark: SourceMark) -> String? {
+        mark.file == file ? line(mark.line) : nil
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import ClaudeClient
+
+extension TransportTests {
+    @Test func fiveHundredConcurrentRequestsShareOneThreadAndReuseConnections() async throws {
+        let server = try await TransportTestServer.start()
+        let threadsBefore = threadCount()
+        let transport = CurlTransport(logger: quietLogger())
+        defer { transport.shutdown() }
+
+        func wave() async throws -> Int {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<500 {
+                    group.addTask {
+                        let body = Data("request \(index)".utf8)
+                        let (head, echoed) = try await transport.execute(
+                            makeRequest(server.baseURL + "/echo", method: .post, body: body)
+                        )
+                        return head.status == 200 && echoed == body ? 1 : 0
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+        }
+
+        #expect(try await wave() == 500)
+        #expect(await eventually { transport.stats.transfersCompleted == 500 })
+        let afterFirst = transport.stats
+        let threadsAfter = threadCount()
+        // One loop thread for the transport; the rest is noise from the runtime.
+        #expect(threadsAfter - threadsBefore <= 3, "threads grew from \(threadsBefore) to \(threadsAfter)")
+        #expect(afterFirst.maxConcurrentTransfers > 1)
+        #expect(afterFirst.connectionsOpened <= CurlTransport.Configuration().maxConnectionsPerHost)
+
+        #expect(try await wave() == 500)
+        #expect(await eventually { transport.stats.transfersCompleted == 1000 })
+        let secondWaveConnections = transport.stats.connectionsOpened - afterFirst.connectionsOpened
+        #expect(secondWaveConnections < 50, "second wave opened \(secondWaveConnections) connections")
+        #expect(transport.stats.liveEasyHandles == 0)
+        await server.stop()
+    }
+
+    @Test func traceLogsHeadersButNeverSecretsOrBodies() async throws {
+        let server = try await TransportTestServer.start()
+        let handler = CapturingLogHandler()
+        var logger = Logger(label: "trace-capture") { _ in handler }
+        logger.logLevel = .trace
+        let transport = CurlTransport(logger: logger)
+        defer { transport.shutdown() }
+
+        let apiKey = "sk-ant-api03-CANARY-\(UInt64.random(in: 0...UInt64.max))"
+        let request = makeRequest(
+            server.baseURL + "/echo",
+            method: .post,
+            headers: [("x-api-key", apiKey), ("Authorization", "Bearer \(apiKey)"), ("x-custom", "visible")],
+            body: Data("BODY-CANARY-\(apiKey)".utf8)
+        )
+        let (head, body) = try await transport.execute(request)
+        #expect(head.status == 200)
+        #expect(String(decoding: body, as: UTF8.self).hasPrefix("BODY-CANARY"))
+
+        let lines = handler.captured
+        #expect(lines.contains { $0.contains("POST /echo") })
+        #expect(lines.contains { $0.contains("x-api-key: <redacted>") })
+        #expect(lines.contains { $0.contains("Authorization: <redacted>") })
+        #expect(lines.contains { $0.contains("x-custom: visible") })
+        #expect(!lines.contains { $0.contains("CANARY") })
+        await server.stop()
+    }
+}

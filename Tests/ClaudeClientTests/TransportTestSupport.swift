@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import ClaudeClient
+
+/// All transport tests share one serialized suite: the thread-count and stats assertions
+/// must not see transports created by neighbouring tests.
+@Suite("CurlTransport", .serialized)
+struct TransportTests {}
+
+func makeRequest(
+    _ url: String,
+    method: HTTPRequest.Method = .get,
+    headers: [(name: String, value: String)] = [],
+    body: Data? = nil,
+    connectTimeout: Duration = .seconds(10),
+    timeout: Duration = .seconds(60)
+) -> HTTPRequest {
+    HTTPRequest(method: method, url: url, headers: headers, body: body, connectTimeout: connectTimeout, timeout: timeout)
+}
+
+func quietLogger() -> Logger {
+    var logger = Logger(label: "transport-test")
+    logger.logLevel = .error
+    return logger
+}
+
+/// Waits (bounded) until `condition` holds; returns whether it did. Not a timing assertion:
+/// the bound only keeps a broken build from hanging the run.
+func eventually(within limit: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now.advanced(by: limit)
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
+
+/// Awaits a transport call and returns the `TransportError` it threw (nil if it succeeded).
+func transportError<T>(_ body: () async throws -> T) async -> TransportError? {
+    do {
+        _ = try await body()
+        return nil
+    } catch let error as TransportError {
+        return error
+    } catch {
+        Issue.record("unexpected error type: \(error)")
+        return nil
+    }
+}
+
+func threadCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
+}
+
+/// A log handler that keeps every message, to prove what the trace contains and omits.
+final class CapturingLogHandler: LogHandler, @unchecked Sendable {
+    // @unchecked Sendable: `lines` is guarded by `lock`; the other fields are set before use.
+    private let lock = NSLock()
+    private var lines: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lock.lock()
+        lines.append(event.message.description)
+        lock.unlock()
+    }
+
+    var captured: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+@testable import ClaudeClient
+
+extension TransportTests {
+    private func feed(_ lines: [String]) -> (HTTPResponseHead?, Int) {
+        var parser = CurlHeaderParser()
+        var result: HTTPResponseHead?
+        var completions = 0
+        for line in lines {
+            let bytes = Array((line + "\r\n").utf8)
+            if let head = bytes.withUnsafeBytes({ parser.consume($0) }) {
+                result = head
+                completions += 1
+            }
+        }
+        return (result, completions)
+    }
+
+    @Test func headerParserSkipsInterimBlocksAndTrailers() {
+        let (head, completions) = feed([
+            "HTTP/1.1 100 Continue", "",
+            "HTTP/1.1 200 OK", "Content-Type: text/event-stream", "X-Folded: one", "\ttwo",
+            "Request-Id:   req_123  ", "",
+            "X-Trailer: ignored", "",
+        ])
+        #expect(completions == 1)
+        #expect(head?.status == 200)
+        #expect(head?.value("content-type") == "text/event-stream")
+        #expect(head?.value("x-folded") == "one two")
+        #expect(head?.value("request-id") == "req_123")
+        #expect(head?.value("x-trailer") == nil)
+    }
+
+    @Test func headerParserReadsHTTP2StatusLines() {
+        let (head, _) = feed(["HTTP/2 529 ", "retry-after: 3", ""])
+        #expect(head?.status == 529)
+        #expect(head?.value("Retry-After") == "3")
+    }
+
+    @Test(arguments: [
+        ("localhost", true), ("LOCALHOST", true), ("127.0.0.1", true), ("127.255.3.4", true), ("[::1]", true),
+        ("192.0.2.1", false), ("127.1", false), ("127.0.0.1.example.com", false), ("0x7f.0.0.1", false),
+        ("128.0.0.1", false), ("[::ffff:192.0.2.1]", false), ("localhost.example.com", false), ("", false),
+    ])
+    func loopbackClassification(host: String, loopback: Bool) {
+        #expect(CurlRequestPolicy.isLoopbackHost(host) == loopback)
+    }
+
+    @Test func traceRedactionCoversHeaderLinesAndHTTP2Text() {
+        #expect(CurlDebugTrace.redact("x-api-key: sk-ant-secret") == "x-api-key: <redacted>")
+        #expect(CurlDebugTrace.redact("AUTHORIZATION: Bearer abc") == "AUTHORIZATION: <redacted>")
+        #expect(CurlDebugTrace.redact("h2h3 [authorization: Bearer abc]") == "h2h3 [authorization: <redacted>")
+        #expect(CurlDebugTrace.redact("content-type: application/json") == "content-type: application/json")
+    }
+}
