@@ -122,13 +122,11 @@ final class LogCapture: Sendable {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(
-            level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-            file: String, function: String, line: UInt
-        ) {
-            let merged = metadata.merging(explicit ?? [:]) { _, new in new }
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
             let rendered = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            capture.append("\(level) \(message) \(rendered)")
+            let error = event.error.map { " error=\($0)" } ?? ""
+            capture.append("\(event.level) \(event.message) \(rendered)\(error)")
         }
     }
 }
