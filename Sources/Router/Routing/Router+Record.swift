@@ -1,5 +1,6 @@
 import ClaudeClient
 import Foundation
+import Logging
 import RouterPolicies
 
 extension Router {

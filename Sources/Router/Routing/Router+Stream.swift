@@ -145,7 +145,11 @@ actor StreamSession {
             return nil
         }
         do {
-            guard let event = try await iterator.next() else {
+            // Single consumer (documented): no other `next` runs while this one is suspended.
+            var events = iterator
+            let next = try await events.next(isolation: self)
+            iterator = events
+            guard let event = next else {
                 try await finish(.completed)
                 return nil
             }
@@ -213,6 +217,7 @@ actor StreamSession {
         case .failed: recordOutcome = .error(code: "stream_failed")
         case .cancelled: recordOutcome = .error(code: "cancelled")
         }
+        let consumed = usage
         let latency = ContinuousClock.now - started
         let (router, decision, reservation, attempt, parentID, previous, input, snapshot) =
             (self.router, self.decision, self.reservation, self.attempt, self.parentID, self.previous, self.input,
@@ -220,7 +225,7 @@ actor StreamSession {
         let requestID = stream.requestID
         return {
             let summary = try await router.finishAttempt(
-                usage: usage, requestID: requestID, model: message?.model ?? decision.model, outcome: recordOutcome,
+                usage: consumed, requestID: requestID, model: message?.model ?? decision.model, outcome: recordOutcome,
                 trigger: trigger, decision: decision, attempt: attempt, parentID: parentID, latency: latency,
                 stream: true, input: input, responseText: message?.text, snapshot: snapshot,
                 reservation: reservation, previous: previous,

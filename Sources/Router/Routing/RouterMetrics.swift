@@ -11,10 +11,10 @@ import RouterPolicies
 /// `attempt_duration`. Money gauges are `Double` dollars for dashboards only; accounting is
 /// exact in the ledger.
 struct RouterMetrics: Sendable {
-    private static let tokenKinds: [(String, KeyPath<TokenUsage, Int>)] = [
-        ("input", \.input), ("output", \.output), ("cache_write_5m", \.cacheWrite5m),
-        ("cache_write_1h", \.cacheWrite1h), ("cache_read", \.cacheRead),
-    ]
+    private static func tokenKinds(_ usage: TokenUsage) -> [(String, Int)] {
+        [("input", usage.input), ("output", usage.output), ("cache_write_5m", usage.cacheWrite5m),
+         ("cache_write_1h", usage.cacheWrite1h), ("cache_read", usage.cacheRead)]
+    }
 
     private static func dimensions(_ decision: RoutingDecision, model: String) -> [(String, String)] {
         [("model", model), ("tier", decision.tier), ("task", decision.task), ("variant", decision.variant ?? "none")]
@@ -24,9 +24,9 @@ struct RouterMetrics: Sendable {
         let dimensions = Self.dimensions(decision, model: record.model)
         Counter(label: "claude_router_attempts_total", dimensions: dimensions + [("outcome", record.outcome.kind)])
             .increment()
-        for (kind, path) in Self.tokenKinds where record.usage[keyPath: path] > 0 {
+        for (kind, tokens) in Self.tokenKinds(record.usage) where tokens > 0 {
             Counter(label: "claude_router_tokens_total", dimensions: dimensions + [("kind", kind)])
-                .increment(by: Int64(record.usage[keyPath: path]))
+                .increment(by: Int64(tokens))
         }
         if let cost = record.cost {
             FloatingPointCounter(label: "claude_router_cost_usd_total", dimensions: dimensions)
