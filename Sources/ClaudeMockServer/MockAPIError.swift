@@ -47,3 +47,9 @@ struct MockAPIError: Error, Sendable {
         return error
     }
 }
+
+/// `prefix` followed by `number` zero-padded to `width` digits (deterministic ids like `req_mock_00000001`).
+func mockID(_ prefix: String, _ number: Int, width: Int = 8) -> String {
+    let digits = String(number)
+    return prefix + String(repeating: "0", count: max(0, width - digits.count)) + digits
+}

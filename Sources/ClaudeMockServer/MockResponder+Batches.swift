@@ -61,7 +61,7 @@ extension MockResponder {
             state.batchSequence += 1
             return state.batchSequence
         }
-        let id = String(format: "msgbatch_mock_%08d", batchNumber)
+        let id = mockID("msgbatch_mock_", batchNumber)
         var seen: Set<String> = []
         var results: [(String, MockJSON)] = []
         for (index, item) in requests.enumerated() {
@@ -74,7 +74,7 @@ extension MockResponder {
             guard let params = item["params"], params.isObject else {
                 throw .invalid("requests.\(index).params: Field required")
             }
-            let messageID = String(format: "msg_mock_b%08d_%06d", batchNumber, index)
+            let messageID = mockID(mockID("msg_mock_b", batchNumber) + "_", index, width: 6)
             results.append((customID, batchResult(params: params, version: version, messageID: messageID, batchID: id)))
         }
         let now = Date()

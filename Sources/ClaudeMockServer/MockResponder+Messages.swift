@@ -15,8 +15,8 @@ extension MockResponder {
         let directive = prompt.overriding(with: outer)
         let reply = MockReply(
             request: request, directive: directive,
-            messageID: String(format: "msg_mock_%08d", sequence),
-            toolID: String(format: "toolu_mock_%08d", sequence)
+            messageID: mockID("msg_mock_", sequence),
+            toolID: mockID("toolu_mock_", sequence)
         )
         var output: MockReplyOutput
         if request.stream {

@@ -140,18 +140,17 @@ extension MockResponder {
         let length: Int? = isEvents ? nil : chunks.reduce(0) { $0 + $1.count }
         let state = self.state
         let finalChunks = chunks
+        let pause = slowMs ?? 0
         let body = ResponseBody(contentLength: length) { writer in
             for (index, chunk) in finalChunks.enumerated() {
-                if index > 0, let slowMs, slowMs > 0 { try await Task.sleep(for: .milliseconds(slowMs)) }
+                if index > 0, pause > 0 { try await Task.sleep(for: .milliseconds(pause)) }
                 try await writer.write(ByteBuffer(bytes: chunk))
                 state.withLock { $0.stats.bytesSent += chunk.count }
             }
             try await writer.finish(nil)
             withExtendedLifetime(token) {}
         }
-        let reason = output.status == 529 ? "Overloaded" : ""
-        let status = reason.isEmpty ? HTTPResponse.Status(code: output.status)
-            : HTTPResponse.Status(code: output.status, reasonPhrase: reason)
+        let status = HTTPResponse.Status(code: output.status, reasonPhrase: output.status == 529 ? "Overloaded" : "")
         return Response(status: status, headers: fields, body: body)
     }
 

@@ -52,7 +52,7 @@ struct MockResponder: HTTPResponder {
         let remote = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" }
         let (sequence, enqueued) = begin(request: request, endpoint: endpoint, remote: remote)
         let token = InFlightToken(state: state)
-        let requestID = String(format: "req_mock_%08d", sequence)
+        let requestID = mockID("req_mock_", sequence)
         do {
             let output = try await handle(
                 request: request, context: context, endpoint: endpoint, resourceID: resourceID,

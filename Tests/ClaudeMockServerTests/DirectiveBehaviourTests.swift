@@ -112,9 +112,9 @@ struct DirectiveBehaviourTests {
     @Test func splitProducesTheSameEventsInSmallChunks() async throws {
         try await withMockServer { server in
             let port = try #require(server.port)
-            let whole = try decodeChunked(rawExchange(port: port, request: rawMessageRequest(
+            let whole = try decodeChunked(await rawExchange(port: port, request: rawMessageRequest(
                 body: MockHTTP.messageBody(prompt: "split me please [[mock: ping=1]]", stream: true))))
-            let split = try decodeChunked(rawExchange(port: port, request: rawMessageRequest(
+            let split = try decodeChunked(await rawExchange(port: port, request: rawMessageRequest(
                 body: MockHTTP.messageBody(prompt: "split me please [[mock: ping=1 split=5]]", stream: true))))
             #expect(split.chunks.count > whole.chunks.count)
             #expect(split.chunks.dropLast().allSatisfy { $0.count == 5 })

@@ -51,7 +51,7 @@ struct FaultTests {
     @Test func resetClosesTheConnectionWithoutAResponse() async throws {
         try await withMockServer { server in
             let port = try #require(server.port)
-            let raw = try rawExchange(port: port, request: rawMessageRequest(
+            let raw = try await rawExchange(port: port, request: rawMessageRequest(
                 body: MockHTTP.messageBody(prompt: "bye [[mock: reset]]")))
             #expect(raw.isEmpty)
             // The server keeps serving afterwards.

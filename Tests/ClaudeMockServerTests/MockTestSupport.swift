@@ -132,9 +132,19 @@ enum MockHTTP {
 /// The API's token rule the mock implements: ceil(characters / 4).
 func tokens(_ text: String) -> Int { (text.count + 3) / 4 }
 
-/// A blocking raw HTTP/1.1 exchange on a plain socket (with `Connection: close`), returning every
-/// byte the server wrote. Used where the bytes on the wire matter (chunking, resets).
-func rawExchange(port: Int, request: String) throws -> [UInt8] {
+/// A raw HTTP/1.1 exchange on a plain socket (with `Connection: close`), returning every byte the
+/// server wrote. Used where the bytes on the wire matter (chunking, resets). The blocking socket
+/// calls run on a dedicated thread: blocking the small cooperative pool could starve the server.
+func rawExchange(port: Int, request: String) async throws -> [UInt8] {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            continuation.resume(with: Result { try blockingRawExchange(port: port, request: request) })
+        }
+        thread.start()
+    }
+}
+
+private func blockingRawExchange(port: Int, request: String) throws -> [UInt8] {
     #if canImport(Glibc)
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else
@@ -175,6 +185,7 @@ func rawMessageRequest(body: String) -> String {
 /// Splits a raw chunked HTTP response into its head and its chunk payloads.
 func decodeChunked(_ raw: [UInt8]) throws -> (head: String, chunks: [[UInt8]]) {
     let separator: [UInt8] = Array("\r\n\r\n".utf8)
+    try #require(raw.count >= 4, "no HTTP response received")
     let headEnd = try #require((0...(raw.count - 4)).first { Array(raw[$0..<$0 + 4]) == separator })
     let head = String(decoding: raw[0..<headEnd], as: UTF8.self)
     var index = headEnd + 4

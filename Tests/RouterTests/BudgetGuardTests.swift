@@ -26,7 +26,7 @@ struct BudgetGuardTests {
                     do {
                         reservation = try await budget.reserve(estimatedWorstCase: worstCase, task: "t", metadata: [:])
                     } catch {
-                        #expect(error.code == .hardLimitExceeded)
+                        #expect((error as? BudgetError)?.code == .hardLimitExceeded)
                         return nil
                     }
                     if index % 10 == 0 {
@@ -102,7 +102,7 @@ struct BudgetGuardTests {
     func softLimitOnce() async throws {
         let events = LockedBox<[BudgetSoftLimitEvent]>([])
         let rule = BudgetRule(name: "soft", scope: .global, period: .total, softLimit: pico(100), hardLimit: pico(1000))
-        let budget = BudgetGuard(rules: [rule]) { event in events.mutate { $0.append(event) } }
+        let budget = BudgetGuard(rules: [rule], onSoftLimit: { event in events.mutate { $0.append(event) } })
         for _ in 0..<4 {
             let reservation = try await budget.reserve(estimatedWorstCase: pico(60), task: nil, metadata: [:])
             await budget.settle(reservation, actualCost: pico(60))

@@ -1,5 +1,5 @@
 import Dispatch
-public import Foundation
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

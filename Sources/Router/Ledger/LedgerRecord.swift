@@ -76,7 +76,7 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
 
     /// A unique id (a UUID string); the ledgers are idempotent on it.
     public var id: String
-    /// When the attempt finished. Kept to the microsecond (see ``init(id:time:requestID:attempt:parentID:task:variant:policyName:policyHash:tier:model:reason:score:usage:cost:baselineModel:baselineCost:latencyMs:outcome:stream:metadata:promptText:responseText:)``).
+    /// When the attempt finished, kept to the microsecond (the initializer rounds it).
     public var time: Date
     /// The API's `request-id` of the attempt, or a locally generated id when there was no response.
     public var requestID: String

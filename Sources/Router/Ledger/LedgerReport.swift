@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import RouterPolicies
 
 /// Cost, savings, escalation and latency aggregates over ledger records, computed exactly.
@@ -64,9 +64,11 @@ public enum LedgerReport {
         public var unpricedRecords: Int
         /// Logical calls without a baseline cost.
         public var callsWithoutBaseline: Int
-        /// Nearest-rank latency percentiles in milliseconds (`nil` for an empty group).
+        /// Median latency in milliseconds, nearest-rank (`nil` for an empty group).
         public var latencyP50: Int?
+        /// 95th-percentile latency in milliseconds, nearest-rank.
         public var latencyP95: Int?
+        /// 99th-percentile latency in milliseconds, nearest-rank.
         public var latencyP99: Int?
 
         /// Savings as a percentage of the baseline cost (display only).

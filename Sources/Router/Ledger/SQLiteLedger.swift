@@ -1,5 +1,5 @@
 import Dispatch
-public import Foundation
+import Foundation
 
 /// A ledger in a SQLite database file (the system `libsqlite3`), in WAL mode with
 /// `synchronous=FULL`, so a committed record survives a process crash or power loss.
@@ -55,7 +55,7 @@ public final class SQLiteLedger: CostLedger, @unchecked Sendable {
         // A ledger released without close() still commits what it queued (best effort: there
         // is no caller left to report an error to). No other reference exists here.
         if let connection, !pending.isEmpty {
-            try? Self.commit(pending, to: connection)
+            _ = try? Self.commit(pending, to: connection)
         }
     }
 
