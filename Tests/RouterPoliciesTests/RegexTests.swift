@@ -109,6 +109,8 @@ struct RegexTests {
         #expect(try SafeRegex(#"\d+ apples"#).matchCount(in: "3 APPLES, 4 pears, 10 apples", limit: 10) == 2)
         #expect(try SafeRegex(#"\bfirst\b[^.]*\bthen\b"#).matchCount(
             in: "First do x, then y. firstly then. FIRST a THEN b", limit: 10) == 2)
+        #expect(try SafeRegex(#"[xy]\d"#).matchCount(in: "aaa x1 bbb y2 z3 x", limit: 10) == 2)
+        #expect(try SafeRegex(#"^ *- \w+"#).matchCount(in: "- a\n  - b\n x - c\n-d\n- e", limit: 10) == 3)
         #expect(try SafeRegex("Ab", caseInsensitive: false).matchCount(in: "ab AB Ab aB Ab", limit: 10) == 2)
     }
 

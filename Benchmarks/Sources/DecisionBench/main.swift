@@ -24,6 +24,8 @@ let prompts: [(name: String, input: RoutingInput)] = [
 ]
 
 let arguments = CommandLine.arguments
+/// Optional second argument: only run functions whose name contains it.
+let filter: String? = arguments.count > 2 ? arguments[2] : nil
 let samples = arguments.count > 1 ? Int(arguments[1]) ?? 2_000 : 2_000
 
 print("DecisionBench — \(samples) samples per row after warm-up; times per call")
@@ -32,7 +34,7 @@ for prompt in prompts {
     let reference = Measurement.run(samples: samples) { baseline(prompt.input) }
     print(pad(prompt.name, 20) + pad("baseline lowercased+contains", 26)
           + pad(format(reference.median), 12) + pad(format(reference.p99), 12) + "1.00")
-    for function in measured {
+    for function in measured where filter.map({ function.name.contains($0) }) ?? true {
         let result = Measurement.run(samples: samples) { function.run(prompt.input) }
         let ratio = result.median / reference.median
         print(pad("", 20) + pad(function.name, 26) + pad(format(result.median), 12) + pad(format(result.p99), 12)

@@ -33,6 +33,10 @@ final class RegexProgram: Sendable {
     /// Bytes every match contains (lowercased when case-insensitive); may be empty.
     let requiredLiteral: [UInt8]
     let caseInsensitive: Bool
+    /// Every match starts at the start of a line (the pattern begins with `^`).
+    let lineAnchored: Bool
+    /// The bytes a match can start with; `nil` when a match can be empty or start anywhere.
+    let firstBytes: ByteSet?
 
     init(pattern: String, caseInsensitive: Bool) throws(SafeRegexError) {
         var parser = RegexParser(pattern: pattern, caseInsensitive: caseInsensitive)
@@ -51,6 +55,29 @@ final class RegexProgram: Sendable {
         self.prefix = RegexLiterals.prefix(of: node, caseInsensitive: caseInsensitive)
         let required = RegexLiterals.required(in: node, caseInsensitive: caseInsensitive)
         self.requiredLiteral = required.count > prefix.count ? required : prefix
+        if case .assert(.lineStart) = compiler.instructions[0] { lineAnchored = true } else { lineAnchored = false }
+        self.firstBytes = Self.firstBytes(of: compiler.instructions, sets: compiler.sets)
+    }
+
+    /// Union of the byte sets reachable from the start without consuming input (assertions are
+    /// assumed to hold); `nil` if the match can end before any byte or every byte can start one.
+    private static func firstBytes(of instructions: [RegexInstruction], sets: [ByteSet]) -> ByteSet? {
+        var result = ByteSet()
+        var visited = Set<Int32>()
+        var stack: [Int32] = [0]
+        while let pc = stack.popLast() {
+            guard visited.insert(pc).inserted else { continue }
+            switch instructions[Int(pc)] {
+            case .byteSet(let set): result.formUnion(sets[Int(set)])
+            case .split(let first, let second): stack.append(first); stack.append(second)
+            case .jump(let target): stack.append(target)
+            case .assert: stack.append(pc + 1)
+            case .match: return nil
+            }
+        }
+        var everyByte = ByteSet()
+        everyByte.insert(0...255)
+        return result == everyByte ? nil : result
     }
 
     func withBytes<R>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
@@ -95,6 +122,15 @@ final class RegexProgram: Sendable {
                     guard let candidate = LiteralSearch.find(prefix, in: bytes, from: position, caseInsensitive: caseInsensitive)
                     else { break }
                     position = candidate
+                }
+                if lineAnchored, position > 0, bytes[position - 1] != 10 {
+                    guard let base = bytes.baseAddress, position < count,
+                          let newline = memchr(base + position, 10, count - position) else { break }
+                    position = UnsafeRawPointer(newline) - UnsafeRawPointer(base) + 1
+                }
+                if let firstBytes {
+                    while position < count, !firstBytes.contains(bytes[position]) { position += 1 }
+                    if position == count { break }
                 }
             }
             if matched == nil {
