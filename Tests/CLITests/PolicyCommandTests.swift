@@ -101,7 +101,7 @@ struct PolicyCommandTests {
     }
 
     @Test("prices: the table, an alias, a dated id, and an unknown model")
-    func prices() throws {
+    func pricesCommand() throws {
         let table = try CLIHarness.run(["prices"])
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("claude-haiku-4-5"))

@@ -46,17 +46,15 @@ struct ValidateCommand: AsyncParsableCommand {
         }
         let text = try Inputs.text(of: file)
         let detected = kind == .auto ? Self.detectKind(text: text, file: file) : kind
-        do {
+        do throws(PolicyError) {
             if detected == .prices {
                 let book = try PriceBook.parse(yaml: text, file: file)
                 return "\(file): ok (price book, \(book.models.count) models)"
             }
             let policy = try Policy.load(file: file)
             return "\(file): ok (policy '\(policy.name)', \(policy.tiers.count) tiers, baseline \(policy.baselineTier))"
-        } catch let error as PolicyError {
+        } catch {
             throw CLIError.data(error.description)
-        } catch let error as CLIError {
-            throw error
         }
     }
 
