@@ -158,3 +158,15 @@ struct BootstrapTests {
         #expect(PairedBootstrap().relativeSaving(baseline: [1], candidate: [1, 2]) == nil)
     }
 }
+
+@Suite("McNemar in log space")
+struct McNemarLargeTests {
+    @Test("Both summation paths agree where they meet")
+    func pathsAgree() {
+        // n = 1000 (linear) vs n = 1002 (log space) around the same proportion: smooth, in (0, 1).
+        let linear = McNemarTest.exactTwoSidedPValue(b: 480, c: 520)
+        let logSpace = McNemarTest.exactTwoSidedPValue(b: 481, c: 521)
+        #expect(linear > 0.2 && linear < 0.25)
+        #expect(abs(linear - logSpace) < 0.01)
+    }
+}

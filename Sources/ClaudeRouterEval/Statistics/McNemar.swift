@@ -34,18 +34,27 @@ public struct McNemarTest: Sendable, Hashable, Codable {
 
     /// `min(1, 2 * Σ_{i=0}^{min(b,c)} C(n, i) / 2^n)` with `n = b + c`.
     ///
-    /// The binomial terms are built by the recurrence `C(n, i+1) = C(n, i) * (n - i) / (i + 1)`
-    /// in log space, so suites of thousands of cases neither overflow nor underflow to zero.
+    /// The terms follow the recurrence `C(n, i+1) = C(n, i) * (n - i) / (i + 1)`, starting from
+    /// the exact power of two `2^-n`, so small tables give exact dyadic results (b=1, c=6 → 0.125).
+    /// Beyond n = 1000, where `2^-n` nears the smallest normal double, the terms are summed in log
+    /// space so large suites neither underflow to zero nor overflow.
     public static func exactTwoSidedPValue(b: Int, c: Int) -> Double {
         let n = b + c
         guard n > 0 else { return 1 }
         let k = min(b, c)
-        let logHalfToN = Double(n) * -0.693_147_180_559_945_3 // n * ln(1/2)
-        var logTerm = logHalfToN // ln(C(n, 0) / 2^n)
         var tail = 0.0
-        for i in 0...k {
-            if i > 0 { logTerm += log(Double(n - i + 1)) - log(Double(i)) }
-            tail += exp(logTerm)
+        if n <= 1000 {
+            var term = Foundation.pow(2.0, -Double(n))
+            for i in 0...k {
+                if i > 0 { term = term * Double(n - i + 1) / Double(i) }
+                tail += term
+            }
+        } else {
+            var logTerm = Double(n) * -0.693_147_180_559_945_3 // ln(2^-n)
+            for i in 0...k {
+                if i > 0 { logTerm += log(Double(n - i + 1)) - log(Double(i)) }
+                tail += exp(logTerm)
+            }
         }
         return min(1, 2 * tail)
     }
