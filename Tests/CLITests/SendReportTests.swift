@@ -1,0 +1,123 @@
+import ClaudeMockServer
+import Foundation
+import Testing
+
+/// `send`, `report` and `mock-server` through the real binary, against a MockAnthropicServer
+/// started in this process on 127.0.0.1 (real sockets, real libcurl in the child).
+@Suite("CLI: send, report, mock-server")
+struct SendReportTests {
+    let defaultPolicy = CLIHarness.path("policies/default.yaml")
+    let key = ["ANTHROPIC_API_KEY": "test-key-not-real"]
+
+    func withMock<T>(_ body: (MockAnthropicServer) async throws -> T) async throws -> T {
+        let server = MockAnthropicServer(configuration: .init(host: "127.0.0.1", port: 0))
+        try await server.start()
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    @Test("send routes through the mock, prints the reply and the cost, and the ledger feeds report")
+    func sendThenReport() async throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ledger = directory.appendingPathComponent("ledger.sqlite").path
+        try await withMock { server in
+            let sent = try await CLIHarness.runAsync(
+                ["send", "--policy", defaultPolicy, "--task", "classification", "--ledger", ledger,
+                 "--base-url", server.baseURL, "Classify the sentiment: I love it"], environment: key)
+            #expect(sent.status == 0, "\(sent.stderr)")
+            #expect(sent.stdout.contains("This is a mock reply from claude-haiku-4-5"))
+            #expect(sent.stderr.hasPrefix("— haiku (claude-haiku-4-5"))
+            #expect(sent.stderr.contains("on the baseline tier"))
+            #expect(!sent.stderr.contains("test-key-not-real"))
+
+            let streamed = try await CLIHarness.runAsync(
+                ["send", "--policy", defaultPolicy, "--task", "reasoning", "--stream", "--ledger", ledger,
+                 "--base-url", server.baseURL, "Prove it"], environment: key)
+            #expect(streamed.status == 0, "\(streamed.stderr)")
+            #expect(streamed.stdout.contains("mock reply from claude-opus"))
+
+            let json = try await CLIHarness.runAsync(
+                ["send", "--policy", defaultPolicy, "--json", "--base-url", server.baseURL, "What is 2+2?"], environment: key)
+            #expect(json.status == 0, "\(json.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            #expect((object["text"] as? String)?.contains("mock reply") == true)
+            #expect((object["attempts"] as? [Any])?.count == 1)
+        }
+        let table = try CLIHarness.run(["report", "--ledger", ledger, "--by", "tier"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("haiku") && table.stdout.contains("opus") && table.stdout.contains("TOTAL"))
+        let csv = try CLIHarness.run(["report", "--ledger", ledger, "--by", "task", "--format", "csv"])
+        #expect(csv.status == 0)
+        #expect(csv.stdout.hasPrefix("task,calls,attempts,"))
+        #expect(csv.stdout.contains("classification,1,1,"))
+        let json = try CLIHarness.run(["report", "--ledger", ledger, "--format", "json", "--since", "2000-01-01"])
+        #expect(json.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["total"] as? [String: Any])?["calls"] as? Int == 2)
+    }
+
+    @Test("send: missing key exits 77; refused credentials exit 77; an unreachable API exits 69")
+    func sendFailures() async throws {
+        let noKey = try CLIHarness.run(["send", "--policy", defaultPolicy, "hello"])
+        #expect(noKey.status == 77)
+        #expect(noKey.stderr.hasPrefix("error: no API key"))
+        try await withMock { server in
+            let refused = try await CLIHarness.runAsync(
+                ["send", "--policy", defaultPolicy, "--base-url", server.baseURL, "hi [[mock: status=401]]"], environment: key)
+            #expect(refused.status == 77, "\(refused.stderr)")
+            #expect(refused.stderr.split(separator: "\n").count == 1)
+        }
+        // A port nothing listens on: the server above is stopped.
+        let closed = try await withMock { server in server.baseURL }
+        let unreachable = try await CLIHarness.runAsync(
+            ["send", "--policy", defaultPolicy, "--base-url", closed, "hello"], environment: key)
+        #expect(unreachable.status == 69, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.hasPrefix("error: "))
+    }
+
+    @Test("report: a missing ledger is a data error; a bad --since is a usage error")
+    func reportFailures() throws {
+        let missing = try CLIHarness.run(["report", "--ledger", "/nonexistent/ledger.sqlite"])
+        #expect(missing.status == 65)
+        #expect(missing.stderr == "error: ledger '/nonexistent/ledger.sqlite' does not exist\n")
+        let badDate = try CLIHarness.run(["report", "--ledger", "x.sqlite", "--since", "yesterday"])
+        #expect(badDate.status == 2)
+    }
+
+    @Test("mock-server prints its URL, says it is a MOCK, serves, and stops on SIGTERM")
+    func mockServer() async throws {
+        guard let binary = CLIHarness.binary else { throw CLIHarness.MissingBinary() }
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outURL = directory.appendingPathComponent("out")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["mock-server", "--port", "0"]
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var output = ""
+        for _ in 0..<200 where !output.contains("listening on") {
+            try await Task.sleep(for: .milliseconds(50))
+            output = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
+        }
+        #expect(output.contains("LOCAL MOCK"))
+        let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("listening on ") })
+        let baseURL = String(line.dropFirst("listening on ".count))
+        #expect(baseURL.hasPrefix("http://127.0.0.1:"))
+        let sent = try await CLIHarness.runAsync(["send", "--policy", defaultPolicy, "--base-url", baseURL, "Hello"], environment: key)
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(sent.stdout.contains("mock reply"))
+        process.terminate() // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}
