@@ -105,11 +105,12 @@ struct PolicyCommandTests {
         let table = try CLIHarness.run(["prices"])
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("claude-haiku-4-5"))
-        #expect(table.stdout.contains("$1")) // Haiku 4.5 input, shared/API-FACTS.md
+        #expect(table.stdout.contains("$1.00")) // Haiku 4.5 input, shared/API-FACTS.md
+        #expect(table.stdout.contains("$0.125")) // Haiku 5.5 5-minute cache write
         let dated = try CLIHarness.run(["prices", "--model", "claude-haiku-4-5-20251001"])
         #expect(dated.status == 0, "\(dated.stderr)")
         #expect(dated.stdout.contains("resolves:   dated id of claude-haiku-4-5"))
-        #expect(dated.stdout.contains("output:         $5 / MTok"))
+        #expect(dated.stdout.contains("output:         $5.00 / MTok"))
         let unknown = try CLIHarness.run(["prices", "--model", "gpt-4"])
         #expect(unknown.status == 65)
         #expect(unknown.stderr.hasPrefix("error: unknown model 'gpt-4' in "))

@@ -120,4 +120,57 @@ struct SendReportTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
     }
+
+    @Test("Live eval against the mock: paired runs, ledger tagged by variant, exit 1 on failed checks")
+    func liveEval() async throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ledger = directory.appendingPathComponent("eval.sqlite").path
+        let fixture = directory.appendingPathComponent("mock.yaml").path
+        // Checks written against the mock's documented reply: "This is a mock reply from <model>: …".
+        try """
+        cases:
+          - id: mock-names-model
+            task: classification
+            prompt: Classify this.
+            checks:
+              - contains: mock reply
+              - regex: 'claude-haiku'
+              - max_latency_ms: 60000
+          - id: fails-on-purpose
+            task: qa
+            prompt: What is the capital of France?
+            checks:
+              - contains: Paris is the capital
+        """.write(toFile: fixture, atomically: true, encoding: .utf8)
+        let alternative = CLIHarness.path("policies/examples/ab-alternative.yaml")
+        try await withMock { server in
+            let result = try await CLIHarness.runAsync(
+                ["eval", "--fixtures", fixture, "--policy", defaultPolicy, "--policy", alternative,
+                 "--base-url", server.baseURL, "--ledger", ledger, "--format", "json", "--resamples", "200"], environment: key)
+            #expect(result.status == 1, "\(result.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            #expect(object["dryRun"] as? Bool == false)
+            let variants = try #require(object["variants"] as? [[String: Any]])
+            #expect(variants.map { $0["passed"] as? Int } == [1, 1])
+            #expect(variants.allSatisfy { $0["latencyP50Ms"] is Double })
+            #expect(server.stats.requests(to: .messages) >= 4)
+        }
+        let report = try CLIHarness.run(["report", "--ledger", ledger, "--by", "variant", "--format", "csv"])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout.contains("\r\nab-alternative,2,"))
+        #expect(report.stdout.contains("\r\ndefault,2,"))
+    }
+
+    @Test("demo runs end to end offline and says its answers come from a local mock")
+    func demo() throws {
+        let result = try CLIHarness.run(["demo"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("LOCAL MOCK"))
+        #expect(result.stdout.contains("2. Cost report from the ledger"))
+        #expect(result.stdout.contains("saved"))
+        #expect(result.stdout.contains("haiku → sonnet")) // the scripted escalation
+        #expect(result.stdout.contains("A/B vs default"))
+        #expect(result.stdout.contains("export ANTHROPIC_API_KEY"))
+    }
 }

@@ -59,9 +59,11 @@ struct DemoCommand: AsyncParsableCommand {
         let router = try Router(policy: .policy(policy), client: client, ledger: store, prices: prices)
         var table = TextTable(headers: ["request", "task", "tier", "attempts", "cost", "baseline", "saved"],
                               alignments: [.left, .left, .left, .right, .right, .right, .right])
+        var sampleReply: String?
         for item in DemoWorkload.items {
             let request = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(item.prompt)])
             let response = try await router.send(request, options: CallOptions(task: item.task, metadata: ["user": item.user]))
+            if sampleReply == nil { sampleReply = response.message.text }
             let path = response.attempts.map(\.decision.tier).joined(separator: " → ")
             let saved = response.savings.map { $0.formatted() } ?? "–"
             table.append([item.id, response.decision.task, path, "\(response.attempts.count)",
@@ -70,9 +72,8 @@ struct DemoCommand: AsyncParsableCommand {
         }
         try await store.flush()
         say(table.rendered)
-        if let sample = try? await router.send(MessageRequest(model: "auto", maxTokens: 0, messages: [.user("What is the capital of Australia?")]),
-                                               options: CallOptions(task: "qa")) {
-            say("\nA sample reply (from the mock): \(sample.message.text.prefix(120))")
+        if let sampleReply {
+            say("\nThe first reply, from the mock: \"\(sampleReply.prefix(110))\"")
         }
 
         let records = try await store.records(.all)

@@ -27,7 +27,11 @@ struct PricesCommand: AsyncParsableCommand {
 
     /// `$3` from a per-token price: picodollars per token × 1e6 = picodollars per million tokens.
     static func perMillion(_ perToken: USDAmount) -> String {
-        "$" + USDAmount(picodollars: perToken.picodollars * 1_000_000).exactDecimal
+        let exact = USDAmount(picodollars: perToken.picodollars * 1_000_000).exactDecimal
+        let parts = exact.split(separator: ".", maxSplits: 1)
+        let fraction = parts.count == 2 ? String(parts[1]) : ""
+        // At least cents ($3.00, $0.10), all significant digits beyond ($0.125).
+        return "$" + parts[0] + "." + fraction + String(repeating: "0", count: max(0, 2 - fraction.count))
     }
 
     static func table(_ book: PriceBook) -> String {
