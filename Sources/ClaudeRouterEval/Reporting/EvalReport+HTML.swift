@@ -78,12 +78,16 @@ extension EvalReport {
     """
 
     /// An SVG scatter plot: x = cost per case (USD), y = pass rate; one labelled point per variant.
+    /// Axis ticks are "nice" numbers (1, 2, 2.5 or 5 × 10^k); labels sit right of their point
+    /// (left near the right edge), staggered vertically so variants with equal pass rates stay legible.
     var costPassChart: String {
-        let width = 720.0, height = 360.0
-        let left = 80.0, right = 30.0, top = 20.0, bottom = 50.0
+        let width = 720.0, height = 380.0
+        let left = 80.0, right = 40.0, top = 40.0, bottom = 50.0
         let plotW = width - left - right, plotH = height - top - bottom
         let costs = variants.map(\.costPerCase.dollars)
-        let maxCost = max(costs.max() ?? 0, 1e-9) * 1.15
+        let step = Self.niceStep(max(costs.max() ?? 0, 1e-9) * 1.1 / 4)
+        let maxCost = step * (max(costs.max() ?? 0, 1e-9) * 1.1 / step).rounded(.up)
+        let ticks = Int((maxCost / step).rounded())
         func x(_ cost: Double) -> Double { left + cost / maxCost * plotW }
         func y(_ rate: Double) -> Double { top + (1 - rate) * plotH }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
@@ -92,7 +96,9 @@ extension EvalReport {
             let rate = Double(step) / 4
             svg.append("<line x1=\"\(f(left))\" y1=\"\(f(y(rate)))\" x2=\"\(f(width - right))\" y2=\"\(f(y(rate)))\" stroke=\"#e5e7eb\"/>")
             svg.append("<text x=\"\(f(left - 8))\" y=\"\(f(y(rate) + 4))\" text-anchor=\"end\" font-size=\"11\" fill=\"#6b7280\">\(Int(rate * 100))%</text>")
-            let cost = maxCost * Double(step) / 4
+        }
+        for tick in 0...ticks {
+            let cost = step * Double(tick)
             svg.append("<line x1=\"\(f(x(cost)))\" y1=\"\(f(top))\" x2=\"\(f(x(cost)))\" y2=\"\(f(top + plotH))\" stroke=\"#f3f4f6\"/>")
             svg.append("<text x=\"\(f(x(cost)))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#6b7280\">\(htmlEscaped(Self.axisDollars(cost)))</text>")
         }
@@ -100,22 +106,38 @@ extension EvalReport {
         svg.append("<line x1=\"\(f(left))\" y1=\"\(f(top))\" x2=\"\(f(left))\" y2=\"\(f(top + plotH))\" stroke=\"#9ca3af\"/>")
         svg.append("<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 8))\" text-anchor=\"middle\" font-size=\"12\" fill=\"#374151\">cost per case (USD\(dryRun ? ", projected" : ""))</text>")
         svg.append("<text transform=\"translate(16 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"12\" fill=\"#374151\">pass rate</text>")
+        let stagger = [0.0, 16, -16, 32, -32, 48, -48, 64]
+        for (i, v) in variants.enumerated() {
+            let px = x(v.costPerCase.dollars), py = y(v.passRate)
+            svg.append("<circle cx=\"\(f(px))\" cy=\"\(f(py))\" r=\"7\" fill=\"\(Self.color(i))\" fill-opacity=\"0.85\"><title>\(htmlEscaped("\(v.name): \(v.costPerCase.formatted()) per case, pass \(Verdict.percent(v.passRate))"))</title></circle>")
+        }
         for (i, v) in variants.enumerated() {
             let px = x(v.costPerCase.dollars), py = y(v.passRate)
             let anchor = px > left + plotW * 0.7 ? "end" : "start"
-            let dx = anchor == "end" ? -10.0 : 10.0
-            svg.append("<circle cx=\"\(f(px))\" cy=\"\(f(py))\" r=\"7\" fill=\"\(Self.color(i))\" fill-opacity=\"0.85\"><title>\(htmlEscaped("\(v.name): \(v.costPerCase.formatted()) per case, pass \(Verdict.percent(v.passRate))"))</title></circle>")
-            svg.append("<text x=\"\(f(px + dx))\" y=\"\(f(py - 10 - Double(i % 2) * 12))\" text-anchor=\"\(anchor)\" font-size=\"12\" font-weight=\"600\" fill=\"\(Self.color(i))\">\(htmlEscaped(v.name))</text>")
+            let dx = anchor == "end" ? -12.0 : 12.0
+            let ly = min(max(py + 4 + stagger[i % stagger.count], 14), height - 4)
+            svg.append("<text x=\"\(f(px + dx))\" y=\"\(f(ly))\" text-anchor=\"\(anchor)\" font-size=\"12\" font-weight=\"600\" fill=\"\(Self.color(i))\">\(htmlEscaped(v.name))</text>")
         }
         svg.append("</svg>")
         return svg.joined(separator: "\n")
     }
 
-    /// Tick labels with enough digits for sub-cent costs: `$0.0012`.
+    /// The smallest of 1, 2, 2.5, 5 × 10^k that is at least `raw`.
+    static func niceStep(_ raw: Double) -> Double {
+        let magnitude = pow(10, (log10(raw)).rounded(.down))
+        for factor in [1.0, 2, 2.5, 5, 10] where factor * magnitude >= raw * (1 - 1e-12) {
+            return factor * magnitude
+        }
+        return 10 * magnitude
+    }
+
+    /// Tick labels with the digits sub-cent costs need: `$0.0005`, `$0.0015`.
     static func axisDollars(_ value: Double) -> String {
         if value == 0 { return "$0" }
         if value >= 1 { return String(format: "$%.2f", value) }
-        let digits = max(2, Int((-log10(value)).rounded(.up)) + 1)
-        return String(format: "$%.\(digits)f", value)
+        // Tick values are nice numbers: print them with their significant digits only.
+        var text = String(format: "%.8f", value)
+        while text.hasSuffix("0") { text.removeLast() }
+        return "$" + text
     }
 }
