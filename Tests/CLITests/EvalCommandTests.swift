@@ -61,6 +61,20 @@ struct EvalCommandTests {
         #endif
     }
 
+    @Test("Markdown report written to a file")
+    func markdown() throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("r.md").path
+        let result = try CLIHarness.run(["eval", "--fixtures", "evals", "--policy", defaultPolicy, "--policy", alternative,
+                                         "--dry-run", "--format", "markdown", "--output", output, "--resamples", "300"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(text.hasPrefix("# Eval starter"))
+        #expect(text.contains("| variant | pass |"))
+        #expect(text.contains("## A/B verdicts"))
+    }
+
     @Test("A failed check exits 1 and is listed")
     func failedCheck() throws {
         let directory = try CLIHarness.temporaryDirectory()

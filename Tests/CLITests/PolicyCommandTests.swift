@@ -65,6 +65,20 @@ struct PolicyCommandTests {
         #expect(result.stdout.contains("reason:"))
     }
 
+    @Test("explain --file reads the whole file as the prompt; a missing file is exit 65")
+    func explainFile() throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("prompt.txt").path
+        try "Extract all dates from this text:\nMeet on 3 March.".write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try CLIHarness.run(["explain", "--policy", "default", "--file", file])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("task:       extraction"))
+        let missing = try CLIHarness.run(["explain", "--policy", "default", "--file", "/nonexistent.txt"])
+        #expect(missing.status == 65)
+        #expect(missing.stderr == "error: cannot read '/nonexistent.txt'\n")
+    }
+
     @Test("explain --json: one JSON object with the decision")
     func explainJSON() throws {
         let result = try CLIHarness.run(["explain", "--policy", defaultPolicy, "--task", "reasoning", "--json",

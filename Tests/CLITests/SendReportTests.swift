@@ -173,4 +173,17 @@ struct SendReportTests {
         #expect(result.stdout.contains("A/B vs default"))
         #expect(result.stdout.contains("export ANTHROPIC_API_KEY"))
     }
+
+    @Test("A live eval against an unreachable API stops with exit 69; without a key, exit 77")
+    func liveEvalFailures() async throws {
+        let closed = try await withMock { server in server.baseURL }
+        let unreachable = try await CLIHarness.runAsync(
+            ["eval", "--fixtures", "evals/starter.yaml", "--policy", defaultPolicy, "--base-url", closed,
+             "--concurrency", "2"], environment: key)
+        #expect(unreachable.status == 69, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.hasPrefix("error: "))
+        #expect(unreachable.stderr.split(separator: "\n").count == 1)
+        let noKey = try CLIHarness.run(["eval", "--fixtures", "evals", "--policy", defaultPolicy])
+        #expect(noKey.status == 77)
+    }
 }

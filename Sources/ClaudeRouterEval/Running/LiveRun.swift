@@ -29,7 +29,7 @@ public struct LiveRun: Sendable {
     /// error is rethrown (authentication, permission, unreachable API).
     public static func isFatal(_ error: any Error) -> Bool {
         guard let error = error as? ClaudeError else { return false }
-        return [.authentication, .permission, .connection, .timeout, .refusedClientSide].contains(error.code)
+        return [.authentication, .permission, .connection, .refusedClientSide].contains(error.code)
     }
 
     /// Runs every case of `suite` through `router` as variant `variant`. Throws the first fatal
