@@ -15,6 +15,7 @@ public struct CheckSubject: Sendable {
     /// Final tier.
     public var tier: String?
 
+    /// A subject; leave unknown fields nil.
     public init(text: String? = nil, outputTokens: Int? = nil, cost: USDAmount? = nil, latencyMs: Double? = nil, tier: String? = nil) {
         self.text = text
         self.outputTokens = outputTokens

@@ -54,9 +54,12 @@ public enum EvalCheck: Sendable {
 
 /// A check and where it was written.
 public struct LocatedCheck: Sendable {
+    /// The check.
     public var check: EvalCheck
+    /// Where its key was written (for error messages).
     public var mark: SourceMark
 
+    /// A check written at `mark`.
     public init(_ check: EvalCheck, mark: SourceMark) {
         self.check = check
         self.mark = mark
@@ -70,6 +73,7 @@ public struct FixtureMessage: Sendable, Hashable {
     /// The turn's text.
     public var text: String
 
+    /// A turn.
     public init(role: String, text: String) {
         self.role = role
         self.text = text
@@ -99,6 +103,7 @@ public struct EvalCase: Sendable {
     /// Where the case starts in its file.
     public var mark: SourceMark
 
+    /// A case; `messages` must end with a user turn.
     public init(id: String, task: String? = nil, messages: [FixtureMessage], system: String? = nil, tags: [String] = [],
                 metadata: [String: String] = [:], expectedOutputTokens: Int? = nil, maxTokens: Int? = nil,
                 checks: [LocatedCheck] = [], mark: SourceMark) {
@@ -132,8 +137,10 @@ public struct EvalSuite: Sendable {
     public var name: String
     /// The files the cases came from.
     public var files: [String]
+    /// Every case, in file order (files in name order).
     public var cases: [EvalCase]
 
+    /// A suite.
     public init(name: String, files: [String], cases: [EvalCase]) {
         self.name = name
         self.files = files

@@ -10,6 +10,7 @@ public struct TextTable: Sendable {
     /// Body rows; short rows are padded with empty cells.
     public var rows: [[String]] = []
 
+    /// An empty table with these headings.
     public init(headers: [String], alignments: [Alignment] = []) {
         self.headers = headers
         self.alignments = alignments

@@ -15,6 +15,7 @@ public struct DryRun: Sendable {
     /// The date prices are looked up at.
     public var date: Date
 
+    /// Projects with `prices` as in force at `date` (default: now).
     public init(prices: PriceBook, date: Date = Date()) {
         self.prices = prices
         self.date = date

@@ -33,6 +33,7 @@ public struct CaseOutcome: Sendable, Hashable, Codable {
     /// The routing decision's one-line reason.
     public var reason: String?
 
+    /// An outcome; unknown figures stay nil.
     public init(caseID: String, variant: String, task: String, tier: String? = nil, model: String? = nil,
                 passed: Bool, failures: [String] = [], skippedChecks: Int = 0, cost: USDAmount? = nil,
                 baselineCost: USDAmount? = nil, latencyMs: Double? = nil, escalated: Bool = false,
@@ -64,6 +65,7 @@ public struct VariantRun: Sendable, Hashable, Codable {
     /// One outcome per case, in the same order for every variant (paired design).
     public var outcomes: [CaseOutcome]
 
+    /// A variant's run.
     public init(name: String, policyFile: String, outcomes: [CaseOutcome]) {
         self.name = name
         self.policyFile = policyFile

@@ -12,9 +12,13 @@ public struct TierShare: Sendable, Hashable, Codable {
 
 /// Per-variant aggregates of an eval run.
 public struct VariantSummary: Sendable, Hashable, Codable {
+    /// Variant name.
     public var name: String
+    /// The policy file it ran.
     public var policyFile: String
+    /// Cases run.
     public var cases: Int
+    /// Cases whose checks all passed.
     public var passed: Int
     /// `passed / cases` (0 for an empty suite).
     public var passRate: Double
@@ -63,6 +67,7 @@ public struct EvalReport: Sendable, Hashable, Codable {
     public var dryRun: Bool
     /// Case ids in run order (the same for every variant).
     public var caseIDs: [String]
+    /// Per-variant aggregates, in `--policy` order.
     public var variants: [VariantSummary]
     /// Every variant after the first against the first.
     public var comparisons: [PairComparison]
@@ -70,6 +75,7 @@ public struct EvalReport: Sendable, Hashable, Codable {
     public var runs: [VariantRun]
     /// Bootstrap parameters used, so a reader can reproduce the intervals.
     public var bootstrapResamples: Int
+    /// Seed of the bootstrap's generator.
     public var bootstrapSeed: UInt64
 
     /// Whether any case's checks failed under any variant (the CLI then exits 1).

@@ -11,6 +11,7 @@ public struct LiveRun: Sendable {
     /// Called after each finished case with (finished, total).
     public var progress: (@Sendable (Int, Int) -> Void)?
 
+    /// A runner with `concurrency` calls in flight (default 4).
     public init(concurrency: Int = 4, progress: (@Sendable (Int, Int) -> Void)? = nil) {
         self.concurrency = concurrency
         self.progress = progress
@@ -110,29 +111,4 @@ final class FatalErrorBox: @unchecked Sendable {
         defer { lock.unlock() }
         if stored == nil { stored = error }
     }
-}
-
-/// Forwards records to another ledger with `variant` set, so an A/B eval's calls can be told
-/// apart in one ledger (`claude-router report --by variant`).
-public struct VariantTaggingLedger: CostLedger {
-    public let base: any CostLedger
-    public let variant: String
-
-    public init(base: any CostLedger, variant: String) {
-        self.base = base
-        self.variant = variant
-    }
-
-    public func record(_ record: LedgerRecord) async throws {
-        var tagged = record
-        // Keep a policy's own A/B arm, if it had one, next to the eval variant.
-        if let arm = record.variant, arm != variant { tagged.metadata["policy_variant"] = arm }
-        tagged.variant = variant
-        try await base.record(tagged)
-    }
-
-    public func records(_ query: LedgerQuery) async throws -> [LedgerRecord] { try await base.records(query) }
-    public func flush() async throws { try await base.flush() }
-    /// Does not close the shared base ledger; its owner does.
-    public func close() async throws { try await base.flush() }
 }

@@ -9,6 +9,7 @@ public struct Estimate: Sendable, Hashable, Codable {
     /// Coverage of the interval, e.g. 0.95.
     public var confidence: Double
 
+    /// An estimate.
     public init(value: Double, lower: Double, upper: Double, confidence: Double) {
         self.value = value
         self.lower = lower
@@ -35,6 +36,7 @@ public struct PairedBootstrap: Sendable {
     /// Interval coverage (default 0.95).
     public var confidence: Double
 
+    /// Defaults: 10,000 resamples, seed 0x5EED, 95% intervals.
     public init(resamples: Int = 10_000, seed: UInt64 = 0x5EED, confidence: Double = 0.95) {
         self.resamples = max(resamples, 1)
         self.seed = seed
