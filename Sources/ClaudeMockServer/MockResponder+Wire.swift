@@ -140,9 +140,10 @@ extension MockResponder {
         let length: Int? = isEvents ? nil : chunks.reduce(0) { $0 + $1.count }
         let state = self.state
         let finalChunks = chunks
+        let finalSlowMs = slowMs
         let body = ResponseBody(contentLength: length) { writer in
             for (index, chunk) in finalChunks.enumerated() {
-                if index > 0, let slowMs, slowMs > 0 { try await Task.sleep(for: .milliseconds(slowMs)) }
+                if index > 0, let finalSlowMs, finalSlowMs > 0 { try await Task.sleep(for: .milliseconds(finalSlowMs)) }
                 try await writer.write(ByteBuffer(bytes: chunk))
                 state.withLock { $0.stats.bytesSent += chunk.count }
             }
