@@ -96,7 +96,6 @@ extension IntegrationTests {
             let secondWaveConnections = afterSecond.connectionsAccepted - afterFirst.connectionsAccepted
             #expect(firstWaveConnections < 100, "first wave opened \(firstWaveConnections) connections")
             #expect(secondWaveConnections < 50, "second wave opened \(secondWaveConnections) new connections")
-            #expect(afterFirst.maxConcurrentRequests > 1)
         }
 
         /// Runs `count` concurrent createMessage calls and returns how many succeeded with
