@@ -2,7 +2,8 @@
 import PackageDescription
 
 // On-demand benchmarks, kept out of the root package so `swift build` / `swift test` never
-// compile them. Run: swift run -c release --package-path Benchmarks DecisionBench
+// compile them. Built with the ordinary release configuration (-O), as users build.
+// Run: swift run -c release --package-path Benchmarks <DecisionBench|ClientBench>
 let package = Package(
     name: "claude-router-benchmarks",
     platforms: [.macOS(.v14)],
@@ -10,12 +11,33 @@ let package = Package(
         .package(name: "claude-router", path: ".."),
     ],
     targets: [
+        // Scoring and PolicyEngine.decide per prompt size, against reading the prompt once.
         .executableTarget(
             name: "DecisionBench",
             dependencies: [
                 .product(name: "RouterPolicies", package: "claude-router"),
-            ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+            ]
+        ),
+        // ClaudeClient against the mock (run as a child process), next to the raw-libcurl floor.
+        .executableTarget(
+            name: "ClientBench",
+            dependencies: [
+                .product(name: "ClaudeClient", package: "claude-router"),
+                .product(name: "ClaudeMockServer", package: "claude-router"),
+            ]
+        ),
+        // The floor: the same POST with curl_easy / curl_multi in C, one reused handle per slot.
+        .executableTarget(
+            name: "curl-floor",
+            path: "Sources/curl-floor",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+        // Runs MockAnthropicServer in its own process so its CPU is not billed to the client.
+        .executableTarget(
+            name: "MockServerMain",
+            dependencies: [
+                .product(name: "ClaudeMockServer", package: "claude-router"),
+            ]
         ),
     ]
 )

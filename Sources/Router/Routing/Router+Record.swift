@@ -69,10 +69,7 @@ extension Router {
             time: now, requestID: requestID ?? "", attempt: attempt, parentID: parentID, task: decision.task,
             variant: decision.variant, policyName: snapshot.policy.name, policyHash: snapshot.policy.contentHash,
             tier: decision.tier, model: model, reason: decision.reason, score: decision.score, usage: usage,
-            cost: cost.map {
-                LedgerRecord.Cost(input: $0.input, cacheWrite5m: $0.cacheWrite5m, cacheWrite1h: $0.cacheWrite1h,
-                                  cacheRead: $0.cacheRead, output: $0.output, total: $0.total)
-            },
+            cost: cost.map(LedgerRecord.Cost.init),
             baselineModel: baselineModel, baselineCost: baselineCost,
             latencyMs: Int(latency.components.seconds * 1000 + latency.components.attoseconds / 1_000_000_000_000_000),
             outcome: outcome, stream: stream, metadata: input.metadata,
