@@ -48,6 +48,13 @@ struct PolicyCommandTests {
         #expect(result.stderr.contains("    pricez: []\n    ^"))
     }
 
+    @Test("validate --kind prices forces the price-book schema")
+    func validateKind() throws {
+        let result = try CLIHarness.run(["validate", "--kind", "prices", defaultPolicy])
+        #expect(result.status == 65)
+        #expect(result.stderr.hasPrefix("\(defaultPolicy):5:1: error: unknown key 'name' in the price file"))
+    }
+
     @Test("validate: a missing file is a data error naming it")
     func validateMissing() throws {
         let result = try CLIHarness.run(["validate", "/nonexistent/policy.yaml"])
