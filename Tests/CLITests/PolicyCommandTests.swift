@@ -52,7 +52,9 @@ struct PolicyCommandTests {
     func validateKind() throws {
         let result = try CLIHarness.run(["validate", "--kind", "prices", defaultPolicy])
         #expect(result.status == 65)
-        #expect(result.stderr.hasPrefix("\(defaultPolicy):5:1: error: unknown key 'name' in the price file"))
+        let lines = try String(contentsOfFile: defaultPolicy, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let nameLine = try #require(lines.firstIndex { $0.hasPrefix("name:") }) + 1
+        #expect(result.stderr.contains("\(defaultPolicy):\(nameLine):1: error: unknown key 'name' in the price file"))
     }
 
     @Test("validate: a missing file is a data error naming it")
