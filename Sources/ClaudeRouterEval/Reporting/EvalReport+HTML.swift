@@ -115,7 +115,9 @@ extension EvalReport {
             let px = x(v.costPerCase.dollars), py = y(v.passRate)
             let anchor = px > left + plotW * 0.7 ? "end" : "start"
             let dx = anchor == "end" ? -12.0 : 12.0
-            let ly = min(max(py + 4 + stagger[i % stagger.count], 14), height - 4)
+            // Stagger away from the nearer edge: downwards near the top, upwards near the bottom.
+            let direction = py > top + plotH / 2 ? -1.0 : 1.0
+            let ly = min(max(py + 4 + direction * stagger[i % stagger.count], 14), height - 4)
             svg.append("<text x=\"\(f(px + dx))\" y=\"\(f(ly))\" text-anchor=\"\(anchor)\" font-size=\"12\" font-weight=\"600\" fill=\"\(Self.color(i))\">\(htmlEscaped(v.name))</text>")
         }
         svg.append("</svg>")
