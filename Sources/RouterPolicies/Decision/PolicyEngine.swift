@@ -45,7 +45,8 @@ public struct PolicyEngine: Sendable {
     }
 
     /// The variant a caller with this metadata is assigned to (`nil`: no experiment, or the
-    /// assigning key is absent). Deterministic: FNV-1a 64 of `"key:value"` picks a weight bucket.
+    /// assigning key is absent). Deterministic: FNV-1a 64 of `"key:value"`, mixed by `fmix64`,
+    /// picks a weight bucket.
     public func assignedVariant(metadata: [String: String]) -> String? {
         arms[armIndex(metadata: metadata)].variantName
     }
@@ -56,8 +57,8 @@ public struct PolicyEngine: Sendable {
         hash.combine(key)
         hash.combine(UInt8(ascii: ":"))
         hash.combine(value)
-        // The top 53 bits give a uniform double in [0, 1).
-        let point = Double(hash.value >> 11) * 0x1p-53 * total
+        // The top 53 bits of the mixed hash give a uniform double in [0, 1).
+        let point = Double(hash.mixed >> 11) * 0x1p-53 * total
         for (offset, bound) in cumulativeWeights.enumerated() where point < bound {
             return offset + 1
         }
