@@ -117,6 +117,9 @@ struct RegexTests {
         let words = try SafeRegex(#"\bfunc |\bdef |\bclass "#)
         #expect(words.matchCount(in: "def f(): pass\nclass C: ...\nfunc g() {}\nundef x; subclass ", limit: 10) == 3)
         #expect(words.matchCount(in: "DEF x\nClass y", limit: 10) == 2)
+        #expect(words.matchCount(in: "(def x)(class y)_def z", limit: 10) == 2)
+        #expect(try SafeRegex(#"\bab"#).matchCount(in: "ab cab-ab", limit: 10) == 2)
+        #expect(try SafeRegex(#"\b-x"#).matchCount(in: "a-x -x", limit: 10) == 1)
         // Line-anchored: only line starts count, including after an empty line and at the text start.
         let steps = try SafeRegex(#"^[ \t]*(step[ \t]*)?\d{1,2}[.):][ \t]"#)
         #expect(steps.matchCount(in: "1. a\nx 2. b\n\n  3) c\nStep 4: d\nnot 5. e", limit: 10) == 3)

@@ -38,6 +38,9 @@ final class RegexProgram: Sendable {
     /// Every match starts at a line start (the pattern begins with `^` or `\A` on every path),
     /// so the VM only has to be started after a newline.
     let anchoredAtLineStart: Bool
+    /// Every match starts with a word byte right after a word boundary (`\bword…`), so the VM
+    /// only has to be started at the first byte of a word.
+    let startsAtWordStart: Bool
 
     init(pattern: String, caseInsensitive: Bool) throws(SafeRegexError) {
         var parser = RegexParser(pattern: pattern, caseInsensitive: caseInsensitive)
@@ -58,7 +61,10 @@ final class RegexProgram: Sendable {
         self.requiredLiteral = required.count > prefix.count ? required : prefix
         let start = Self.startInfo(compiler.instructions, sets: compiler.sets)
         self.startBytes = start.bytes
-        self.anchoredAtLineStart = start.anchored
+        self.anchoredAtLineStart = start.lineAnchored
+        var wordBytes = ByteSet()
+        for byte in UInt8(0)...UInt8(127) where ASCII.isWord(byte) { wordBytes.insert(byte) }
+        self.startsAtWordStart = start.wordAnchored && start.bytes.map { $0.isSubset(of: wordBytes) } == true
     }
 
     /// Follows the epsilon moves from instruction 0: the union of the byte sets a match can
@@ -66,34 +72,37 @@ final class RegexProgram: Sendable {
     /// path passes a line-start (or text-start) assertion first. Assertions only narrow where a
     /// match starts, so skipping positions outside these sets never loses a match.
     private static func startInfo(_ instructions: [RegexInstruction], sets: [ByteSet])
-        -> (bytes: ByteSet?, anchored: Bool) {
+        -> (bytes: ByteSet?, lineAnchored: Bool, wordAnchored: Bool) {
         var union = ByteSet()
         var canBeEmpty = false
-        var anchored = true
-        // (instruction, already past a line-start assertion)
-        var stack: [(pc: Int32, pastAnchor: Bool)] = [(0, false)]
+        var lineAnchored = true
+        var wordAnchored = true
+        // (instruction, past a line-start assertion, past a word-boundary assertion)
+        var stack: [(pc: Int32, line: Bool, word: Bool)] = [(0, false, false)]
         var seen = Set<Int64>()
-        while let (pc, pastAnchor) = stack.popLast() {
+        while let (pc, line, word) = stack.popLast() {
             guard instructions.indices.contains(Int(pc)),
-                  seen.insert(Int64(pc) << 1 | (pastAnchor ? 1 : 0)).inserted else { continue }
+                  seen.insert(Int64(pc) << 2 | (line ? 2 : 0) | (word ? 1 : 0)).inserted else { continue }
             switch instructions[Int(pc)] {
             case .byteSet(let set):
                 union.formUnion(sets[Int(set)])
-                if !pastAnchor { anchored = false }
+                if !line { lineAnchored = false }
+                if !word { wordAnchored = false }
             case .match:
                 canBeEmpty = true
-                if !pastAnchor { anchored = false }
+                lineAnchored = false
+                wordAnchored = false
             case .jump(let target):
-                stack.append((target, pastAnchor))
+                stack.append((target, line, word))
             case .split(let first, let second):
-                stack.append((first, pastAnchor))
-                stack.append((second, pastAnchor))
+                stack.append((first, line, word))
+                stack.append((second, line, word))
             case .assert(let assertion):
-                let anchors = assertion == .lineStart || assertion == .textStart
-                stack.append((pc + 1, pastAnchor || anchors))
+                stack.append((pc + 1, line || assertion == .lineStart || assertion == .textStart,
+                              word || assertion == .wordBoundary))
             }
         }
-        return (canBeEmpty ? nil : union, anchored)
+        return (canBeEmpty ? nil : union, lineAnchored, wordAnchored)
     }
 
     func withBytes<R>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
@@ -138,7 +147,13 @@ final class RegexProgram: Sendable {
             if startBytes.contains(bytes[position]) { return position }
             position += 1
             if anchoredAtLineStart { continue }  // the check above skips to the next line
-            while position < count, !startBytes.contains(bytes[position]) { position += 1 }
+            if startsAtWordStart {
+                // A word byte after a boundary: the byte before must not be a word byte.
+                while position < count,
+                      !startBytes.contains(bytes[position]) || ASCII.isWord(bytes[position - 1]) { position += 1 }
+            } else {
+                while position < count, !startBytes.contains(bytes[position]) { position += 1 }
+            }
             return position < count ? position : nil
         }
     }
