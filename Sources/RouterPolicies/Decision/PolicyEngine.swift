@@ -10,6 +10,9 @@ public struct PolicyEngine: Sendable {
     let rules: [ResolvedRule]
     let scorer: ComplexityScorer
     let classifier: TaskClassifier
+    /// The scorer's keyword lists followed by the classifier rules' keywords: `decide` reads
+    /// the prompt once for both.
+    let phrases: PhraseTable
     let minimumConfidence: Double
     let fallbackTask: String
     let variantKey: String?
@@ -39,6 +42,7 @@ public struct PolicyEngine: Sendable {
         self.scorer = ComplexityScorer(policy.signals)
         self.classifier = TaskClassifier(rules: policy.classifier.rules,
                                          minimumConfidence: policy.classifier.minimumConfidence)
+        self.phrases = PhraseTable(lists: scorer.keywordLists + policy.classifier.rules.map(\.keywords))
         self.minimumConfidence = policy.classifier.minimumConfidence
         self.fallbackTask = policy.classifier.fallbackTask
         self.escalation = policy.escalation
@@ -91,6 +95,8 @@ extension PolicyEngine {
         var tasks: [String: ResolvedTask]
         /// Used for a task the policy does not define (only possible for code-built policies).
         var catchAll: ResolvedTask
+        /// The fallback task's route (looked up once here rather than on every decision).
+        var fallbackRoute: ResolvedTask
 
         init(policy: Policy, variant: Variant?) {
             variantName = variant?.name
@@ -120,6 +126,7 @@ extension PolicyEngine {
                                     maxTokens: route.maxTokens,
                                     escalation: route.escalation.map { $0.compactMap(lookup) })
             }
+            fallbackRoute = tasks[policy.classifier.fallbackTask] ?? catchAll
         }
     }
 
