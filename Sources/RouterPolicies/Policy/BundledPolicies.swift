@@ -65,9 +65,9 @@ classifier:
       keywords: [summarize, summarise, summary, tl;dr, "key points"]
     - task: generation
       keywords: [write, draft, compose, "blog post", story, poem, email]
-    - task: code-review
-      keywords: [review, "code review", refactor, "pull request", bug]
-      patterns: ['```[a-z]*\n', '\bfunc |\bdef |\bclass ']
+    - task: code-review         # func/def/class as keywords, not a regex: keywords cost nothing extra
+      keywords: [review, "code review", refactor, "pull request", bug, func, def, class]
+      patterns: ['```[a-z]*\n']  # a fenced code block
     - task: reasoning
       keywords: [prove, proof, theorem, derive, "step by step", lemma, induction]
 
