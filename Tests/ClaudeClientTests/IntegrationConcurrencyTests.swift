@@ -89,8 +89,9 @@ extension IntegrationTests {
             #expect(first == 500)
             #expect(second == 500)
             #expect(afterSecond.requests(to: .messages) == 1_000 + 4)
-            // One libcurl loop thread, perhaps a cooperative-pool thread or two: never one per call.
-            #expect(threadsAfter - threadsBefore <= 6, "threads \(threadsBefore) -> \(threadsAfter)")
+            // One libcurl loop thread, plus what suites running in parallel start: never one per call.
+            #expect(threadsAfter - threadsBefore <= 1 + parallelSuiteThreadAllowance,
+                    "threads \(threadsBefore) -> \(threadsAfter)")
             // The first wave is bounded by the per-host connection cap; the second reuses them.
             let firstWaveConnections = afterFirst.connectionsAccepted
             let secondWaveConnections = afterSecond.connectionsAccepted - afterFirst.connectionsAccepted

@@ -1,3 +1,4 @@
+import Foundation
 import RouterPolicies
 
 /// Measures each function on each prompt and prints median, p99 and the ratio to a baseline
@@ -8,11 +9,21 @@ import RouterPolicies
 
 let scorer = ComplexityScorer(.default)
 let classifier = TaskClassifier(rules: TaskClassifier.defaultRules)
+/// The bundled default policy, as the CLI and Router use it when given no policy file.
+let engine: PolicyEngine = {
+    do {
+        return PolicyEngine(policy: try BundledPolicies.defaultPolicy())
+    } catch {
+        print("the bundled default policy does not load:\n\(error)")
+        exit(1)
+    }
+}()
 
 let measured: [(name: String, run: (RoutingInput) -> Int)] = [
     ("ComplexityScorer.score", { Int(scorer.score($0).value * 1_000) }),
     ("TaskClassifier.classify", { classifier.classify($0).evidence.count }),
     ("score + classify", { Int(scorer.score($0).value * 1_000) + classifier.classify($0).evidence.count }),
+    ("PolicyEngine.decide", { engine.decide($0).tierIndex }),
 ]
 
 let baseline: (RoutingInput) -> Int = { $0.text.lowercased().contains("step by step") ? 1 : 0 }
