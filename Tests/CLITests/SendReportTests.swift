@@ -63,6 +63,21 @@ struct SendReportTests {
         #expect((object["total"] as? [String: Any])?["calls"] as? Int == 2)
     }
 
+    @Test("ANTHROPIC_BASE_URL is honoured like the official SDKs; --base-url wins over it")
+    func baseURLFromEnvironment() async throws {
+        try await withMock { server in
+            var environment = key
+            environment["ANTHROPIC_BASE_URL"] = server.baseURL
+            let viaEnvironment = try await CLIHarness.runAsync(["send", "--policy", defaultPolicy, "Hello"], environment: environment)
+            #expect(viaEnvironment.status == 0, "\(viaEnvironment.stderr)")
+            #expect(viaEnvironment.stdout.contains("mock reply"))
+            environment["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:9" // discard port: nothing answers
+            let flagWins = try await CLIHarness.runAsync(
+                ["send", "--policy", defaultPolicy, "--base-url", server.baseURL, "Hello"], environment: environment)
+            #expect(flagWins.status == 0, "\(flagWins.stderr)")
+        }
+    }
+
     @Test("send: missing key exits 77; refused credentials exit 77; an unreachable API exits 69")
     func sendFailures() async throws {
         let noKey = try CLIHarness.run(["send", "--policy", defaultPolicy, "hello"])
