@@ -2,9 +2,11 @@ import ClaudeRouterEval
 import RouterPolicies
 
 /// The demo's sample workload, built into the binary so `claude-router demo` works from any
-/// directory. A mix a product team might send in an hour. One prompt carries a mock directive
-/// (`[[mock: …]]`, understood only by the local mock) that makes the cheapest tier stop at
-/// `max_tokens`, so the demo shows an escalation; the real API would treat it as text.
+/// directory. A mix a product team might send in an hour. One request asks for JSON and is
+/// checked with `ResponseCheck.jsonValid`; its prompt carries a mock directive (`[[mock: …]]`,
+/// understood only by the local mock) under which only Sonnet and Opus answer in JSON, so the
+/// cheapest tier fails the check and the demo shows an escalation with its real cost. The real
+/// API would treat the directive as text.
 enum DemoWorkload {
     struct Item {
         var id: String
@@ -12,6 +14,8 @@ enum DemoWorkload {
         var prompt: String
         var user: String
         var expectedOutputTokens: Int
+        /// The reply must be JSON (the Router escalates when it is not).
+        var requiresJSON = false
     }
 
     static let items: [Item] = [
@@ -27,7 +31,7 @@ enum DemoWorkload {
         Item(id: "sql-review", task: "code-review", prompt: "Review this code for security problems:\n```python\ncur.execute(\"SELECT * FROM users WHERE name = '\" + name + \"'\")\n```", user: "erin", expectedOutputTokens: 200),
         Item(id: "contract-clause", task: nil, prompt: "Does the liability cap in this contract clause apply to indemnification for third-party IP claims? \"Except for indemnification obligations under Section 10, liability shall not exceed fees paid in the prior twelve months.\" Consider jurisdiction and statute.", user: "frank", expectedOutputTokens: 150),
         Item(id: "proof", task: "reasoning", prompt: "Prove by induction that 1 + 2 + … + n = n(n+1)/2.", user: "frank", expectedOutputTokens: 300),
-        Item(id: "long-summary-escalates", task: "extraction", prompt: "Extract every action item from these notes: ship the fix, update the docs, email the customer. [[mock: stop=max_tokens models=haiku]]", user: "alice", expectedOutputTokens: 60),
+        Item(id: "order-json-escalates", task: "extraction", prompt: "Return JSON with the order id and amount from: \"Order A-7731 for $84.20 shipped Tuesday\" [[mock: json models=sonnet,opus]]", user: "alice", expectedOutputTokens: 30, requiresJSON: true),
         Item(id: "label-intent", task: "classification", prompt: "Categorize the intent of: \"How do I change my plan?\" as one of cancel, change_plan, billing_question.", user: "bob", expectedOutputTokens: 3),
     ]
 

@@ -184,7 +184,7 @@ struct SendReportTests {
         #expect(result.stdout.contains("LOCAL MOCK"))
         #expect(result.stdout.contains("2. Cost report from the ledger"))
         #expect(result.stdout.contains("saved"))
-        #expect(result.stdout.contains("haiku → sonnet")) // the scripted escalation
+        #expect(result.stdout.contains("haiku → sonnet")) // the scripted invalid-JSON escalation
         #expect(result.stdout.contains("A/B vs default"))
         #expect(result.stdout.contains("export ANTHROPIC_API_KEY"))
     }

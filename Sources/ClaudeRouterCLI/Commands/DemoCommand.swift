@@ -62,7 +62,8 @@ struct DemoCommand: AsyncParsableCommand {
         var sampleReply: String?
         for item in DemoWorkload.items {
             let request = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(item.prompt)])
-            let response = try await router.send(request, options: CallOptions(task: item.task, metadata: ["user": item.user]))
+            let response = try await router.send(request, options: CallOptions(task: item.task, metadata: ["user": item.user],
+                                                                         checks: item.requiresJSON ? [.jsonValid] : []))
             if sampleReply == nil { sampleReply = response.message.text }
             let path = response.attempts.map(\.decision.tier).joined(separator: " → ")
             let saved = response.savings.map { $0.formatted() } ?? "–"
