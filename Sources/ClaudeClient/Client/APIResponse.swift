@@ -89,7 +89,84 @@ public struct RateLimitInfo: Sendable, Hashable {
 
     static func parseRFC3339(_ text: String) -> Date? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        // Every response carries four `-reset` timestamps; Foundation's ISO 8601 parser costs
+        // tens of microseconds each on Linux, so the canonical form is parsed by hand.
+        if let date = RFC3339.parse(trimmed.utf8) { return date }
         if let date = try? Date(trimmed, strategy: .iso8601) { return date }
         return try? Date(trimmed, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
+
+/// A strict parser for `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, the form the API sends.
+/// Anything else (or an out-of-range field) returns `nil` and falls back to Foundation.
+enum RFC3339 {
+    static func parse(_ bytes: String.UTF8View) -> Date? {
+        var index = bytes.startIndex
+        func digits(_ count: Int) -> Int? {
+            var value = 0
+            for _ in 0..<count {
+                guard index < bytes.endIndex else { return nil }
+                let byte = bytes[index]
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                bytes.formIndex(after: &index)
+            }
+            return value
+        }
+        func expect(_ ascii: Unicode.Scalar) -> Bool {
+            guard index < bytes.endIndex, bytes[index] == UInt8(ascii: ascii) else { return false }
+            bytes.formIndex(after: &index)
+            return true
+        }
+        guard let year = digits(4), expect("-"), let month = digits(2), expect("-"), let day = digits(2),
+            expect("T"), let hour = digits(2), expect(":"), let minute = digits(2), expect(":"),
+            let second = digits(2)
+        else { return nil }
+        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour < 24, minute < 60,
+            second < 60
+        else { return nil }
+        var fraction = 0.0
+        if expect(".") {
+            var scale = 0.1
+            var count = 0
+            while index < bytes.endIndex, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                fraction += Double(bytes[index] - UInt8(ascii: "0")) * scale
+                scale /= 10
+                count += 1
+                bytes.formIndex(after: &index)
+            }
+            guard count > 0, count <= 9 else { return nil }
+        }
+        var offsetSeconds = 0
+        if !expect("Z") {
+            let sign: Int
+            if expect("+") { sign = 1 } else if expect("-") { sign = -1 } else { return nil }
+            guard let offsetHours = digits(2), expect(":"), let offsetMinutes = digits(2), offsetHours < 24,
+                offsetMinutes < 60
+            else { return nil }
+            offsetSeconds = sign * (offsetHours * 3600 + offsetMinutes * 60)
+        }
+        guard index == bytes.endIndex else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's algorithm).
+    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 }
