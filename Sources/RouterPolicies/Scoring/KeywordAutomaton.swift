@@ -167,7 +167,8 @@ struct KeywordAutomaton: Sendable {
         classes.withUnsafeBufferPointer { classes in
             table.withUnsafeBufferPointer { table in
                 let total = bytes.count
-                let lanes = total >= max(4 * minimumSplitLength, 4) ? 4 : total >= max(minimumSplitLength, 2) ? 2 : 1
+                let fourLaneLength = minimumSplitLength > Int.max / 4 ? Int.max : max(4 * minimumSplitLength, 4)
+                let lanes = total >= fourLaneLength ? 4 : total >= max(minimumSplitLength, 2) ? 2 : 1
                 // Cuts: the first separator of a run, near each `lane · total / lanes`.
                 // `cuts[lane]` starts lane `lane`; `cuts[lanes]` is the end of the text.
                 var cuts: (Int, Int, Int, Int, Int) = (0, total, total, total, total)
