@@ -44,10 +44,12 @@ struct TextStructure {
     private static func mayHoldInteresting(_ word: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
-        return hasZeroByte(word ^ (ones &* 10))
-            || hasZeroByte((word | (ones &* 3)) ^ (ones &* 63))  // 60…63: < = > ?
-            || hasZeroByte((word | ones) ^ (ones &* 59))  // 58…59: : ;
+        // High bit of a byte set where that byte of `value` is 0 (exact as to whether any is).
+        @inline(__always) func zeroBytes(_ value: UInt64) -> UInt64 { (value &- ones) & ~value }
+        // One branch for all three tests.
+        return (zeroBytes(word ^ (ones &* 10))
+            | zeroBytes((word | (ones &* 3)) ^ (ones &* 63))  // 60…63: < = > ?
+            | zeroBytes((word | ones) ^ (ones &* 59))) & highs != 0  // 58…59: : ;
     }
 
     @inline(__always)
