@@ -35,6 +35,15 @@ let prompts: [(name: String, input: RoutingInput)] = [
 ]
 
 let arguments = CommandLine.arguments
+if arguments.count > 1, arguments[1] == "check-regex" {
+    exit(FastPathCheck.run(texts: 20_000) ? 0 : 1)
+}
+if arguments.count > 1, arguments[1] == "check-keywords" {
+    exit(KeywordCheck.run(texts: 3_000) ? 0 : 1)
+}
+if arguments.count > 1, arguments[1] == "check-structure" {
+    exit(StructureCheck.run(texts: 20_000) ? 0 : 1)
+}
 /// Optional second argument: only run functions whose name contains it.
 let filter: String? = arguments.count > 2 ? arguments[2] : nil
 let samples = arguments.count > 1 ? Int(arguments[1]) ?? 2_000 : 2_000

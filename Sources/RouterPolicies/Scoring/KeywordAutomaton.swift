@@ -157,69 +157,113 @@ struct KeywordAutomaton: Sendable {
     /// Adds each phrase's whole-word occurrences in `bytes` to `counts[id]`.
     ///
     /// A DFA scan is bound by the latency of one table load per byte. Texts of at least
-    /// `minimumSplitLength` bytes are therefore cut in two at a separator and both halves are
-    /// scanned in the same loop (two independent dependency chains). The first chain then runs on
-    /// past the cut only while it is inside a phrase that began before the cut, and counts only
-    /// such phrases — the second chain finds every match that starts at or after the cut.
+    /// `minimumSplitLength` bytes are therefore cut into two (four from `4 × minimumSplitLength`
+    /// bytes) at separators and the parts are scanned in the same loop (independent dependency
+    /// chains). Each chain then runs on past the next cut only while it is inside a phrase that
+    /// began before that cut, and counts only such phrases — the next chain finds every match
+    /// that starts at or after the cut.
     func count(in bytes: UnsafeBufferPointer<UInt8>, into counts: UnsafeMutableBufferPointer<Int32>,
                minimumSplitLength: Int = 256) {
         classes.withUnsafeBufferPointer { classes in
             table.withUnsafeBufferPointer { table in
                 let total = bytes.count
-                // The cut: the first separator of a run, in the middle of the text.
-                var cut = total
-                if total >= max(minimumSplitLength, 2) {
-                    var candidate = max(total / 2, 1)
-                    while candidate < total, classes[Int(bytes[candidate])] != 1 || classes[Int(bytes[candidate - 1])] == 1 {
-                        candidate += 1
+                let fourLaneLength = minimumSplitLength > Int.max / 4 ? Int.max : max(4 * minimumSplitLength, 4)
+                let lanes = total >= fourLaneLength ? 4 : total >= max(minimumSplitLength, 2) ? 2 : 1
+                // Cuts: the first separator of a run, near each `lane · total / lanes`.
+                // `cuts[lane]` starts lane `lane`; `cuts[lanes]` is the end of the text.
+                var cuts: (Int, Int, Int, Int, Int) = (0, total, total, total, total)
+                withUnsafeMutableBytes(of: &cuts) { raw in
+                    let cut = raw.bindMemory(to: Int.self)
+                    var previous = 0
+                    for lane in 1..<lanes {
+                        var candidate = max(lane * total / lanes, previous + 1)
+                        while candidate < total,
+                              classes[Int(bytes[candidate])] != 1 || classes[Int(bytes[candidate - 1])] == 1 {
+                            candidate += 1
+                        }
+                        cut[lane] = candidate
+                        previous = candidate
                     }
-                    cut = candidate
+                    for lane in lanes...4 { cut[lane] = total }
                 }
-                var first = initialState
-                var second = initialState
-                let paired = min(cut, total - cut)
-                var index = 0
-                while index < paired {
-                    let entryA = table[Int(first) &+ Int(classes[Int(bytes[index])])]
-                    let entryB = table[Int(second) &+ Int(classes[Int(bytes[cut &+ index])])]
-                    first = entryA >> 1
-                    second = entryB >> 1
-                    if entryA & 1 != 0 { record(state: first, into: counts) }
-                    if entryB & 1 != 0 { record(state: second, into: counts) }
-                    index += 1
-                }
-                while index < cut {
-                    let entry = table[Int(first) &+ Int(classes[Int(bytes[index])])]
-                    first = entry >> 1
-                    if entry & 1 != 0 { record(state: first, into: counts) }
-                    index += 1
-                }
-                var secondIndex = cut &+ paired
-                while secondIndex < total {
-                    let entry = table[Int(second) &+ Int(classes[Int(bytes[secondIndex])])]
-                    second = entry >> 1
-                    if entry & 1 != 0 { record(state: second, into: counts) }
-                    secondIndex += 1
-                }
-                // The text is read as if followed by a separator.
-                let last = cut < total ? second : first
-                let final = table[Int(last) &+ 1]
-                if final & 1 != 0 { record(state: final >> 1, into: counts) }
-                guard cut < total else { return }
-                // First chain past the cut: only phrases that began before it.
-                var symbolsSinceCut: Int32 = 0
-                var position = cut
-                var previousWasSeparator = false
-                while position <= total {
-                    let symbol = position < total ? Int(classes[Int(bytes[position])]) : 1
-                    let isSeparator = symbol == 1
-                    if !(isSeparator && previousWasSeparator) { symbolsSinceCut += 1 }
-                    previousWasSeparator = isSeparator
-                    let entry = table[Int(first) &+ symbol]
-                    first = entry >> 1
-                    if entry & 1 != 0 { record(state: first, into: counts, longerThan: symbolsSinceCut) }
-                    if depth[Int(first) / classCount] <= symbolsSinceCut { break }
-                    position += 1
+                var states: (UInt32, UInt32, UInt32, UInt32) = (initialState, initialState, initialState, initialState)
+                withUnsafeMutableBytes(of: &cuts) { rawCuts in
+                    withUnsafeMutableBytes(of: &states) { rawStates in
+                        let cut = rawCuts.bindMemory(to: Int.self)
+                        let state = rawStates.bindMemory(to: UInt32.self)
+                        // All lanes in lock-step over the length of the shortest.
+                        var paired = total
+                        for lane in 0..<lanes { paired = min(paired, cut[lane + 1] - cut[lane]) }
+                        var index = 0
+                        if lanes == 4 {
+                            let (c1, c2, c3) = (cut[1], cut[2], cut[3])
+                            var (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+                            while index < paired {
+                                let e0 = table[Int(s0) &+ Int(classes[Int(bytes[index])])]
+                                let e1 = table[Int(s1) &+ Int(classes[Int(bytes[c1 &+ index])])]
+                                let e2 = table[Int(s2) &+ Int(classes[Int(bytes[c2 &+ index])])]
+                                let e3 = table[Int(s3) &+ Int(classes[Int(bytes[c3 &+ index])])]
+                                s0 = e0 >> 1
+                                s1 = e1 >> 1
+                                s2 = e2 >> 1
+                                s3 = e3 >> 1
+                                if (e0 | e1 | e2 | e3) & 1 != 0 {
+                                    if e0 & 1 != 0 { record(state: s0, into: counts) }
+                                    if e1 & 1 != 0 { record(state: s1, into: counts) }
+                                    if e2 & 1 != 0 { record(state: s2, into: counts) }
+                                    if e3 & 1 != 0 { record(state: s3, into: counts) }
+                                }
+                                index += 1
+                            }
+                            (state[0], state[1], state[2], state[3]) = (s0, s1, s2, s3)
+                        } else if lanes == 2 {
+                            let c1 = cut[1]
+                            var (s0, s1) = (state[0], state[1])
+                            while index < paired {
+                                let e0 = table[Int(s0) &+ Int(classes[Int(bytes[index])])]
+                                let e1 = table[Int(s1) &+ Int(classes[Int(bytes[c1 &+ index])])]
+                                s0 = e0 >> 1
+                                s1 = e1 >> 1
+                                if e0 & 1 != 0 { record(state: s0, into: counts) }
+                                if e1 & 1 != 0 { record(state: s1, into: counts) }
+                                index += 1
+                            }
+                            (state[0], state[1]) = (s0, s1)
+                        }
+                        for lane in 0..<lanes {
+                            // The rest of this lane.
+                            var current = state[lane]
+                            var position = cut[lane] &+ index
+                            let end = cut[lane + 1]
+                            while position < end {
+                                let entry = table[Int(current) &+ Int(classes[Int(bytes[position])])]
+                                current = entry >> 1
+                                if entry & 1 != 0 { record(state: current, into: counts) }
+                                position += 1
+                            }
+                            if end >= total {
+                                // The text is read as if followed by a separator.
+                                let final = table[Int(current) &+ 1]
+                                if final & 1 != 0 { record(state: final >> 1, into: counts) }
+                                break
+                            }
+                            // Past the cut: only phrases that began before it.
+                            var symbolsSinceCut: Int32 = 0
+                            position = end
+                            var previousWasSeparator = false
+                            while position <= total {
+                                let symbol = position < total ? Int(classes[Int(bytes[position])]) : 1
+                                let isSeparator = symbol == 1
+                                if !(isSeparator && previousWasSeparator) { symbolsSinceCut += 1 }
+                                previousWasSeparator = isSeparator
+                                let entry = table[Int(current) &+ symbol]
+                                current = entry >> 1
+                                if entry & 1 != 0 { record(state: current, into: counts, longerThan: symbolsSinceCut) }
+                                if depth[Int(current) / classCount] <= symbolsSinceCut { break }
+                                position += 1
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -16,24 +16,58 @@ struct TextStructure {
         var lineStart = 0
         var sawCodeSymbol = false
         var index = 0
-        while index < count {
-            let byte = bytes[index]
-            if byte < 64, (Self.interesting >> UInt64(byte)) & 1 != 0 {
-                let previous: UInt8 = index > 0 ? bytes[index - 1] : 0
-                switch byte {
-                case 10:
-                    classifyLine(bytes, from: lineStart, to: index, sawCodeSymbol: sawCodeSymbol)
-                    lineStart = index + 1
-                    sawCodeSymbol = false
-                case UInt8(ascii: "?"): questionMarks += 1
-                case UInt8(ascii: ">"): if previous == UInt8(ascii: "=") || previous == UInt8(ascii: "-") { sawCodeSymbol = true }
-                case UInt8(ascii: ":"): if previous == UInt8(ascii: ":") { sawCodeSymbol = true }
-                default: if previous == UInt8(ascii: "=") || previous == UInt8(ascii: "!") { sawCodeSymbol = true }
+        if let base = bytes.baseAddress {
+            // Eight bytes at a time: most words hold none of the interesting bytes.
+            while index &+ 8 <= count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                if Self.mayHoldInteresting(word) {
+                    let stop = index &+ 8
+                    while index < stop {
+                        visit(bytes, at: index, lineStart: &lineStart, sawCodeSymbol: &sawCodeSymbol)
+                        index &+= 1
+                    }
+                } else {
+                    index &+= 8
                 }
             }
+        }
+        while index < count {
+            visit(bytes, at: index, lineStart: &lineStart, sawCodeSymbol: &sawCodeSymbol)
             index += 1
         }
         classifyLine(bytes, from: lineStart, to: count, sawCodeSymbol: sawCodeSymbol)
+    }
+
+    /// Whether any byte of `word` is `\n`, `:`, `;`, `<`, `=`, `>` or `?` (a superset of the
+    /// interesting bytes; `visit` checks each byte exactly).
+    @inline(__always)
+    private static func mayHoldInteresting(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        // High bit of a byte set where that byte of `value` is 0 (exact as to whether any is).
+        @inline(__always) func zeroBytes(_ value: UInt64) -> UInt64 { (value &- ones) & ~value }
+        // One branch for all three tests.
+        return (zeroBytes(word ^ (ones &* 10))
+            | zeroBytes((word | (ones &* 3)) ^ (ones &* 63))  // 60…63: < = > ?
+            | zeroBytes((word | ones) ^ (ones &* 59))) & highs != 0  // 58…59: : ;
+    }
+
+    @inline(__always)
+    private mutating func visit(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, lineStart: inout Int,
+                                sawCodeSymbol: inout Bool) {
+        let byte = bytes[index]
+        guard byte < 64, (Self.interesting >> UInt64(byte)) & 1 != 0 else { return }
+        let previous: UInt8 = index > 0 ? bytes[index - 1] : 0
+        switch byte {
+        case 10:
+            classifyLine(bytes, from: lineStart, to: index, sawCodeSymbol: sawCodeSymbol)
+            lineStart = index + 1
+            sawCodeSymbol = false
+        case UInt8(ascii: "?"): questionMarks += 1
+        case UInt8(ascii: ">"): if previous == UInt8(ascii: "=") || previous == UInt8(ascii: "-") { sawCodeSymbol = true }
+        case UInt8(ascii: ":"): if previous == UInt8(ascii: ":") { sawCodeSymbol = true }
+        default: if previous == UInt8(ascii: "=") || previous == UInt8(ascii: "!") { sawCodeSymbol = true }
+        }
     }
 
     private mutating func classifyLine(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int,
