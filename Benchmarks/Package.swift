@@ -44,6 +44,7 @@ let package = Package(
             name: "ConcurrencyBench",
             dependencies: [
                 .product(name: "ClaudeClient", package: "claude-router"),
+                .product(name: "ClaudeMockServer", package: "claude-router"),
                 .product(name: "RouterPolicies", package: "claude-router"),
             ]
         ),

@@ -32,7 +32,7 @@ func fail(_ message: String) -> Never {
 /// user + sys CPU of this process in microseconds.
 func cpuMicros() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     func micros(_ time: timeval) -> Double { Double(time.tv_sec) * 1e6 + Double(time.tv_usec) }
     return micros(usage.ru_utime) + micros(usage.ru_stime)
 }

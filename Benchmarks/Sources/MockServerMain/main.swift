@@ -11,8 +11,8 @@ do {
     FileHandle.standardError.write(Data("MockServerMain: \(error)\n".utf8))
     exit(1)
 }
-print("PORT \(server.port ?? 0)")
-fflush(stdout)
+// Unbuffered, so the parent sees the port at once.
+FileHandle.standardOutput.write(Data("PORT \(server.port ?? 0)\n".utf8))
 // Block a background thread on stdin; EOF means the parent is done.
 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
     Thread.detachNewThread {
