@@ -10,6 +10,15 @@ func threadCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? -1
 }
 
+/// `comm` of every thread of this process, sorted (e.g. the curl event loop, pool workers).
+func threadNames() -> [String] {
+    guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return [] }
+    return tasks.compactMap { task in
+        (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }.sorted()
+}
+
 /// Open sockets of this process right now (fds in /proc/self/fd that link to `socket:`).
 func socketCount() -> Int {
     guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return -1 }
@@ -64,13 +73,21 @@ final class PeakSampler: @unchecked Sendable {
 }
 
 /// `count` streamed calls started at once (one task each), each read to its last event.
-func runStreams(count: Int) async {
+/// With `port`, the mock is an already running `ConcurrencyBench mock` (started by run-all.sh,
+/// which reads its connection counters); otherwise this process starts one as its child —
+/// Foundation's `Process` then adds its own monitor threads to this process's count.
+func runStreams(count: Int, port: Int?) async {
+    let mock: MockChild? = port == nil ? MockChild() : nil
+    let mockPort = port ?? mock?.port ?? 0
+    // Baseline: main thread, the cooperative pool threads started so far, Foundation's child
+    // process monitor — everything that exists before a ClaudeClient does.
     let threadsBefore = threadCount()
-    let mock = MockChild()
-    let client = ClaudeClient(configuration: .init(apiKey: "sk-bench-not-a-real-key", baseURL: "http://127.0.0.1:\(mock.port)"))
+    let client = ClaudeClient(configuration: .init(apiKey: "sk-bench-not-a-real-key", baseURL: "http://127.0.0.1:\(mockPort)"))
     let request = MessageRequest(
         model: "claude-haiku-4-5", maxTokens: 256,
-        messages: [.user("Benchmark prompt: reply with a short greeting.")])
+        // 50 ms before the first byte keeps every connection busy, so the streams really overlap
+        // (otherwise the mock answers faster than the client can start the next one).
+        messages: [.user("Benchmark prompt: reply with a short greeting. [[mock: delay-ms=50]]")])
     let threadsIdle = threadCount()
     let sampler = PeakSampler()
     sampler.start()
@@ -99,14 +116,15 @@ func runStreams(count: Int) async {
     }
     let elapsed = clock.now - start
     let peaks = sampler.stop()
+    let names = threadNames()
     client.shutdown()
     var result: [String: Any] = [
         "streams": count, "completed": completed, "failed": failed, "events": events,
         "wall_s": Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
         "threads_before_client": threadsBefore, "threads_idle_client": threadsIdle,
-        "threads_peak": peaks.threads, "sockets_peak": peaks.sockets,
+        "threads_peak": peaks.threads, "sockets_peak": peaks.sockets, "thread_names": names,
         "peak_rss_kib": peakRSSKiB(), "cpus": ProcessInfo.processInfo.activeProcessorCount,
     ]
-    for (key, value) in mock.stop() { result[key] = value }
+    for (key, value) in mock?.stop() ?? [:] { result[key] = value }
     emit(result)
 }

@@ -10,9 +10,10 @@ import Foundation
 //   ConcurrencyBench decide PROMPTS.json [SAMPLES]   PolicyEngine.decide per prompt: median/p99 µs
 //   ConcurrencyBench mock                            MockAnthropicServer in THIS process; prints
 //                                                    `PORT n`, and on stdin EOF one JSON stats line
-//   ConcurrencyBench streams N                       N concurrent streamed calls of ClaudeClient
-//                                                    against `ConcurrencyBench mock` in a child
-//                                                    process: peak threads, peak RSS, connections
+//   ConcurrencyBench streams N [PORT]                N concurrent streamed calls of ClaudeClient
+//                                                    against `ConcurrencyBench mock` (a child
+//                                                    process, or the one on PORT): peak threads,
+//                                                    peak RSS, sockets, calls completed
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("ConcurrencyBench: \(message)\n".utf8))
@@ -37,7 +38,7 @@ case "mock":
     await runMock()
 case "streams":
     let count = arguments.count > 1 ? Int(arguments[1]) ?? 1_000 : 1_000
-    await runStreams(count: count)
+    await runStreams(count: count, port: arguments.count > 2 ? Int(arguments[2]) : nil)
 default:
-    fail("usage: ConcurrencyBench decide PROMPTS.json [SAMPLES] | mock | streams N")
+    fail("usage: ConcurrencyBench decide PROMPTS.json [SAMPLES] | mock | streams N [PORT]")
 }
