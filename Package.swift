@@ -134,6 +134,7 @@ let package = Package(
                 "RouterPolicies",
                 "ClaudeMockServer",
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -2,7 +2,8 @@
 import PackageDescription
 
 // On-demand benchmarks, kept out of the root package so `swift build` / `swift test` never
-// compile them. Run: swift run -c release --package-path Benchmarks DecisionBench
+// compile them. Built with the ordinary release configuration (-O), as users build.
+// Run: swift run -c release --package-path Benchmarks <DecisionBench|ClientBench>
 // All of them, with the Python peers side by side: bash Benchmarks/run-all.sh
 let package = Package(
     name: "claude-router-benchmarks",
@@ -11,12 +12,12 @@ let package = Package(
         .package(name: "claude-router", path: ".."),
     ],
     targets: [
+        // Scoring and PolicyEngine.decide per prompt size, against reading the prompt once.
         .executableTarget(
             name: "DecisionBench",
             dependencies: [
                 .product(name: "RouterPolicies", package: "claude-router"),
-            ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+            ]
         ),
         // ClaudeClient against the mock (run as a child process), next to the raw-libcurl floor.
         .executableTarget(

@@ -158,23 +158,46 @@ extension IntegrationTests {
 
         @Test("a connection reset is a connection error, retried with backoff")
         func connectionReset() async throws {
-            let harness = try await IntegrationHarness.start()
-            harness.server.enqueue(.reset, .reset)
-            let response = try await harness.client.createMessage(IntegrationFixtures.request())
+            // Fresh harnesses: every reset lands on a new connection (a reset closes it), so each
+            // client attempt is exactly one request at the mock.
+            let recovering = try await IntegrationHarness.start()
+            recovering.server.enqueue(.reset, .reset)
+            let response = try await recovering.client.createMessage(IntegrationFixtures.request())
+            await recovering.stop()
             #expect(response.attempts == 3)
-            #expect(secondsClose(harness.sleeps.seconds, ExpectedOutcome.backoff))
+            #expect(recovering.received == 3)
+            #expect(secondsClose(recovering.sleeps.seconds, ExpectedOutcome.backoff))
 
-            harness.server.enqueue(.reset, .reset, .reset)
-            let error = await claudeError { try await harness.client.createMessage(IntegrationFixtures.request()) }
+            let failing = try await IntegrationHarness.start()
+            failing.server.enqueue(.reset, .reset, .reset)
+            let error = await claudeError { try await failing.client.createMessage(IntegrationFixtures.request()) }
+            await failing.stop()
             #expect(error?.code == .connection)
             #expect(error?.attempts == 3)
+            #expect(failing.received == 3)
 
-            harness.server.enqueue(.reset)
-            let stream = try await harness.client.streamMessage(IntegrationFixtures.request())
+            let streaming = try await IntegrationHarness.start()
+            streaming.server.enqueue(.reset)
+            let stream = try await streaming.client.streamMessage(IntegrationFixtures.request())
             #expect(stream.attempts == 2)
             #expect(try await stream.finalMessage().stopReason == .endTurn)
+            await streaming.stop()
+            #expect(streaming.received == 2)
+        }
+
+        @Test("a reset on a reused keep-alive connection is resent once by libcurl inside one attempt")
+        func resetOnReusedConnection() async throws {
+            // Documents libcurl's built-in behaviour (no option disables it in 7.88): a request on
+            // a reused connection that dies before any response byte is resent on a fresh
+            // connection. The mock therefore sees one request more than the client's `attempts`.
+            let harness = try await IntegrationHarness.start()
+            _ = try await harness.client.createMessage(IntegrationFixtures.request())
+            harness.server.enqueue(.reset)
+            let response = try await harness.client.createMessage(IntegrationFixtures.request())
             await harness.stop()
-            #expect(harness.received == 3 + 3 + 2)
+            #expect(response.attempts == 1)
+            #expect(harness.received == 1 + 2)
+            #expect(harness.sleeps.recorded.isEmpty)
         }
 
         @Test("a stalled server is a timeout under a short requestTimeout, and a timeout is retried")
@@ -190,9 +213,10 @@ extension IntegrationTests {
             harness.server.enqueue(.stall)
             let streamError = await claudeError { try await harness.client.streamMessage(IntegrationFixtures.request()) }
             #expect(streamError?.code == .timeout)
-            // The mock notices the client hung up and ends its stalled handlers.
-            #expect(await eventually { harness.server.stats.inFlightRequests == 0 })
+            #expect(harness.received == 2)
+            // The stalled handlers end when the mock stops (it cannot see the client's FIN).
             await harness.stop()
+            #expect(harness.server.stats.inFlightRequests == 0)
 
             let retrying = try await IntegrationHarness.start {
                 $0.requestTimeout = .milliseconds(400)

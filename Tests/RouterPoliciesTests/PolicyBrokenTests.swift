@@ -156,7 +156,7 @@ let brokenCases: [BrokenCase] = [
                yaml: minimalPolicy.replacingOccurrences(of: "classifier: { fallback_task: qa }",
                                                         with: "classifier:\n  fallback_task: qa\n  rules:\n    - { task: qa, patterns: ['ab(?=c)'] }"),
                expected: """
-                 broken.yaml:11:33: error: invalid regular expression: lookahead is not supported
+                 broken.yaml:10:33: error: invalid regular expression: lookahead is not supported
                      - { task: qa, patterns: ['ab(?=c)'] }
                                                  ^
                  """),

@@ -109,7 +109,28 @@ struct RegexTests {
         #expect(try SafeRegex(#"\d+ apples"#).matchCount(in: "3 APPLES, 4 pears, 10 apples", limit: 10) == 2)
         #expect(try SafeRegex(#"\bfirst\b[^.]*\bthen\b"#).matchCount(
             in: "First do x, then y. firstly then. FIRST a THEN b", limit: 10) == 2)
+        #expect(try SafeRegex(#"[xy]\d"#).matchCount(in: "aaa x1 bbb y2 z3 x", limit: 10) == 2)
+        #expect(try SafeRegex(#"^ *- \w+"#).matchCount(in: "- a\n  - b\n x - c\n-d\n- e", limit: 10) == 3)
         #expect(try SafeRegex("Ab", caseInsensitive: false).matchCount(in: "ab AB Ab aB Ab", limit: 10) == 2)
+    }
+
+    @Test func startSkippingDoesNotChangeResults() throws {
+        // Start-byte skipping (no literal prefix): alternation of words after a boundary.
+        let words = try SafeRegex(#"\bfunc |\bdef |\bclass "#)
+        #expect(words.matchCount(in: "def f(): pass\nclass C: ...\nfunc g() {}\nundef x; subclass ", limit: 10) == 3)
+        #expect(words.matchCount(in: "DEF x\nClass y", limit: 10) == 2)
+        #expect(words.matchCount(in: "(def x)(class y)_def z", limit: 10) == 2)
+        #expect(try SafeRegex(#"\bab"#).matchCount(in: "ab cab-ab", limit: 10) == 2)
+        #expect(try SafeRegex(#"\b-x"#).matchCount(in: "a-x -x", limit: 10) == 1)
+        // Line-anchored: only line starts count, including after an empty line and at the text start.
+        let steps = try SafeRegex(#"^[ \t]*(step[ \t]*)?\d{1,2}[.):][ \t]"#)
+        #expect(steps.matchCount(in: "1. a\nx 2. b\n\n  3) c\nStep 4: d\nnot 5. e", limit: 10) == 3)
+        #expect(steps.matchCount(in: "no steps 1. here", limit: 10) == 0)
+        // `\A` anchors to the text start only; a pattern that can match empty is never skipped.
+        #expect(try SafeRegex(#"\Aab"#).matchCount(in: "ab\nab", limit: 10) == 1)
+        #expect(try SafeRegex("x*").matchCount(in: "ab", limit: 10) == 3)
+        // Non-ASCII start bytes: `.` may start with a UTF-8 lead byte.
+        #expect(try SafeRegex(".é").matchCount(in: "aé—é", limit: 10) == 2)
     }
 
     @Test func equalityIgnoresTheCompiledProgram() throws {

@@ -30,10 +30,14 @@ struct ScoringKeywordMatcherTests {
         }
     }
 
-    static func automatonCounts(_ automaton: KeywordAutomaton, in text: String) -> [Int32] {
+    static func automatonCounts(_ automaton: KeywordAutomaton, in text: String, minimumSplitLength: Int = 256) -> [Int32] {
         var counts = [Int32](repeating: 0, count: automaton.phraseCount)
         var text = text
-        text.withUTF8 { bytes in counts.withUnsafeMutableBufferPointer { automaton.count(in: bytes, into: $0) } }
+        text.withUTF8 { bytes in
+            counts.withUnsafeMutableBufferPointer {
+                automaton.count(in: bytes, into: $0, minimumSplitLength: minimumSplitLength)
+            }
+        }
         return counts
     }
 
@@ -41,7 +45,7 @@ struct ScoringKeywordMatcherTests {
         var generator = SeededGenerator(state: 0xC1A0DE)
         let vocabulary = ["a", "ab", "abc", "b", "ba", "cab", "é", "x_y", "1", "12"]
         let separators = [" ", "  ", "\n", ", ", "-", "(", ".", "\t", "!?"]
-        for _ in 0..<300 {
+        for _ in 0..<2_000 {
             let phrases: [[UInt8]] = (0..<Int.random(in: 1...8, using: &generator)).map { _ in
                 let words = (0..<Int.random(in: 1...3, using: &generator)).map { _ in vocabulary.randomElement(using: &generator)! }
                 return KeywordAutomaton.normalize(words.joined(separator: " "))
@@ -56,7 +60,10 @@ struct ScoringKeywordMatcherTests {
                 text += word + separators.randomElement(using: &generator)!
             }
             if Bool.random(using: &generator) { text = String(text.dropLast()) }
-            #expect(Self.automatonCounts(automaton, in: text) == Self.naiveCounts(unique, in: text),
+            let expected = Self.naiveCounts(unique, in: text)
+            // Unsplit, and split in two chains at every text length.
+            #expect(Self.automatonCounts(automaton, in: text, minimumSplitLength: .max) == expected)
+            #expect(Self.automatonCounts(automaton, in: text, minimumSplitLength: 0) == expected,
                     "phrases \(unique.map { String(decoding: $0, as: UTF8.self) }) text \(text.debugDescription)")
         }
     }

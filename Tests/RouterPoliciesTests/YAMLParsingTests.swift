@@ -145,6 +145,35 @@ struct YAMLParsingTests {
         #expect(rendered(deep)?.hasPrefix("t.yaml:1:258: error: nesting is deeper than 256 levels") == true)
     }
 
+    @Test func aliasExpansionIsCappedWithALocatedError() throws {
+        // Each level is ten aliases of the previous one: level d expands to 11,111 nodes, so the
+        // eighth '*d' of level e takes the document past 100,000 expanded nodes.
+        let laughs = """
+            a: &a [x, x, x, x, x, x, x, x, x, x]
+            b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+            c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+            d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+            e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+            """
+        #expect(rendered(laughs) == """
+            t.yaml:5:36: error: alias '*d' expands the document beyond 100,000 nodes; nested aliases multiply (a "billion laughs" document?)
+            e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+                                               ^
+            """)
+        // The classic nine-level version is refused just as quickly, and through Policy.parse too.
+        var classic = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...9 {
+            classic += "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        let error = try #require(rendered(classic))
+        #expect(error.hasPrefix("t.yaml:5:45: error: alias '*l3'"))
+        #expect(error.contains("expands the document beyond 100,000 nodes"))
+        #expect(throws: PolicyError.self) { try Policy.parse(yaml: classic, file: "laughs.yaml") }
+        // Under the cap, aliases still resolve: level d alone is 12,349 expanded nodes.
+        let fine = try parse(laughs.split(separator: "\n").prefix(4).joined(separator: "\n"))
+        #expect(fine["d"]?.sequence?.first?.sequence?.count == 10)
+    }
+
     @Test func crlfLinesAreQuotedWithoutTheCarriageReturn() {
         #expect(rendered("a: 1\r\na: 2\r\n") == """
             t.yaml:2:1: error: duplicate key 'a' in this mapping

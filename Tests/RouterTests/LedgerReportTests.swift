@@ -23,7 +23,7 @@ struct LedgerReportTests {
                baseline: 1000, latency: 100, outcome: .escalated(reason: "max_tokens"),
                usage: TokenUsage(input: 10, output: 5, cacheRead: 2)),
         record("A2", "2026-03-01T10:00:01Z", attempt: 2, parent: "A1", task: "chat", model: "sonnet", tier: "medium",
-               user: "u1", cost: 400, baseline: nil, latency: 300, outcome: .success,
+               user: "u1", cost: 400, baseline: 1600, latency: 300, outcome: .success,
                usage: TokenUsage(input: 10, output: 20, cacheWrite5m: 3)),
         record("B1", "2026-03-01T11:00:00Z", task: "chat", model: "haiku", tier: "small", user: "u2", cost: 50,
                baseline: 500, latency: 50, outcome: .success, usage: TokenUsage(input: 4, output: 4, cacheWrite1h: 1)),
@@ -32,7 +32,7 @@ struct LedgerReportTests {
         record("D1", "2026-03-02T09:00:00Z", task: "code", model: "haiku", tier: "small", user: "u1", cost: 30,
                baseline: 300, latency: 20, outcome: .escalated(reason: "overloaded"), usage: TokenUsage(input: 5)),
         record("D2", "2026-03-02T09:00:02Z", attempt: 2, parent: "D1", task: "code", model: "haiku", tier: "small",
-               user: "u1", cost: 30, baseline: nil, latency: 40, outcome: .success, usage: TokenUsage(input: 5, output: 6)),
+               user: "u1", cost: 30, baseline: 360, latency: 40, outcome: .success, usage: TokenUsage(input: 5, output: 6)),
     ]
 
     @Test("one row over everything")
@@ -45,7 +45,8 @@ struct LedgerReportTests {
         #expect(row.tokens == TokenUsage(input: 41, output: 38, cacheWrite5m: 3, cacheWrite1h: 1, cacheRead: 2))
         #expect(row.cost == pico(610)) // 100 + 400 + 50 + 30 + 30, C1 unpriced
         #expect(row.unpricedRecords == 1)
-        #expect(row.baselineCost == pico(2500)) // 1000 + 500 + 700 + 300, first attempts only
+        // Once per logical call, the LAST attempt's baseline: A2 1600 + B1 500 + C1 700 + D2 360.
+        #expect(row.baselineCost == pico(3160))
         #expect(row.savings == nil, "an unpriced attempt makes savings unknowable")
         #expect(row.escalatedCalls == 2) // A and D
         #expect(row.escalationRate == 0.5)
@@ -63,16 +64,16 @@ struct LedgerReportTests {
         let chat = rows[0], code = rows[1]
         #expect(chat.attempts == 3 && chat.logicalCalls == 2)
         #expect(chat.cost == pico(550))
-        #expect(chat.baselineCost == pico(1500))
-        #expect(chat.savings == pico(950))
+        #expect(chat.baselineCost == pico(2100)) // A2 1600 + B1 500
+        #expect(chat.savings == pico(1550)) // 2100 − 550
         let percent = try #require(chat.savingsPercent)
-        #expect(abs(percent - 63.333_333) < 0.000_01)
+        #expect(abs(percent - 73.809_523_8) < 0.000_01) // 1550 / 2100
         #expect(chat.escalationRate == 0.5)
         #expect(chat.escalationCost == pico(100))
         #expect(chat.latencyP50 == 100) // 50 100 300: rank ⌈1.5⌉ = 2
         #expect(chat.latencyP95 == 300)
         #expect(code.cost == pico(60))
-        #expect(code.baselineCost == pico(1000))
+        #expect(code.baselineCost == pico(1060)) // C1 700 + D2 360
         #expect(code.savings == nil)
         #expect(code.unpricedRecords == 1)
         #expect(code.escalatedCalls == 1)
@@ -86,8 +87,8 @@ struct LedgerReportTests {
         let haiku = rows[0], sonnet = rows[2]
         #expect(haiku.attempts == 4 && haiku.logicalCalls == 3)
         #expect(haiku.cost == pico(210))
-        #expect(haiku.baselineCost == pico(1800))
-        #expect(haiku.savings == pico(1590))
+        #expect(haiku.baselineCost == pico(2460)) // calls A, B, D start on haiku: 1600 + 500 + 360
+        #expect(haiku.savings == pico(2250)) // 2460 − 210
         #expect(haiku.escalatedCalls == 2, "A escalated to sonnet still counts in haiku's row")
         #expect(sonnet.logicalCalls == 0 && sonnet.escalationRate == 0)
         #expect(sonnet.savings == pico(-400))
@@ -105,7 +106,7 @@ struct LedgerReportTests {
         let u1 = users[1]
         #expect(u1.attempts == 4 && u1.logicalCalls == 2)
         #expect(u1.cost == pico(560))
-        #expect(u1.savings == pico(740)) // 1300 − 560
+        #expect(u1.savings == pico(1400)) // (A2 1600 + D2 360) − 560
         #expect(u1.escalationRate == 1.0)
 
         let tiers = LedgerReport.aggregate(Self.dataset, by: .tier)

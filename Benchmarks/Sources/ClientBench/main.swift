@@ -185,7 +185,7 @@ func run() async throws {
         for concurrency in [1, 64] {
             let calls = concurrency == 1 ? baseCalls : baseCalls * 3
             let ours = try await measureClient(client, request, streaming: streaming, concurrency: concurrency, calls: calls)
-            let floor = measureFloor(url: url, body: body, concurrency: concurrency, calls: calls)
+            let floor = measureFloor(url: url, body: body, concurrency: concurrency, calls: ours.calls)
             rows.append(
                 "| \(streaming ? "stream" : "create") | \(concurrency) | \(ours.calls) "
                     + "| \(format(ours.cpuPerCallMicros)) | \(format(floor.cpuPerCallMicros)) | **\(ratio(ours.cpuPerCallMicros, floor.cpuPerCallMicros))** "

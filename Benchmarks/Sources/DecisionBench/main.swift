@@ -1,3 +1,4 @@
+import Foundation
 import RouterPolicies
 
 /// Measures each function on each prompt and prints median, p99 and the ratio to a baseline
@@ -8,11 +9,21 @@ import RouterPolicies
 
 let scorer = ComplexityScorer(.default)
 let classifier = TaskClassifier(rules: TaskClassifier.defaultRules)
+/// The bundled default policy, as the CLI and Router use it when given no policy file.
+let engine: PolicyEngine = {
+    do {
+        return PolicyEngine(policy: try BundledPolicies.defaultPolicy())
+    } catch {
+        print("the bundled default policy does not load:\n\(error)")
+        exit(1)
+    }
+}()
 
 let measured: [(name: String, run: (RoutingInput) -> Int)] = [
     ("ComplexityScorer.score", { Int(scorer.score($0).value * 1_000) }),
     ("TaskClassifier.classify", { classifier.classify($0).evidence.count }),
     ("score + classify", { Int(scorer.score($0).value * 1_000) + classifier.classify($0).evidence.count }),
+    ("PolicyEngine.decide", { engine.decide($0).tierIndex }),
 ]
 
 let baseline: (RoutingInput) -> Int = { $0.text.lowercased().contains("step by step") ? 1 : 0 }
@@ -24,6 +35,8 @@ let prompts: [(name: String, input: RoutingInput)] = [
 ]
 
 let arguments = CommandLine.arguments
+/// Optional second argument: only run functions whose name contains it.
+let filter: String? = arguments.count > 2 ? arguments[2] : nil
 let samples = arguments.count > 1 ? Int(arguments[1]) ?? 2_000 : 2_000
 
 print("DecisionBench — \(samples) samples per row after warm-up; times per call")
@@ -32,7 +45,7 @@ for prompt in prompts {
     let reference = Measurement.run(samples: samples) { baseline(prompt.input) }
     print(pad(prompt.name, 20) + pad("baseline lowercased+contains", 26)
           + pad(format(reference.median), 12) + pad(format(reference.p99), 12) + "1.00")
-    for function in measured {
+    for function in measured where filter.map({ function.name.contains($0) }) ?? true {
         let result = Measurement.run(samples: samples) { function.run(prompt.input) }
         let ratio = result.median / reference.median
         print(pad("", 20) + pad(function.name, 26) + pad(format(result.median), 12) + pad(format(result.p99), 12)

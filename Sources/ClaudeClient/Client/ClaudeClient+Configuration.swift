@@ -36,8 +36,10 @@ extension ClaudeClient {
         public var baseURL: String
         /// Time allowed to connect. Default 5 s.
         public var connectTimeout: Duration
-        /// Time allowed for one whole HTTP exchange, body included. Default 600 s (the official
-        /// SDKs' 10 minutes). Also bounds non-streaming `max_tokens` (see `createMessage`).
+        /// Time allowed for one whole non-streaming HTTP exchange, body included; for a stream,
+        /// the longest silence (no byte received) before it fails with `timeout`, so long
+        /// generations are never cut off. Default 600 s (the official SDKs' 10 minutes). Also
+        /// bounds non-streaming `max_tokens` (see `createMessage`).
         public var requestTimeout: Duration
         /// Retries after the first attempt. Default 2 (3 attempts), as the official SDKs.
         public var maxRetries: Int

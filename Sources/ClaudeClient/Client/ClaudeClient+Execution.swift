@@ -70,9 +70,12 @@ extension ClaudeClient {
             url += "?" + endpoint.query.map { "\(Self.percentEncode($0.name))=\(Self.percentEncode($0.value))" }
                 .joined(separator: "&")
         }
+        // Streams get an idle timeout instead of a total one: a long generation keeps going
+        // as long as bytes keep arriving.
         return HTTPRequest(
             method: endpoint.method, url: url, headers: headers, body: endpoint.body,
-            connectTimeout: configuration.connectTimeout, timeout: configuration.requestTimeout)
+            connectTimeout: configuration.connectTimeout, timeout: configuration.requestTimeout,
+            idleTimeout: endpoint.streaming ? configuration.requestTimeout : nil)
     }
 
     private static func hasLineBreak(_ text: String) -> Bool {

@@ -131,7 +131,14 @@ final class CurlTransfer: @unchecked Sendable {
         set(cr_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1))
         set(cr_easy_setopt_long(handle, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1))
         set(cr_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout)))
-        set(cr_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout)))
+        if let idle = request.idleTimeout {
+            // No total deadline; abort when under 1 byte/s for `idle` (CURLE_OPERATION_TIMEDOUT).
+            set(cr_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, 0))
+            set(cr_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1))
+            set(cr_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, (Self.milliseconds(idle) + 999) / 1000)))
+        } else {
+            set(cr_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout)))
+        }
         // No CURLOPT_ACCEPT_ENCODING: bodies (JSON, SSE) arrive and stream exactly as sent.
         set(cr_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
         set(cr_easy_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteCallback))

@@ -16,8 +16,12 @@ struct HTTPRequest: Sendable {
     var body: Data?
     /// Time allowed to establish the connection.
     var connectTimeout: Duration
-    /// Time allowed for the whole exchange, body included.
+    /// Time allowed for the whole exchange, body included (ignored when `idleTimeout` is set).
     var timeout: Duration
+    /// For streams: the transfer fails only when no byte arrives for this long, so a long
+    /// generation is never cut off by a total deadline (the official SDKs' 600 s is likewise a
+    /// per-read timeout). Whole seconds, at least 1.
+    var idleTimeout: Duration? = nil
 }
 
 /// Status line and header fields of a response.

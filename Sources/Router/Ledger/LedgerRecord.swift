@@ -72,6 +72,12 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
             self.output = output
             self.total = total ?? [input, cacheWrite5m, cacheWrite1h, cacheRead, output].sum()
         }
+
+        /// The price book's breakdown of one attempt, as stored in the ledger.
+        public init(_ breakdown: CostBreakdown) {
+            self.init(input: breakdown.input, cacheWrite5m: breakdown.cacheWrite5m, cacheWrite1h: breakdown.cacheWrite1h,
+                      cacheRead: breakdown.cacheRead, output: breakdown.output, total: breakdown.total)
+        }
     }
 
     /// A unique id (a UUID string); the ledgers are idempotent on it.

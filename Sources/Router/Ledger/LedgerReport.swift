@@ -7,7 +7,11 @@ public import RouterPolicies
 /// - attempts: records in the group; logical calls: records with `attempt == 1`.
 /// - cost: the sum of priced attempts' totals; unpriced attempts are counted in
 ///   ``Row/unpricedRecords`` instead of being taken as `$0`.
-/// - baseline cost: once per logical call, the first attempt's `baselineCost`.
+/// - baseline cost: once per logical call (in its first attempt's group), the `baselineCost` of
+///   its LAST attempt — the reply actually returned, priced on the baseline model: what calling
+///   the baseline directly would have cost for that answer. (An escalated first attempt's usage
+///   is often a truncated reply and would understate the baseline.) Matches
+///   `RoutedResponse.baselineCost`.
 /// - savings: baseline cost − cost (all attempts, escalations included); `nil` when the group
 ///   holds an unpriced attempt or a logical call without a baseline cost, because the
 ///   difference would then be wrong in an unknown direction.
@@ -52,7 +56,7 @@ public enum LedgerReport {
         public var tokens: TokenUsage
         /// Sum of priced attempts' costs.
         public var cost: USDAmount
-        /// Sum of first attempts' baseline costs.
+        /// Sum over logical calls of the last attempt's baseline cost.
         public var baselineCost: USDAmount
         /// `baselineCost − cost`, `nil` when not computable (see ``LedgerReport``).
         public var savings: USDAmount?
@@ -87,12 +91,20 @@ public enum LedgerReport {
     public static func aggregate(_ records: [LedgerRecord], by key: GroupKey) -> [Row] {
         // Attempts per logical call over the whole input, so escalation is seen across groups.
         var attemptsPerCall: [String: Int] = [:]
-        for record in records { attemptsPerCall[record.logicalCallID, default: 0] += 1 }
+        var lastAttempt: [String: LedgerRecord] = [:]
+        for record in records {
+            attemptsPerCall[record.logicalCallID, default: 0] += 1
+            if record.attempt >= lastAttempt[record.logicalCallID]?.attempt ?? 0 {
+                lastAttempt[record.logicalCallID] = record
+            }
+        }
 
         var builders: [String: Builder] = [:]
         for record in records {
             let group = groupValue(of: record, by: key)
-            builders[group, default: Builder()].add(record, attemptsInCall: attemptsPerCall[record.logicalCallID] ?? 1)
+            builders[group, default: Builder()].add(
+                record, attemptsInCall: attemptsPerCall[record.logicalCallID] ?? 1,
+                callBaseline: lastAttempt[record.logicalCallID]?.baselineCost)
         }
         return builders.sorted { $0.key < $1.key }.map { $0.value.row(group: $0.key) }
     }
@@ -141,7 +153,7 @@ public enum LedgerReport {
         var withoutBaseline = 0
         var latencies: [Int] = []
 
-        mutating func add(_ record: LedgerRecord, attemptsInCall: Int) {
+        mutating func add(_ record: LedgerRecord, attemptsInCall: Int, callBaseline: USDAmount?) {
             attempts += 1
             tokens.input += record.usage.input
             tokens.output += record.usage.output
@@ -154,7 +166,7 @@ public enum LedgerReport {
             if record.attempt == 1 {
                 logicalCalls += 1
                 if attemptsInCall > 1 { escalatedCalls += 1 }
-                if let baselineCost = record.baselineCost { baseline += baselineCost } else { withoutBaseline += 1 }
+                if let callBaseline { baseline += callBaseline } else { withoutBaseline += 1 }
             }
         }
 

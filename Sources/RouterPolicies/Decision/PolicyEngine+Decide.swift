@@ -44,28 +44,39 @@ extension PolicyEngine {
                                    reason: "policy '\(policy.name)' has no tiers")
         }
 
+        // One read of the prompt gives the phrase counts for both the classifier and the scorer.
+        let namedRoute = input.task.flatMap { arm.tasks[$0] }
+        let (guess, score) = withUTF8Bytes(of: input.text) { bytes in
+            phrases.withCounts(in: bytes) { counts in
+                let guess = namedRoute == nil
+                    ? classifier.classify(bytes: bytes, phrases: phrases, firstList: scorer.keywordLists.count,
+                                          counts: counts)
+                    : nil
+                return (guess, scorer.score(input, bytes: bytes, phrases: phrases, counts: counts))
+            }
+        }
+
         // Task type.
         var taskName = fallbackTask
         var confidence = 0.0
         var source = TaskSource.fallback
-        if let named = input.task, arm.tasks[named] != nil {
+        var route = arm.fallbackRoute
+        if let named = input.task, let namedRoute {
             taskName = named
             confidence = 1
             source = .caller
-        } else {
-            let guess = classifier.classify(input)
-            if let task = guess.task, guess.confidence >= minimumConfidence, arm.tasks[task] != nil {
-                taskName = task
-                confidence = guess.confidence
-                source = .classified
-            } else if let named = input.task {
-                source = .unknown(named)
-            }
+            route = namedRoute
+        } else if let guess, let task = guess.task, guess.confidence >= minimumConfidence,
+                  let guessedRoute = arm.tasks[task] {
+            taskName = task
+            confidence = guess.confidence
+            source = .classified
+            route = guessedRoute
+        } else if let named = input.task {
+            source = .unknown(named)
         }
-        let route = arm.tasks[taskName] ?? arm.catchAll
 
         // Tier from the score.
-        let score = scorer.score(input)
         var index: Int
         var basis: TierBasis
         var adjustments = Adjustments()

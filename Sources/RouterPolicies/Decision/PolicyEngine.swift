@@ -10,6 +10,9 @@ public struct PolicyEngine: Sendable {
     let rules: [ResolvedRule]
     let scorer: ComplexityScorer
     let classifier: TaskClassifier
+    /// The scorer's keyword lists followed by the classifier rules' keywords: `decide` reads
+    /// the prompt once for both.
+    let phrases: PhraseTable
     let minimumConfidence: Double
     let fallbackTask: String
     let variantKey: String?
@@ -39,13 +42,15 @@ public struct PolicyEngine: Sendable {
         self.scorer = ComplexityScorer(policy.signals)
         self.classifier = TaskClassifier(rules: policy.classifier.rules,
                                          minimumConfidence: policy.classifier.minimumConfidence)
+        self.phrases = PhraseTable(lists: scorer.keywordLists + policy.classifier.rules.map(\.keywords))
         self.minimumConfidence = policy.classifier.minimumConfidence
         self.fallbackTask = policy.classifier.fallbackTask
         self.escalation = policy.escalation
     }
 
     /// The variant a caller with this metadata is assigned to (`nil`: no experiment, or the
-    /// assigning key is absent). Deterministic: FNV-1a 64 of `"key:value"` picks a weight bucket.
+    /// assigning key is absent). Deterministic: FNV-1a 64 of `"key:value"`, mixed by `fmix64`,
+    /// picks a weight bucket.
     public func assignedVariant(metadata: [String: String]) -> String? {
         arms[armIndex(metadata: metadata)].variantName
     }
@@ -56,8 +61,8 @@ public struct PolicyEngine: Sendable {
         hash.combine(key)
         hash.combine(UInt8(ascii: ":"))
         hash.combine(value)
-        // The top 53 bits give a uniform double in [0, 1).
-        let point = Double(hash.value >> 11) * 0x1p-53 * total
+        // The top 53 bits of the mixed hash give a uniform double in [0, 1).
+        let point = Double(hash.mixed >> 11) * 0x1p-53 * total
         for (offset, bound) in cumulativeWeights.enumerated() where point < bound {
             return offset + 1
         }
@@ -90,6 +95,8 @@ extension PolicyEngine {
         var tasks: [String: ResolvedTask]
         /// Used for a task the policy does not define (only possible for code-built policies).
         var catchAll: ResolvedTask
+        /// The fallback task's route (looked up once here rather than on every decision).
+        var fallbackRoute: ResolvedTask
 
         init(policy: Policy, variant: Variant?) {
             variantName = variant?.name
@@ -119,6 +126,7 @@ extension PolicyEngine {
                                     maxTokens: route.maxTokens,
                                     escalation: route.escalation.map { $0.compactMap(lookup) })
             }
+            fallbackRoute = tasks[policy.classifier.fallbackTask] ?? catchAll
         }
     }
 

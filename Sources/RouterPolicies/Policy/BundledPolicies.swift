@@ -26,10 +26,11 @@ tiers:                           # ascending capability (and price)
     context_window: 1000000
     max_output_tokens: 128000
 
-thresholds:                      # minimum complexity score (0…1) per tier, ascending. Scores are
-  haiku: 0.0                     # weight-averaged over ~14 signals, so one fully-firing expert domain
-  sonnet: 0.05                   # (law, code, …) is worth ≈ 0.1: Sonnet from half a domain,
-  opus: 0.15                     # Opus from a domain plus reasoning or proof
+thresholds:                      # minimum complexity score (0…1) per tier, ascending. The score is
+  haiku: 0.0                     # Σ weight·strength / Σ weight over all 15 signals (Σ weight = 23.5
+  sonnet: 0.05                   # here), so one fully-firing expert domain (law, code, …; weight 2)
+  opus: 0.13                     # adds 0.085: Sonnet from ~60% of a domain, Opus from a full domain
+                                 # plus about half of the reasoning signal (2 of its 3 markers)
 
 tasks:
   classification: { tier: haiku, max_tokens: 1024 }
@@ -64,9 +65,9 @@ classifier:
       keywords: [summarize, summarise, summary, tl;dr, "key points"]
     - task: generation
       keywords: [write, draft, compose, "blog post", story, poem, email]
-    - task: code-review
-      keywords: [review, "code review", refactor, "pull request", bug]
-      patterns: ['```[a-z]*\n', '\bfunc |\bdef |\bclass ']
+    - task: code-review         # func/def/class as keywords, not a regex: keywords cost nothing extra
+      keywords: [review, "code review", refactor, "pull request", bug, func, def, class]
+      patterns: ['```[a-z]*\n']  # a fenced code block
     - task: reasoning
       keywords: [prove, proof, theorem, derive, "step by step", lemma, induction]
 
@@ -77,6 +78,12 @@ rules:                           # tried in order; the first match applies
   - name: enterprise-floor
     when: { metadata: { plan: enterprise } }
     then: { min_tier: sonnet }
+  # A one-line question with (almost) no signal, such as "What is the capital of France?", is a
+  # lookup: Haiku rather than the no-signal default tier. Listed after enterprise-floor so that
+  # enterprise callers keep their Sonnet floor (only the first matching rule applies).
+  - name: short-lookup
+    when: { task: qa, input_tokens: { max: 40 }, score: { max: 0.02 } }
+    then: { max_tier: haiku }
 
 escalation:
   enabled: true

@@ -18,6 +18,19 @@ struct FNV1a64 {
         for byte in bytes { combine(byte) }
     }
 
+    /// `value` run through MurmurHash3's 64-bit finaliser (`fmix64`), so every input bit reaches
+    /// every output bit. FNV-1a alone barely moves its top bits when only the last bytes differ
+    /// (`user-17` vs `user-18`), which skewed a 70/30 split to 77/23 over 10,000 sequential ids.
+    var mixed: UInt64 {
+        var h = value
+        h ^= h >> 33
+        h &*= 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        h &*= 0xc4ce_b9fe_1a85_ec53
+        h ^= h >> 33
+        return h
+    }
+
     /// 16 lowercase hex digits.
     var hex: String {
         let digits = String(value, radix: 16)

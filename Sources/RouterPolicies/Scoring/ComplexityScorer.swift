@@ -11,6 +11,10 @@ public struct ComplexityScorer: Sendable {
     /// The configuration this scorer was built from.
     public let configuration: ComplexityConfiguration
     private let phrases: PhraseTable
+    /// Every keyword list this scorer counts, in `phrases` order: one per keyword or code
+    /// signal, then the constraint phrases. A caller that scans for more lists at once (the
+    /// policy engine) builds a table whose first lists are these, so the indices still hold.
+    let keywordLists: [[String]]
     /// For each signal, the index of its keyword list in `phrases` (or -1).
     private let listIndex: [Int]
     private let constraintList: Int
@@ -41,6 +45,7 @@ public struct ComplexityScorer: Sendable {
         constraintList = lists.count
         lists.append(Self.constraintPhrases)
         self.listIndex = listIndex
+        self.keywordLists = lists
         self.phrases = PhraseTable(lists: lists)
         totalWeight = configuration.signals.reduce(0) { $0 + max($1.weight, 0) }
     }
@@ -48,28 +53,35 @@ public struct ComplexityScorer: Sendable {
     /// Scores `input`. Deterministic: the same input always gets the same score.
     public func score(_ input: RoutingInput) -> ComplexityScore {
         withUTF8Bytes(of: input.text) { bytes in
-            let structure = TextStructure(bytes)
-            return phrases.withCounts(in: bytes) { counts in
-                var contributions: [SignalContribution] = []
-                contributions.reserveCapacity(configuration.signals.count)
-                var value = 0.0
-                var recognized = false
-                for (index, signal) in configuration.signals.enumerated() {
-                    let measured = measure(signal.kind, list: listIndex[index], input: input, bytes: bytes,
-                                           structure: structure, counts: counts)
-                    let strength = min(1, Double(measured.count) / Double(max(measured.fullAt, 1)))
-                    let weight = max(signal.weight, 0)
-                    let contribution = totalWeight > 0 ? weight * strength / totalWeight : 0
-                    value += contribution
-                    if strength > 0, measured.isContent { recognized = true }
-                    contributions.append(SignalContribution(
-                        name: signal.name, weight: signal.weight, strength: strength,
-                        contribution: contribution, evidence: strength > 0 ? measured.evidence : []))
-                }
-                return ComplexityScore(value: min(max(value, 0), 1), contributions: contributions,
-                                       recognizedSignal: recognized)
+            phrases.withCounts(in: bytes) { counts in
+                score(input, bytes: bytes, phrases: phrases, counts: counts)
             }
         }
+    }
+
+    /// Scores `input` from phrase counts already taken with `phrases`, a table whose first
+    /// lists are `keywordLists` (in order).
+    func score(_ input: RoutingInput, bytes: UnsafeBufferPointer<UInt8>, phrases: PhraseTable,
+               counts: UnsafeBufferPointer<Int32>) -> ComplexityScore {
+        let structure = TextStructure(bytes)
+        var contributions: [SignalContribution] = []
+        contributions.reserveCapacity(configuration.signals.count)
+        var value = 0.0
+        var recognized = false
+        for (index, signal) in configuration.signals.enumerated() {
+            let measured = measure(signal.kind, list: listIndex[index], input: input, bytes: bytes,
+                                   structure: structure, phrases: phrases, counts: counts)
+            let strength = min(1, Double(measured.count) / Double(max(measured.fullAt, 1)))
+            let weight = max(signal.weight, 0)
+            let contribution = totalWeight > 0 ? weight * strength / totalWeight : 0
+            value += contribution
+            if strength > 0, measured.isContent { recognized = true }
+            contributions.append(SignalContribution(
+                name: signal.name, weight: signal.weight, strength: strength,
+                contribution: contribution, evidence: strength > 0 ? measured.evidence : []))
+        }
+        return ComplexityScore(value: min(max(value, 0), 1), contributions: contributions,
+                               recognizedSignal: recognized)
     }
 
     private struct Measurement {
@@ -81,11 +93,12 @@ public struct ComplexityScorer: Sendable {
 
     private func measure(_ kind: ComplexitySignal.Kind, list: Int, input: RoutingInput,
                          bytes: UnsafeBufferPointer<UInt8>, structure: TextStructure,
-                         counts: UnsafeBufferPointer<Int32>) -> Measurement {
+                         phrases: PhraseTable, counts: UnsafeBufferPointer<Int32>) -> Measurement {
         switch kind {
         case .inputSize(let fullAt):
             let tokens = input.estimatedInputTokens
-            return Measurement(count: tokens, fullAt: fullAt, evidence: ["\(tokens) tokens"], isContent: false)
+            return Measurement(count: tokens, fullAt: fullAt, evidence: tokens > 0 ? ["\(tokens) tokens"] : [],
+                               isContent: false)
         case .keywords(_, let fullAt):
             let hits = phrases.hits(ofList: list, counts: counts)
             return Measurement(count: hits.count, fullAt: fullAt, evidence: hits.evidence, isContent: true)
@@ -111,7 +124,8 @@ public struct ComplexityScorer: Sendable {
             return Measurement(count: total, fullAt: fullAt, evidence: evidence, isContent: true)
         case .questions(let fullAt):
             let found = structure.questionMarks
-            return Measurement(count: found, fullAt: fullAt, evidence: ["\(found) question\(found == 1 ? "" : "s")"],
+            return Measurement(count: found, fullAt: fullAt,
+                               evidence: found > 0 ? ["\(found) question\(found == 1 ? "" : "s")"] : [],
                                isContent: false)
         case .constraints(let fullAt):
             let hits = phrases.hits(ofList: constraintList, counts: counts)
@@ -120,13 +134,17 @@ public struct ComplexityScorer: Sendable {
             return Measurement(count: hits.count + structure.bulletLines, fullAt: fullAt, evidence: evidence, isContent: true)
         case .attachments(let fullAt):
             let found = input.imageCount + input.documentCount
+            // Evidence only when the signal fired: a zero strength drops it anyway, and this runs per request.
             return Measurement(count: found, fullAt: fullAt,
-                               evidence: ["\(input.imageCount) images, \(input.documentCount) documents"], isContent: true)
+                               evidence: found > 0 ? ["\(input.imageCount) images, \(input.documentCount) documents"] : [],
+                               isContent: true)
         case .tools(let fullAt):
-            return Measurement(count: input.toolCount, fullAt: fullAt, evidence: ["\(input.toolCount) tools"], isContent: true)
+            return Measurement(count: input.toolCount, fullAt: fullAt,
+                               evidence: input.toolCount > 0 ? ["\(input.toolCount) tools"] : [], isContent: true)
         case .conversationDepth(let fullAt):
             let depth = max(input.messageCount - 1, 0)
-            return Measurement(count: depth, fullAt: fullAt, evidence: ["\(input.messageCount) messages"], isContent: false)
+            return Measurement(count: depth, fullAt: fullAt, evidence: depth > 0 ? ["\(input.messageCount) messages"] : [],
+                               isContent: false)
         }
     }
 }

@@ -21,6 +21,10 @@ struct KeywordAutomaton: Sendable {
     private let outputStart: [Int32]
     private let outputs: [Int32]
     private let initialState: UInt32
+    /// Symbols on the path to each state (breadth-first rank), for the two-chain split.
+    private let depth: [Int32]
+    /// Symbols in each phrase's stored form `␠phrase␠`.
+    private let phraseSymbols: [Int32]
     /// Number of phrases (ids are `0..<phraseCount`).
     let phraseCount: Int
 
@@ -66,6 +70,7 @@ struct KeywordAutomaton: Sendable {
         var children: [[Int32]] = [Array(repeating: -1, count: classCount)]
         var own: [[Int32]] = [[]]
         var enteredBySeparator = [false]
+        var trieDepth = [0]
         for (id, phrase) in phrases.enumerated() where !phrase.isEmpty {
             var state = 0
             for byte in [32] + phrase + [32] {
@@ -75,6 +80,7 @@ struct KeywordAutomaton: Sendable {
                     children.append(Array(repeating: -1, count: classCount))
                     own.append([])
                     enteredBySeparator.append(symbol == 1)
+                    trieDepth.append(trieDepth[state] + 1)
                 }
                 state = Int(children[state][symbol])
             }
@@ -114,6 +120,11 @@ struct KeywordAutomaton: Sendable {
             }
         }
 
+        // Renumber in breadth-first order so the shallow states, where the scan spends nearly all
+        // its time, sit together in the table (fewer cache lines touched per byte).
+        let order = [0] + queue
+        var rank = [Int](repeating: 0, count: stateCount)
+        for (newIndex, state) in order.enumerated() { rank[state] = newIndex }
         var table = [UInt32](repeating: 0, count: stateCount * classCount)
         for state in 0..<stateCount {
             for symbol in 0..<classCount {
@@ -123,15 +134,17 @@ struct KeywordAutomaton: Sendable {
                     target = state  // collapse separator runs
                     reports = false
                 }
-                table[state * classCount + symbol] = UInt32(target * classCount) << 1 | (reports ? 1 : 0)
+                table[rank[state] * classCount + symbol] = UInt32(rank[target] * classCount) << 1 | (reports ? 1 : 0)
             }
         }
         var outputStart: [Int32] = [0]
         var outputs: [Int32] = []
-        for state in 0..<stateCount {
+        for state in order {
             outputs.append(contentsOf: allOutputs[state])
             outputStart.append(Int32(outputs.count))
         }
+        self.depth = order.map { Int32(trieDepth[$0]) }
+        self.phraseSymbols = phrases.map { Int32($0.count + 2) }
         self.classes = classes
         self.classCount = classCount
         self.table = table
@@ -142,19 +155,82 @@ struct KeywordAutomaton: Sendable {
     }
 
     /// Adds each phrase's whole-word occurrences in `bytes` to `counts[id]`.
-    func count(in bytes: UnsafeBufferPointer<UInt8>, into counts: UnsafeMutableBufferPointer<Int32>) {
+    ///
+    /// A DFA scan is bound by the latency of one table load per byte. Texts of at least
+    /// `minimumSplitLength` bytes are therefore cut in two at a separator and both halves are
+    /// scanned in the same loop (two independent dependency chains). The first chain then runs on
+    /// past the cut only while it is inside a phrase that began before the cut, and counts only
+    /// such phrases — the second chain finds every match that starts at or after the cut.
+    func count(in bytes: UnsafeBufferPointer<UInt8>, into counts: UnsafeMutableBufferPointer<Int32>,
+               minimumSplitLength: Int = 256) {
         classes.withUnsafeBufferPointer { classes in
             table.withUnsafeBufferPointer { table in
-                var state = initialState
-                for byte in bytes {
-                    let entry = table[Int(state) &+ Int(classes[Int(byte)])]
-                    state = entry >> 1
-                    if entry & 1 != 0 { record(state: state, into: counts) }
+                let total = bytes.count
+                // The cut: the first separator of a run, in the middle of the text.
+                var cut = total
+                if total >= max(minimumSplitLength, 2) {
+                    var candidate = max(total / 2, 1)
+                    while candidate < total, classes[Int(bytes[candidate])] != 1 || classes[Int(bytes[candidate - 1])] == 1 {
+                        candidate += 1
+                    }
+                    cut = candidate
+                }
+                var first = initialState
+                var second = initialState
+                let paired = min(cut, total - cut)
+                var index = 0
+                while index < paired {
+                    let entryA = table[Int(first) &+ Int(classes[Int(bytes[index])])]
+                    let entryB = table[Int(second) &+ Int(classes[Int(bytes[cut &+ index])])]
+                    first = entryA >> 1
+                    second = entryB >> 1
+                    if entryA & 1 != 0 { record(state: first, into: counts) }
+                    if entryB & 1 != 0 { record(state: second, into: counts) }
+                    index += 1
+                }
+                while index < cut {
+                    let entry = table[Int(first) &+ Int(classes[Int(bytes[index])])]
+                    first = entry >> 1
+                    if entry & 1 != 0 { record(state: first, into: counts) }
+                    index += 1
+                }
+                var secondIndex = cut &+ paired
+                while secondIndex < total {
+                    let entry = table[Int(second) &+ Int(classes[Int(bytes[secondIndex])])]
+                    second = entry >> 1
+                    if entry & 1 != 0 { record(state: second, into: counts) }
+                    secondIndex += 1
                 }
                 // The text is read as if followed by a separator.
-                let entry = table[Int(state) &+ 1]
-                if entry & 1 != 0 { record(state: entry >> 1, into: counts) }
+                let last = cut < total ? second : first
+                let final = table[Int(last) &+ 1]
+                if final & 1 != 0 { record(state: final >> 1, into: counts) }
+                guard cut < total else { return }
+                // First chain past the cut: only phrases that began before it.
+                var symbolsSinceCut: Int32 = 0
+                var position = cut
+                var previousWasSeparator = false
+                while position <= total {
+                    let symbol = position < total ? Int(classes[Int(bytes[position])]) : 1
+                    let isSeparator = symbol == 1
+                    if !(isSeparator && previousWasSeparator) { symbolsSinceCut += 1 }
+                    previousWasSeparator = isSeparator
+                    let entry = table[Int(first) &+ symbol]
+                    first = entry >> 1
+                    if entry & 1 != 0 { record(state: first, into: counts, longerThan: symbolsSinceCut) }
+                    if depth[Int(first) / classCount] <= symbolsSinceCut { break }
+                    position += 1
+                }
             }
+        }
+    }
+
+    @inline(never)
+    private func record(state: UInt32, into counts: UnsafeMutableBufferPointer<Int32>, longerThan symbols: Int32) {
+        let index = Int(state) / classCount
+        for output in outputs[Int(outputStart[index])..<Int(outputStart[index + 1])]
+        where phraseSymbols[Int(output)] > symbols {
+            counts[Int(output)] &+= 1
         }
     }
 

@@ -33,6 +33,14 @@ final class RegexProgram: Sendable {
     /// Bytes every match contains (lowercased when case-insensitive); may be empty.
     let requiredLiteral: [UInt8]
     let caseInsensitive: Bool
+    /// Every byte a match can start with; `nil` when a match may be empty (no skipping then).
+    let startBytes: ByteSet?
+    /// Every match starts at a line start (the pattern begins with `^` or `\A` on every path),
+    /// so the VM only has to be started after a newline.
+    let anchoredAtLineStart: Bool
+    /// Every match starts with a word byte right after a word boundary (`\bword…`), so the VM
+    /// only has to be started at the first byte of a word.
+    let startsAtWordStart: Bool
 
     init(pattern: String, caseInsensitive: Bool) throws(SafeRegexError) {
         var parser = RegexParser(pattern: pattern, caseInsensitive: caseInsensitive)
@@ -51,6 +59,50 @@ final class RegexProgram: Sendable {
         self.prefix = RegexLiterals.prefix(of: node, caseInsensitive: caseInsensitive)
         let required = RegexLiterals.required(in: node, caseInsensitive: caseInsensitive)
         self.requiredLiteral = required.count > prefix.count ? required : prefix
+        let start = Self.startInfo(compiler.instructions, sets: compiler.sets)
+        self.startBytes = start.bytes
+        self.anchoredAtLineStart = start.lineAnchored
+        var wordBytes = ByteSet()
+        for byte in UInt8(0)...UInt8(127) where ASCII.isWord(byte) { wordBytes.insert(byte) }
+        self.startsAtWordStart = start.wordAnchored && start.bytes.map { $0.isSubset(of: wordBytes) } == true
+    }
+
+    /// Follows the epsilon moves from instruction 0: the union of the byte sets a match can
+    /// consume first (`nil` if `match` is reachable without consuming), and whether every such
+    /// path passes a line-start (or text-start) assertion first. Assertions only narrow where a
+    /// match starts, so skipping positions outside these sets never loses a match.
+    private static func startInfo(_ instructions: [RegexInstruction], sets: [ByteSet])
+        -> (bytes: ByteSet?, lineAnchored: Bool, wordAnchored: Bool) {
+        var union = ByteSet()
+        var canBeEmpty = false
+        var lineAnchored = true
+        var wordAnchored = true
+        // (instruction, past a line-start assertion, past a word-boundary assertion)
+        var stack: [(pc: Int32, line: Bool, word: Bool)] = [(0, false, false)]
+        var seen = Set<Int64>()
+        while let (pc, line, word) = stack.popLast() {
+            guard instructions.indices.contains(Int(pc)),
+                  seen.insert(Int64(pc) << 2 | (line ? 2 : 0) | (word ? 1 : 0)).inserted else { continue }
+            switch instructions[Int(pc)] {
+            case .byteSet(let set):
+                union.formUnion(sets[Int(set)])
+                if !line { lineAnchored = false }
+                if !word { wordAnchored = false }
+            case .match:
+                canBeEmpty = true
+                lineAnchored = false
+                wordAnchored = false
+            case .jump(let target):
+                stack.append((target, line, word))
+            case .split(let first, let second):
+                stack.append((first, line, word))
+                stack.append((second, line, word))
+            case .assert(let assertion):
+                stack.append((pc + 1, line || assertion == .lineStart || assertion == .textStart,
+                              word || assertion == .wordBoundary))
+            }
+        }
+        return (canBeEmpty ? nil : union, lineAnchored, wordAnchored)
     }
 
     func withBytes<R>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
@@ -60,10 +112,12 @@ final class RegexProgram: Sendable {
     }
 
     func countMatches(in bytes: UnsafeBufferPointer<UInt8>, limit: Int) -> Int {
-        guard passesPrefilter(bytes) else { return 0 }
+        guard limit > 0, passesPrefilter(bytes) else { return 0 }
+        // One set of thread lists for every search of this call.
+        var state = SearchState(capacity: instructions.count)
         var count = 0
         var start = 0
-        while count < limit, start <= bytes.count, let found = search(bytes, from: start) {
+        while count < limit, start <= bytes.count, let found = search(bytes, from: start, state: &state) {
             count += 1
             start = found.isEmpty ? found.upperBound + 1 : found.upperBound
         }
@@ -72,7 +126,36 @@ final class RegexProgram: Sendable {
 
     func firstMatch(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Range<Int>? {
         guard passesPrefilter(bytes) else { return nil }
-        return search(bytes, from: start)
+        var state = SearchState(capacity: instructions.count)
+        return search(bytes, from: start, state: &state)
+    }
+
+    /// The first position at or after `position` where a match can start, judged by
+    /// `anchoredAtLineStart` and `startBytes` alone; `nil` when there is none.
+    private func nextCandidate(from position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var position = position
+        let count = bytes.count
+        while true {
+            if anchoredAtLineStart, position > 0, bytes[position - 1] != 10 {
+                guard position < count, let base = bytes.baseAddress,
+                      let found = memchr(base + position, 10, count - position) else { return nil }
+                position = UnsafeRawPointer(found) - UnsafeRawPointer(base) + 1
+                continue
+            }
+            guard let startBytes else { return position }
+            if position >= count { return nil }
+            if startBytes.contains(bytes[position]) { return position }
+            position += 1
+            if anchoredAtLineStart { continue }  // the check above skips to the next line
+            if startsAtWordStart {
+                // A word byte after a boundary: the byte before must not be a word byte.
+                while position < count,
+                      !startBytes.contains(bytes[position]) || ASCII.isWord(bytes[position - 1]) { position += 1 }
+            } else {
+                while position < count, !startBytes.contains(bytes[position]) { position += 1 }
+            }
+            return position < count ? position : nil
+        }
     }
 
     private func passesPrefilter(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -80,12 +163,22 @@ final class RegexProgram: Sendable {
     }
 
     /// The leftmost-first match starting at or after `start`.
-    func search(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Range<Int>? {
+    func search(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, state: inout SearchState) -> Range<Int>? {
         let count = bytes.count
-        var current = ThreadList(capacity: instructions.count)
-        var next = ThreadList(capacity: instructions.count)
+        // Borrow the caller's buffers (swaps move storage, nothing is copied or allocated).
+        var current = ThreadList(capacity: 0)
+        var next = ThreadList(capacity: 0)
         var stack: [Int32] = []
-        stack.reserveCapacity(16)
+        swap(&current, &state.current)
+        swap(&next, &state.next)
+        swap(&stack, &state.stack)
+        defer {
+            swap(&current, &state.current)
+            swap(&next, &state.next)
+            swap(&stack, &state.stack)
+        }
+        current.removeAll()
+        next.removeAll()
         var matched: Range<Int>?
         var position = start
         while position <= count {
@@ -94,6 +187,9 @@ final class RegexProgram: Sendable {
                 if !prefix.isEmpty {
                     guard let candidate = LiteralSearch.find(prefix, in: bytes, from: position, caseInsensitive: caseInsensitive)
                     else { break }
+                    position = candidate
+                } else if startBytes != nil || anchoredAtLineStart {
+                    guard let candidate = nextCandidate(from: position, in: bytes) else { break }
                     position = candidate
                 }
             }
@@ -160,6 +256,20 @@ final class RegexProgram: Sendable {
             let boundary = (before.map(ASCII.isWord) ?? false) != (after.map(ASCII.isWord) ?? false)
             return boundary == (assertion == .wordBoundary)
         }
+    }
+}
+
+/// The thread lists and stack one search needs, allocated once per `countMatches` call.
+struct SearchState {
+    var current: ThreadList
+    var next: ThreadList
+    var stack: [Int32]
+
+    init(capacity: Int) {
+        current = ThreadList(capacity: capacity)
+        next = ThreadList(capacity: capacity)
+        stack = []
+        stack.reserveCapacity(16)
     }
 }
 

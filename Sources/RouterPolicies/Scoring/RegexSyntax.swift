@@ -35,6 +35,11 @@ struct ByteSet: Hashable, Sendable {
         for byte in range { insert(byte) }
     }
 
+    func isSubset(of other: ByteSet) -> Bool {
+        words.0 & ~other.words.0 == 0 && words.1 & ~other.words.1 == 0
+            && words.2 & ~other.words.2 == 0 && words.3 & ~other.words.3 == 0
+    }
+
     mutating func formUnion(_ other: ByteSet) {
         words.0 |= other.words.0; words.1 |= other.words.1
         words.2 |= other.words.2; words.3 |= other.words.3

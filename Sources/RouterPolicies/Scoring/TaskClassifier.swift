@@ -64,30 +64,38 @@ public struct TaskClassifier: Sendable {
         guard !rules.isEmpty else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
         return withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
-                var best = (index: -1, score: 0.0)
-                var second = 0.0
-                for (index, rule) in rules.enumerated() {
-                    var hits = phrases.hits(ofList: index, counts: counts, evidenceLimit: 0).count
-                    for pattern in rule.patterns {
-                        hits += pattern.program.countMatches(in: bytes, limit: 1_000)
-                    }
-                    let score = max(rule.weight, 0) * Double(hits)
-                    if score > best.score {
-                        second = best.score
-                        best = (index, score)
-                    } else if score > second {
-                        second = score
-                    }
-                }
-                guard best.index >= 0 else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
-                let confidence = best.score / (best.score + 1) * (best.score - second) / best.score
-                var evidence = phrases.hits(ofList: best.index, counts: counts).evidence
-                for pattern in rules[best.index].patterns where evidence.count < 3 {
-                    if pattern.program.countMatches(in: bytes, limit: 1) > 0 { evidence.append(pattern.pattern) }
-                }
-                let task = confidence >= minimumConfidence ? rules[best.index].task : nil
-                return TaskClassification(task: task, confidence: confidence, evidence: evidence)
+                classify(bytes: bytes, phrases: phrases, firstList: 0, counts: counts)
             }
         }
+    }
+
+    /// Classifies from phrase counts already taken with `phrases`, whose lists
+    /// `firstList ..< firstList + rules.count` are the rules' keywords (in order).
+    func classify(bytes: UnsafeBufferPointer<UInt8>, phrases: PhraseTable, firstList: Int,
+                  counts: UnsafeBufferPointer<Int32>) -> TaskClassification {
+        guard !rules.isEmpty else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
+        var best = (index: -1, score: 0.0)
+        var second = 0.0
+        for (index, rule) in rules.enumerated() {
+            var hits = phrases.hits(ofList: firstList + index, counts: counts, evidenceLimit: 0).count
+            for pattern in rule.patterns {
+                hits += pattern.program.countMatches(in: bytes, limit: 1_000)
+            }
+            let score = max(rule.weight, 0) * Double(hits)
+            if score > best.score {
+                second = best.score
+                best = (index, score)
+            } else if score > second {
+                second = score
+            }
+        }
+        guard best.index >= 0 else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
+        let confidence = best.score / (best.score + 1) * (best.score - second) / best.score
+        var evidence = phrases.hits(ofList: firstList + best.index, counts: counts).evidence
+        for pattern in rules[best.index].patterns where evidence.count < 3 {
+            if pattern.program.countMatches(in: bytes, limit: 1) > 0 { evidence.append(pattern.pattern) }
+        }
+        let task = confidence >= minimumConfidence ? rules[best.index].task : nil
+        return TaskClassification(task: task, confidence: confidence, evidence: evidence)
     }
 }

@@ -8,36 +8,39 @@ struct TextStructure {
     /// Lines ending in `;`, `{` or `}`, or holding `=>`, `->`, `::`, `==`, `!=`.
     var codeLines = 0
 
+    /// `\n`, `:`, `=`, `>`, `?` — the only bytes (all below 64) the scan stops at.
+    private static let interesting: UInt64 = 1 << 10 | 1 << 58 | 1 << 61 | 1 << 62 | 1 << 63
+
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        var index = 0
         let count = bytes.count
+        var lineStart = 0
+        var sawCodeSymbol = false
+        var index = 0
         while index < count {
-            // One line: [index, end).
-            var end = index
-            var sawCodeSymbol = false
-            var previous: UInt8 = 0
-            var lastNonSpace: UInt8 = 0
-            while end < count {
-                let byte = bytes[end]
-                if byte == 10 { break }
+            let byte = bytes[index]
+            if byte < 64, (Self.interesting >> UInt64(byte)) & 1 != 0 {
+                let previous: UInt8 = index > 0 ? bytes[index - 1] : 0
                 switch byte {
+                case 10:
+                    classifyLine(bytes, from: lineStart, to: index, sawCodeSymbol: sawCodeSymbol)
+                    lineStart = index + 1
+                    sawCodeSymbol = false
                 case UInt8(ascii: "?"): questionMarks += 1
                 case UInt8(ascii: ">"): if previous == UInt8(ascii: "=") || previous == UInt8(ascii: "-") { sawCodeSymbol = true }
                 case UInt8(ascii: ":"): if previous == UInt8(ascii: ":") { sawCodeSymbol = true }
-                case UInt8(ascii: "="): if previous == UInt8(ascii: "=") || previous == UInt8(ascii: "!") { sawCodeSymbol = true }
-                default: break
+                default: if previous == UInt8(ascii: "=") || previous == UInt8(ascii: "!") { sawCodeSymbol = true }
                 }
-                if byte != 32, byte != 9, byte != 13 { lastNonSpace = byte }
-                previous = byte
-                end += 1
             }
-            classifyLine(bytes, from: index, to: end, lastNonSpace: lastNonSpace, sawCodeSymbol: sawCodeSymbol)
-            index = end + 1
+            index += 1
         }
+        classifyLine(bytes, from: lineStart, to: count, sawCodeSymbol: sawCodeSymbol)
     }
 
     private mutating func classifyLine(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int,
-                                       lastNonSpace: UInt8, sawCodeSymbol: Bool) {
+                                       sawCodeSymbol: Bool) {
+        var last = end
+        while last > start, bytes[last - 1] == 32 || bytes[last - 1] == 9 || bytes[last - 1] == 13 { last -= 1 }
+        let lastNonSpace: UInt8 = last > start ? bytes[last - 1] : 0
         var first = start
         while first < end, bytes[first] == 32 || bytes[first] == 9 { first += 1 }
         guard first < end else { return }

@@ -7,6 +7,12 @@ public enum YAMLDocument {
     /// The deepest nesting accepted; deeper input is rejected instead of exhausting the stack.
     public static let maximumDepth = 256
 
+    /// The most nodes a document may hold once every alias is expanded. Aliases share storage,
+    /// but every consumer that walks the tree (decoders, `==`, `description`) pays for the
+    /// expanded size, so a few lines of nested aliases ("billion laughs") could otherwise cost
+    /// exponential time. 100,000 is far beyond any real policy or price book.
+    public static let maximumExpandedNodes = 100_000
+
     /// Parses exactly one document. An empty file (or empty document) is a null node at 1:1;
     /// a second document is an error at its start.
     public static func parse(_ text: String, file: String) throws(PolicyError) -> YAMLNode {
@@ -27,7 +33,10 @@ public enum YAMLDocument {
 struct YAMLComposer {
     private let source: YAMLSource
     private let reader: LibYAMLEventReader
-    private var anchors: [String: YAMLNode] = [:]
+    /// Each anchored node with its expanded size (nodes, counting the content of its aliases).
+    private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
+    /// Nodes of the current document so far, with every alias counted at its expanded size.
+    private var expandedNodes = 0
     private var diagnostics: [Diagnostic] = []
 
     init(source: YAMLSource) {
@@ -51,6 +60,7 @@ struct YAMLComposer {
                     break
                 }
                 anchors = [:]
+                expandedNodes = 0
                 let root = try node(from: reader.next(), depth: 0)
                 _ = try reader.next()  // document end
                 documents.append(root)
@@ -69,15 +79,21 @@ struct YAMLComposer {
             throw PolicyError(source.diagnostic("nesting is deeper than \(YAMLDocument.maximumDepth) levels", at: mark(event)))
         }
         let node: YAMLNode
+        let sizeBefore = expandedNodes
         switch event.kind {
         case .alias:
             let name = event.anchor ?? ""
-            if let target = anchors[name] { return target }
+            if let target = anchors[name] {
+                try count(target.size, at: event, alias: name)
+                return target.node
+            }
             diagnostics.append(source.diagnostic("undefined alias '*\(name)' (no '&\(name)' anchor before it)", at: mark(event)))
             return .null(at: mark(event))
         case .scalar:
+            try count(1, at: event, alias: nil)
             node = YAMLNode(.scalar(event.value, tag: event.tag, style: event.style), mark: mark(event))
         case .sequenceStart:
+            try count(1, at: event, alias: nil)
             var items: [YAMLNode] = []
             var next = try reader.next()
             while next.kind != .sequenceEnd {
@@ -86,6 +102,7 @@ struct YAMLComposer {
             }
             node = YAMLNode(.sequence(items), mark: mark(event))
         case .mappingStart:
+            try count(1, at: event, alias: nil)
             var pairs: [(key: YAMLNode, value: YAMLNode)] = []
             var next = try reader.next()
             while next.kind != .mappingEnd {
@@ -98,8 +115,21 @@ struct YAMLComposer {
         default:
             throw PolicyError(source.diagnostic("unexpected YAML event", at: mark(event)))
         }
-        if let anchor = event.anchor { anchors[anchor] = node }
+        if let anchor = event.anchor { anchors[anchor] = (node, expandedNodes - sizeBefore) }
         return node
+    }
+
+    /// Adds `nodes` to the document's expanded size; past `maximumExpandedNodes` parsing stops
+    /// with an error at the node (for an alias: at the alias that crossed the limit).
+    private mutating func count(_ nodes: Int, at event: YAMLEvent, alias: String?) throws(PolicyError) {
+        expandedNodes += nodes
+        guard expandedNodes > YAMLDocument.maximumExpandedNodes else { return }
+        let limit = Self.grouped(YAMLDocument.maximumExpandedNodes)
+        let message = alias.map {
+            "alias '*\($0)' expands the document beyond \(limit) nodes; nested aliases multiply "
+                + "(a \"billion laughs\" document?)"
+        } ?? "the document has more than \(limit) nodes once its aliases are expanded"
+        throw PolicyError(source.diagnostic(message, at: mark(event)))
     }
 
     /// Checks duplicate keys among the explicit pairs, then appends merged pairs (`<<`) whose
@@ -132,6 +162,17 @@ struct YAMLComposer {
             }
         }
         return explicit
+    }
+
+    /// `100000` → `100,000`.
+    static func grouped(_ value: Int) -> String {
+        var digits = String(value)
+        var index = digits.endIndex
+        while digits.distance(from: digits.startIndex, to: index) > 3 {
+            index = digits.index(index, offsetBy: -3)
+            digits.insert(",", at: index)
+        }
+        return digits
     }
 
     private func isMergeKey(_ key: YAMLNode) -> Bool {

@@ -1,0 +1,130 @@
+import ArgumentParser
+import ClaudeClient
+import ClaudeMockServer
+import ClaudeRouterEval
+import Foundation
+import Router
+import RouterPolicies
+
+/// `claude-router demo`: the whole tour offline, against a local mock.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Route a sample workload through a LOCAL MOCK of the API, then report cost, savings and an A/B dry run.",
+        discussion: """
+        No API key and no network needed: the demo starts the bundled mock of the Anthropic API on a \
+        free loopback port, sends a built-in workload through the router with real HTTP calls, writes \
+        a SQLite ledger in a temporary directory and reports from it. The default policy and the price \
+        book are built into the binary.
+        """)
+
+    @Option(help: ArgumentHelp("Keep the ledger at this path instead of a temporary directory.", valueName: "path"))
+    var ledger: String?
+
+    func run() async throws {
+        let server = MockAnthropicServer(configuration: .init(host: "127.0.0.1", port: 0))
+        do {
+            try await server.start()
+        } catch {
+            throw CLIError("error: cannot start the local mock server: \(error)", status: .failure)
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("claude-router-demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        do {
+            try await tour(server: server, directory: directory)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    func tour(server: MockAnthropicServer, directory: URL) async throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let ledgerPath = ledger ?? directory.appendingPathComponent("ledger.sqlite").path
+        let policy = try BundledPolicies.defaultPolicy()
+        let prices = PriceBook.bundledDefault
+        say("""
+        claude-router demo
+        ==================
+        Answers in this demo come from a LOCAL MOCK of the Anthropic API at \(server.baseURL) — not from Claude.
+        Costs are computed exactly as for real calls, from the token usage the mock reports and the bundled price book.
+
+        1. Routing \(DemoWorkload.items.count) requests with the bundled default policy (baseline tier: \(policy.baselineTier))
+
+        """)
+        let client = ClaudeClient(configuration: .init(apiKey: "mock-key", baseURL: server.baseURL))
+        defer { client.shutdown() }
+        let store = try SQLiteLedger(path: ledgerPath)
+        let router = try Router(policy: .policy(policy), client: client, ledger: store, prices: prices)
+        var table = TextTable(headers: ["request", "task", "tier", "attempts", "cost", "baseline", "saved"],
+                              alignments: [.left, .left, .left, .right, .right, .right, .right])
+        var sampleReply: String?
+        for item in DemoWorkload.items {
+            let request = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(item.prompt)])
+            let response = try await router.send(request, options: CallOptions(task: item.task, metadata: ["user": item.user],
+                                                                         checks: item.requiresJSON ? [.jsonValid] : []))
+            if sampleReply == nil { sampleReply = response.message.text }
+            let path = response.attempts.map(\.decision.tier).joined(separator: " → ")
+            let saved = response.savings.map { $0.formatted() } ?? "–"
+            table.append([item.id, response.decision.task, path, "\(response.attempts.count)",
+                          response.unpricedAttempts > 0 ? "unpriced" : response.totalCost.formatted(),
+                          response.baselineCost?.formatted() ?? "–", saved])
+        }
+        try await store.flush()
+        say(table.rendered)
+        if let sampleReply {
+            say("\nThe first reply, from the mock: \"\(sampleReply.prefix(110))\"")
+        }
+
+        let records = try await store.records(.all)
+        try await store.close()
+        say("\n2. Cost report from the ledger (\(ledgerPath)), by tier\n")
+        say(ReportRendering.table(rows: LedgerReport.aggregate(records, by: .tier),
+                                  total: LedgerReport.aggregate(records, by: .all).first, by: "tier", ledger: ledgerPath))
+        if let total = LedgerReport.aggregate(records, by: .all).first {
+            let percent = total.savingsPercent.map { Verdict.percent($0 / 100) } ?? "n/a"
+            say("Routed cost \(total.cost.formatted()) vs \(total.baselineCost.formatted()) if every call had gone to the baseline tier (\(policy.baselineTier)): saved \(total.savings?.formatted() ?? "n/a") (\(percent)). Escalated calls: \(total.escalatedCalls) of \(total.logicalCalls).")
+        }
+
+        say("\n3. A/B dry run (no calls): default policy vs an alternative, on the same workload\n")
+        let (alternative, alternativeFile) = try alternativePolicy(default: policy)
+        let suite = DemoWorkload.suite
+        let dry = DryRun(prices: prices)
+        let names = variantNames(policyNames: [policy.name, alternative.name], files: ["<bundled default>", alternativeFile])
+        let runs = [dry.run(suite, policy: policy, variant: names[0], policyFile: "<bundled default>"),
+                    dry.run(suite, policy: alternative, variant: names[1], policyFile: alternativeFile)]
+        say(EvalReport(suite: suite.name, dryRun: true, runs: runs).tableText)
+
+        say("""
+        Everything above ran against a LOCAL MOCK: the replies are placeholders, the routing, costs, ledger and statistics are real.
+        To run for real:
+          export ANTHROPIC_API_KEY=sk-ant-…
+          claude-router send --policy default "Summarize the key points of …"
+          claude-router eval --fixtures evals/ --policy policies/default.yaml --policy policies/examples/ab-alternative.yaml
+          claude-router report --ledger ledger.sqlite --by task
+        """)
+    }
+
+    /// policies/examples/ab-alternative.yaml when it can be found (working directory or next to
+    /// the package the binary was built in), else a cheaper variant of the default built here.
+    func alternativePolicy(default policy: Policy) throws -> (Policy, String) {
+        let relative = "policies/examples/ab-alternative.yaml"
+        var candidates = [relative]
+        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(directory.appendingPathComponent(relative).path)
+            directory = directory.deletingLastPathComponent()
+        }
+        if let file = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            return (try Inputs.policy(file), file)
+        }
+        var thrifty = policy
+        thrifty.name = "thrifty"
+        thrifty.defaultTier = policy.tiers.first?.name ?? policy.defaultTier
+        for key in thrifty.thresholds.keys { thrifty.thresholds[key] = min(1, (thrifty.thresholds[key] ?? 0) + 0.15) }
+        return (thrifty, "<built-in: default with higher thresholds>")
+    }
+
+    func say(_ text: String) { Terminal.writeOut(text.hasSuffix("\n") ? text : text + "\n") }
+}

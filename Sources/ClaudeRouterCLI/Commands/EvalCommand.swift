@@ -1,0 +1,97 @@
+import ArgumentParser
+import ClaudeRouterEval
+import Foundation
+import RouterPolicies
+
+extension ReportFormat: ExpressibleByArgument {}
+
+/// `claude-router eval`: runs a fixture suite under one or more policies and compares them.
+struct EvalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Run eval fixtures under one or more policies (A/B) and report pass rate, cost and significance.",
+        discussion: """
+        Every case runs under every --policy in the same order (a paired design). Each variant gets \
+        pass rate, cost, escalation rate, tier mix and latency; every policy after the first is \
+        compared with the first: relative cost saving and pass-rate difference with 95% paired \
+        bootstrap intervals, and an exact McNemar test on the pass/fail pairs.
+        --dry-run makes no API calls: it projects each policy's decisions and costs (input ≈ \
+        characters/4, output = expected_output_tokens or max_tokens/4) and evaluates only the \
+        expected_tier and max_cost_usd checks.
+        Exit status: 1 when any case's checks failed under any policy, 0 otherwise.
+        """)
+
+    @Option(help: ArgumentHelp("A fixture file or a directory of *.yaml fixtures.", valueName: "path"))
+    var fixtures: String
+
+    @Option(name: .customLong("policy"), help: ArgumentHelp("Policy file (repeat for an A/B test; the first is the baseline).", valueName: "file"))
+    var policies: [String] = []
+
+    @Option(help: ArgumentHelp("Price book (default: each policy's prices, else the bundled book).", valueName: "file"))
+    var prices: String?
+
+    @Option(help: ArgumentHelp("Record every call in this ledger (SQLite, or JSON Lines if it ends in .jsonl).", valueName: "path"))
+    var ledger: String?
+
+    @Option(help: "Calls in flight at once.")
+    var concurrency: Int = 4
+
+    @Flag(name: .customLong("dry-run"), help: "Project decisions and costs without calling the API.")
+    var dryRun = false
+
+    @Option(help: "Output format: table, json, markdown or html.")
+    var format: ReportFormat = .table
+
+    @Option(help: ArgumentHelp("Write the report to this file instead of stdout.", valueName: "file"))
+    var output: String?
+
+    @Option(help: "Bootstrap resamples for the confidence intervals.")
+    var resamples: Int = 10_000
+
+    @Option(help: "Seed of the bootstrap's random generator (same seed, same intervals).")
+    var seed: UInt64 = 0x5EED
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        if policies.isEmpty { throw ValidationError("give at least one --policy") }
+        if !(1...64).contains(concurrency) { throw ValidationError("--concurrency must be between 1 and 64") }
+        if !(100...1_000_000).contains(resamples) { throw ValidationError("--resamples must be between 100 and 1000000") }
+    }
+
+    func run() async throws {
+        let suite: EvalSuite
+        do {
+            suite = try EvalSuite.load(path: fixtures)
+        } catch {
+            throw CLIError.data(error.description)
+        }
+        let loaded = try policies.map { path in (path: path, policy: try Inputs.policy(path)) }
+        let names = variantNames(policyNames: loaded.map(\.policy.name), files: loaded.map(\.path))
+        let bootstrap = PairedBootstrap(resamples: resamples, seed: seed)
+
+        var runs: [VariantRun] = []
+        if dryRun {
+            for (index, item) in loaded.enumerated() {
+                let book = try Inputs.prices(explicit: prices, policy: item.policy)
+                runs.append(DryRun(prices: book).run(suite, policy: item.policy, variant: names[index], policyFile: item.path))
+            }
+        } else {
+            runs = try await LiveEval(command: self, suite: suite, policies: loaded, names: names).run()
+        }
+        let report = EvalReport(suite: suite.name, dryRun: dryRun, runs: runs, bootstrap: bootstrap)
+        let text = try report.rendered(as: format)
+        if let output {
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+            } catch {
+                throw CLIError("error: cannot write '\(output)': \(error.localizedDescription)", status: .failure)
+            }
+            Terminal.writeError("wrote \(format.rawValue) report to \(output)")
+            if format != .table, let line = report.comparisons.first?.verdict { Terminal.writeError(line) }
+        } else {
+            Terminal.writeOut(text)
+        }
+        if report.anyCheckFailed { throw CLIError("", status: .checksFailed) }
+    }
+}

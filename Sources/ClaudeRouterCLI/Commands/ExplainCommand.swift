@@ -1,0 +1,213 @@
+import ArgumentParser
+import Foundation
+import RouterPolicies
+
+/// `claude-router explain`: the routing decision for a prompt, and why.
+struct ExplainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Show the routing decision and its reasons for a prompt (no API call).",
+        discussion: """
+        Input is one of: a PROMPT argument, --file F (the whole file is one prompt), or --jsonl F \
+        with one JSON object per line: {"prompt": "...", "task": "...", "metadata": {"user": "..."}} \
+        (task and metadata optional; an "id" is echoed back). With --jsonl the output is one JSON \
+        line per input line; bad lines are reported as F:LINE: error: ... and the exit code is 65.
+        """)
+
+    @Option(help: ArgumentHelp("Policy file (`default` for the bundled policy).", valueName: "file"))
+    var policy: String
+
+    @Option(help: "Task type (else the policy's classifier decides).")
+    var task: String?
+
+    @Option(name: .customLong("metadata"), help: ArgumentHelp("Caller metadata (repeatable).", valueName: "key=value"))
+    var metadataPairs: [String] = []
+
+    @Flag(help: "Print the decision as JSON.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Read the prompt from a file.", valueName: "file"))
+    var file: String?
+
+    @Option(help: ArgumentHelp("Read one JSON request per line; print one JSON decision per line.", valueName: "file"))
+    var jsonl: String?
+
+    @Argument(help: "The prompt text.")
+    var prompt: String?
+
+    func validate() throws {
+        let sources = [prompt != nil, file != nil, jsonl != nil].filter { $0 }.count
+        if sources != 1 { throw ValidationError("give exactly one of PROMPT, --file or --jsonl") }
+    }
+
+    func run() async throws {
+        let engine = PolicyEngine(policy: try Inputs.policy(policy))
+        let metadata = try Inputs.metadata(metadataPairs)
+        if let jsonl {
+            try explainLines(jsonl, engine: engine, metadata: metadata)
+            return
+        }
+        let text = try file.map(Inputs.text(of:)) ?? prompt ?? ""
+        let input = RoutingInput(text: text, task: task, metadata: metadata)
+        let decision = engine.decide(input)
+        if json {
+            Terminal.writeOut(try DecisionJSON(decision, policy: engine.policy).encoded(pretty: true) + "\n")
+        } else {
+            Terminal.writeOut(Self.describe(decision, policy: engine.policy))
+        }
+    }
+
+    func explainLines(_ path: String, engine: PolicyEngine, metadata: [String: String]) throws {
+        let text = try Inputs.text(of: path)
+        var errors: [String] = []
+        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            do {
+                let request = try ExplainRequest.parse(trimmed)
+                let input = RoutingInput(text: request.prompt, task: request.task ?? task,
+                                         metadata: metadata.merging(request.metadata) { _, line in line })
+                var output = DecisionJSON(engine.decide(input), policy: engine.policy)
+                output.line = offset + 1
+                output.id = request.id
+                Terminal.writeOut(try output.encoded(pretty: false) + "\n")
+            } catch let error as ExplainRequest.Problem {
+                errors.append("\(path):\(offset + 1): error: \(error.message)")
+            }
+        }
+        if !errors.isEmpty { throw CLIError.data(errors.joined(separator: "\n")) }
+    }
+
+    static func describe(_ d: RoutingDecision, policy: Policy) -> String {
+        func fixed(_ x: Double) -> String { String(format: "%.2f", x) }
+        var lines = [
+            "policy:     \(policy.name)",
+            "tier:       \(d.tier) (\(d.model)), max_tokens \(d.maxTokens)",
+            "task:       \(d.task) (confidence \(fixed(d.taskConfidence)))",
+            "score:      \(fixed(d.score))",
+            "rule:       \(d.matchedRule ?? "none")",
+        ]
+        if let variant = d.variant { lines.append("variant:    \(variant)") }
+        lines.append("escalation: \(d.escalationPath.isEmpty ? "none" : d.escalationPath.joined(separator: " → "))")
+        lines.append("input:      ~\(d.estimatedInputTokens) tokens")
+        lines.append("reason:     \(d.reason)")
+        let fired = d.contributions.filter { $0.strength > 0 }
+        if !fired.isEmpty {
+            lines.append("signals:")
+            var table = TextTableLite()
+            for c in fired.sorted(by: { $0.contribution > $1.contribution }) {
+                table.rows.append(["  \(c.name)", "+\(fixed(c.contribution))", "weight \(fixed(c.weight))",
+                                   "strength \(fixed(c.strength))", c.evidence.prefix(4).joined(separator: ", ")])
+            }
+            lines += table.lines
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Minimal column alignment for the signal list.
+struct TextTableLite {
+    var rows: [[String]] = []
+    var lines: [String] {
+        let columns = rows.map(\.count).max() ?? 0
+        var widths = [Int](repeating: 0, count: columns)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        return rows.map { row in
+            var line = row.enumerated().map { i, cell in cell + String(repeating: " ", count: widths[i] - cell.count) }
+                .joined(separator: "  ")
+            while line.last == " " { line.removeLast() }
+            return line
+        }
+    }
+}
+
+/// One `--jsonl` input line.
+struct ExplainRequest {
+    struct Problem: Error { var message: String }
+
+    var id: String?
+    var prompt: String
+    var task: String?
+    var metadata: [String: String]
+
+    static func parse(_ line: String) throws(Problem) -> ExplainRequest {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) else {
+            throw Problem(message: "not valid JSON")
+        }
+        guard let dictionary = object as? [String: Any] else { throw Problem(message: "expected a JSON object") }
+        let known: Set<String> = ["id", "prompt", "task", "metadata"]
+        if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) {
+            throw Problem(message: "unknown key '\(unknown)' (expected prompt, task, metadata, id)")
+        }
+        guard let prompt = dictionary["prompt"] as? String else {
+            throw Problem(message: dictionary["prompt"] == nil ? "missing \"prompt\"" : "\"prompt\" must be a string")
+        }
+        var task: String?
+        if let value = dictionary["task"], !(value is NSNull) {
+            guard let string = value as? String else { throw Problem(message: "\"task\" must be a string") }
+            task = string
+        }
+        var metadata: [String: String] = [:]
+        if let value = dictionary["metadata"], !(value is NSNull) {
+            guard let map = value as? [String: Any] else { throw Problem(message: "\"metadata\" must be an object of strings") }
+            for (key, item) in map {
+                guard let string = item as? String else { throw Problem(message: "metadata \"\(key)\" must be a string") }
+                metadata[key] = string
+            }
+        }
+        var id: String?
+        if let value = dictionary["id"] {
+            if let string = value as? String { id = string }
+            else if let number = value as? NSNumber { id = number.stringValue }
+            else { throw Problem(message: "\"id\" must be a string or number") }
+        }
+        return ExplainRequest(id: id, prompt: prompt, task: task, metadata: metadata)
+    }
+}
+
+/// The JSON form of a decision (`explain --json`, `--jsonl`).
+struct DecisionJSON: Encodable {
+    var line: Int?
+    var id: String?
+    var policy: String
+    var tier: String
+    var model: String
+    var maxTokens: Int
+    var task: String
+    var taskConfidence: Double
+    var score: Double
+    var matchedRule: String?
+    var variant: String?
+    var escalationPath: [String]
+    var estimatedInputTokens: Int
+    var reason: String
+    var contributions: [SignalContribution]
+
+    init(_ d: RoutingDecision, policy: Policy) {
+        self.policy = policy.name
+        tier = d.tier
+        model = d.model
+        maxTokens = d.maxTokens
+        task = d.task
+        taskConfidence = d.taskConfidence
+        score = d.score
+        matchedRule = d.matchedRule
+        variant = d.variant
+        escalationPath = d.escalationPath
+        estimatedInputTokens = d.estimatedInputTokens
+        reason = d.reason
+        contributions = d.contributions
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case line, id, policy, tier, model, task, score, variant, reason, contributions
+        case maxTokens = "max_tokens", taskConfidence = "task_confidence", matchedRule = "matched_rule"
+        case escalationPath = "escalation_path", estimatedInputTokens = "estimated_input_tokens"
+    }
+
+    func encoded(pretty: Bool) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}

@@ -1,0 +1,70 @@
+import ClaudeClient
+import ClaudeRouterEval
+import Foundation
+import Router
+import RouterPolicies
+
+/// Runs a suite against the API through one Router per policy, sharing one client and ledger.
+struct LiveEval {
+    var command: EvalCommand
+    var suite: EvalSuite
+    var policies: [(path: String, policy: Policy)]
+    var names: [String]
+
+    func run() async throws -> [VariantRun] {
+        let client = try command.connection.makeClient()
+        defer { client.shutdown() }
+        let store: any CostLedger = try command.ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
+        let progress = Terminal.stderrIsTTY ? ProgressBar(total: suite.cases.count * policies.count) : nil
+        var runs: [VariantRun] = []
+        do {
+            for (index, item) in policies.enumerated() {
+                let book = try Inputs.prices(explicit: command.prices, policy: item.policy)
+                let router = try Router(policy: .policy(item.policy), client: client,
+                                        ledger: VariantTaggingLedger(base: store, variant: names[index]), prices: book)
+                let offset = index * suite.cases.count
+                let label = names[index]
+                var onProgress: (@Sendable (Int, Int) -> Void)?
+                if let progress {
+                    onProgress = { done, _ in progress.update(offset + done, label: label) }
+                }
+                let live = LiveRun(concurrency: command.concurrency, progress: onProgress)
+                runs.append(try await live.run(suite, router: router, variant: names[index], policyFile: item.path))
+            }
+        } catch {
+            progress?.finish()
+            try? await store.close()
+            throw error
+        }
+        progress?.finish()
+        try await store.close()
+        return runs
+    }
+}
+
+/// A one-line progress bar redrawn in place on stderr (only used when stderr is a terminal).
+/// `@unchecked Sendable`: `lastDrawn` is only touched under `lock`.
+final class ProgressBar: @unchecked Sendable {
+    private let total: Int
+    private let lock = NSLock()
+    private var lastDrawn = -1
+
+    init(total: Int) { self.total = max(total, 1) }
+
+    func update(_ done: Int, label: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard done != lastDrawn else { return }
+        lastDrawn = done
+        let width = 30
+        let filled = min(width, done * width / total)
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        Terminal.writeRaw("\r\u{1B}[2K\(bar) \(done)/\(total) \(label)")
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        Terminal.writeRaw("\r\u{1B}[2K")
+    }
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import ClaudeClient
+import ClaudeRouterEval
+import Foundation
+import Router
+import RouterPolicies
+
+/// `claude-router send`: one routed call.
+struct SendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Send one prompt through the router; print the reply (stdout) and the tier and cost (stderr).")
+
+    @Option(help: ArgumentHelp("Policy file (`default` for the bundled policy).", valueName: "file"))
+    var policy: String
+
+    @Option(help: "Task type (else the policy's classifier decides).")
+    var task: String?
+
+    @Option(name: .customLong("metadata"), help: ArgumentHelp("Caller metadata (repeatable).", valueName: "key=value"))
+    var metadataPairs: [String] = []
+
+    @Option(help: ArgumentHelp("Price book (default: the policy's prices, else the bundled book).", valueName: "file"))
+    var prices: String?
+
+    @Flag(help: "Stream the reply as it is generated.")
+    var stream = false
+
+    @Option(help: ArgumentHelp("Record the call in this ledger (SQLite, or JSON Lines if it ends in .jsonl).", valueName: "path"))
+    var ledger: String?
+
+    @Flag(help: "Print the routed response as JSON instead of text.")
+    var json = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "The prompt text.")
+    var prompt: String
+
+    func run() async throws {
+        let loaded = try Inputs.policy(policy)
+        let book = try Inputs.prices(explicit: prices, policy: loaded)
+        let metadata = try Inputs.metadata(metadataPairs)
+        let client = try connection.makeClient()
+        defer { client.shutdown() }
+        let store: any CostLedger = try ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
+        let router = try Router(policy: .policy(loaded), client: client, ledger: store, prices: book)
+        try await router.restoreBudgets()
+        let request = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(prompt)])
+        let options = CallOptions(task: task, metadata: metadata)
+        let response: RoutedResponse
+        do {
+            if stream && !json {
+                let routed = try await router.stream(request, options: options)
+                for try await event in routed {
+                    if case .contentBlockDelta(_, .text(let piece)) = event { Terminal.writeOut(piece) }
+                }
+                response = try await routed.result()
+                Terminal.writeOut("\n")
+            } else {
+                response = try await router.send(request, options: options)
+                if !json { Terminal.writeOut(response.message.text + "\n") }
+            }
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+        if json {
+            Terminal.writeOut(try SendJSON(response).encoded() + "\n")
+        } else {
+            Terminal.writeError(Self.summary(response))
+        }
+    }
+
+    /// `— haiku (claude-haiku-4-5), 1 attempt, $0.000031 vs $0.000155 on the baseline tier (saved 80%)`.
+    static func summary(_ r: RoutedResponse) -> String {
+        let d = r.decision
+        var line = "— \(d.tier) (\(r.message.model)), \(r.attempts.count) attempt\(r.attempts.count == 1 ? "" : "s")"
+        if r.attempts.count > 1 {
+            line += " [" + r.attempts.map { "\($0.decision.tier)\($0.trigger.map { " → \($0.rawValue)" } ?? "")" }.joined(separator: ", ") + "]"
+        }
+        line += r.unpricedAttempts > 0 ? ", cost unknown (unpriced model)" : ", \(r.totalCost.formatted())"
+        if let baseline = r.baselineCost {
+            line += " vs \(baseline.formatted()) on the baseline tier"
+            if let savings = r.savings, baseline.picodollars > 0 {
+                line += " (saved \(Verdict.percent(savings.dollars / baseline.dollars)))"
+            }
+        }
+        return line
+    }
+}
+
+extension ConnectionOptions {
+    /// A client for `--base-url` (else `ANTHROPIC_BASE_URL`, else the real API) with the key from
+    /// `ANTHROPIC_API_KEY`. A missing key is refused here, before any network traffic (exit 77).
+    func makeClient() throws -> ClaudeClient {
+        let key = ProcessInfo.processInfo.environment["ANTHROPIC_API_KEY"] ?? ""
+        if key.isEmpty {
+            throw CLIError("error: no API key: set ANTHROPIC_API_KEY (or try `claude-router demo`, which needs none)", status: .permission)
+        }
+        return ClaudeClient(configuration: .init(apiKey: key, baseURL: baseURL))
+    }
+}
+
+/// `send --json` output. Money as exact decimal strings.
+struct SendJSON: Encodable {
+    struct Attempt: Encodable {
+        var tier: String
+        var model: String
+        var outcome: String
+        var trigger: String?
+        var inputTokens: Int
+        var outputTokens: Int
+        var costUSD: String?
+        var requestID: String?
+    }
+
+    var text: String
+    var model: String
+    var tier: String
+    var task: String
+    var reason: String
+    var stopReason: String?
+    var attempts: [Attempt]
+    var totalCostUSD: String?
+    var baselineCostUSD: String?
+    var savingsUSD: String?
+
+    init(_ r: RoutedResponse) {
+        text = r.message.text
+        model = r.message.model
+        tier = r.decision.tier
+        task = r.decision.task
+        reason = r.decision.reason
+        stopReason = r.message.stopReason?.rawValue
+        attempts = r.attempts.map {
+            Attempt(tier: $0.decision.tier, model: $0.decision.model, outcome: $0.outcome.kind, trigger: $0.trigger?.rawValue,
+                    inputTokens: $0.usage.input, outputTokens: $0.usage.output, costUSD: $0.cost?.total.exactDecimal,
+                    requestID: $0.requestID)
+        }
+        totalCostUSD = r.unpricedAttempts > 0 ? nil : r.totalCost.exactDecimal
+        baselineCostUSD = r.baselineCost?.exactDecimal
+        savingsUSD = r.savings?.exactDecimal
+    }
+
+    func encoded() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}

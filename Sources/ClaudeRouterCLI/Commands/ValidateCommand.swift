@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import RouterPolicies
+
+/// `claude-router validate FILE…`: checks policy files and price books.
+struct ValidateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check policy files and price books; report every error at FILE:LINE:COLUMN.",
+        discussion: """
+        The kind of each file is detected from its content (a top-level `models:` mapping without \
+        `tiers:` is a price book; anything else is a policy) unless --kind is given. Exits 0 when \
+        every file is valid, 65 otherwise, with each error on stderr followed by the source line and a caret.
+        """)
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case auto, policy, prices
+    }
+
+    @Option(help: "What the files are: auto, policy or prices.")
+    var kind: Kind = .auto
+
+    @Argument(help: ArgumentHelp("Policy or price files.", valueName: "file"))
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one file to validate") }
+    }
+
+    func run() async throws {
+        var errors: [String] = []
+        for file in files {
+            do {
+                Terminal.writeOut(try check(file) + "\n")
+            } catch let error as CLIError {
+                errors.append(error.message)
+            }
+        }
+        if !errors.isEmpty { throw CLIError.data(errors.joined(separator: "\n")) }
+    }
+
+    /// Validates one file and returns the line printed for it.
+    func check(_ file: String) throws -> String {
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw CLIError.data("\(file): error: no such file")
+        }
+        let text = try Inputs.text(of: file)
+        let detected = kind == .auto ? Self.detectKind(text: text, file: file) : kind
+        do throws(PolicyError) {
+            if detected == .prices {
+                let book = try PriceBook.parse(yaml: text, file: file)
+                return "\(file): ok (price book, \(book.models.count) models)"
+            }
+            let policy = try Policy.load(file: file)
+            return "\(file): ok (policy '\(policy.name)', \(policy.tiers.count) tiers, baseline \(policy.baselineTier))"
+        } catch {
+            throw CLIError.data(error.description)
+        }
+    }
+
+    /// A price book has a top-level `models:` and no `tiers:`. Unparseable text is treated as a
+    /// policy, whose decoder then reports the syntax error.
+    static func detectKind(text: String, file: String) -> Kind {
+        guard let root = try? YAMLDocument.parse(text, file: file), let mapping = root.mapping else { return .policy }
+        let keys = Set(mapping.compactMap { $0.key.scalar })
+        return keys.contains("models") && !keys.contains("tiers") ? .prices : .policy
+    }
+}

@@ -1,1 +1,0 @@
-// Placeholder: eval fixtures, statistics and report rendering (issue 5).

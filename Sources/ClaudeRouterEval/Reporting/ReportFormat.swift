@@ -1,0 +1,86 @@
+import Foundation
+import RouterPolicies
+
+/// Output formats of `claude-router eval`.
+public enum ReportFormat: String, Sendable, CaseIterable {
+    case table, json, markdown, html
+}
+
+extension EvalReport {
+    /// Renders the report in `format`.
+    public func rendered(as format: ReportFormat) throws -> String {
+        switch format {
+        case .table: return tableText
+        case .json: return try jsonText
+        case .markdown: return markdownText
+        case .html: return htmlPage
+        }
+    }
+
+    /// Pretty-printed JSON with sorted keys. Money fields are exact integer picodollars
+    /// (1e-12 USD), as everywhere in claude-router.
+    public var jsonText: String {
+        get throws {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(self), as: UTF8.self)
+        }
+    }
+
+    /// A one-line heading shared by the text formats.
+    var headline: String {
+        let kind = dryRun ? "DRY RUN (projected costs; output checks not evaluated)" : "live run"
+        return "Eval \(suite): \(caseIDs.count) cases × \(variants.count) variant\(variants.count == 1 ? "" : "s"), \(kind)"
+    }
+
+    /// `fast 60%, balanced 30%, strong 10%`.
+    static func tierMixText(_ mix: [TierShare]) -> String {
+        mix.map { "\($0.tier) \(Verdict.percent($0.fraction))" }.joined(separator: ", ")
+    }
+
+    static func millis(_ value: Double?) -> String {
+        guard let value else { return "–" }
+        return value >= 1000 ? String(format: "%.2fs", value / 1000) : String(format: "%.0fms", value)
+    }
+
+    /// Failed checks as `(variant, case, message)`, in run order.
+    var failureLines: [(variant: String, caseID: String, message: String)] {
+        runs.flatMap { run in
+            run.outcomes.flatMap { outcome in
+                outcome.failures.map { (run.name, outcome.caseID, $0) }
+            }
+        }
+    }
+
+    /// The terminal table: one row per variant, then the verdicts and failed checks.
+    public var tableText: String {
+        var table = TextTable(
+            headers: ["variant", "pass", "rate", "cost", "cost/case", "vs baseline tier", "escalated", "p50", "p95", "tiers"],
+            alignments: [.left, .right, .right, .right, .right, .right, .right, .right, .right, .left])
+        for v in variants {
+            table.append([
+                v.name, "\(v.passed)/\(v.cases)", Verdict.percent(v.passRate),
+                v.totalCost.formatted() + (v.unpricedCases > 0 ? "*" : ""), v.costPerCase.formatted(),
+                v.savingVsBaseline.map { "saves " + Verdict.percent($0) } ?? "–",
+                Verdict.percent(v.escalationRate), Self.millis(v.latencyP50Ms), Self.millis(v.latencyP95Ms),
+                Self.tierMixText(v.tierMix),
+            ])
+        }
+        var lines = [headline, "", table.rendered]
+        if variants.contains(where: { $0.unpricedCases > 0 }) {
+            lines.append("* some cases are unpriced or failed and are left out of the cost")
+        }
+        if !comparisons.isEmpty {
+            lines.append("")
+            lines.append("A/B vs \(comparisons[0].baseline) (paired bootstrap 95% CI, \(bootstrapResamples) resamples; exact McNemar):")
+            lines += comparisons.map { "  " + $0.verdict }
+        }
+        let failures = failureLines
+        if !failures.isEmpty {
+            lines.append("")
+            lines.append("Failed checks (\(failures.count)):")
+            lines += failures.map { "  [\($0.variant)] \($0.caseID): \($0.message)" }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

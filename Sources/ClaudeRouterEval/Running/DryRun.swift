@@ -1,0 +1,61 @@
+public import Foundation
+public import RouterPolicies
+
+/// Projects what each policy would do with a suite, without any network traffic.
+///
+/// For every case: the policy's decision (`PolicyEngine.decide`), then a projected cost priced
+/// with the price book: input tokens ≈ characters / 4 (the decision's estimate; rule of thumb in
+/// shared/API-FACTS.md), output tokens = the case's `expected_output_tokens`, else a quarter of
+/// the decision's `max_tokens`. The baseline cost prices the same tokens on the policy's
+/// baseline tier. Only `expected_tier` and `max_cost_usd` checks can be evaluated; the rest are
+/// counted as skipped.
+public struct DryRun: Sendable {
+    /// Prices for the projections.
+    public var prices: PriceBook
+    /// The date prices are looked up at.
+    public var date: Date
+
+    /// Projects with `prices` as in force at `date` (default: now).
+    public init(prices: PriceBook, date: Date = Date()) {
+        self.prices = prices
+        self.date = date
+    }
+
+    /// Output tokens assumed for `item` when the decision allows `maxTokens`.
+    public static func projectedOutputTokens(for item: EvalCase, maxTokens: Int) -> Int {
+        item.expectedOutputTokens ?? max(1, maxTokens / 4)
+    }
+
+    /// Runs `suite` under `policy` as variant `variant`.
+    public func run(_ suite: EvalSuite, policy: Policy, variant: String, policyFile: String) -> VariantRun {
+        let engine = PolicyEngine(policy: policy)
+        let baselineModel = policy.tiers.first { $0.name == policy.baselineTier }?.model
+        let outcomes = suite.cases.map { item -> CaseOutcome in
+            let decision = engine.decide(item.routingInput)
+            let usage = TokenUsage(input: decision.estimatedInputTokens,
+                                   output: Self.projectedOutputTokens(for: item, maxTokens: decision.maxTokens))
+            let cost = prices.cost(of: usage, model: decision.model, at: date)?.total
+            let baseline = baselineModel.flatMap { prices.cost(of: usage, model: $0, at: date)?.total }
+            let evaluation = item.evaluate(CheckSubject(cost: cost, tier: decision.tier))
+            return CaseOutcome(
+                caseID: item.id, variant: variant, task: item.task ?? decision.task, tier: decision.tier,
+                model: decision.model, passed: evaluation.passed, failures: evaluation.failures,
+                skippedChecks: evaluation.skipped, cost: cost, baselineCost: baseline,
+                inputTokens: usage.input, outputTokens: usage.output, reason: decision.reason)
+        }
+        return VariantRun(name: variant, policyFile: policyFile, outcomes: outcomes)
+    }
+}
+
+/// Variant names for the policies of an A/B run: each policy's `name`, or its file stem when
+/// two policies share a name (`-2`, `-3` … appended if the stems collide too).
+public func variantNames(policyNames: [String], files: [String]) -> [String] {
+    var names: [String] = []
+    for (index, name) in policyNames.enumerated() {
+        let duplicate = policyNames.filter { $0 == name }.count > 1
+        var candidate = duplicate ? ((files[index] as NSString).lastPathComponent as NSString).deletingPathExtension : name
+        if names.contains(candidate) { candidate += "-\(index + 1)" }
+        names.append(candidate)
+    }
+    return names
+}

@@ -1,0 +1,74 @@
+public import RouterPolicies
+
+/// The result of one fixture case under one variant (policy).
+public struct CaseOutcome: Sendable, Hashable, Codable {
+    /// The case's `id`.
+    public var caseID: String
+    /// The variant (policy name or file stem) it ran under.
+    public var variant: String
+    /// Task type of the case (from the fixture, else the policy's classification).
+    public var task: String
+    /// Tier the call finished on (after any escalation); nil when the call failed before routing.
+    public var tier: String?
+    /// Model the call finished on.
+    public var model: String?
+    /// Whether every evaluated check passed and the call succeeded.
+    public var passed: Bool
+    /// One line per failed check (`contains "Paris": not found`), or the call's error.
+    public var failures: [String]
+    /// Checks that could not be evaluated (output checks in a dry run).
+    public var skippedChecks: Int
+    /// What the call cost (projected in a dry run); nil when unpriced.
+    public var cost: USDAmount?
+    /// What the same tokens would have cost on the policy's baseline tier.
+    public var baselineCost: USDAmount?
+    /// Wall-clock latency in milliseconds (nil in a dry run).
+    public var latencyMs: Double?
+    /// Whether the router escalated to a higher tier at least once.
+    public var escalated: Bool
+    /// Input tokens (counted by the API, or estimated in a dry run).
+    public var inputTokens: Int?
+    /// Output tokens (reported by the API, or projected in a dry run).
+    public var outputTokens: Int?
+    /// The routing decision's one-line reason.
+    public var reason: String?
+
+    /// An outcome; unknown figures stay nil.
+    public init(caseID: String, variant: String, task: String, tier: String? = nil, model: String? = nil,
+                passed: Bool, failures: [String] = [], skippedChecks: Int = 0, cost: USDAmount? = nil,
+                baselineCost: USDAmount? = nil, latencyMs: Double? = nil, escalated: Bool = false,
+                inputTokens: Int? = nil, outputTokens: Int? = nil, reason: String? = nil) {
+        self.caseID = caseID
+        self.variant = variant
+        self.task = task
+        self.tier = tier
+        self.model = model
+        self.passed = passed
+        self.failures = failures
+        self.skippedChecks = skippedChecks
+        self.cost = cost
+        self.baselineCost = baselineCost
+        self.latencyMs = latencyMs
+        self.escalated = escalated
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.reason = reason
+    }
+}
+
+/// All outcomes of one variant, in fixture order.
+public struct VariantRun: Sendable, Hashable, Codable {
+    /// Variant name (policy name or file stem).
+    public var name: String
+    /// The policy file it came from.
+    public var policyFile: String
+    /// One outcome per case, in the same order for every variant (paired design).
+    public var outcomes: [CaseOutcome]
+
+    /// A variant's run.
+    public init(name: String, policyFile: String, outcomes: [CaseOutcome]) {
+        self.name = name
+        self.policyFile = policyFile
+        self.outcomes = outcomes
+    }
+}

@@ -1,0 +1,145 @@
+public import RouterPolicies
+
+/// How many cases of a variant finished on one tier.
+public struct TierShare: Sendable, Hashable, Codable {
+    /// Tier name (`"unrouted"` for calls that failed before routing).
+    public var tier: String
+    /// Number of cases.
+    public var count: Int
+    /// Share of the variant's cases, 0…1.
+    public var fraction: Double
+}
+
+/// Per-variant aggregates of an eval run.
+public struct VariantSummary: Sendable, Hashable, Codable {
+    /// Variant name.
+    public var name: String
+    /// The policy file it ran.
+    public var policyFile: String
+    /// Cases run.
+    public var cases: Int
+    /// Cases whose checks all passed.
+    public var passed: Int
+    /// `passed / cases` (0 for an empty suite).
+    public var passRate: Double
+    /// Exact sum of the priced cases' cost.
+    public var totalCost: USDAmount
+    /// `totalCost / cases`, rounded to the picodollar.
+    public var costPerCase: USDAmount
+    /// What the same calls would have cost on the policy's baseline tier.
+    public var baselineCost: USDAmount
+    /// `1 - totalCost / baselineCost`; nil when nothing was priced.
+    public var savingVsBaseline: Double?
+    /// Cases whose cost is unknown (unpriced model or failed call); they are left out of the sums.
+    public var unpricedCases: Int
+    /// Share of cases that escalated at least once.
+    public var escalationRate: Double
+    /// Cases per final tier, most used first.
+    public var tierMix: [TierShare]
+    /// Median latency in ms (nil in a dry run).
+    public var latencyP50Ms: Double?
+    /// 95th percentile latency in ms (nil in a dry run).
+    public var latencyP95Ms: Double?
+}
+
+/// A candidate variant compared with the first (baseline) variant on the same cases.
+public struct PairComparison: Sendable, Hashable, Codable {
+    /// The first `--policy`.
+    public var baseline: String
+    /// The variant compared with it.
+    public var candidate: String
+    /// Relative cost saving of the candidate, `1 - cost(candidate) / cost(baseline)`, with a
+    /// 95% paired bootstrap interval; nil when the baseline cost nothing or was unpriced.
+    public var costSaving: Estimate?
+    /// Pass rate of the candidate minus the baseline's, with a 95% paired bootstrap interval.
+    public var passRateDifference: Estimate?
+    /// Exact McNemar test on the discordant pass/fail pairs.
+    public var mcnemar: McNemarTest
+    /// One plain sentence, e.g. `B saves 41% [35%, 47%] with no significant change in pass rate (p=0.62)`.
+    public var verdict: String
+}
+
+/// Everything an eval run produced, ready to render as a table, JSON, Markdown or HTML.
+public struct EvalReport: Sendable, Hashable, Codable {
+    /// Name of the fixture suite(s).
+    public var suite: String
+    /// Whether costs are projections (no API calls were made).
+    public var dryRun: Bool
+    /// Case ids in run order (the same for every variant).
+    public var caseIDs: [String]
+    /// Per-variant aggregates, in `--policy` order.
+    public var variants: [VariantSummary]
+    /// Every variant after the first against the first.
+    public var comparisons: [PairComparison]
+    /// The raw per-case outcomes.
+    public var runs: [VariantRun]
+    /// Bootstrap parameters used, so a reader can reproduce the intervals.
+    public var bootstrapResamples: Int
+    /// Seed of the bootstrap's generator.
+    public var bootstrapSeed: UInt64
+
+    /// Whether any case's checks failed under any variant (the CLI then exits 1).
+    public var anyCheckFailed: Bool { runs.contains { $0.outcomes.contains { !$0.passed } } }
+
+    /// Aggregates `runs` (all with the same case order) and compares each with the first.
+    public init(suite: String, dryRun: Bool, runs: [VariantRun], bootstrap: PairedBootstrap = .init()) {
+        self.suite = suite
+        self.dryRun = dryRun
+        self.runs = runs
+        self.caseIDs = runs.first?.outcomes.map(\.caseID) ?? []
+        self.variants = runs.map(Self.summarize)
+        self.bootstrapResamples = bootstrap.resamples
+        self.bootstrapSeed = bootstrap.seed
+        var comparisons: [PairComparison] = []
+        if let baseline = runs.first {
+            for candidate in runs.dropFirst() {
+                comparisons.append(Self.compare(baseline, candidate, bootstrap: bootstrap, dryRun: dryRun))
+            }
+        }
+        self.comparisons = comparisons
+    }
+
+    static func summarize(_ run: VariantRun) -> VariantSummary {
+        let outcomes = run.outcomes
+        let count = outcomes.count
+        let passed = outcomes.filter(\.passed).count
+        let priced = outcomes.filter { $0.cost != nil }
+        let total = priced.compactMap(\.cost).sum()
+        let baseline = priced.compactMap(\.baselineCost).sum()
+        var tiers: [String: Int] = [:]
+        for outcome in outcomes { tiers[outcome.tier ?? "unrouted", default: 0] += 1 }
+        let mix = tiers.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .map { TierShare(tier: $0.key, count: $0.value, fraction: Double($0.value) / Double(max(count, 1))) }
+        let latencies = outcomes.compactMap(\.latencyMs)
+        return VariantSummary(
+            name: run.name, policyFile: run.policyFile, cases: count, passed: passed,
+            passRate: count == 0 ? 0 : Double(passed) / Double(count),
+            totalCost: total,
+            costPerCase: count == 0 ? .zero : total.scaled(by: 1, over: Int64(count)),
+            baselineCost: baseline,
+            savingVsBaseline: baseline.picodollars > 0 ? 1 - total.dollars / baseline.dollars : nil,
+            unpricedCases: count - priced.count,
+            escalationRate: count == 0 ? 0 : Double(outcomes.filter(\.escalated).count) / Double(count),
+            tierMix: mix,
+            latencyP50Ms: Statistics.percentile(latencies, 0.5),
+            latencyP95Ms: Statistics.percentile(latencies, 0.95))
+    }
+
+    static func compare(_ a: VariantRun, _ b: VariantRun, bootstrap: PairedBootstrap, dryRun: Bool) -> PairComparison {
+        // Pairs where either side is unpriced are left out of the cost comparison rather than
+        // counted as $0, which would fake a saving (shared/API-FACTS.md: never price at $0).
+        var costA: [Double] = [], costB: [Double] = []
+        for (x, y) in zip(a.outcomes, b.outcomes) {
+            if let cx = x.cost, let cy = y.cost { costA.append(cx.dollars); costB.append(cy.dollars) }
+        }
+        let passA = a.outcomes.map(\.passed), passB = b.outcomes.map(\.passed)
+        let saving = bootstrap.relativeSaving(baseline: costA, candidate: costB)
+        let passDiff = bootstrap.passRateDifference(baseline: passA, candidate: passB)
+        let test = McNemarTest(baseline: passA, candidate: passB)
+        return PairComparison(
+            baseline: a.name, candidate: b.name, costSaving: saving, passRateDifference: passDiff,
+            mcnemar: test,
+            verdict: Verdict.sentence(candidate: b.name, baseline: a.name, saving: saving,
+                                      passDifference: passDiff, mcnemar: test, projected: dryRun))
+    }
+}

@@ -1,1 +1,0 @@
-// Placeholder: routed calls, cost and the ledger land here (issue 4).

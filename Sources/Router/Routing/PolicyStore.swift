@@ -1,0 +1,140 @@
+import Foundation
+import Logging
+import RouterPolicies
+
+/// The policy in force, its engine and its budgets; re-reads a policy file when it changes.
+///
+/// Reload is checked on calls (at most once per `reloadInterval`), not by a background task,
+/// so it needs no timer and is deterministic in tests. A file that fails validation is logged
+/// once per distinct content and the previous policy stays in force.
+final class PolicyStore: Sendable {
+    struct Snapshot: Sendable {
+        var policy: Policy
+        var engine: PolicyEngine
+        var budgets: BudgetGuard
+    }
+
+    private struct FileStamp: Equatable {
+        var modified: Date
+        var size: Int
+    }
+
+    private struct State {
+        var snapshot: Snapshot
+        var stamp: FileStamp?
+        var lastCheck: ContinuousClock.Instant
+        var rejectedHash: String?
+    }
+
+    private let path: String?
+    private let reloadInterval: Duration
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+    private let onSoftLimit: @Sendable (BudgetSoftLimitEvent) -> Void
+    private let state: LockedValue<State>
+
+    init(source: Router.PolicySource, reloadInterval: Duration, now: @escaping @Sendable () -> Date,
+         logger: Logger, onSoftLimit: @escaping @Sendable (BudgetSoftLimitEvent) -> Void) throws(PolicyError) {
+        self.reloadInterval = reloadInterval
+        self.now = now
+        self.logger = logger
+        self.onSoftLimit = onSoftLimit
+        let policy: Policy
+        switch source {
+        case .file(let path):
+            self.path = path
+            policy = try Policy.load(file: path)
+        case .policy(let loaded):
+            self.path = nil
+            policy = loaded
+        }
+        let snapshot = Snapshot(policy: policy, engine: PolicyEngine(policy: policy),
+                                budgets: BudgetGuard(rules: policy.budgets, clock: now, onSoftLimit: onSoftLimit))
+        let stamp = path.flatMap(Self.stamp(of:))
+        self.state = LockedValue(State(snapshot: snapshot, stamp: stamp, lastCheck: .now, rejectedHash: nil))
+    }
+
+    /// The snapshot in force, reloading the file first when it changed on disk.
+    func current(ledger: any CostLedger) async -> Snapshot {
+        guard let path else { return state.withLock { $0.snapshot } }
+        let due: FileStamp?? = state.withLock { state in
+            let instant = ContinuousClock.now
+            guard instant - state.lastCheck >= reloadInterval else { return .none }
+            state.lastCheck = instant
+            let stamp = Self.stamp(of: path)
+            return stamp == state.stamp ? .none : .some(stamp)
+        }
+        guard case .some(let newStamp) = due else { return state.withLock { $0.snapshot } }
+        await reload(path: path, stamp: newStamp, ledger: ledger)
+        return state.withLock { $0.snapshot }
+    }
+
+    private func reload(path: String, stamp: FileStamp?, ledger: any CostLedger) async {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            logger.error("policy file unreadable; keeping the previous policy", metadata: ["file": "\(path)"])
+            state.withLock { $0.stamp = stamp }
+            return
+        }
+        let hash = Policy.contentHash(of: text)
+        let previous = state.withLock { $0.snapshot }
+        guard hash != previous.policy.contentHash else {
+            state.withLock { $0.stamp = stamp }
+            return
+        }
+        let policy: Policy
+        do {
+            policy = try Policy.parse(yaml: text, file: path, baseDirectory: (path as NSString).deletingLastPathComponent)
+        } catch {
+            let alreadyLogged = state.withLock { state -> Bool in
+                defer { state.rejectedHash = hash; state.stamp = stamp }
+                return state.rejectedHash == hash
+            }
+            if !alreadyLogged {
+                logger.error("policy edit rejected; keeping the previous policy", metadata: [
+                    "file": "\(path)", "errors": "\(error.description)",
+                ])
+            }
+            return
+        }
+        var budgets = previous.budgets
+        if policy.budgets != previous.policy.budgets {
+            budgets = BudgetGuard(rules: policy.budgets, clock: now, onSoftLimit: onSoftLimit)
+            do {
+                try await budgets.seed(from: ledger)
+            } catch {
+                logger.error("could not seed reloaded budgets from the ledger", metadata: ["error": "\(error)"])
+            }
+        }
+        let snapshot = Snapshot(policy: policy, engine: PolicyEngine(policy: policy), budgets: budgets)
+        state.withLock { state in
+            state.snapshot = snapshot
+            state.stamp = stamp
+            state.rejectedHash = nil
+        }
+        logger.info("policy reloaded", metadata: ["file": "\(path)", "policy": "\(policy.name)", "hash": "\(hash)"])
+    }
+
+    private static func stamp(of path: String) -> FileStamp? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let modified = attributes[.modificationDate] as? Date,
+              let size = (attributes[.size] as? NSNumber)?.intValue else { return nil }
+        return FileStamp(modified: modified, size: size)
+    }
+}
+
+/// A value behind a lock.
+///
+/// `@unchecked Sendable` is safe: every access to `value` goes through `withLock`, which
+/// holds `lock` for the whole closure.
+final class LockedValue<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

@@ -1,0 +1,57 @@
+public import ClaudeClient
+public import RouterPolicies
+
+/// One attempt of a routed call: what was decided, what it consumed and what it cost.
+public struct AttemptSummary: Sendable {
+    /// 1 for the first attempt, 2 for the first escalation, …
+    public var attempt: Int
+    /// The ledger record written for this attempt.
+    public var recordID: String
+    /// The decision the attempt was sent with.
+    public var decision: RoutingDecision
+    /// The API's request id, when the request reached the API.
+    public var requestID: String?
+    /// Tokens consumed, by price category.
+    public var usage: TokenUsage
+    /// Exact cost; `nil` when the model has no price in the price book (never $0).
+    public var cost: CostBreakdown?
+    /// The same usage priced on the policy's baseline model.
+    public var baselineCost: USDAmount?
+    /// Wall time of the attempt, retries inside the client included.
+    public var latency: Duration
+    /// How the attempt ended.
+    public var outcome: LedgerRecord.Outcome
+    /// The trigger that made the Router move on (or that the final reply still fails).
+    public var trigger: EscalationTrigger?
+}
+
+/// The result of ``Router/send(_:options:logger:)``: the reply and the full cost story.
+public struct RoutedResponse: Sendable {
+    /// The reply returned to the caller (from the last attempt).
+    public var message: Message
+    /// Every attempt in order; the last produced ``message``.
+    public var attempts: [AttemptSummary]
+    /// A trigger the final reply still fails because no escalation was left (e.g. a check
+    /// failed on the strongest tier); `nil` when the reply passed everything.
+    public var unresolvedTrigger: EscalationTrigger?
+
+    /// The decision of the attempt that produced ``message``.
+    public var decision: RoutingDecision { attempts[attempts.count - 1].decision }
+
+    /// Exact sum of every priced attempt's cost, escalations included.
+    public var totalCost: USDAmount { attempts.compactMap { $0.cost?.total }.sum() }
+
+    /// Attempts whose model had no price (their cost is unknown, not zero).
+    public var unpricedAttempts: Int { attempts.filter { $0.cost == nil }.count }
+
+    /// What the final reply's usage would have cost on the baseline model: the cost of calling
+    /// the baseline directly for the same answer.
+    public var baselineCost: USDAmount? { attempts[attempts.count - 1].baselineCost }
+
+    /// Baseline minus the cost of all attempts: escalation waste lowers it, and it is negative
+    /// when routing cost more than the baseline. `nil` when anything was unpriced.
+    public var savings: USDAmount? {
+        guard unpricedAttempts == 0, let baselineCost else { return nil }
+        return baselineCost - totalCost
+    }
+}

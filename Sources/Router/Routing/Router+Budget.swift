@@ -1,0 +1,64 @@
+import ClaudeClient
+import Foundation
+import RouterPolicies
+
+/// A decision whose worst-case cost is already reserved against every applicable budget.
+struct ReservedDecision: Sendable {
+    var decision: RoutingDecision
+    var reservation: BudgetReservation
+}
+
+extension Router {
+    /// Reserves the worst case of `initial`; when a hard limit would be crossed and the rule
+    /// allows it, tries each cheaper tier that still fits the input, cheapest last.
+    func affordableDecision(initial: RoutingDecision, request: MessageRequest, input: RoutingInput,
+                            snapshot: PolicyStore.Snapshot) async throws -> ReservedDecision {
+        let accounting = CostAccounting(prices: prices)
+        let inputBound = CostAccounting.inputTokenBound(request)
+        let now = options.now()
+        let budgets = snapshot.budgets
+        let hasBudgets = !snapshot.policy.budgets.isEmpty
+
+        func reserve(_ decision: RoutingDecision) async throws -> BudgetReservation {
+            guard let worst = accounting.worstCase(inputBound: inputBound, maxTokens: decision.maxTokens,
+                                                   model: decision.model, at: now) else {
+                if hasBudgets {
+                    throw RouterError(code: .unpricedUnderBudget, message:
+                        "model \(decision.model) has no price in the price book, so no worst case can be reserved against the policy's budgets; add it to the price book")
+                }
+                return try await budgets.reserve(estimatedWorstCase: .zero, task: decision.task, metadata: input.metadata)
+            }
+            return try await budgets.reserve(estimatedWorstCase: worst, task: decision.task, metadata: input.metadata)
+        }
+
+        do {
+            return ReservedDecision(decision: initial, reservation: try await reserve(initial))
+        } catch let error as BudgetError where error.downgradeAllowed && initial.tierIndex > 0 {
+            let tiers = snapshot.policy.tiers
+            for index in stride(from: initial.tierIndex - 1, through: 0, by: -1) {
+                let tier = tiers[index]
+                let maxTokens = min(initial.maxTokens, tier.maxOutputTokens)
+                guard initial.estimatedInputTokens + maxTokens <= tier.contextWindow else { continue }
+                var cheaper = initial
+                cheaper.tier = tier.name
+                cheaper.tierIndex = index
+                cheaper.model = tier.model
+                cheaper.maxTokens = maxTokens
+                cheaper.escalationPath = []
+                cheaper.reason = initial.reason + "; downgraded to \(tier.name) by budget '\(error.ruleName)'"
+                do {
+                    let reservation = try await reserve(cheaper)
+                    metrics.budgetDowngraded(rule: error.ruleName)
+                    return ReservedDecision(decision: cheaper, reservation: reservation)
+                } catch is BudgetError {
+                    continue
+                }
+            }
+            metrics.budgetRejected(rule: error.ruleName)
+            throw RouterError(code: .budgetExceeded, message: error.description, budget: error)
+        } catch let error as BudgetError {
+            metrics.budgetRejected(rule: error.ruleName)
+            throw RouterError(code: .budgetExceeded, message: error.description, budget: error)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+public import ClaudeClient
+public import Foundation
+public import Logging
+public import RouterPolicies
+
+/// The drop-in replacement for direct `ClaudeClient` calls: decide by policy, call, escalate
+/// when a configured trigger fires, and record the exact cost of every attempt.
+///
+/// ```swift
+/// let router = try Router(policy: .file("policies/default.yaml"), client: client,
+///                         ledger: try SQLiteLedger(path: "ledger.sqlite"))
+/// let reply = try await router.send(MessageRequest(model: "auto", maxTokens: 0, messages: [...]),
+///                                   options: CallOptions(task: "extraction", checks: [.jsonValid]))
+/// print(reply.message.text, reply.totalCost, reply.savings ?? .zero)
+/// ```
+public final class Router: Sendable {
+    /// Where the policy comes from.
+    public enum PolicySource: Sendable {
+        /// A YAML file, re-read when it changes on disk (validated first; a broken edit keeps
+        /// the previous policy and logs the errors).
+        case file(String)
+        /// A policy already loaded; never reloaded.
+        case policy(Policy)
+    }
+
+    /// Router settings; every default is documented.
+    public struct Options: Sendable {
+        /// Store prompt and reply text in ledger records. Default `false`: records hold
+        /// token counts, costs and decisions only.
+        public var recordContent: Bool
+        /// How often a `.file` policy's modification time and size are checked, on calls.
+        /// Default 1 s; `.zero` checks on every call.
+        public var policyReloadInterval: Duration
+        /// The current time for ledger records, price effective dates and budget periods.
+        /// Default `Date()`.
+        public var now: @Sendable () -> Date
+        /// Called (in addition to a warning log and a metric) when a budget's soft limit is reached.
+        public var onSoftLimit: (@Sendable (BudgetSoftLimitEvent) -> Void)?
+
+        /// Defaults as documented on each property.
+        public init(recordContent: Bool = false, policyReloadInterval: Duration = .seconds(1),
+                    now: @escaping @Sendable () -> Date = { Date() },
+                    onSoftLimit: (@Sendable (BudgetSoftLimitEvent) -> Void)? = nil) {
+            self.recordContent = recordContent
+            self.policyReloadInterval = policyReloadInterval
+            self.now = now
+            self.onSoftLimit = onSoftLimit
+        }
+    }
+
+    let client: ClaudeClient
+    let ledger: any CostLedger
+    let prices: PriceBook
+    let options: Options
+    let logger: Logger
+    let store: PolicyStore
+    let metrics: RouterMetrics
+
+    /// Creates a router.
+    /// - Parameters:
+    ///   - policy: the policy file (hot-reloaded) or a loaded policy.
+    ///   - client: the client every attempt is sent through.
+    ///   - ledger: where every attempt is recorded; `record` is awaited before a call returns.
+    ///   - prices: the price book; default the one bundled with the library (policies/prices.yaml).
+    /// - Throws: `PolicyError` when the policy file is invalid.
+    public init(policy: PolicySource, client: ClaudeClient, ledger: any CostLedger,
+                prices: PriceBook = .bundledDefault, options: Options = .init(),
+                logger: Logger = Logger(label: "claude-router.router")) throws {
+        self.client = client
+        self.ledger = ledger
+        self.prices = prices
+        self.options = options
+        self.logger = logger
+        self.metrics = RouterMetrics()
+        let metrics = self.metrics
+        let softLimitHook = options.onSoftLimit
+        let softLogger = logger
+        self.store = try PolicyStore(
+            source: policy, reloadInterval: options.policyReloadInterval, now: options.now, logger: logger,
+            onSoftLimit: { event in
+                softLogger.warning("budget soft limit reached", metadata: [
+                    "budget": "\(event.rule.name)", "spent": "\(event.spent)",
+                ])
+                metrics.softLimitReached(rule: event.rule.name)
+                softLimitHook?(event)
+            })
+    }
+
+    /// Seeds every budget with the spend already in the ledger for the current period, so a
+    /// restart does not reset a monthly budget. Call once after creating the router.
+    public func restoreBudgets() async throws {
+        try await store.current(ledger: ledger).budgets.seed(from: ledger)
+    }
+
+    /// The policy in force now (after any reload).
+    public func currentPolicy() async -> Policy {
+        await store.current(ledger: ledger).policy
+    }
+
+    /// Budget status per rule (and per metadata key) in the current period.
+    public func budgetStatus() async -> [BudgetStatus] {
+        await store.current(ledger: ledger).budgets.status()
+    }
+}

@@ -1,0 +1,46 @@
+public import ClaudeClient
+public import RouterPolicies
+
+/// Why a routed call failed, beyond the API errors the client throws (`ClaudeError`).
+public struct RouterError: Error, Sendable, CustomStringConvertible {
+    /// Stable, label-safe codes.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        /// A budget's hard limit would be crossed and no cheaper tier fits.
+        public static let budgetExceeded = Code("budget_exceeded")
+        /// A budget applies but the model has no price, so no worst case can be reserved.
+        public static let unpricedUnderBudget = Code("unpriced_under_budget")
+        /// The reply arrived but its ledger record could not be written.
+        public static let ledgerWriteFailed = Code("ledger_write_failed")
+        /// The stream ended before a complete reply.
+        public static let incompleteStream = Code("incomplete_stream")
+        /// The policy refers to something missing (e.g. a baseline tier without a model).
+        public static let invalidPolicy = Code("invalid_policy")
+        /// The label.
+        public var description: String { name }
+    }
+
+    /// The stable code.
+    public var code: Code
+    /// A human-readable explanation (never a key, prompt or reply text).
+    public var message: String
+    /// The budget error behind `budgetExceeded`.
+    public var budget: BudgetError?
+    /// The client error or ledger error behind this one.
+    public var underlying: (any Error)?
+    /// For `ledgerWriteFailed`: the reply that was paid for, so it is not lost.
+    public var response: RoutedResponse?
+
+    init(code: Code, message: String, budget: BudgetError? = nil, underlying: (any Error)? = nil,
+         response: RoutedResponse? = nil) {
+        self.code = code
+        self.message = message
+        self.budget = budget
+        self.underlying = underlying
+        self.response = response
+    }
+
+    /// `router error (CODE): MESSAGE`.
+    public var description: String { "router error (\(code)): \(message)" }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// `eval --dry-run` through the real binary: the offline path of the demo and README.
+@Suite("CLI: eval")
+struct EvalCommandTests {
+    let defaultPolicy = CLIHarness.path("policies/default.yaml")
+    let alternative = CLIHarness.path("policies/examples/ab-alternative.yaml")
+
+    @Test("Dry-run A/B on the starter suite: table, verdict, exit 0")
+    func dryRunTable() throws {
+        let result = try CLIHarness.run(["eval", "--fixtures", "evals", "--policy", defaultPolicy,
+                                         "--policy", alternative, "--dry-run", "--resamples", "1000"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("DRY RUN"))
+        #expect(result.stdout.contains("A/B vs default"))
+        #expect(result.stdout.contains("ab-alternative "))
+        #expect(result.stdout.contains("vs default with no significant change in pass rate"))
+        // No progress bar: stderr is not a terminal here.
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test("Dry-run JSON is deterministic for a fixed seed")
+    func dryRunJSON() throws {
+        let arguments = ["eval", "--fixtures", "evals/starter.yaml", "--policy", defaultPolicy, "--policy", alternative,
+                         "--dry-run", "--format", "json", "--resamples", "500", "--seed", "11"]
+        let first = try CLIHarness.run(arguments), second = try CLIHarness.run(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == second.stdout)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        let variants = try #require(object["variants"] as? [[String: Any]])
+        #expect(variants.map { $0["name"] as? String } == ["default", "ab-alternative"])
+        #expect((object["comparisons"] as? [Any])?.count == 1)
+        #expect(object["dryRun"] as? Bool == true)
+        #expect(((object["caseIDs"] as? [Any])?.count ?? 0) >= 40)
+    }
+
+    @Test("HTML report: one well-formed, self-contained page")
+    func html() throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("report.html").path
+        let result = try CLIHarness.run(["eval", "--fixtures", "evals", "--policy", defaultPolicy, "--policy", alternative,
+                                         "--dry-run", "--format", "html", "--output", output, "--resamples", "500"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("wrote html report to \(output)"))
+        let page = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.contains("<svg") && page.contains("<style>"))
+        // No external assets: the only URL is the SVG namespace name, which is never fetched.
+        #expect(!page.contains("<script") && !page.contains("<link") && !page.contains("src=")
+            && !page.contains("href=") && !page.contains("url(") && !page.contains("@import"))
+        #if canImport(FoundationXML) || canImport(Darwin)
+        // XHTML-style output parses as XML: every element closed, every attribute quoted.
+        let body = page.replacingOccurrences(of: "<!DOCTYPE html>", with: "")
+        let document = try XMLDocument(xmlString: body, options: [])
+        #expect(document.rootElement()?.name == "html")
+        #endif
+    }
+
+    @Test("Markdown report written to a file")
+    func markdown() throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("r.md").path
+        let result = try CLIHarness.run(["eval", "--fixtures", "evals", "--policy", defaultPolicy, "--policy", alternative,
+                                         "--dry-run", "--format", "markdown", "--output", output, "--resamples", "300"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(text.hasPrefix("# Eval starter"))
+        #expect(text.contains("| variant | pass |"))
+        #expect(text.contains("## A/B verdicts"))
+    }
+
+    @Test("A failed check exits 1 and is listed")
+    func failedCheck() throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("f.yaml").path
+        try """
+        cases:
+          - id: must-be-opus
+            task: classification
+            prompt: Classify this as spam or ham.
+            checks:
+              - expected_tier: opus
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try CLIHarness.run(["eval", "--fixtures", file, "--policy", defaultPolicy, "--dry-run"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("[default] must-be-opus: expected_tier: routed to 'haiku', expected 'opus'"))
+    }
+
+    @Test("A bad fixture is reported at FILE:LINE:COLUMN with a caret; exit 65")
+    func badFixture() throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("bad.yaml").path
+        try """
+        cases:
+          - id: a
+            prompt: hello
+            checks:
+              - containz: hello
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try CLIHarness.run(["eval", "--fixtures", file, "--policy", defaultPolicy, "--dry-run"])
+        #expect(result.status == 65)
+        #expect(result.stderr == """
+        \(file):5:9: error: unknown check kind 'containz'; did you mean 'contains'?
+              - containz: hello
+                ^
+
+        """)
+    }
+}

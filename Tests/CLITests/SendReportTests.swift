@@ -1,0 +1,204 @@
+import ClaudeMockServer
+import Foundation
+import Testing
+
+/// `send`, `report` and `mock-server` through the real binary, against a MockAnthropicServer
+/// started in this process on 127.0.0.1 (real sockets, real libcurl in the child).
+@Suite("CLI: send, report, mock-server")
+struct SendReportTests {
+    let defaultPolicy = CLIHarness.path("policies/default.yaml")
+    let key = ["ANTHROPIC_API_KEY": "test-key-not-real"]
+
+    func withMock<T>(_ body: (MockAnthropicServer) async throws -> T) async throws -> T {
+        let server = MockAnthropicServer(configuration: .init(host: "127.0.0.1", port: 0))
+        try await server.start()
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    @Test("send routes through the mock, prints the reply and the cost, and the ledger feeds report")
+    func sendThenReport() async throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ledger = directory.appendingPathComponent("ledger.sqlite").path
+        try await withMock { server in
+            let sent = try await CLIHarness.runAsync(
+                ["send", "--policy", defaultPolicy, "--task", "classification", "--ledger", ledger,
+                 "--base-url", server.baseURL, "Classify the sentiment: I love it"], environment: key)
+            #expect(sent.status == 0, "\(sent.stderr)")
+            #expect(sent.stdout.contains("This is a mock reply from claude-haiku-4-5"))
+            #expect(sent.stderr.hasPrefix("— haiku (claude-haiku-4-5"))
+            #expect(sent.stderr.contains("on the baseline tier"))
+            #expect(!sent.stderr.contains("test-key-not-real"))
+
+            let streamed = try await CLIHarness.runAsync(
+                ["send", "--policy", defaultPolicy, "--task", "reasoning", "--stream", "--ledger", ledger,
+                 "--base-url", server.baseURL, "Prove it"], environment: key)
+            #expect(streamed.status == 0, "\(streamed.stderr)")
+            #expect(streamed.stdout.contains("mock reply from claude-opus"))
+
+            let json = try await CLIHarness.runAsync(
+                ["send", "--policy", defaultPolicy, "--json", "--base-url", server.baseURL, "What is 2+2?"], environment: key)
+            #expect(json.status == 0, "\(json.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            #expect((object["text"] as? String)?.contains("mock reply") == true)
+            #expect((object["attempts"] as? [Any])?.count == 1)
+        }
+        let table = try CLIHarness.run(["report", "--ledger", ledger, "--by", "tier"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("haiku") && table.stdout.contains("opus") && table.stdout.contains("TOTAL"))
+        let csv = try CLIHarness.run(["report", "--ledger", ledger, "--by", "task", "--format", "csv"])
+        #expect(csv.status == 0)
+        #expect(csv.stdout.hasPrefix("task,calls,attempts,"))
+        #expect(csv.stdout.contains("classification,1,1,"))
+        let json = try CLIHarness.run(["report", "--ledger", ledger, "--format", "json", "--since", "2000-01-01"])
+        #expect(json.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["total"] as? [String: Any])?["calls"] as? Int == 2)
+    }
+
+    @Test("ANTHROPIC_BASE_URL is honoured like the official SDKs; --base-url wins over it")
+    func baseURLFromEnvironment() async throws {
+        try await withMock { server in
+            var environment = key
+            environment["ANTHROPIC_BASE_URL"] = server.baseURL
+            let viaEnvironment = try await CLIHarness.runAsync(["send", "--policy", defaultPolicy, "Hello"], environment: environment)
+            #expect(viaEnvironment.status == 0, "\(viaEnvironment.stderr)")
+            #expect(viaEnvironment.stdout.contains("mock reply"))
+            environment["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:9" // discard port: nothing answers
+            let flagWins = try await CLIHarness.runAsync(
+                ["send", "--policy", defaultPolicy, "--base-url", server.baseURL, "Hello"], environment: environment)
+            #expect(flagWins.status == 0, "\(flagWins.stderr)")
+        }
+    }
+
+    @Test("send: missing key exits 77; refused credentials exit 77; an unreachable API exits 69")
+    func sendFailures() async throws {
+        let noKey = try CLIHarness.run(["send", "--policy", defaultPolicy, "hello"])
+        #expect(noKey.status == 77)
+        #expect(noKey.stderr.hasPrefix("error: no API key"))
+        try await withMock { server in
+            let refused = try await CLIHarness.runAsync(
+                ["send", "--policy", defaultPolicy, "--base-url", server.baseURL, "hi [[mock: status=401]]"], environment: key)
+            #expect(refused.status == 77, "\(refused.stderr)")
+            #expect(refused.stderr.split(separator: "\n").count == 1)
+        }
+        // A port nothing listens on: the server above is stopped.
+        let closed = try await withMock { server in server.baseURL }
+        let unreachable = try await CLIHarness.runAsync(
+            ["send", "--policy", defaultPolicy, "--base-url", closed, "hello"], environment: key)
+        #expect(unreachable.status == 69, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.hasPrefix("error: "))
+    }
+
+    @Test("report: a missing ledger is a data error; a bad --since is a usage error")
+    func reportFailures() throws {
+        let missing = try CLIHarness.run(["report", "--ledger", "/nonexistent/ledger.sqlite"])
+        #expect(missing.status == 65)
+        #expect(missing.stderr == "error: ledger '/nonexistent/ledger.sqlite' does not exist\n")
+        let badDate = try CLIHarness.run(["report", "--ledger", "x.sqlite", "--since", "yesterday"])
+        #expect(badDate.status == 2)
+    }
+
+    @Test("mock-server prints its URL, says it is a MOCK, serves, and stops on SIGTERM")
+    func mockServer() async throws {
+        guard let binary = CLIHarness.binary else { throw CLIHarness.MissingBinary() }
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outURL = directory.appendingPathComponent("out")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["mock-server", "--port", "0"]
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var output = ""
+        for _ in 0..<200 where !output.contains("listening on") {
+            try await Task.sleep(for: .milliseconds(50))
+            output = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
+        }
+        #expect(output.contains("LOCAL MOCK"))
+        let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("listening on ") })
+        let baseURL = String(line.dropFirst("listening on ".count))
+        #expect(baseURL.hasPrefix("http://127.0.0.1:"))
+        let sent = try await CLIHarness.runAsync(["send", "--policy", defaultPolicy, "--base-url", baseURL, "Hello"], environment: key)
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(sent.stdout.contains("mock reply"))
+        process.terminate() // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test("Live eval against the mock: paired runs, ledger tagged by variant, exit 1 on failed checks")
+    func liveEval() async throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ledger = directory.appendingPathComponent("eval.sqlite").path
+        let fixture = directory.appendingPathComponent("mock.yaml").path
+        // Checks written against the mock's documented reply: "This is a mock reply from <model>: …".
+        try """
+        cases:
+          - id: mock-names-model
+            task: classification
+            prompt: Classify this.
+            checks:
+              - contains: mock reply
+              - regex: 'claude-haiku'
+              - max_latency_ms: 60000
+          - id: fails-on-purpose
+            task: qa
+            prompt: What is the capital of France?
+            checks:
+              - contains: Paris is the capital
+        """.write(toFile: fixture, atomically: true, encoding: .utf8)
+        let alternative = CLIHarness.path("policies/examples/ab-alternative.yaml")
+        try await withMock { server in
+            let result = try await CLIHarness.runAsync(
+                ["eval", "--fixtures", fixture, "--policy", defaultPolicy, "--policy", alternative,
+                 "--base-url", server.baseURL, "--ledger", ledger, "--format", "json", "--resamples", "200"], environment: key)
+            #expect(result.status == 1, "\(result.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            #expect(object["dryRun"] as? Bool == false)
+            let variants = try #require(object["variants"] as? [[String: Any]])
+            #expect(variants.map { $0["passed"] as? Int } == [1, 1])
+            #expect(variants.allSatisfy { $0["latencyP50Ms"] is Double })
+            #expect(server.stats.requests(to: .messages) >= 4)
+        }
+        let report = try CLIHarness.run(["report", "--ledger", ledger, "--by", "variant", "--format", "csv"])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout.contains("\r\nab-alternative,2,"))
+        #expect(report.stdout.contains("\r\ndefault,2,"))
+    }
+
+    @Test("demo runs end to end offline and says its answers come from a local mock")
+    func demo() throws {
+        let result = try CLIHarness.run(["demo"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("LOCAL MOCK"))
+        #expect(result.stdout.contains("2. Cost report from the ledger"))
+        #expect(result.stdout.contains("saved"))
+        #expect(result.stdout.contains("haiku → sonnet")) // the scripted invalid-JSON escalation
+        #expect(result.stdout.contains("A/B vs default"))
+        #expect(result.stdout.contains("export ANTHROPIC_API_KEY"))
+    }
+
+    @Test("A live eval against an unreachable API stops with exit 69; without a key, exit 77")
+    func liveEvalFailures() async throws {
+        let closed = try await withMock { server in server.baseURL }
+        let unreachable = try await CLIHarness.runAsync(
+            ["eval", "--fixtures", "evals/starter.yaml", "--policy", defaultPolicy, "--base-url", closed,
+             "--concurrency", "2"], environment: key)
+        #expect(unreachable.status == 69, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.hasPrefix("error: "))
+        #expect(unreachable.stderr.split(separator: "\n").count == 1)
+        let noKey = try CLIHarness.run(["eval", "--fixtures", "evals", "--policy", defaultPolicy])
+        #expect(noKey.status == 77)
+    }
+}

@@ -1,0 +1,44 @@
+import ClaudeClient
+import ClaudeMockServer
+import Testing
+
+/// `requestTimeout` bounds silence on a stream, not its length (the official SDKs' 600 s is a
+/// per-read timeout too). Real libcurl against the mock on loopback.
+@Suite("Stream timeouts", .serialized)
+struct StreamTimeoutTests {
+    static func client(_ server: MockAnthropicServer) -> ClaudeClient {
+        ClaudeClient(configuration: .init(apiKey: "sk-ant-test-timeouts", baseURL: server.baseURL,
+                                          requestTimeout: .seconds(1), maxRetries: 0))
+    }
+
+    @Test("a stream that keeps sending outlives requestTimeout")
+    func longStreamCompletes() async throws {
+        let server = MockAnthropicServer()
+        try await server.start()
+        let client = Self.client(server)
+        defer { client.shutdown() }
+        // ~12 events 250 ms apart: about 3 s in all, never 1 s of silence.
+        let request = MessageRequest(
+            model: "claude-haiku-4-5", maxTokens: 200,
+            messages: [.user("one two three four five six [[mock: reply=a_b_c_d_e_f slow-ms=250]]")])
+        let stream = try await client.streamMessage(request)
+        let message = try await stream.finalMessage()
+        #expect(message.text == "a b c d e f")
+        await server.stop()
+    }
+
+    @Test("a silent stream fails with timeout after requestTimeout")
+    func silentStreamTimesOut() async throws {
+        let server = MockAnthropicServer()
+        try await server.start()
+        let client = Self.client(server)
+        defer { client.shutdown() }
+        let request = MessageRequest(model: "claude-haiku-4-5", maxTokens: 200,
+                                     messages: [.user("hello [[mock: stall]]")])
+        await #expect(throws: ClaudeError.timeout) {
+            let stream = try await client.streamMessage(request)
+            _ = try await stream.finalMessage()
+        }
+        await server.stop()
+    }
+}

@@ -1,0 +1,191 @@
+import ClaudeClient
+import ClaudeMockServer
+import Foundation
+import Router
+import RouterPolicies
+import Testing
+
+/// End to end: a Router over the real libcurl client, a mock server on loopback and a real
+/// SQLite ledger.
+@Suite("Router end to end", .serialized)
+struct RouterEndToEndTests {
+    @Test("auto is routed by policy and the attempt's exact cost is recorded")
+    func routesAndRecords() async throws {
+        let harness = try await RouterHarness.start()
+        defer { Task { await harness.stop() } }
+        let reply = try await harness.router.send(
+            RouterHarness.auto("Extract the invoice number from: Invoice #4411, due 2026-12-01."),
+            options: CallOptions(task: "extraction", metadata: ["user": "u-1"]))
+
+        #expect(reply.attempts.count == 1)
+        #expect(reply.decision.tier == "haiku")
+        #expect(reply.message.model.contains("claude-haiku-4-5"))
+        #expect(reply.message.text.contains("mock"))
+
+        let records = try await harness.ledger.records(LedgerQuery())
+        let record = try #require(records.first)
+        #expect(records.count == 1)
+        #expect(record.tier == "haiku")
+        #expect(record.task == "extraction")
+        #expect(record.metadata["user"] == "u-1")
+        #expect(record.policyName == "test-policy")
+        #expect(record.outcome == .success)
+        #expect(record.promptText == nil && record.responseText == nil)
+
+        // The recorded cost is the price book's exact price of the reported usage.
+        let usage = reply.attempts[0].usage
+        #expect(usage.input > 0 && usage.output > 0)
+        let expected = try #require(PriceBook.bundledDefault.cost(of: usage, model: "claude-haiku-4-5", at: Date()))
+        #expect(record.cost?.total == expected.total)
+        let baseline = try #require(PriceBook.bundledDefault.cost(of: usage, model: "claude-opus-4-8", at: Date()))
+        #expect(record.baselineCost == baseline.total)
+        #expect(reply.savings == baseline.total - expected.total)
+        #expect(try #require(reply.savings) > .zero)
+    }
+
+    static let triggers: [(String, [String], EscalationTrigger)] = [
+        ("[[mock: stop=max_tokens models=haiku]]", [], .maxTokens),
+        ("[[mock: stop=refusal models=haiku]]", [], .refusal),
+        ("[[mock: stop=model_context_window_exceeded models=haiku]]", [], .contextOverflow),
+        ("[[mock: status=529 models=haiku]]", [], .overloaded),
+        ("[[mock: status=500 models=haiku]]", [], .serverError),
+        ("Extract the total.", ["contains:claude-sonnet"], .failedCheck),
+        ("[[mock: json models=sonnet,opus]]", ["json"], .invalidJSON),
+    ]
+
+    @Test("each escalation trigger moves the call to the next tier, with linked ledger records",
+          arguments: 0..<triggers.count)
+    func escalates(index: Int) async throws {
+        let (prompt, checkNames, trigger) = Self.triggers[index]
+        let harness = try await RouterHarness.start()
+        defer { Task { await harness.stop() } }
+        let checks: [ResponseCheck] = checkNames.map {
+            $0 == "json" ? .jsonValid : .contains(String($0.dropFirst("contains:".count)))
+        }
+        let reply = try await harness.router.send(
+            RouterHarness.auto("Extract the total. \(prompt)"), options: CallOptions(task: "extraction", checks: checks))
+
+        #expect(reply.attempts.map(\.decision.tier) == ["haiku", "sonnet"])
+        #expect(reply.attempts[0].outcome == .escalated(reason: trigger.rawValue))
+        #expect(reply.attempts[0].trigger == trigger)
+        #expect(reply.attempts[1].outcome == .success)
+        #expect(reply.unresolvedTrigger == nil)
+        #expect(reply.message.model.contains("sonnet"))
+
+        let records = try await harness.ledger.records(LedgerQuery()).sorted { $0.attempt < $1.attempt }
+        #expect(records.count == 2)
+        #expect(records[1].parentID == records[0].id)
+        #expect(records[0].outcome == .escalated(reason: trigger.rawValue))
+        // Savings count every attempt's cost against the baseline of the reply returned.
+        let total = records.compactMap { $0.cost?.total }.sum()
+        #expect(reply.totalCost == total)
+        #expect(reply.savings == (try #require(records[1].baselineCost)) - total)
+    }
+
+    @Test("escalation stops at max_steps and reports the trigger the final reply still fails")
+    func escalationStopsAtMaxSteps() async throws {
+        let harness = try await RouterHarness.start()
+        defer { Task { await harness.stop() } }
+        let reply = try await harness.router.send(
+            RouterHarness.auto("List the items. [[mock: stop=max_tokens]]"), options: CallOptions(task: "extraction"))
+        #expect(reply.attempts.map(\.decision.tier) == ["haiku", "sonnet", "opus"])
+        #expect(reply.unresolvedTrigger == .maxTokens)
+        #expect(reply.attempts.last?.outcome == .success)
+        // max_tokens doubles on each max_tokens escalation.
+        #expect(reply.attempts.map(\.decision.maxTokens) == [512, 1024, 2048])
+    }
+
+    @Test("an error no tier can fix is thrown after its attempt is recorded")
+    func nonEscalatableErrorIsRecordedAndThrown() async throws {
+        let harness = try await RouterHarness.start()
+        defer { Task { await harness.stop() } }
+        await #expect(throws: ClaudeError.permission) {
+            _ = try await harness.router.send(RouterHarness.auto("Extract it. [[mock: status=403]]"),
+                                              options: CallOptions(task: "extraction"))
+        }
+        let records = try await harness.ledger.records(LedgerQuery())
+        #expect(records.count == 1)
+        #expect(records.first?.outcome == .error(code: ClaudeError.permission.shortDescription))
+    }
+
+    @Test("a concrete model passes through; an unpriced one is flagged, never priced at $0")
+    func passthroughAndUnpriced() async throws {
+        let harness = try await RouterHarness.start()
+        defer { Task { await harness.stop() } }
+        let priced = try await harness.router.send(
+            MessageRequest(model: "claude-sonnet-4-6", maxTokens: 100, messages: [.user("Hello there")]))
+        #expect(priced.decision.tier == "sonnet")
+        #expect(priced.decision.maxTokens == 100)
+        #expect(priced.unpricedAttempts == 0)
+
+        let unpriced = try await harness.router.send(
+            MessageRequest(model: "claude-imaginary-9", maxTokens: 100, messages: [.user("Hello there")]))
+        #expect(unpriced.decision.tier == "passthrough")
+        #expect(unpriced.unpricedAttempts == 1)
+        #expect(unpriced.savings == nil)
+        let records = try await harness.ledger.records(LedgerQuery(model: "claude-imaginary-9"))
+        #expect(records.count == 1)
+        #expect(records.first?.cost == nil)
+        #expect(records.first?.isUnpriced == true)
+    }
+
+    @Test("streamed and non-streamed replies to the same call cost the same")
+    func streamingCostsTheSame() async throws {
+        let harness = try await RouterHarness.start()
+        defer { Task { await harness.stop() } }
+        let prompt = "Extract every date from: the meeting moved from 3 May to 9 June. [[mock: cache-read=1200 cache-write-1h=300]]"
+        let plain = try await harness.router.send(RouterHarness.auto(prompt), options: CallOptions(task: "extraction"))
+        let stream = try await harness.router.stream(RouterHarness.auto(prompt), options: CallOptions(task: "extraction"))
+        var deltas = 0
+        for try await event in stream {
+            if case .contentBlockDelta = event { deltas += 1 }
+        }
+        let streamed = try await stream.result()
+        #expect(deltas > 1)
+        #expect(streamed.message.text == plain.message.text)
+        #expect(streamed.attempts[0].usage == plain.attempts[0].usage)
+        #expect(streamed.attempts[0].usage.cacheRead == 1200)
+        #expect(streamed.attempts[0].usage.cacheWrite1h == 300)
+        #expect(streamed.totalCost == plain.totalCost)
+        let records = try await harness.ledger.records(LedgerQuery())
+        #expect(records.filter(\.stream).count == 1)
+    }
+
+    @Test("a stream cut off by an error event records the usage it consumed")
+    func streamCutByErrorIsRecorded() async throws {
+        let harness = try await RouterHarness.start()
+        defer { Task { await harness.stop() } }
+        let stream = try await harness.router.stream(
+            RouterHarness.auto("Write a long answer about rivers and lakes and seas. [[mock: error-after=3]]"),
+            options: CallOptions(task: "extraction"))
+        var seen = 0
+        await #expect(throws: ClaudeError.overloaded) {
+            for try await event in stream {
+                if case .contentBlockDelta = event { seen += 1 }
+            }
+        }
+        #expect(seen == 3)
+        let record = try #require(try await harness.ledger.records(LedgerQuery()).first)
+        #expect(record.stream)
+        #expect(record.outcome == .error(code: ClaudeError.overloaded.shortDescription))
+        #expect(record.usage.input > 0)
+        #expect(record.usage.output > 0)
+        #expect(record.cost != nil)
+    }
+
+    @Test("a stream the caller abandons is aborted and recorded")
+    func abandonedStreamIsRecorded() async throws {
+        let harness = try await RouterHarness.start()
+        defer { Task { await harness.stop() } }
+        let stream = try await harness.router.stream(
+            RouterHarness.auto("Describe the water cycle in detail please. [[mock: slow-ms=20]]"),
+            options: CallOptions(task: "extraction"))
+        var iterator = stream.makeAsyncIterator()
+        _ = try await iterator.next()
+        _ = try await iterator.next()
+        await stream.cancel()
+        let record = try #require(try await harness.ledger.records(LedgerQuery()).first)
+        #expect(record.outcome == .error(code: "cancelled"))
+        #expect(record.usage.input > 0)
+    }
+}
