@@ -38,7 +38,8 @@ enum RequestValidation {
         guard version.hasStrictRequestRules else { return }
         for (messageIndex, message) in messages.enumerated() {
             for (blockIndex, block) in message.content.enumerated() {
-                let where_ = "\(place)messages[\(messageIndex)].content[\(blockIndex)]"
+                // Built only on refusal: this loop runs for every request.
+                var where_: String { "\(place)messages[\(messageIndex)].content[\(blockIndex)]" }
                 switch block {
                 case .document where message.role == .assistant:
                     throw refuse(

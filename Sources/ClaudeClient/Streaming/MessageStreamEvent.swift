@@ -149,6 +149,9 @@ struct MessageStreamEventDecoder: Sendable {
         -> MessageStreamEvent
     {
         let name = event.event ?? Self.dataType(event.data) ?? ""
+        if name == "content_block_delta", let delta = TextDeltaFastPath.decode(event.data) {
+            return .contentBlockDelta(index: delta.index, delta: .text(delta.text))
+        }
         let json = Data(event.data)
         let decoder = JSONDecoder()
         do {

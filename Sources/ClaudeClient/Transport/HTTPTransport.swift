@@ -32,8 +32,15 @@ struct HTTPResponseHead: Sendable {
 
     /// The first value of a header, by case-insensitive name.
     func value(_ name: String) -> String? {
-        let lowered = name.lowercased()
-        return headers.first(where: { $0.name == lowered })?.value
+        // Looked up a dozen times per response: compare in place instead of allocating a
+        // lower-cased copy of `name` (stored names are already lower-cased ASCII).
+        headers.first(where: { Self.equalsLowercased($0.name, name) })?.value
+    }
+
+    /// Whether `lowered` equals `name` with ASCII letters lower-cased.
+    private static func equalsLowercased(_ lowered: String, _ name: String) -> Bool {
+        guard lowered.utf8.count == name.utf8.count else { return false }
+        return lowered.utf8.elementsEqual(name.utf8.lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 })
     }
 }
 

@@ -7,6 +7,11 @@ import Foundation
 /// Every use of the SQLite handle runs on one private serial dispatch queue: SQLite handles
 /// must not be used concurrently, and blocking file I/O (fsync) stays off Swift's cooperative
 /// thread pool. Writes are idempotent on the record id.
+///
+/// Durable mode uses group commit: records that arrive while a transaction is being synced are
+/// committed together in the next one, and each `record` call returns only after the
+/// transaction holding its record has committed. One writer pays one fsync per record; 64
+/// concurrent writers share them instead of queueing behind 64 separate fsyncs.
 public final class SQLiteLedger: CostLedger, @unchecked Sendable {
     // @unchecked Sendable: every mutable stored property below is read and written only on
     // `queue` (a serial queue), or in `init`/`deinit`, when no other reference exists.
@@ -23,6 +28,13 @@ public final class SQLiteLedger: CostLedger, @unchecked Sendable {
     private var failedWriteCount = 0
     private var timerGeneration = 0
     private var timerArmed = false
+    /// Durable mode: records waiting for the next group commit, with their callers.
+    private var durableGroup: [(record: LedgerRecord, caller: CheckedContinuation<Void, any Error>)] = []
+    private var groupCommitScheduled = false
+    /// Durable group commits performed (for tests).
+    private var groupCommits = 0
+    /// Durable records handed to the queue so far (for tests; any thread).
+    private let submittedDurableRecords = LockedValue(0)
 
     /// Opens (creating if needed) the ledger at `path` and migrates its schema to the latest version.
     /// - Parameters:
@@ -60,13 +72,24 @@ public final class SQLiteLedger: CostLedger, @unchecked Sendable {
     }
 
     public func record(_ record: LedgerRecord) async throws {
-        try await onQueue { ledger throws(LedgerError) in try ledger.recordOnQueue(record) }
+        switch durability {
+        case .durable:
+            try await withCheckedThrowingContinuation { (caller: CheckedContinuation<Void, any Error>) in
+                submittedDurableRecords.withLock { $0 += 1 }
+                queue.async { self.joinDurableGroup(record, caller) }
+            }
+        case .batched(let maxRecords, let maxDelay):
+            try await onQueue { ledger throws(LedgerError) in
+                try ledger.appendToBatch(record, maxRecords: maxRecords, maxDelay: maxDelay)
+            }
+        }
     }
 
     public func records(_ query: LedgerQuery) async throws -> [LedgerRecord] {
         try await onQueue { ledger throws(LedgerError) in
             let db = try ledger.openConnection()
             // Readers see their own queued writes; a failure stays queued for flush/record to report.
+            ledger.commitDurableGroup()
             ledger.commitPending()
             let (sql, bindings) = Self.selectSQL(for: query)
             let statement = try db.statement(sql)
@@ -88,6 +111,7 @@ public final class SQLiteLedger: CostLedger, @unchecked Sendable {
     public func flush() async throws {
         try await onQueue { ledger throws(LedgerError) in
             _ = try ledger.openConnection()
+            ledger.commitDurableGroup()
             ledger.commitPending()
             try ledger.throwDeferredError()
         }
@@ -97,6 +121,7 @@ public final class SQLiteLedger: CostLedger, @unchecked Sendable {
     public func close() async throws {
         try await onQueue { ledger throws(LedgerError) in
             guard ledger.connection != nil else { return }
+            ledger.commitDurableGroup()
             ledger.commitPending()
             ledger.connection = nil
             try ledger.throwDeferredError()
@@ -125,6 +150,17 @@ public final class SQLiteLedger: CostLedger, @unchecked Sendable {
         }
     }
 
+    /// Test hook: holds the queue so that records submitted meanwhile arrive together.
+    func suspendQueueForTesting() { queue.suspend() }
+    /// Test hook: releases ``suspendQueueForTesting()``.
+    func resumeQueueForTesting() { queue.resume() }
+    /// Test hook: durable records handed to the queue so far.
+    var submittedDurableRecordCount: Int { submittedDurableRecords.withLock { $0 } }
+    /// Test hook: group commits so far, read on the queue.
+    func groupCommitCount() async -> Int {
+        (try? await onQueue { ledger throws(LedgerError) in ledger.groupCommits }) ?? 0
+    }
+
     // MARK: - Queue-confined work
 
     private func onQueue<T: Sendable>(_ body: @escaping @Sendable (SQLiteLedger) throws(LedgerError) -> T) async throws -> T {
@@ -140,26 +176,57 @@ public final class SQLiteLedger: CostLedger, @unchecked Sendable {
         return connection
     }
 
-    private func recordOnQueue(_ record: LedgerRecord) throws(LedgerError) {
-        let db = try openConnection()
-        switch durability {
-        case .durable:
-            do {
-                // Autocommit: the INSERT is its own transaction, committed (and synced) before we return.
-                try Self.insert(record, into: db)
-            } catch {
-                failedWriteCount += 1
-                throw error
-            }
-        case .batched(let maxRecords, let maxDelay):
-            pending.append(record)
-            if pending.count >= maxRecords {
-                commitPending()
-            } else if !timerArmed {
-                armTimer(after: maxDelay)
-            }
-            try throwDeferredError()
+    /// Durable mode, on the queue: joins the next group commit, scheduling it if needed. The
+    /// commit is queued behind the arrivals already waiting, so everything that arrived during
+    /// the previous commit's fsync goes into one transaction.
+    private func joinDurableGroup(_ record: LedgerRecord, _ caller: CheckedContinuation<Void, any Error>) {
+        guard connection != nil else {
+            caller.resume(throwing: LedgerError(code: .closed, message: "the ledger is closed", file: path))
+            return
         }
+        durableGroup.append((record, caller))
+        if !groupCommitScheduled {
+            groupCommitScheduled = true
+            queue.async { self.commitDurableGroup() }
+        }
+    }
+
+    /// Commits the waiting durable group in one transaction and answers each caller: success
+    /// once committed, or its own error (a rejected record, or the failed transaction).
+    private func commitDurableGroup() {
+        groupCommitScheduled = false
+        let group = durableGroup
+        durableGroup = []
+        guard !group.isEmpty else { return }
+        guard let connection else {
+            for member in group {
+                member.caller.resume(throwing: LedgerError(code: .closed, message: "the ledger is closed", file: path))
+            }
+            return
+        }
+        groupCommits += 1
+        do {
+            let rejected = try Self.commit(group.map(\.record), to: connection)
+            failedWriteCount += rejected.count
+            for (index, member) in group.enumerated() {
+                if let error = rejected[index] { member.caller.resume(throwing: error) } else { member.caller.resume() }
+            }
+        } catch {
+            failedWriteCount += group.count
+            for member in group { member.caller.resume(throwing: error) }
+        }
+    }
+
+    /// Batched mode, on the queue: queues the record; commits at `maxRecords` or after `maxDelay`.
+    private func appendToBatch(_ record: LedgerRecord, maxRecords: Int, maxDelay: Duration) throws(LedgerError) {
+        _ = try openConnection()
+        pending.append(record)
+        if pending.count >= maxRecords {
+            commitPending()
+        } else if !timerArmed {
+            armTimer(after: maxDelay)
+        }
+        try throwDeferredError()
     }
 
     private func armTimer(after delay: Duration) {
@@ -183,7 +250,7 @@ public final class SQLiteLedger: CostLedger, @unchecked Sendable {
         pending = []
         do {
             let failures = try Self.commit(batch, to: connection)
-            if let first = failures.first {
+            if let first = failures.sorted(by: { $0.key < $1.key }).first?.value {
                 noteFailure(count: failures.count, of: batch.count, first)
             }
         } catch {
@@ -208,16 +275,17 @@ public final class SQLiteLedger: CostLedger, @unchecked Sendable {
     }
 
     /// Writes `batch` in one transaction. A record the database rejects (a constraint) is skipped
-    /// and returned; the others commit. Throws when the transaction itself fails (nothing written).
+    /// and returned by its index in `batch`; the others commit. Throws when the transaction itself
+    /// fails (nothing written).
     @discardableResult
-    private static func commit(_ batch: [LedgerRecord], to db: SQLiteConnection) throws(LedgerError) -> [LedgerError] {
+    private static func commit(_ batch: [LedgerRecord], to db: SQLiteConnection) throws(LedgerError) -> [Int: LedgerError] {
         try db.execute("BEGIN IMMEDIATE")
-        var rejected: [LedgerError] = []
+        var rejected: [Int: LedgerError] = [:]
         do throws(LedgerError) {
-            for record in batch {
+            for (index, record) in batch.enumerated() {
                 do { try insert(record, into: db) } catch where error.sqliteResultCode.map(isConstraint) ?? false {
                     // A failed statement rolls back only itself; the transaction goes on.
-                    rejected.append(error)
+                    rejected[index] = error
                 }
             }
             try db.execute("COMMIT")
