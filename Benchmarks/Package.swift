@@ -4,6 +4,7 @@ import PackageDescription
 // On-demand benchmarks, kept out of the root package so `swift build` / `swift test` never
 // compile them. Built with the ordinary release configuration (-O), as users build.
 // Run: swift run -c release --package-path Benchmarks <DecisionBench|ClientBench>
+// All of them, with the Python peers side by side: bash Benchmarks/run-all.sh
 let package = Package(
     name: "claude-router-benchmarks",
     platforms: [.macOS(.v14)],
@@ -37,6 +38,22 @@ let package = Package(
             name: "MockServerMain",
             dependencies: [
                 .product(name: "ClaudeMockServer", package: "claude-router"),
+            ]
+        ),
+        // run-all.sh: PolicyEngine.decide timings as JSON, and 1,000 concurrent streams.
+        .executableTarget(
+            name: "ConcurrencyBench",
+            dependencies: [
+                .product(name: "ClaudeClient", package: "claude-router"),
+                .product(name: "ClaudeMockServer", package: "claude-router"),
+                .product(name: "RouterPolicies", package: "claude-router"),
+            ]
+        ),
+        // run-all.sh: SQLiteLedger records/s, durable vs batched, and p99 of `record`.
+        .executableTarget(
+            name: "LedgerBench",
+            dependencies: [
+                .product(name: "Router", package: "claude-router"),
             ]
         ),
     ]
