@@ -13,15 +13,7 @@ public struct CacheControl: Sendable, Hashable, Codable {
         /// One hour (priced higher per API-FACTS.md prices).
         public static let oneHour = TTL(rawValue: "1h")
 
-        /// Decodes the bare string.
-        public init(from decoder: any Decoder) throws {
-            rawValue = try decoder.singleValueContainer().decode(String.self)
-        }
-        /// Encodes the bare string.
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
+        // Codable: the standard library encodes a String-backed RawRepresentable as the bare string.
     }
 
     /// Always `"ephemeral"` today.

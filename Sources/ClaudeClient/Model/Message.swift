@@ -24,15 +24,7 @@ public struct StopReason: RawRepresentable, Sendable, Hashable, Codable, CustomS
     /// The wire value.
     public var description: String { rawValue }
 
-    /// Decodes the bare string.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-    /// Encodes the bare string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
+    // Codable: the standard library encodes a String-backed RawRepresentable as the bare string.
 }
 
 /// A model reply: `{id, type, role, model, content, stop_reason, stop_sequence, usage}`.

@@ -40,15 +40,7 @@ public struct MessageBatch: Sendable, Hashable, Codable {
         /// Done; results are available.
         public static let ended = ProcessingStatus(rawValue: "ended")
 
-        /// Decodes the bare string.
-        public init(from decoder: any Decoder) throws {
-            rawValue = try decoder.singleValueContainer().decode(String.self)
-        }
-        /// Encodes the bare string.
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
+        // Codable: the standard library encodes a String-backed RawRepresentable as the bare string.
     }
 
     /// Per-outcome request counts.

@@ -146,13 +146,5 @@ public struct ServiceTier: RawRepresentable, Sendable, Hashable, Codable {
     /// Standard capacity only.
     public static let standardOnly = ServiceTier(rawValue: "standard_only")
 
-    /// Decodes the bare string.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-    /// Encodes the bare string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
+    // Codable: the standard library encodes a String-backed RawRepresentable as the bare string.
 }
