@@ -18,11 +18,8 @@ extension Router {
     public func send(_ request: MessageRequest, options call: CallOptions = .init(),
                      logger: Logger? = nil) async throws -> RoutedResponse {
         let logger = logger ?? self.logger
-        let snapshot = await store.current(ledger: ledger)
-        let input = RoutingInput(request: request, options: call)
-        var decision = try await affordableDecision(
-            initial: initialDecision(request, input: input, engine: snapshot.engine),
-            request: request, input: input, snapshot: snapshot)
+        let (snapshot, input, first) = try await begin(request, call: call)
+        var decision = first
         var attempts: [AttemptSummary] = []
         var parentID: String?
 
@@ -71,6 +68,18 @@ extension Router {
                 throw error
             }
         }
+    }
+
+    /// What every routed call starts with: the policy in force (after any reload), what the
+    /// policy sees of the request, and the first decision with its budget reservation.
+    func begin(_ request: MessageRequest, call: CallOptions) async throws
+        -> (snapshot: PolicyStore.Snapshot, input: RoutingInput, first: ReservedDecision) {
+        let snapshot = await store.current(ledger: ledger)
+        let input = RoutingInput(request: request, options: call)
+        let first = try await affordableDecision(
+            initial: initialDecision(request, input: input, engine: snapshot.engine),
+            request: request, input: input, snapshot: snapshot)
+        return (snapshot, input, first)
     }
 
     /// The policy's decision, or a pass-through decision for a concrete model.

@@ -15,11 +15,8 @@ extension Router {
     public func stream(_ request: MessageRequest, options call: CallOptions = .init(),
                        logger: Logger? = nil) async throws -> RoutedStream {
         let logger = logger ?? self.logger
-        let snapshot = await store.current(ledger: ledger)
-        let input = RoutingInput(request: request, options: call)
-        var reserved = try await affordableDecision(
-            initial: initialDecision(request, input: input, engine: snapshot.engine),
-            request: request, input: input, snapshot: snapshot)
+        let (snapshot, input, first) = try await begin(request, call: call)
+        var reserved = first
         var attempts: [AttemptSummary] = []
         var parentID: String?
         while true {
