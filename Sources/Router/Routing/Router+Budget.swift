@@ -10,23 +10,27 @@ struct ReservedDecision: Sendable {
 
 extension Router {
     /// Reserves the worst case of `initial`; when a hard limit would be crossed and the rule
-    /// allows it, tries each cheaper tier that still fits the input, cheapest last.
+    /// allows it, tries each cheaper tier that still fits the input, cheapest last. A policy
+    /// without budgets reserves nothing and estimates nothing.
     func affordableDecision(initial: RoutingDecision, request: MessageRequest, input: RoutingInput,
                             snapshot: PolicyStore.Snapshot) async throws -> ReservedDecision {
+        let budgets = snapshot.budgets
+        // Without budgets nothing is checked against the worst case, so skip estimating it
+        // (the bound encodes the whole request, which the client is about to do anyway).
+        guard !snapshot.policy.budgets.isEmpty else {
+            let reservation = try await budgets.reserve(estimatedWorstCase: .zero, task: initial.task,
+                                                        metadata: input.metadata)
+            return ReservedDecision(decision: initial, reservation: reservation)
+        }
         let accounting = CostAccounting(prices: prices)
         let inputBound = CostAccounting.inputTokenBound(request)
         let now = options.now()
-        let budgets = snapshot.budgets
-        let hasBudgets = !snapshot.policy.budgets.isEmpty
 
         func reserve(_ decision: RoutingDecision) async throws -> BudgetReservation {
             guard let worst = accounting.worstCase(inputBound: inputBound, maxTokens: decision.maxTokens,
                                                    model: decision.model, at: now) else {
-                if hasBudgets {
-                    throw RouterError(code: .unpricedUnderBudget, message:
-                        "model \(decision.model) has no price in the price book, so no worst case can be reserved against the policy's budgets; add it to the price book")
-                }
-                return try await budgets.reserve(estimatedWorstCase: .zero, task: decision.task, metadata: input.metadata)
+                throw RouterError(code: .unpricedUnderBudget, message:
+                    "model \(decision.model) has no price in the price book, so no worst case can be reserved against the policy's budgets; add it to the price book")
             }
             return try await budgets.reserve(estimatedWorstCase: worst, task: decision.task, metadata: input.metadata)
         }
