@@ -43,6 +43,18 @@ struct RouterEndToEndTests {
         #expect(try #require(reply.savings) > .zero)
     }
 
+    @Test("prompt and reply text reach the ledger only when the user opts in")
+    func recordContentOptIn() async throws {
+        let harness = try await RouterHarness.start(options: Router.Options(recordContent: true))
+        defer { Task { await harness.stop() } }
+        let reply = try await harness.router.send(RouterHarness.auto("Extract the city: Lyon, France."),
+                                                  options: CallOptions(task: "extraction"))
+        let record = try #require(try await harness.ledger.records(LedgerQuery()).first)
+        #expect(record.promptText == "Extract the city: Lyon, France.")
+        #expect(record.responseText == reply.message.text)
+        #expect(!reply.message.text.isEmpty)
+    }
+
     static let triggers: [(String, [String], EscalationTrigger)] = [
         ("[[mock: stop=max_tokens models=haiku]]", [], .maxTokens),
         ("[[mock: stop=refusal models=haiku]]", [], .refusal),

@@ -122,10 +122,10 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
     public var stream: Bool
     /// Caller metadata (e.g. `user`), used by reports and per-key budgets.
     public var metadata: [String: String]
-    /// Prompt text — present only when the caller opted in with ``LedgerOptions/recordContent``.
+    /// Prompt text — present only when the user opted in (`Router.Options.recordContent`).
     /// The ledgers store exactly what they are given and never derive text themselves.
     public var promptText: String?
-    /// Response text — present only when the caller opted in with ``LedgerOptions/recordContent``.
+    /// Response text — present only when the user opted in (`Router.Options.recordContent`).
     public var responseText: String?
 
     /// Creates a record. `time` is rounded to whole microseconds so that every ledger
@@ -179,17 +179,5 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
     /// The date of a microsecond count, built the same way every time so round trips are exact.
     static func microsecondDate(_ microseconds: Int64) -> Date {
         Date(timeIntervalSince1970: Double(microseconds) / 1_000_000)
-    }
-}
-
-/// What the caller asked the ledger layer to keep beyond costs.
-public struct LedgerOptions: Sendable, Hashable {
-    /// Store prompt and response text in records. Default `false`: text is personal data and
-    /// stays out of the ledger unless the user opts in.
-    public var recordContent: Bool
-
-    /// Options with documented defaults (`recordContent: false`).
-    public init(recordContent: Bool = false) {
-        self.recordContent = recordContent
     }
 }
