@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 // Library modules depend only on system C libraries and apple/swift-log + apple/swift-metrics,

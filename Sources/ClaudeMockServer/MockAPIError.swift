@@ -5,7 +5,7 @@ struct MockAPIError: Error, Sendable {
     /// Extra response headers (`retry-after`, `x-should-retry`, …).
     var headers: [(String, String)] = []
 
-    /// The error type the real API uses for `status` (API-FACTS.md, "Errors").
+    /// The error type the real API uses for `status` (docs/ANTHROPIC-API.md, "Errors").
     static func errorType(for status: Int) -> String {
         switch status {
         case 400: return "invalid_request_error"

@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// A local MOCK of the Anthropic API for tests, benchmarks and `claude-router mock-server`.
 ///
-/// It speaks the wire format on its own (it shares no code with ClaudeClient), replies
+/// It speaks the wire format on its own (it shares no code with AnthropicClient), replies
 /// deterministically, labels every reply as a mock (`server: claude-router-mock`, reply text),
 /// and can be scripted per request with prompt directives (`[[mock: status=529]]`), the
 /// `x-mock-fault` header, or ``enqueue(_:)``. Many servers may run in one process.

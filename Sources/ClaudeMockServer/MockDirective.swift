@@ -29,7 +29,7 @@ struct MockDirective: Sendable, Equatable {
     /// Model-id substrings this directive is limited to; `nil` applies to every model.
     var models: [String]?
 
-    /// The stop reasons a directive may ask for (API-FACTS.md, "Response shape").
+    /// The stop reasons a directive may ask for (docs/ANTHROPIC-API.md, "Response shape").
     static let stopReasons: Set<String> = [
         "end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal",
         "model_context_window_exceeded",

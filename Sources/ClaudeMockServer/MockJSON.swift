@@ -2,7 +2,7 @@ import Foundation
 
 /// A small JSON tree the mock uses to read requests and to write replies with a stable key order.
 ///
-/// The mock deliberately does not share types with ClaudeClient: it speaks the wire format on its
+/// The mock deliberately does not share types with AnthropicClient: it speaks the wire format on its
 /// own, so client tests against it check the client's encoding rather than agreeing with itself.
 enum MockJSON: Sendable {
     case null

@@ -3,7 +3,7 @@ struct MockMessageRequest: Sendable {
     var model: String
     var maxTokens: Int
     var stream: Bool
-    /// Every piece of request text: system, then each message's text (API-FACTS.md token rule).
+    /// Every piece of request text: system, then each message's text (docs/ANTHROPIC-API.md token rule).
     var texts: [String]
     /// The text of the last `user` message (where prompt directives live).
     var lastUserText: String
@@ -16,7 +16,7 @@ struct MockMessageRequest: Sendable {
 
     static func tokens(forCharacters count: Int) -> Int { (count + 3) / 4 }
 
-    /// The API versions the mock accepts (API-FACTS.md, "Wire basics").
+    /// The API versions the mock accepts (docs/ANTHROPIC-API.md, "Wire basics").
     static let knownVersions: Set<String> = ["2023-06-01", "2026-10-21"]
 
     /// Validates and extracts a request body. `requireMaxTokens` is false for count_tokens.
@@ -36,7 +36,7 @@ struct MockMessageRequest: Sendable {
         guard let messages = json["messages"]?.arrayValue else { throw .invalid("messages: Field required") }
         guard !messages.isEmpty else { throw .invalid("messages: at least one message is required") }
         if version == "2026-10-21" {
-            // API-FACTS.md: sampling parameters are 400 errors under 2026-10-21, even at defaults.
+            // docs/ANTHROPIC-API.md: sampling parameters are 400 errors under 2026-10-21, even at defaults.
             for key in ["temperature", "top_p", "top_k"] where json[key] != nil {
                 throw .invalid("\(key): is not supported with anthropic-version 2026-10-21")
             }
@@ -81,7 +81,7 @@ struct MockMessageRequest: Sendable {
         return result
     }
 
-    /// API-FACTS.md: under 2026-10-21 a `document` in an assistant message and a user `text`
+    /// docs/ANTHROPIC-API.md: under 2026-10-21 a `document` in an assistant message and a user `text`
     /// block with non-empty `citations` are 400 errors.
     private static func checkBlocks(_ content: MockJSON, role: String, place: String) throws(MockAPIError) {
         guard let blocks = content.arrayValue else { return }

@@ -1,4 +1,4 @@
-/// The SSE rendering of a ``MockReply`` (API-FACTS.md, "Streaming").
+/// The SSE rendering of a ``MockReply`` (docs/ANTHROPIC-API.md, "Streaming").
 extension MockReply {
     /// One server-sent event frame: `event: NAME`, `data: JSON`, blank line.
     static func frame(_ name: String, _ data: MockJSON) -> String {

@@ -76,7 +76,7 @@ struct MockReply: Sendable {
     // MARK: JSON
 
     /// `usage` with `input_tokens` EXCLUDING cache reads/writes, which are reported in addition
-    /// (API-FACTS.md, "Response shape").
+    /// (docs/ANTHROPIC-API.md, "Response shape").
     func usage(outputTokens: Int, full: Bool = true) -> MockJSON {
         var members: [(String, MockJSON)] = [
             ("input_tokens", .int(inputTokens)),

@@ -1,6 +1,6 @@
 /// `GET /v1/models` and `GET /v1/models/{id}`.
 extension MockResponder {
-    /// The models of API-FACTS.md's price table, newest first (the API's list order).
+    /// The models of docs/ANTHROPIC-API.md's price table, newest first (the API's list order).
     /// `created_at` dates are the mock's own fixed values, not release dates.
     static let models: [(id: String, name: String, created: String)] = [
         ("claude-opus-5-5", "Claude Opus 5.5", "2026-10-21T00:00:00Z"),

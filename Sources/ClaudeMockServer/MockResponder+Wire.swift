@@ -154,7 +154,7 @@ extension MockResponder {
         return Response(status: status, headers: fields, body: body)
     }
 
-    /// `anthropic-ratelimit-*` headers (API-FACTS.md, "Errors"): fixed limits, the request counter
+    /// `anthropic-ratelimit-*` headers (docs/ANTHROPIC-API.md, "Errors"): fixed limits, the request counter
     /// drives `requests-remaining`, and a 429 reports nothing remaining.
     private func rateLimitHeaders(_ output: MockReplyOutput, sequence: Int) -> [(String, String)] {
         let reset = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.up) * 60)

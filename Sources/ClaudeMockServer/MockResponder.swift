@@ -14,7 +14,7 @@ struct MockRequestContext: RequestContext {
         channel = source.channel
     }
 
-    /// API-FACTS.md: a Batch may be up to 256 MB.
+    /// docs/ANTHROPIC-API.md: a Batch may be up to 256 MB.
     var maxUploadSize: Int { 256 * 1024 * 1024 }
 }
 

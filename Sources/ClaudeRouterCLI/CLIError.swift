@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// The process exit codes of `claude-router` (issue 5; 65/69/77 follow BSD `sysexits.h`).
+/// The process exit codes of `claude-router` (documented in docs/CLI.md; 65/69/77 follow BSD `sysexits.h`).
 enum ExitStatus: Int32, Sendable {
     /// Everything worked (and every eval check passed).
     case success = 0

@@ -14,7 +14,7 @@ enum DemoWorkload {
         var prompt: String
         var user: String
         var expectedOutputTokens: Int
-        /// The reply must be JSON (the Router escalates when it is not).
+        /// The reply must be JSON (the ModelRouter escalates when it is not).
         var requiresJSON = false
     }
 

@@ -128,7 +128,7 @@ struct PolicyCommandTests {
         let table = try CLIHarness.run(["prices"])
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("claude-haiku-4-5"))
-        #expect(table.stdout.contains("$1.00")) // Haiku 4.5 input, shared/API-FACTS.md
+        #expect(table.stdout.contains("$1.00")) // Haiku 4.5 input, docs/ANTHROPIC-API.md
         #expect(table.stdout.contains("$0.125")) // Haiku 5.5 5-minute cache write
         let dated = try CLIHarness.run(["prices", "--model", "claude-haiku-4-5-20251001"])
         #expect(dated.status == 0, "\(dated.stderr)")

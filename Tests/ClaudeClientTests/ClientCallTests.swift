@@ -139,7 +139,7 @@ struct ClientCallTests {
 
     @Test("Configuration defaults match the documentation")
     func defaults() {
-        let configuration = ClaudeClient.Configuration(apiKey: "k", baseURL: "https://api.anthropic.com")
+        let configuration = AnthropicClient.Configuration(apiKey: "k", baseURL: "https://api.anthropic.com")
         #expect(configuration.connectTimeout == .seconds(5))
         #expect(configuration.requestTimeout == .seconds(600))
         #expect(configuration.maxRetries == 2)
@@ -148,7 +148,7 @@ struct ClientCallTests {
         #expect(configuration.authScheme == .apiKeyHeader)
         #expect(configuration.betas.isEmpty && configuration.extraHeaders.isEmpty)
         let environment = ProcessInfo.processInfo.environment
-        let fromEnvironment = ClaudeClient.Configuration()
+        let fromEnvironment = AnthropicClient.Configuration()
         #expect(fromEnvironment.apiKey == environment["ANTHROPIC_API_KEY"])
         #expect(fromEnvironment.baseURL == (environment["ANTHROPIC_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.anthropic.com"))
     }

@@ -133,28 +133,28 @@ final class LogCapture: Sendable {
 
 /// Builds clients over a fake transport with recorded sleeps and a fixed jitter.
 struct TestClient {
-    let client: ClaudeClient
+    let client: AnthropicClient
     let transport: FakeHTTPTransport
     let sleeps: SleepRecorder
     let logs: LogCapture
 
     init(
         _ replies: [ScriptedReply], apiKey: String = "sk-ant-test-key", maxRetries: Int = 2,
-        maxRetryWait: Duration = .seconds(60), apiVersion: ClaudeClient.APIVersion = .v2026_10_21,
+        maxRetryWait: Duration = .seconds(60), apiVersion: AnthropicClient.APIVersion = .v2026_10_21,
         random: Double = 0.5, now: Date = Date(timeIntervalSince1970: 1_800_000_000),
-        configure: (inout ClaudeClient.Configuration) -> Void = { _ in }
+        configure: (inout AnthropicClient.Configuration) -> Void = { _ in }
     ) {
         let transport = FakeHTTPTransport(replies)
         let sleeps = SleepRecorder()
         let logs = LogCapture()
-        var configuration = ClaudeClient.Configuration(
+        var configuration = AnthropicClient.Configuration(
             apiKey: apiKey, baseURL: "https://api.example.test", maxRetries: maxRetries, maxRetryWait: maxRetryWait,
             apiVersion: apiVersion)
         configuration.sleep = { try await sleeps.sleep($0) }
         configuration.random = { random }
         configuration.now = { now }
         configure(&configuration)
-        self.client = ClaudeClient(configuration: configuration, transport: transport, logger: logs.logger)
+        self.client = AnthropicClient(configuration: configuration, transport: transport, logger: logs.logger)
         self.transport = transport
         self.sleeps = sleeps
         self.logs = logs

@@ -74,9 +74,9 @@ extension IntegrationTests {
             // Warm the mock's NIO threads and the cooperative pool before counting.
             _ = try await Self.wave(of: 4, client: nil, server: server)
             let threadsBefore = threadCount()
-            var configuration = ClaudeClient.Configuration(apiKey: IntegrationHarness.canaryKey, baseURL: server.baseURL)
+            var configuration = AnthropicClient.Configuration(apiKey: IntegrationHarness.canaryKey, baseURL: server.baseURL)
             configuration.sleep = { _ in }
-            let client = ClaudeClient(configuration: configuration)
+            let client = AnthropicClient(configuration: configuration)
 
             let first = try await Self.wave(of: 500, client: client, server: server)
             let threadsAfter = threadCount()
@@ -101,8 +101,8 @@ extension IntegrationTests {
 
         /// Runs `count` concurrent createMessage calls and returns how many succeeded with
         /// distinct request ids. With no client, warms the server with a throwaway client.
-        static func wave(of count: Int, client: ClaudeClient?, server: MockAnthropicServer) async throws -> Int {
-            let client = client ?? ClaudeClient(configuration: .init(apiKey: "warmup", baseURL: server.baseURL))
+        static func wave(of count: Int, client: AnthropicClient?, server: MockAnthropicServer) async throws -> Int {
+            let client = client ?? AnthropicClient(configuration: .init(apiKey: "warmup", baseURL: server.baseURL))
             let ids = try await withThrowingTaskGroup(of: String?.self) { group in
                 for index in 0..<count {
                     group.addTask {

@@ -40,7 +40,7 @@ enum RetryHeaders: String, Sendable, CaseIterable, CustomTestStringConvertible {
     }
 }
 
-/// What the client must do for one status × header combination (API-FACTS.md "Retry policy":
+/// What the client must do for one status × header combination (docs/ANTHROPIC-API.md "Retry policy":
 /// 408, 409, 429 and >= 500 are retried, `x-should-retry` overrides, 2 retries by default,
 /// backoff 0.5 s * 2^n minus up to 25% jitter, server waits obeyed up to `maxRetryWait`).
 struct ExpectedOutcome: Equatable {
@@ -55,7 +55,7 @@ struct ExpectedOutcome: Equatable {
     static let backoff = [0.4375, 0.875]
 
     /// The code for a mock error reply: by the body's `error.type` (the mock sends `api_error`
-    /// for 408, 409 and 5xx other than 529), per API-FACTS.md "Errors".
+    /// for 408, 409 and 5xx other than 529), per docs/ANTHROPIC-API.md "Errors".
     static func baseCode(status: Int) -> ClaudeError.Code {
         switch status {
         case 400: .invalidRequest
@@ -206,7 +206,7 @@ extension IntegrationTests {
     }
 }
 
-/// The `error.type` the API (and so the mock) sends per status (API-FACTS.md "Errors").
+/// The `error.type` the API (and so the mock) sends per status (docs/ANTHROPIC-API.md "Errors").
 enum MockErrorTypes {
     static func type(for status: Int) -> String {
         switch status {

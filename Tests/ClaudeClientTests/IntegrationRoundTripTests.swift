@@ -24,7 +24,7 @@ extension IntegrationTests {
             #expect(response.body.text.hasPrefix("This is a mock reply from \(IntegrationFixtures.model)"))
             #expect(response.body.usage.inputTokens > 0)
             #expect(response.body.usage.outputTokens > 0)
-            // API-FACTS.md "Errors": anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-*.
+            // docs/ANTHROPIC-API.md "Errors": anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-*.
             #expect(response.rateLimit.requests?.limit == 4_000)
             #expect(response.rateLimit.requests?.remaining == 3_999)
             #expect(response.rateLimit.requests?.reset != nil)

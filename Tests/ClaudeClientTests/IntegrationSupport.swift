@@ -9,21 +9,21 @@ import Testing
 ///
 /// One serialized parent suite: the thread-count and connection-reuse assertions must not see
 /// clients or servers created by sibling integration tests running at the same time.
-@Suite("Integration: ClaudeClient over libcurl against MockAnthropicServer", .serialized)
+@Suite("Integration: AnthropicClient over libcurl against MockAnthropicServer", .serialized)
 struct IntegrationTests {}
 
-/// A started mock plus a real `ClaudeClient` pointed at it, with recorded (instant) retry sleeps
+/// A started mock plus a real `AnthropicClient` pointed at it, with recorded (instant) retry sleeps
 /// and a fixed jitter, so retry delays are asserted exactly and the suite never sleeps.
 final class IntegrationHarness: Sendable {
     /// An obviously fake key that must never surface in logs or errors.
     static let canaryKey = "sk-ant-canary-0123456789abcdefCANARY"
 
     let server: MockAnthropicServer
-    let client: ClaudeClient
+    let client: AnthropicClient
     let sleeps: SleepRecorder
     let logs: LogCapture
 
-    private init(server: MockAnthropicServer, client: ClaudeClient, sleeps: SleepRecorder, logs: LogCapture) {
+    private init(server: MockAnthropicServer, client: AnthropicClient, sleeps: SleepRecorder, logs: LogCapture) {
         self.server = server
         self.client = client
         self.sleeps = sleeps
@@ -35,20 +35,20 @@ final class IntegrationHarness: Sendable {
         random: Double = 0.5,
         logLevel: Logger.Level = .error,
         server serverConfiguration: MockAnthropicServer.Configuration = .init(),
-        configure: (inout ClaudeClient.Configuration) -> Void = { _ in }
+        configure: (inout AnthropicClient.Configuration) -> Void = { _ in }
     ) async throws -> IntegrationHarness {
         let server = MockAnthropicServer(configuration: serverConfiguration)
         try await server.start()
         let sleeps = SleepRecorder()
         let logs = LogCapture()
-        var configuration = ClaudeClient.Configuration(
+        var configuration = AnthropicClient.Configuration(
             apiKey: canaryKey, baseURL: server.baseURL, connectTimeout: .seconds(5), requestTimeout: .seconds(30))
         configuration.sleep = { try await sleeps.sleep($0) }
         configuration.random = { random }
         configure(&configuration)
         var logger = logs.logger
         logger.logLevel = logLevel
-        let client = ClaudeClient(configuration: configuration, logger: logger)
+        let client = AnthropicClient(configuration: configuration, logger: logger)
         return IntegrationHarness(server: server, client: client, sleeps: sleeps, logs: logs)
     }
 

@@ -3,12 +3,12 @@ import Testing
 
 @testable import ClaudeClient
 
-/// Client-side refusals (API-FACTS.md "Wire basics", body limits, non-streaming max_tokens):
+/// Client-side refusals (docs/ANTHROPIC-API.md "Wire basics", body limits, non-streaming max_tokens):
 /// each fails with `refusedClientSide` before any network traffic.
 @Suite("Client-side refusals")
 struct RefusalTests {
     static func refused(
-        _ test: TestClient, _ call: (ClaudeClient) async throws -> Void, mentions text: String
+        _ test: TestClient, _ call: (AnthropicClient) async throws -> Void, mentions text: String
     ) async throws {
         let error = try await #require(throws: ClaudeError.self) { try await call(test.client) }
         #expect(error == .refusedClientSide)

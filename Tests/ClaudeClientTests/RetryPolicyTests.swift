@@ -3,7 +3,7 @@ import Testing
 
 @testable import ClaudeClient
 
-/// The retry matrix of API-FACTS.md "Retry policy": 2 retries by default; 408, 409, 429 and
+/// The retry matrix of docs/ANTHROPIC-API.md "Retry policy": 2 retries by default; 408, 409, 429 and
 /// >= 500 retried; `x-should-retry` overrides; server waits obeyed up to `maxRetryWait`.
 @Suite("Retry policy")
 struct RetryPolicyTests {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import ClaudeClient
 
-/// API-FACTS.md "Streaming": frames split at any byte, LF or CRLF, pings and unknown events.
+/// docs/ANTHROPIC-API.md "Streaming": frames split at any byte, LF or CRLF, pings and unknown events.
 @Suite("SSE parser")
 struct SSEParserTests {
     static func parseAll(_ chunks: [[UInt8]]) -> [ServerSentEvent] {

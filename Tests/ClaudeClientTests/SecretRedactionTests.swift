@@ -8,8 +8,8 @@ import Testing
 struct SecretRedactionTests {
     static let canaries = ["sk-ant-api03-CANARY-7f3a9c1e-DO-NOT-LEAK", "plain-canary-secret-4471"]
 
-    @Test("a canary key is absent from every error description and log line", arguments: canaries, [ClaudeClient.AuthScheme.apiKeyHeader, .bearer])
-    func canary(key: String, scheme: ClaudeClient.AuthScheme) async throws {
+    @Test("a canary key is absent from every error description and log line", arguments: canaries, [AnthropicClient.AuthScheme.apiKeyHeader, .bearer])
+    func canary(key: String, scheme: AnthropicClient.AuthScheme) async throws {
         let echo = "invalid x-api-key: \(key) (Authorization: Bearer \(key))"
         let replies: [ScriptedReply] = [
             .json(401, Fixtures.errorBody("authentication_error", echo)),

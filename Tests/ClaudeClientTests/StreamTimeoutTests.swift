@@ -6,8 +6,8 @@ import Testing
 /// per-read timeout too). Real libcurl against the mock on loopback.
 @Suite("Stream timeouts", .serialized)
 struct StreamTimeoutTests {
-    static func client(_ server: MockAnthropicServer) -> ClaudeClient {
-        ClaudeClient(configuration: .init(apiKey: "sk-ant-test-timeouts", baseURL: server.baseURL,
+    static func client(_ server: MockAnthropicServer) -> AnthropicClient {
+        AnthropicClient(configuration: .init(apiKey: "sk-ant-test-timeouts", baseURL: server.baseURL,
                                           requestTimeout: .seconds(1), maxRetries: 0))
     }
 

@@ -45,7 +45,7 @@ struct DirectiveBehaviourTests {
         try await withMockServer { server in
             let prompt = "cached prompt [[mock: cache-read=100 cache-write-5m=20 cache-write-1h=30 geo=us]]"
             let usage = try #require(try await MockHTTP.message(server, prompt: prompt).json()["usage"] as? [String: Any])
-            // API-FACTS.md: input_tokens excludes cache reads and writes, which come in addition.
+            // docs/ANTHROPIC-API.md: input_tokens excludes cache reads and writes, which come in addition.
             #expect(usage["input_tokens"] as? Int == tokens(prompt))
             #expect(usage["cache_read_input_tokens"] as? Int == 100)
             #expect(usage["cache_creation_input_tokens"] as? Int == 50)

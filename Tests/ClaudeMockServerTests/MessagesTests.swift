@@ -25,7 +25,7 @@ struct MessagesTests {
             let text = try #require(content.first?["text"] as? String)
             #expect(text == "This is a mock reply from claude-sonnet-4-5: \(prompt)")
             let usage = try #require(message["usage"] as? [String: Any])
-            // API-FACTS.md rule of thumb, made exact in the mock: ceil(characters / 4).
+            // docs/ANTHROPIC-API.md rule of thumb, made exact in the mock: ceil(characters / 4).
             #expect(usage["input_tokens"] as? Int == tokens(system + prompt))
             #expect(usage["output_tokens"] as? Int == tokens(text))
             #expect(usage["cache_read_input_tokens"] as? Int == 0)

@@ -9,7 +9,7 @@ struct ModelsAndTokensTests {
             let all = try await MockHTTP.send(server, .get, "/v1/models?limit=100").json()
             let data = try #require(all["data"] as? [[String: Any]])
             let ids = data.compactMap { $0["id"] as? String }
-            // The model ids of API-FACTS.md's price table.
+            // The model ids of docs/ANTHROPIC-API.md's price table.
             for id in ["claude-haiku-4-5", "claude-sonnet-4-5", "claude-sonnet-4-6", "claude-opus-4-8",
                        "claude-opus-5", "claude-sonnet-5", "claude-sonnet-5-5", "claude-opus-5-5", "claude-haiku-5-5"] {
                 #expect(ids.contains(id))

@@ -20,7 +20,7 @@ struct DryRunTests {
         let outcome = try #require(run.outcomes.first)
         #expect(outcome.tier == "haiku" && outcome.model == "claude-haiku-4-5")
         #expect(outcome.inputTokens == 10 && outcome.outputTokens == 100)
-        // Haiku 4.5: 10 × $1/MTok + 100 × $5/MTok = $0.00051 (shared/API-FACTS.md).
+        // Haiku 4.5: 10 × $1/MTok + 100 × $5/MTok = $0.00051 (docs/ANTHROPIC-API.md).
         #expect(outcome.cost == USDAmount(dollars: "0.00051"))
         // Baseline tier opus (claude-opus-4-8): 10 × $5 + 100 × $25 per MTok = $0.00255.
         #expect(outcome.baselineCost == USDAmount(dollars: "0.00255"))

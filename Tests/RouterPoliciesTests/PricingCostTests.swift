@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import RouterPolicies
 
-/// Golden costs against the bundled prices (shared/API-FACTS.md, "Prices"). Every expected
+/// Golden costs against the bundled prices (docs/ANTHROPIC-API.md, "Prices"). Every expected
 /// value is computed by hand in the comment: price per token in picodollars = $/MTok × 1e6.
 @Suite("PriceBook costs")
 struct PricingCostTests {

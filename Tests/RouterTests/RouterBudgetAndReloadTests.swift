@@ -80,7 +80,7 @@ struct RouterBudgetAndReloadTests {
 
     @Test("an edited policy file is picked up; a broken edit keeps the previous policy")
     func hotReload() async throws {
-        let harness = try await RouterHarness.start(options: Router.Options(policyReloadInterval: .zero),
+        let harness = try await RouterHarness.start(options: ModelRouter.Options(policyReloadInterval: .zero),
                                                     policyFile: true)
         defer { Task { await harness.stop() } }
         let request = RouterHarness.auto("Extract the name.")

@@ -5,7 +5,7 @@ import Router
 import RouterPolicies
 import Testing
 
-/// End to end: a Router over the real libcurl client, a mock server on loopback and a real
+/// End to end: a ModelRouter over the real libcurl client, a mock server on loopback and a real
 /// SQLite ledger.
 @Suite("Router end to end", .serialized)
 struct RouterEndToEndTests {
@@ -45,7 +45,7 @@ struct RouterEndToEndTests {
 
     @Test("prompt and reply text reach the ledger only when the user opts in")
     func recordContentOptIn() async throws {
-        let harness = try await RouterHarness.start(options: Router.Options(recordContent: true))
+        let harness = try await RouterHarness.start(options: ModelRouter.Options(recordContent: true))
         defer { Task { await harness.stop() } }
         let reply = try await harness.router.send(RouterHarness.auto("Extract the city: Lyon, France."),
                                                   options: CallOptions(task: "extraction"))

@@ -32,22 +32,22 @@ struct RouterHarness {
         """
 
     let server: MockAnthropicServer
-    let client: ClaudeClient
+    let client: AnthropicClient
     let ledger: SQLiteLedger
-    let router: Router
+    let router: ModelRouter
     let directory: URL
 
-    static func start(policyYAML: String = policyYAML, options: Router.Options = .init(),
+    static func start(policyYAML: String = policyYAML, options: ModelRouter.Options = .init(),
                       policyFile: Bool = false) async throws -> RouterHarness {
         let server = MockAnthropicServer()
         try await server.start()
-        let client = ClaudeClient(configuration: .init(apiKey: "sk-ant-test-router", baseURL: server.baseURL,
+        let client = AnthropicClient(configuration: .init(apiKey: "sk-ant-test-router", baseURL: server.baseURL,
                                                        maxRetries: 0))
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("router-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let ledger = try SQLiteLedger(path: directory.appendingPathComponent("ledger.sqlite").path)
-        let source: Router.PolicySource
+        let source: ModelRouter.PolicySource
         if policyFile {
             let path = directory.appendingPathComponent("policy.yaml").path
             try policyYAML.write(toFile: path, atomically: true, encoding: .utf8)
@@ -55,7 +55,7 @@ struct RouterHarness {
         } else {
             source = .policy(try Policy.parse(yaml: policyYAML, file: "test-policy.yaml"))
         }
-        let router = try Router(policy: source, client: client, ledger: ledger, options: options)
+        let router = try ModelRouter(policy: source, client: client, ledger: ledger, options: options)
         return RouterHarness(server: server, client: client, ledger: ledger, router: router, directory: directory)
     }
 

@@ -26,7 +26,7 @@ struct RouterMetricsTests {
         let policy = RouterHarness.policyYAML.replacingOccurrences(
             of: "  extraction: { tier: haiku, max_tokens: 512 }",
             with: "  extraction: { tier: haiku, max_tokens: 512 }\n  \(task): { tier: haiku, max_tokens: 512 }")
-        let router = try Router(policy: .policy(try Policy.parse(yaml: policy, file: "metrics.yaml")),
+        let router = try ModelRouter(policy: .policy(try Policy.parse(yaml: policy, file: "metrics.yaml")),
                                 client: harness.client, ledger: harness.ledger)
 
         let reply = try await router.send(

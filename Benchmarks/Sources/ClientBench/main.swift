@@ -6,7 +6,7 @@ import Foundation
     import Glibc
 #endif
 
-// ClientBench: per-call CPU and wall latency of ClaudeClient against the mock, next to the
+// ClientBench: per-call CPU and wall latency of AnthropicClient against the mock, next to the
 // raw-libcurl floor (curl-floor), plus SSE throughput through the client. See README.md.
 //
 // usage: swift run -c release --package-path Benchmarks ClientBench [CALLS]
@@ -90,7 +90,7 @@ func micros(_ duration: Duration) -> Double {
 }
 
 /// One call: a buffered `createMessage`, or a `streamMessage` read to its end.
-func oneCall(_ client: ClaudeClient, _ request: MessageRequest, streaming: Bool) async throws {
+func oneCall(_ client: AnthropicClient, _ request: MessageRequest, streaming: Bool) async throws {
     if streaming {
         var events = 0
         for try await _ in try await client.streamMessage(request) { events += 1 }
@@ -102,7 +102,7 @@ func oneCall(_ client: ClaudeClient, _ request: MessageRequest, streaming: Bool)
 }
 
 func measureClient(
-    _ client: ClaudeClient, _ request: MessageRequest, streaming: Bool, concurrency: Int, calls: Int
+    _ client: AnthropicClient, _ request: MessageRequest, streaming: Bool, concurrency: Int, calls: Int
 ) async throws -> Measurement {
     let perWorker = calls / concurrency
     let clock = ContinuousClock()
@@ -163,7 +163,7 @@ func ratio(_ ours: Double, _ floor: Double) -> String { floor > 0 ? format(ours 
 func run() async throws {
     let mock = MockChild()
     let baseURL = "http://127.0.0.1:\(mock.port)"
-    let client = ClaudeClient(configuration: .init(apiKey: benchKey, baseURL: baseURL))
+    let client = AnthropicClient(configuration: .init(apiKey: benchKey, baseURL: baseURL))
     let request = MessageRequest(
         model: model, maxTokens: 256, messages: [.user("Benchmark prompt: reply with a short greeting.")])
     var streamingRequest = request
@@ -200,7 +200,7 @@ func run() async throws {
 
     print("")
     print("CPU is getrusage(RUSAGE_SELF) user+sys per call of the calling process only (the mock runs in a child")
-    print("process). Latency is wall time per call (stream: until the last event). Ratio = ClaudeClient / floor.")
+    print("process). Latency is wall time per call (stream: until the last event). Ratio = AnthropicClient / floor.")
     print("")
     print("| call | conc | calls | ours CPU µs/call | floor CPU µs/call | CPU ratio | ours p50 ms | floor p50 ms | p50 ratio | ours p99 ms | floor p99 ms | p99 ratio | ours calls/s | floor calls/s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -215,7 +215,7 @@ func run() async throws {
 func measureStreamThroughput() async throws {
     let server = MockAnthropicServer()
     try await server.start()
-    let client = ClaudeClient(configuration: .init(apiKey: benchKey, baseURL: server.baseURL))
+    let client = AnthropicClient(configuration: .init(apiKey: benchKey, baseURL: server.baseURL))
     let words = 20_000
     let text = (0..<words).map { "w\($0 % 1000)" }.joined(separator: " ")
     let request = MessageRequest(model: model, maxTokens: 32_000, messages: [.user("stream a long reply")])
@@ -242,7 +242,7 @@ func measureStreamThroughput() async throws {
     await server.stop()
     let median = { (values: [Double]) in values.sorted()[values.count / 2] }
     print("")
-    print("| SSE through ClaudeClient (loopback, in-process mock) | median | best |")
+    print("| SSE through AnthropicClient (loopback, in-process mock) | median | best |")
     print("|---|---|---|")
     print("| MB/s of SSE | \(format(median(rates))) | \(format(rates.max() ?? 0)) |")
     print("| events/s | \(format(median(eventsPerSecond), 0)) | \(format(eventsPerSecond.max() ?? 0, 0)) |")

@@ -17,7 +17,7 @@ func runDecide(promptsFile: String, samples: Int) {
         guard let name = entry["name"] as? String, let text = entry["text"] as? String else {
             fail("prompt entry without name/text in \(promptsFile)")
         }
-        // What Router builds from a one-user-message request: the text, one message.
+        // What ModelRouter builds from a one-user-message request: the text, one message.
         let input = RoutingInput(text: text, messageCount: 1)
         var sink = 0
         for _ in 0..<max(20, samples / 10) { sink &+= engine.decide(input).tierIndex }  // warm-up

@@ -3,7 +3,7 @@ import Foundation
 
 /// The mock as its own process: prints `PORT n` once listening, serves until stdin reaches EOF,
 /// then prints its counters as one JSON line. (Benchmarks' MockServerMain does the same without
-/// the counters; the connection count is one of issue 6's figures.)
+/// the counters; the connection count is one of the figures ConcurrencyBench reports.)
 func runMock() async {
     let server = MockAnthropicServer(configuration: .init(port: 0))
     do {

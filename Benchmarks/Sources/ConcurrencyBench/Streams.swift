@@ -80,9 +80,9 @@ func runStreams(count: Int, port: Int?) async {
     let mock: MockChild? = port == nil ? MockChild() : nil
     let mockPort = port ?? mock?.port ?? 0
     // Baseline: main thread, the cooperative pool threads started so far, Foundation's child
-    // process monitor — everything that exists before a ClaudeClient does.
+    // process monitor — everything that exists before a AnthropicClient does.
     let threadsBefore = threadCount()
-    let client = ClaudeClient(configuration: .init(apiKey: "sk-bench-not-a-real-key", baseURL: "http://127.0.0.1:\(mockPort)"))
+    let client = AnthropicClient(configuration: .init(apiKey: "sk-bench-not-a-real-key", baseURL: "http://127.0.0.1:\(mockPort)"))
     let request = MessageRequest(
         model: "claude-haiku-4-5", maxTokens: 256,
         // 50 ms before the first byte keeps every connection busy, so the streams really overlap

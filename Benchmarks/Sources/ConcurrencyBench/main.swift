@@ -10,7 +10,7 @@ import Foundation
 //   ConcurrencyBench decide PROMPTS.json [SAMPLES]   PolicyEngine.decide per prompt: median/p99 µs
 //   ConcurrencyBench mock                            MockAnthropicServer in THIS process; prints
 //                                                    `PORT n`, and on stdin EOF one JSON stats line
-//   ConcurrencyBench streams N [PORT]                N concurrent streamed calls of ClaudeClient
+//   ConcurrencyBench streams N [PORT]                N concurrent streamed calls of AnthropicClient
 //                                                    against `ConcurrencyBench mock` (a child
 //                                                    process, or the one on PORT): peak threads,
 //                                                    peak RSS, sockets, calls completed

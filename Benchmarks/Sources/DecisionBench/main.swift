@@ -9,7 +9,7 @@ import RouterPolicies
 
 let scorer = ComplexityScorer(.default)
 let classifier = TaskClassifier(rules: TaskClassifier.defaultRules)
-/// The bundled default policy, as the CLI and Router use it when given no policy file.
+/// The bundled default policy, as the CLI and ModelRouter use it when given no policy file.
 let engine: PolicyEngine = {
     do {
         return PolicyEngine(policy: try BundledPolicies.defaultPolicy())

@@ -29,7 +29,7 @@ let directory = arguments.first ?? FileManager.default.currentDirectoryPath
 let durableCount = arguments.count > 1 ? Int(arguments[1]) ?? 500 : 500
 let batchedCount = arguments.count > 2 ? Int(arguments[2]) ?? 20_000 : 20_000
 
-/// A record like the Router writes for one successful call (priced, no prompt text).
+/// A record like the ModelRouter writes for one successful call (priced, no prompt text).
 func makeRecord(_ index: Int) -> LedgerRecord {
     LedgerRecord(
         requestID: "req_bench_\(index)", task: "chat", policyName: "default", policyHash: "0123456789abcdef",
@@ -46,7 +46,7 @@ func micros(_ duration: Duration) -> Double {
     Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
 }
 
-/// Writes `count` records from `writers` concurrent tasks (each `record` awaited, as the Router
+/// Writes `count` records from `writers` concurrent tasks (each `record` awaited, as the ModelRouter
 /// does after a call), then `close()`; returns records/s (close included) and `record` latencies.
 func measure(mode: String, durability: LedgerDurability, count: Int, writers: Int) async throws -> [String: Any] {
     let path = directory + "/ledgerbench-\(mode)-\(writers)-\(getpid()).sqlite"

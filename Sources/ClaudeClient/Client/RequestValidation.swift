@@ -1,4 +1,4 @@
-/// Refusals before any network traffic, for requests the API would reject (API-FACTS.md
+/// Refusals before any network traffic, for requests the API would reject (docs/ANTHROPIC-API.md
 /// "Wire basics", "Request body limit", "Retry policy" last bullet).
 enum RequestValidation {
     /// 32 MB for Messages requests.
@@ -15,7 +15,7 @@ enum RequestValidation {
     }
 
     /// The 2026-10-21 rules on request fields; `place` prefixes messages (e.g. a batch custom_id).
-    static func checkVersionRules(_ request: MessageRequest, version: ClaudeClient.APIVersion, place: String = "")
+    static func checkVersionRules(_ request: MessageRequest, version: AnthropicClient.APIVersion, place: String = "")
         throws(ClaudeError)
     {
         guard version.hasStrictRequestRules else { return }
@@ -32,7 +32,7 @@ enum RequestValidation {
     }
 
     /// Block placement rules that also apply to `count_tokens`.
-    static func checkBlocks(_ messages: [MessageParam], version: ClaudeClient.APIVersion, place: String = "")
+    static func checkBlocks(_ messages: [MessageParam], version: AnthropicClient.APIVersion, place: String = "")
         throws(ClaudeError)
     {
         guard version.hasStrictRequestRules else { return }

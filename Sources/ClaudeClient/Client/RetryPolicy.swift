@@ -1,6 +1,6 @@
 import Foundation
 
-/// The official SDKs' retry rules (API-FACTS.md "Retry policy"), as pure functions so tests
+/// The official SDKs' retry rules (docs/ANTHROPIC-API.md "Retry policy"), as pure functions so tests
 /// can check exact attempt counts and delays.
 struct RetryPolicy: Sendable {
     /// Retries after the first attempt.

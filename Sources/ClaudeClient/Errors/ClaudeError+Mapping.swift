@@ -2,7 +2,7 @@ import Foundation
 
 extension ClaudeError {
     /// The code for an API error: by `error.type` first (it is more specific, e.g. a 503 with
-    /// `overloaded_error`), else by status (API-FACTS.md "Errors").
+    /// `overloaded_error`), else by status (docs/ANTHROPIC-API.md "Errors").
     static func code(status: Int?, apiErrorType: String?) -> Code {
         switch apiErrorType {
         case "invalid_request_error": return .invalidRequest

@@ -1,4 +1,4 @@
-/// Every failure of a `ClaudeClient` call.
+/// Every failure of a `AnthropicClient` call.
 ///
 /// Codes are stable static members, so `catch ClaudeError.rateLimited` works; equality compares
 /// codes only. `message` and `description` never contain the API key (see `Redaction`).

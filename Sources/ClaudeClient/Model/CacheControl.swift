@@ -1,6 +1,6 @@
 /// Prompt-caching breakpoint on a block, tool or system text: `{"type":"ephemeral","ttl":"5m"|"1h"}`.
 ///
-/// Per API-FACTS.md "Request shape": any block may carry `cache_control`.
+/// Per docs/ANTHROPIC-API.md "Request shape": any block may carry `cache_control`.
 public struct CacheControl: Sendable, Hashable, Codable {
     /// How long a cache entry lives; the wire value is kept even when unknown.
     public struct TTL: RawRepresentable, Sendable, Hashable, Codable {
@@ -10,7 +10,7 @@ public struct CacheControl: Sendable, Hashable, Codable {
         public init(rawValue: String) { self.rawValue = rawValue }
         /// Five minutes (the API's default when `ttl` is omitted).
         public static let fiveMinutes = TTL(rawValue: "5m")
-        /// One hour (priced higher per API-FACTS.md prices).
+        /// One hour (priced higher per docs/ANTHROPIC-API.md prices).
         public static let oneHour = TTL(rawValue: "1h")
 
         // Codable: the standard library encodes a String-backed RawRepresentable as the bare string.

@@ -1,7 +1,7 @@
 /// One block of message content, in requests and responses.
 ///
 /// Unknown block types received from the API are kept as `.unknown` with their raw JSON and
-/// re-encode unchanged (API-FACTS.md: "Unknown block types in responses must be kept").
+/// re-encode unchanged (docs/ANTHROPIC-API.md: "Unknown block types in responses must be kept").
 public enum ContentBlock: Sendable, Hashable {
     case text(TextBlock)
     case image(ImageBlock)

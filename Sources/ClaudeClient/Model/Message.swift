@@ -1,5 +1,5 @@
 /// Why generation stopped. A struct, not an enum: unknown values are kept as strings
-/// (API-FACTS.md "Response shape": treat unknown values as a string, never a crash).
+/// (docs/ANTHROPIC-API.md "Response shape": treat unknown values as a string, never a crash).
 public struct StopReason: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
     /// The wire value.
     public var rawValue: String
@@ -93,7 +93,7 @@ public struct Message: Sendable, Hashable, Codable {
     }
 }
 
-/// Token usage of one request (API-FACTS.md "Response shape").
+/// Token usage of one request (docs/ANTHROPIC-API.md "Response shape").
 ///
 /// `inputTokens` EXCLUDES cached tokens: cache reads and cache writes are billed in addition
 /// to it, so total prompt tokens = input + cacheCreation + cacheRead.
@@ -136,7 +136,7 @@ public struct Usage: Sendable, Hashable, Codable {
     public var cacheCreation: CacheCreation?
     /// The tier that served the request (`standard`, `priority`, `batch`).
     public var serviceTier: String?
-    /// Where inference ran (`us` costs 1.1x per API-FACTS.md).
+    /// Where inference ran (`us` costs 1.1x per docs/ANTHROPIC-API.md).
     public var inferenceGeo: String?
     /// Server tool usage counters (e.g. `web_search_requests`), raw.
     public var serverToolUse: JSONValue?

@@ -19,7 +19,7 @@ public struct BatchRequestItem: Sendable, Hashable, Codable {
 
 /// The body of `POST /v1/messages/batches`.
 public struct CreateBatchRequest: Sendable, Hashable, Codable {
-    /// The requests (processed at 50% of the normal price per API-FACTS.md).
+    /// The requests (processed at 50% of the normal price per docs/ANTHROPIC-API.md).
     public var requests: [BatchRequestItem]
     /// Creates a batch body.
     public init(requests: [BatchRequestItem]) { self.requests = requests }

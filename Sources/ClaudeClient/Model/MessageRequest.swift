@@ -1,10 +1,10 @@
-/// The body of `POST /v1/messages` (API-FACTS.md "Request shape").
+/// The body of `POST /v1/messages` (docs/ANTHROPIC-API.md "Request shape").
 ///
 /// Optional fields left `nil` are omitted from the JSON. Sampling parameters
 /// (`temperature`, `topP`, `topK`) are only accepted under API version 2023-06-01; under
 /// 2026-10-21 the client refuses them before sending.
 public struct MessageRequest: Sendable, Hashable, Codable {
-    /// Model id or alias, e.g. `claude-haiku-4-5`. The Router treats `"auto"` specially.
+    /// Model id or alias, e.g. `claude-haiku-4-5`. The ModelRouter treats `"auto"` specially.
     public var model: String
     /// Upper bound on generated tokens.
     public var maxTokens: Int

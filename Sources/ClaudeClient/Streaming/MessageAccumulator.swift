@@ -1,10 +1,10 @@
 import Foundation
 
-/// Builds a `Message` from stream events, so a caller (the Router) knows what a stream produced
+/// Builds a `Message` from stream events, so a caller (the ModelRouter) knows what a stream produced
 /// and consumed even when it was cut off.
 ///
 /// Tool-use input is assembled from `input_json_delta` pieces and parsed at `content_block_stop`;
-/// usage is cumulative — the last `message_delta` wins, never a sum (API-FACTS.md "Streaming").
+/// usage is cumulative — the last `message_delta` wins, never a sum (docs/ANTHROPIC-API.md "Streaming").
 public struct MessageAccumulator: Sendable {
     /// The message so far (`nil` before `message_start`). Tool inputs still streaming keep
     /// their start value (usually `{}`) until their block stops.

@@ -3,7 +3,7 @@
 /// Nearly every event of a reply is a `content_block_delta` carrying a `text_delta`, and a
 /// `JSONDecoder` per event dominated the client's CPU per streamed call. The API sends these in
 /// one compact shape (`{"type":"content_block_delta","index":N,"delta":{"type":"text_delta",
-/// "text":"…"}}`, API-FACTS.md "Streaming"); exactly that shape is decoded here. Anything else —
+/// "text":"…"}}`, docs/ANTHROPIC-API.md "Streaming"); exactly that shape is decoded here. Anything else —
 /// other key orders, whitespace, `\u` escapes, invalid UTF-8 — returns `nil` and takes the
 /// general `JSONDecoder` path, so the result never differs from it.
 enum TextDeltaFastPath {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One event of a streamed reply (API-FACTS.md "Streaming").
+/// One event of a streamed reply (docs/ANTHROPIC-API.md "Streaming").
 public enum MessageStreamEvent: Sendable, Hashable {
     /// The message shell: empty content, initial usage.
     case messageStart(Message)

@@ -6,7 +6,7 @@ struct ServerSentEvent: Sendable, Equatable {
 
 /// Incremental `text/event-stream` parser fed arbitrary byte chunks.
 ///
-/// Frames may be split at any byte (API-FACTS.md "Streaming"); lines end in LF, CRLF or CR —
+/// Frames may be split at any byte (docs/ANTHROPIC-API.md "Streaming"); lines end in LF, CRLF or CR —
 /// a CR at the end of one chunk followed by LF at the start of the next is one line end.
 /// Works on bytes: no `String` per line, only one per dispatched event name.
 /// Comments (`:`), `id:` and `retry:` are ignored; an event without `data:` is not dispatched.

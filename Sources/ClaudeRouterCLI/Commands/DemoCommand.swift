@@ -53,10 +53,10 @@ struct DemoCommand: AsyncParsableCommand {
         1. Routing \(DemoWorkload.items.count) requests with the bundled default policy (baseline tier: \(policy.baselineTier))
 
         """)
-        let client = ClaudeClient(configuration: .init(apiKey: "mock-key", baseURL: server.baseURL))
+        let client = AnthropicClient(configuration: .init(apiKey: "mock-key", baseURL: server.baseURL))
         defer { client.shutdown() }
         let store = try SQLiteLedger(path: ledgerPath)
-        let router = try Router(policy: .policy(policy), client: client, ledger: store, prices: prices)
+        let router = try ModelRouter(policy: .policy(policy), client: client, ledger: store, prices: prices)
         var table = TextTable(headers: ["request", "task", "tier", "attempts", "cost", "baseline", "saved"],
                               alignments: [.left, .left, .left, .right, .right, .right, .right])
         var sampleReply: String?

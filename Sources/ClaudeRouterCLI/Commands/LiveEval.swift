@@ -4,7 +4,7 @@ import Foundation
 import Router
 import RouterPolicies
 
-/// Runs a suite against the API through one Router per policy, sharing one client and ledger.
+/// Runs a suite against the API through one ModelRouter per policy, sharing one client and ledger.
 struct LiveEval {
     var command: EvalCommand
     var suite: EvalSuite
@@ -20,7 +20,7 @@ struct LiveEval {
         do {
             for (index, item) in policies.enumerated() {
                 let book = try Inputs.prices(explicit: command.prices, policy: item.policy)
-                let router = try Router(policy: .policy(item.policy), client: client,
+                let router = try ModelRouter(policy: .policy(item.policy), client: client,
                                         ledger: VariantTaggingLedger(base: store, variant: names[index]), prices: book)
                 let offset = index * suite.cases.count
                 let label = names[index]

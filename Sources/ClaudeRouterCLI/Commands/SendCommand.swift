@@ -44,7 +44,7 @@ struct SendCommand: AsyncParsableCommand {
         let client = try connection.makeClient()
         defer { client.shutdown() }
         let store: any CostLedger = try ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
-        let router = try Router(policy: .policy(loaded), client: client, ledger: store, prices: book)
+        let router = try ModelRouter(policy: .policy(loaded), client: client, ledger: store, prices: book)
         try await router.restoreBudgets()
         let request = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(prompt)])
         let options = CallOptions(task: task, metadata: metadata)
@@ -94,12 +94,12 @@ struct SendCommand: AsyncParsableCommand {
 extension ConnectionOptions {
     /// A client for `--base-url` (else `ANTHROPIC_BASE_URL`, else the real API) with the key from
     /// `ANTHROPIC_API_KEY`. A missing key is refused here, before any network traffic (exit 77).
-    func makeClient() throws -> ClaudeClient {
+    func makeClient() throws -> AnthropicClient {
         let key = ProcessInfo.processInfo.environment["ANTHROPIC_API_KEY"] ?? ""
         if key.isEmpty {
             throw CLIError("error: no API key: set ANTHROPIC_API_KEY (or try `claude-router demo`, which needs none)", status: .permission)
         }
-        return ClaudeClient(configuration: .init(apiKey: key, baseURL: baseURL))
+        return AnthropicClient(configuration: .init(apiKey: key, baseURL: baseURL))
     }
 }
 

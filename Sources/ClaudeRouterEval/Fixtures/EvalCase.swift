@@ -124,7 +124,7 @@ public struct EvalCase: Sendable {
         ([system].compactMap { $0 } + messages.map(\.text)).joined(separator: "\n")
     }
 
-    /// The routing input the Router would build for this case.
+    /// The routing input the ModelRouter would build for this case.
     public var routingInput: RoutingInput {
         RoutingInput(text: routingText, messageCount: messages.count, task: task, metadata: metadata,
                      requestedMaxTokens: maxTokens)

@@ -5,7 +5,7 @@ public import RouterPolicies
 ///
 /// For every case: the policy's decision (`PolicyEngine.decide`), then a projected cost priced
 /// with the price book: input tokens ≈ characters / 4 (the decision's estimate; rule of thumb in
-/// shared/API-FACTS.md), output tokens = the case's `expected_output_tokens`, else a quarter of
+/// docs/ANTHROPIC-API.md), output tokens = the case's `expected_output_tokens`, else a quarter of
 /// the decision's `max_tokens`. The baseline cost prices the same tokens on the policy's
 /// baseline tier. Only `expected_tier` and `max_cost_usd` checks can be evaluated; the rest are
 /// counted as skipped.

@@ -127,7 +127,7 @@ public struct EvalReport: Sendable, Hashable, Codable {
 
     static func compare(_ a: VariantRun, _ b: VariantRun, bootstrap: PairedBootstrap, dryRun: Bool) -> PairComparison {
         // Pairs where either side is unpriced are left out of the cost comparison rather than
-        // counted as $0, which would fake a saving (shared/API-FACTS.md: never price at $0).
+        // counted as $0, which would fake a saving (docs/ANTHROPIC-API.md: never price at $0).
         var costA: [Double] = [], costB: [Double] = []
         for (x, y) in zip(a.outcomes, b.outcomes) {
             if let cx = x.cost, let cy = y.cost { costA.append(cx.dollars); costB.append(cy.dollars) }

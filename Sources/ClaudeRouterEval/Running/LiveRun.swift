@@ -3,7 +3,7 @@ import Foundation
 public import Router
 import RouterPolicies
 
-/// Runs a suite against the API through a `Router`: one routed call per case, with bounded
+/// Runs a suite against the API through a `ModelRouter`: one routed call per case, with bounded
 /// concurrency, each case's checks evaluated on the final reply.
 public struct LiveRun: Sendable {
     /// Calls in flight at once.
@@ -35,7 +35,7 @@ public struct LiveRun: Sendable {
 
     /// Runs every case of `suite` through `router` as variant `variant`. Throws the first fatal
     /// error (see `isFatal`); other failures fail the case and the run goes on.
-    public func run(_ suite: EvalSuite, router: Router, variant: String, policyFile: String) async throws -> VariantRun {
+    public func run(_ suite: EvalSuite, router: ModelRouter, variant: String, policyFile: String) async throws -> VariantRun {
         let fatal = FatalErrorBox()
         let total = suite.cases.count
         var onFinished: (@Sendable (Int) -> Void)?
@@ -54,7 +54,7 @@ public struct LiveRun: Sendable {
         return VariantRun(name: variant, policyFile: policyFile, outcomes: outcomes)
     }
 
-    static func runCase(_ item: EvalCase, router: Router, variant: String, fatal: FatalErrorBox) async -> CaseOutcome {
+    static func runCase(_ item: EvalCase, router: ModelRouter, variant: String, fatal: FatalErrorBox) async -> CaseOutcome {
         var metadata = item.metadata
         metadata["eval_case"] = item.id
         // Only JSON validity is handed to the router as an escalation check: it is the check an

@@ -46,7 +46,7 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
         }
     }
 
-    /// The exact price of one attempt by category (each category priced separately, API-FACTS.md
+    /// The exact price of one attempt by category (each category priced separately, docs/ANTHROPIC-API.md
     /// "usage": `input_tokens` excludes cache reads and writes).
     public struct Cost: Sendable, Hashable, Codable {
         /// Uncached input tokens' cost.
@@ -122,10 +122,10 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
     public var stream: Bool
     /// Caller metadata (e.g. `user`), used by reports and per-key budgets.
     public var metadata: [String: String]
-    /// Prompt text — present only when the user opted in (`Router.Options.recordContent`).
+    /// Prompt text — present only when the user opted in (`ModelRouter.Options.recordContent`).
     /// The ledgers store exactly what they are given and never derive text themselves.
     public var promptText: String?
-    /// Response text — present only when the user opted in (`Router.Options.recordContent`).
+    /// Response text — present only when the user opted in (`ModelRouter.Options.recordContent`).
     public var responseText: String?
 
     /// Creates a record. `time` is rounded to whole microseconds so that every ledger

@@ -20,7 +20,7 @@ public struct CallOptions: Sendable {
     }
 }
 
-/// A test of a reply. When it fails, the Router escalates with the check's trigger
+/// A test of a reply. When it fails, the ModelRouter escalates with the check's trigger
 /// (`failed_check`, or `invalid_json` for ``jsonValid``) if the policy allows it.
 public struct ResponseCheck: Sendable {
     /// A short label, stored as the escalation reason (`failed_check: <name>`).

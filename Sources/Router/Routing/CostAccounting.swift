@@ -7,7 +7,7 @@ struct CostAccounting: Sendable {
     let prices: PriceBook
 
     /// The API's usage in price categories. `input_tokens` excludes cache reads and writes
-    /// (API-FACTS.md "Response shape"), so the categories are disjoint. When the API reports a
+    /// (docs/ANTHROPIC-API.md "Response shape"), so the categories are disjoint. When the API reports a
     /// cache write total without the 5m/1h split, the write is taken as 5-minute (the API's
     /// default TTL).
     static func tokenUsage(_ usage: Usage) -> TokenUsage {

@@ -33,7 +33,7 @@ final class PolicyStore: Sendable {
     private let onSoftLimit: @Sendable (BudgetSoftLimitEvent) -> Void
     private let state: LockedValue<State>
 
-    init(source: Router.PolicySource, reloadInterval: Duration, now: @escaping @Sendable () -> Date,
+    init(source: ModelRouter.PolicySource, reloadInterval: Duration, now: @escaping @Sendable () -> Date,
          logger: Logger, onSoftLimit: @escaping @Sendable (BudgetSoftLimitEvent) -> Void) throws(PolicyError) {
         self.reloadInterval = reloadInterval
         self.now = now

@@ -21,11 +21,11 @@ public struct AttemptSummary: Sendable {
     public var latency: Duration
     /// How the attempt ended.
     public var outcome: LedgerRecord.Outcome
-    /// The trigger that made the Router move on (or that the final reply still fails).
+    /// The trigger that made the ModelRouter move on (or that the final reply still fails).
     public var trigger: EscalationTrigger?
 }
 
-/// The result of ``Router/send(_:options:logger:)``: the reply and the full cost story.
+/// The result of ``ModelRouter/send(_:options:logger:)``: the reply and the full cost story.
 public struct RoutedResponse: Sendable {
     /// The reply returned to the caller (from the last attempt).
     public var message: Message

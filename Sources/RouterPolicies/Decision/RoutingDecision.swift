@@ -31,7 +31,7 @@ public struct RoutingDecision: Sendable {
     /// One human-readable line, e.g. `code-review → sonnet: score 0.46 ≥ 0.35 (code 0.30, reasoning 0.12)`.
     public var reason: String
 
-    /// A decision; the engine builds these, tests and the Router may too.
+    /// A decision; the engine builds these, tests and the ModelRouter may too.
     public init(tier: String, tierIndex: Int, model: String, maxTokens: Int, escalationPath: [String],
                 score: Double, contributions: [SignalContribution], matchedRule: String?, variant: String?,
                 task: String, taskConfidence: Double, estimatedInputTokens: Int,

@@ -1,4 +1,4 @@
-/// What the policy engine knows about one request. The Router builds it from a
+/// What the policy engine knows about one request. The ModelRouter builds it from a
 /// `MessageRequest`; RouterPolicies never sees the client's types.
 public struct RoutingInput: Sendable, Hashable {
     /// System prompt and the text of every message, joined with newlines.
@@ -35,7 +35,7 @@ public struct RoutingInput: Sendable, Hashable {
     }
 
     /// Input tokens: the counted figure when there is one, else ~4 characters per token
-    /// (the rule of thumb in shared/API-FACTS.md), rounded up.
+    /// (the rule of thumb in docs/ANTHROPIC-API.md), rounded up.
     public var estimatedInputTokens: Int {
         countedInputTokens ?? (text.utf8.count + 3) / 4
     }

@@ -1,7 +1,7 @@
 /// Token counts of one call, by the price category each is billed at.
 ///
 /// `input` excludes cache reads and cache writes, exactly as the API's `usage.input_tokens`
-/// does (shared/API-FACTS.md): the categories are disjoint and are priced separately.
+/// does (docs/ANTHROPIC-API.md): the categories are disjoint and are priced separately.
 public struct TokenUsage: Sendable, Hashable, Codable {
     /// Uncached input tokens (`usage.input_tokens`).
     public var input: Int

@@ -31,7 +31,7 @@ public struct Policy: Sendable {
     public var rules: [OverrideRule]
     /// When a failed or unsatisfactory call may be retried on a larger tier.
     public var escalation: EscalationSettings
-    /// Spending limits enforced by the Router's `BudgetGuard`.
+    /// Spending limits enforced by the ModelRouter's `BudgetGuard`.
     public var budgets: [BudgetRule]
     /// A/B variants; `nil` when the policy runs no experiment.
     public var variants: VariantSet?

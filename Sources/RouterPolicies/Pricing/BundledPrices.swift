@@ -6,7 +6,7 @@ extension PriceBook {
     public static let bundledYAML: String = #"""
 # Model prices for claude-router, in US dollars per million tokens.
 #
-# Source: Anthropic's published prices (see shared/API-FACTS.md, "Prices"). Prices are data:
+# Source: Anthropic's published prices (see docs/ANTHROPIC-API.md, "Prices"). Prices are data:
 # edit this file (or point your policy's `prices:` at a copy) to add a model or a new price
 # without a new release of claude-router. Costs are computed exactly, in picodollars.
 #

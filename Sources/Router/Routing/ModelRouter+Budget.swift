@@ -8,7 +8,7 @@ struct ReservedDecision: Sendable {
     var reservation: BudgetReservation
 }
 
-extension Router {
+extension ModelRouter {
     /// Reserves the worst case of `initial`; when a hard limit would be crossed and the rule
     /// allows it, tries each cheaper tier that still fits the input, cheapest last. A policy
     /// without budgets reserves nothing and estimates nothing.

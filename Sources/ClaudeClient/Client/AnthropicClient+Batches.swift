@@ -1,7 +1,7 @@
 public import Logging
 import Foundation
 
-extension ClaudeClient {
+extension AnthropicClient {
     /// `POST /v1/messages/batches`: submits requests for asynchronous processing at 50% price.
     ///
     /// Each request is checked against the API version's rules (messages name its `custom_id`);

@@ -1,6 +1,6 @@
 public import Logging
 
-extension ClaudeClient {
+extension AnthropicClient {
     /// `GET /v1/models`: one page of available models, newest first.
     /// - Parameters:
     ///   - limit: items per page (API default 20, max 1000).

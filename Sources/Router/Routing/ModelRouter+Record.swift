@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import RouterPolicies
 
-extension Router {
+extension ModelRouter {
     /// Prices one attempt, settles its budget reservation, writes its ledger record (awaited:
     /// durable before the call goes on) and counts its metrics.
     func recordAttempt(_ outcome: AttemptResult, decision: RoutingDecision, attempt: Int, parentID: String?,

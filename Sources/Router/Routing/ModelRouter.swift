@@ -3,17 +3,17 @@ public import Foundation
 public import Logging
 public import RouterPolicies
 
-/// The drop-in replacement for direct `ClaudeClient` calls: decide by policy, call, escalate
+/// The drop-in replacement for direct `AnthropicClient` calls: decide by policy, call, escalate
 /// when a configured trigger fires, and record the exact cost of every attempt.
 ///
 /// ```swift
-/// let router = try Router(policy: .file("policies/default.yaml"), client: client,
+/// let router = try ModelRouter(policy: .file("policies/default.yaml"), client: client,
 ///                         ledger: try SQLiteLedger(path: "ledger.sqlite"))
 /// let reply = try await router.send(MessageRequest(model: "auto", maxTokens: 0, messages: [...]),
 ///                                   options: CallOptions(task: "extraction", checks: [.jsonValid]))
 /// print(reply.message.text, reply.totalCost, reply.savings ?? .zero)
 /// ```
-public final class Router: Sendable {
+public final class ModelRouter: Sendable {
     /// Where the policy comes from.
     public enum PolicySource: Sendable {
         /// A YAML file, re-read when it changes on disk (validated first; a broken edit keeps
@@ -23,7 +23,7 @@ public final class Router: Sendable {
         case policy(Policy)
     }
 
-    /// Router settings; every default is documented.
+    /// ModelRouter settings; every default is documented.
     public struct Options: Sendable {
         /// Store prompt and reply text in ledger records. Default `false`: records hold
         /// token counts, costs and decisions only.
@@ -48,7 +48,7 @@ public final class Router: Sendable {
         }
     }
 
-    let client: ClaudeClient
+    let client: AnthropicClient
     let ledger: any CostLedger
     let prices: PriceBook
     let options: Options
@@ -63,7 +63,7 @@ public final class Router: Sendable {
     ///   - ledger: where every attempt is recorded; `record` is awaited before a call returns.
     ///   - prices: the price book; default the one bundled with the library (policies/prices.yaml).
     /// - Throws: `PolicyError` when the policy file is invalid.
-    public init(policy: PolicySource, client: ClaudeClient, ledger: any CostLedger,
+    public init(policy: PolicySource, client: AnthropicClient, ledger: any CostLedger,
                 prices: PriceBook = .bundledDefault, options: Options = .init(),
                 logger: Logger = Logger(label: "claude-router.router")) throws {
         self.client = client

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 /// Request building, the retry loop and response decoding shared by every call.
-extension ClaudeClient {
+extension AnthropicClient {
     /// One API call before headers and retries.
     struct Endpoint: Sendable {
         var method: HTTPRequest.Method
@@ -37,7 +37,7 @@ extension ClaudeClient {
         guard let apiKey = configuration.apiKey, !apiKey.isEmpty else {
             throw ClaudeError(
                 code: .refusedClientSide,
-                message: "no API key: set ANTHROPIC_API_KEY or ClaudeClient.Configuration.apiKey")
+                message: "no API key: set ANTHROPIC_API_KEY or AnthropicClient.Configuration.apiKey")
         }
         var headers: [(name: String, value: String)] = [
             ("anthropic-version", configuration.apiVersion.rawValue),
@@ -98,7 +98,7 @@ extension ClaudeClient {
 
     // MARK: Retrying
 
-    /// Runs `attempt` until it succeeds or the retry policy says stop (API-FACTS.md "Retry policy").
+    /// Runs `attempt` until it succeeds or the retry policy says stop (docs/ANTHROPIC-API.md "Retry policy").
     func withRetries<Value>(
         _ endpoint: Endpoint, logger: Logger,
         attempt: (_ number: Int) async -> AttemptOutcome<Value>

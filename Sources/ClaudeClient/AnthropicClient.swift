@@ -5,7 +5,7 @@ public import Logging
 /// Thread-safe and `Sendable`: share one instance. Every call retries per the official SDKs'
 /// policy (see `Configuration`), throws only `ClaudeError`, and logs at debug/trace without the
 /// API key or any prompt/response text.
-public final class ClaudeClient: Sendable {
+public final class AnthropicClient: Sendable {
     /// The settings in use.
     public let configuration: Configuration
     let transport: any HTTPTransport

@@ -1,7 +1,7 @@
 import Foundation
 
-extension ClaudeClient {
-    /// The Messages API version sent as `anthropic-version` (API-FACTS.md "Wire basics").
+extension AnthropicClient {
+    /// The Messages API version sent as `anthropic-version` (docs/ANTHROPIC-API.md "Wire basics").
     public struct APIVersion: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
         /// The header value.
         public var rawValue: String

@@ -1,7 +1,7 @@
 public import Logging
 import Foundation
 
-extension ClaudeClient {
+extension AnthropicClient {
     /// `POST /v1/messages`: one complete reply.
     ///
     /// Refused client-side (`refusedClientSide`, no traffic) when the request breaks the API

@@ -3,7 +3,7 @@ import Foundation
 public import Logging
 public import RouterPolicies
 
-extension Router {
+extension ModelRouter {
     /// Routes and streams one request; the usage actually consumed is recorded when the stream
     /// ends — completed, failed mid-stream, cancelled, or abandoned by the caller.
     ///
@@ -96,7 +96,7 @@ actor StreamSession {
         case cancelled
     }
 
-    private let router: Router
+    private let router: ModelRouter
     private let stream: MessageStream
     private var iterator: MessageStream.AsyncIterator
     private let decision: RoutingDecision
@@ -111,7 +111,7 @@ actor StreamSession {
     private var accumulator = MessageAccumulator()
     private var outcome: Result<RoutedResponse, any Error>?
 
-    init(router: Router, stream: MessageStream, decision: RoutingDecision, reservation: BudgetReservation,
+    init(router: ModelRouter, stream: MessageStream, decision: RoutingDecision, reservation: BudgetReservation,
          attempt: Int, parentID: String?, previous: [AttemptSummary], input: RoutingInput,
          checks: [ResponseCheck], snapshot: PolicyStore.Snapshot, started: ContinuousClock.Instant) {
         self.router = router

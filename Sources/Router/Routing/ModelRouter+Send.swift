@@ -3,7 +3,7 @@ import Foundation
 public import Logging
 public import RouterPolicies
 
-extension Router {
+extension ModelRouter {
     /// Routes, sends and records one request.
     ///
     /// `request.model == "auto"` (or empty) is decided by the policy, which also sets
