@@ -46,10 +46,18 @@ public final class SQLiteLedger: CostLedger {
                                   instrumentation: instrumentation)
     }
 
+    /// Writes one record: durable mode returns once its commit (shared with concurrent
+    /// writers) is on disk; batched mode queues it.
+    /// - Throws: ``LedgerError`` (`closed`, `encoding`, the commit's error, or an earlier batch's
+    ///   `batchCommitFailed`).
     public func record(_ record: LedgerRecord) async throws { try await writer.record(record) }
 
+    /// Commits anything queued, then reads the records matching `query`.
+    /// - Throws: ``LedgerError`` (`closed`, or a read/decoding error naming the place).
     public func records(_ query: LedgerQuery) async throws -> [LedgerRecord] { try await writer.records(query) }
 
+    /// Commits every queued record.
+    /// - Throws: ``LedgerError`` (`closed`, or an earlier batch's `batchCommitFailed`).
     public func flush() async throws { try await writer.flush() }
 
     /// Commits queued records and closes the database. Idempotent.
