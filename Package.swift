@@ -12,7 +12,7 @@ let strictLibrarySettings: [SwiftSetting] = [
 
 let package = Package(
     name: "claude-router",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "ClaudeClient", targets: ["ClaudeClient"]),
         .library(name: "RouterPolicies", targets: ["RouterPolicies"]),

@@ -12,9 +12,12 @@ struct LedgerGroupCommitTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.path("group.sqlite")
-        let ledger = try SQLiteLedger(path: path)
+        let probe = WriterProbe()
+        let ledger = try SQLiteLedger(path: path, durability: .durable, busyTimeout: .seconds(5),
+                                      schemaVersion: SQLiteLedgerSchema.latestVersion,
+                                      instrumentation: probe.instrumentation)
         // Hold the queue so that all 50 arrive before the first commit can run.
-        ledger.suspendQueueForTesting()
+        probe.suspend()
         let writers = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<50 {
@@ -23,11 +26,11 @@ struct LedgerGroupCommitTests {
                 try await group.waitForAll()
             }
         }
-        while ledger.submittedDurableRecordCount < 50 { await Task.yield() }
-        ledger.resumeQueueForTesting()
+        while probe.submitted < 50 { await Task.yield() }
+        probe.resume()
         try await writers.value
 
-        #expect(await ledger.groupCommitCount() == 1)
+        #expect(probe.groupCommits.count == 1)
         // Every caller has returned, so every record must already be committed: a second
         // connection sees all of them without any flush.
         let reader = try SQLiteLedger(path: path)
@@ -41,16 +44,19 @@ struct LedgerGroupCommitTests {
     func rejectionIsPerRecord() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let ledger = try SQLiteLedger(path: directory.path("reject.sqlite"))
-        ledger.suspendQueueForTesting()
+        let probe = WriterProbe()
+        let ledger = try SQLiteLedger(path: directory.path("reject.sqlite"), durability: .durable,
+                                      busyTimeout: .seconds(5), schemaVersion: SQLiteLedgerSchema.latestVersion,
+                                      instrumentation: probe.instrumentation)
+        probe.suspend()
         // The schema rejects attempt numbers below 1 (a CHECK constraint).
         let good = Task { try await ledger.record(fullRecord(id: "good")) }
         let bad = Task { try await ledger.record(fullRecord(id: "bad", attempt: 0)) }
-        while ledger.submittedDurableRecordCount < 2 { await Task.yield() }
-        ledger.resumeQueueForTesting()
+        while probe.submitted < 2 { await Task.yield() }
+        probe.resume()
         try await good.value
         await #expect(throws: LedgerError.self) { try await bad.value }
-        #expect(await ledger.groupCommitCount() == 1)
+        #expect(probe.groupCommits.count == 1)
         #expect(try await ledger.records(LedgerQuery()).map(\.id) == ["good"])
         #expect(await ledger.failedWrites == 1)
         try await ledger.close()

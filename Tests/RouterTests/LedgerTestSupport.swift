@@ -66,3 +66,42 @@ final class LockedBox<Value>: @unchecked Sendable {
 
     func mutate<R>(_ body: (inout Value) -> R) -> R { lock.withLock { body(&value) } }
 }
+
+/// Holds and observes a ledger's writer through its test injection point
+/// (``LedgerWriterInstrumentation``): suspend the queue so concurrent writes arrive together,
+/// count the durable records handed over and the group commits run.
+final class WriterProbe: Sendable {
+    let queue = DispatchQueue(label: "claude-router.tests.ledger-writer")
+    private let submittedCount = LockedBox(0)
+    private let groups = LockedBox<[Int]>([])
+
+    var instrumentation: LedgerWriterInstrumentation {
+        let submittedCount = submittedCount, groups = groups
+        return LedgerWriterInstrumentation(
+            queue: queue, submitted: { submittedCount.mutate { $0 += 1 } },
+            groupCommitted: { count in groups.mutate { $0.append(count) } })
+    }
+
+    /// Durable records handed to the queue so far.
+    var submitted: Int { submittedCount.get() }
+    /// Sizes of the durable group commits so far, in order.
+    var groupCommits: [Int] { groups.get() }
+
+    func suspend() { queue.suspend() }
+    func resume() { queue.resume() }
+
+    /// Suspends the queue, starts `count` concurrent writers, resumes once all have been handed
+    /// over, and waits for every `record` to return.
+    func writeTogether(_ count: Int, _ write: @escaping @Sendable (Int) async throws -> Void) async throws {
+        suspend()
+        let writers = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<count { group.addTask { try await write(index) } }
+                try await group.waitForAll()
+            }
+        }
+        while submitted < count { await Task.yield() }
+        resume()
+        try await writers.value
+    }
+}

@@ -33,7 +33,7 @@ public struct BudgetError: Error, Sendable, CustomStringConvertible {
     public var downgradeAllowed: Bool
 
     /// Creates an error.
-    public init(code: Code, ruleName: String, scopeKey: String? = nil, limit: USDAmount, spent: USDAmount,
+    package init(code: Code, ruleName: String, scopeKey: String? = nil, limit: USDAmount, spent: USDAmount,
                 reserved: USDAmount, requested: USDAmount, downgradeAllowed: Bool) {
         self.code = code
         self.ruleName = ruleName
@@ -59,13 +59,13 @@ public struct BudgetError: Error, Sendable, CustomStringConvertible {
 
 /// Worst-case money held against every budget that applies to one call, until it is settled
 /// with the actual cost or released.
-public struct BudgetReservation: Sendable, Hashable {
+package struct BudgetReservation: Sendable, Hashable {
     /// Unique per reservation.
-    public let id: UInt64
+    package let id: UInt64
     /// The worst case reserved.
-    public let amount: USDAmount
+    package let amount: USDAmount
     /// Names of the rules the reservation counts against.
-    public let ruleNames: [String]
+    package let ruleNames: [String]
 }
 
 /// The state of one budget (one rule, and for per-key rules one key) in its current period.

@@ -1,5 +1,5 @@
-public import Foundation
-public import RouterPolicies
+package import Foundation
+package import RouterPolicies
 
 /// Enforces a policy's budgets: a call reserves its worst-case cost against every applicable
 /// rule before it is sent, and settles with the actual cost (or releases) afterwards, so
@@ -8,9 +8,9 @@ public import RouterPolicies
 /// Periods are UTC calendar days and months (`total` never resets); time comes from the
 /// injected clock. An actor: `reserve` checks and reserves in one step, with no suspension in
 /// between, so the check-then-reserve race cannot happen.
-public actor BudgetGuard {
+package actor BudgetGuard {
     /// Called (on the guard's executor; keep it short) when a soft limit is first reached in a period.
-    public typealias SoftLimitHandler = @Sendable (BudgetSoftLimitEvent) -> Void
+    package typealias SoftLimitHandler = @Sendable (BudgetSoftLimitEvent) -> Void
 
     private struct BucketID: Hashable {
         var rule: Int
@@ -25,7 +25,7 @@ public actor BudgetGuard {
     }
 
     /// The rules, in policy order.
-    public let rules: [BudgetRule]
+    package let rules: [BudgetRule]
     private let clock: @Sendable () -> Date
     private let onSoftLimit: SoftLimitHandler?
     private let calendar: Calendar
@@ -37,7 +37,7 @@ public actor BudgetGuard {
     /// - Parameters:
     ///   - clock: the current time; default `Date()`. Inject one to test period rollover.
     ///   - onSoftLimit: called once per rule, key and period when spend reaches a soft limit.
-    public init(rules: [BudgetRule], clock: @escaping @Sendable () -> Date = { Date() },
+    package init(rules: [BudgetRule], clock: @escaping @Sendable () -> Date = { Date() },
                 onSoftLimit: SoftLimitHandler? = nil) {
         self.rules = rules
         self.clock = clock
@@ -50,7 +50,7 @@ public actor BudgetGuard {
     /// Reserves `estimatedWorstCase` against every rule that applies to a call with this task and
     /// metadata — all of them or none. Throws the first rule (in policy order) that would exceed
     /// its hard limit; the error says whether that rule allows a downgrade.
-    public func reserve(estimatedWorstCase: USDAmount, task: String?,
+    package func reserve(estimatedWorstCase: USDAmount, task: String?,
                         metadata: [String: String]) throws(BudgetError) -> BudgetReservation {
         guard estimatedWorstCase >= .zero else {
             throw BudgetError(code: .invalidAmount, ruleName: "", limit: .zero, spent: .zero, reserved: .zero,
@@ -84,7 +84,7 @@ public actor BudgetGuard {
     /// `false`, changing nothing, when the reservation was already settled or released.
     /// The actual cost may exceed the reservation (it is what was billed); it is still counted.
     @discardableResult
-    public func settle(_ reservation: BudgetReservation, actualCost: USDAmount) -> Bool {
+    package func settle(_ reservation: BudgetReservation, actualCost: USDAmount) -> Bool {
         guard let holds = open.removeValue(forKey: reservation.id) else { return false }
         let now = clock()
         let actual = max(.zero, actualCost)
@@ -108,7 +108,7 @@ public actor BudgetGuard {
     /// Gives the reservation back (the call failed before costing anything). Idempotent; returns
     /// `false` when it was already settled or released.
     @discardableResult
-    public func release(_ reservation: BudgetReservation) -> Bool {
+    package func release(_ reservation: BudgetReservation) -> Bool {
         guard let holds = open.removeValue(forKey: reservation.id) else { return false }
         let now = clock()
         for (id, amount) in holds {
@@ -120,7 +120,7 @@ public actor BudgetGuard {
     }
 
     /// Every budget touched so far (plus each unkeyed rule), in the current period.
-    public func status() -> [BudgetStatus] {
+    package func status() -> [BudgetStatus] {
         let now = clock()
         var ids = Set(buckets.keys)
         for (index, rule) in rules.enumerated() {
@@ -142,7 +142,7 @@ public actor BudgetGuard {
     /// Counts already-recorded spend of the current periods, so a restart does not reset a
     /// monthly budget. Unpriced records add nothing. A soft limit already reached is marked
     /// reached without calling the handler again.
-    public func seed(from records: [LedgerRecord]) {
+    package func seed(from records: [LedgerRecord]) {
         let now = clock()
         for record in records {
             guard let cost = record.cost?.total, cost > .zero else { continue }
@@ -157,7 +157,7 @@ public actor BudgetGuard {
     }
 
     /// Reads the ledger from the start of the earliest current period and ``seed(from:)``s it.
-    public func seed(from ledger: any CostLedger) async throws {
+    package func seed(from ledger: any CostLedger) async throws {
         let now = clock()
         var since: Date? = now
         for rule in rules {
@@ -169,7 +169,7 @@ public actor BudgetGuard {
     }
 
     /// The start (UTC) of the period containing `date`; `nil` for `total`.
-    public nonisolated func periodStart(_ period: BudgetRule.Period, at date: Date) -> Date? {
+    package nonisolated func periodStart(_ period: BudgetRule.Period, at date: Date) -> Date? {
         switch period {
         case .total: return nil
         case .day: return calendar.startOfDay(for: date)

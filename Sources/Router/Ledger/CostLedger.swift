@@ -59,7 +59,7 @@ public struct LedgerQuery: Sendable, Hashable {
     }
 
     /// Filters, orders and limits records already in insertion order.
-    func apply(to records: [LedgerRecord]) -> [LedgerRecord] {
+    package func apply(to records: [LedgerRecord]) -> [LedgerRecord] {
         // A stable sort keeps insertion order among equal times.
         var result = records.enumerated().filter { matches($0.element) }
             .sorted { $0.element.time != $1.element.time ? $0.element.time < $1.element.time : $0.offset < $1.offset }

@@ -36,7 +36,7 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
         }
 
         /// Rebuilds an outcome from ``kind`` and ``detail``; `nil` for an unknown kind.
-        public init?(kind: String, detail: String?) {
+        package init?(kind: String, detail: String?) {
             switch kind {
             case "success": self = .success
             case "escalated": self = .escalated(reason: detail ?? "")
@@ -74,7 +74,7 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
         }
 
         /// The price book's breakdown of one attempt, as stored in the ledger.
-        public init(_ breakdown: CostBreakdown) {
+        package init(_ breakdown: CostBreakdown) {
             self.init(input: breakdown.input, cacheWrite5m: breakdown.cacheWrite5m, cacheWrite1h: breakdown.cacheWrite1h,
                       cacheRead: breakdown.cacheRead, output: breakdown.output, total: breakdown.total)
         }

@@ -110,7 +110,7 @@ public enum LedgerReport {
     }
 
     /// The group a record falls in.
-    public static func groupValue(of record: LedgerRecord, by key: GroupKey) -> String {
+    package static func groupValue(of record: LedgerRecord, by key: GroupKey) -> String {
         switch key {
         case .all: "all"
         case .task: record.task ?? noValue
@@ -123,7 +123,7 @@ public enum LedgerReport {
     }
 
     /// The nearest-rank percentile of `values` (sorted or not); `nil` when empty.
-    public static func nearestRank(_ percentile: Int, of values: [Int]) -> Int? {
+    package static func nearestRank(_ percentile: Int, of values: [Int]) -> Int? {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted()
         let rank = (percentile * sorted.count + 99) / 100 // ⌈p·n/100⌉ in integers

@@ -2,7 +2,7 @@ import CSQLite
 
 /// The one owner of a `sqlite3*` handle and its prepared statements.
 ///
-/// Not thread-safe by itself: ``SQLiteLedger`` confines every use to its serial queue, because
+/// Not thread-safe by itself: ``LedgerWriter`` confines every use to its serial queue, because
 /// a SQLite handle must not be used from two threads at once.
 final class SQLiteConnection {
     private let handle: OpaquePointer

@@ -62,10 +62,15 @@ public final class ModelRouter: Sendable {
     ///   - client: the client every attempt is sent through.
     ///   - ledger: where every attempt is recorded; `record` is awaited before a call returns.
     ///   - prices: the price book; default the one bundled with the library (policies/prices.yaml).
+    ///   - options: router settings (``Options``).
+    ///   - logger: where the router logs (policy reloads, escalations, unpriced models, ledger
+    ///     failures). Default: no output, as is usual for a library — pass your own `Logger` to
+    ///     see these; a call's `logger:` argument overrides it for that call.
     /// - Throws: `PolicyError` when the policy file is invalid.
     public init(policy: PolicySource, client: AnthropicClient, ledger: any CostLedger,
                 prices: PriceBook = .bundledDefault, options: Options = .init(),
-                logger: Logger = Logger(label: "claude-router.router")) throws {
+                logger: Logger = Logger(label: "claude-router.router", factory: { _ in SwiftLogNoOpLogHandler() }))
+        throws {
         self.client = client
         self.ledger = ledger
         self.prices = prices
@@ -76,7 +81,8 @@ public final class ModelRouter: Sendable {
         let softLimitHook = options.onSoftLimit
         let softLogger = logger
         self.store = try PolicyStore(
-            source: policy, reloadInterval: options.policyReloadInterval, now: options.now, logger: logger,
+            source: policy, ledger: ledger, reloadInterval: options.policyReloadInterval, now: options.now,
+            logger: logger,
             onSoftLimit: { event in
                 softLogger.warning("budget soft limit reached", metadata: [
                     "budget": "\(event.rule.name)", "spent": "\(event.spent)",
@@ -89,16 +95,16 @@ public final class ModelRouter: Sendable {
     /// Seeds every budget with the spend already in the ledger for the current period, so a
     /// restart does not reset a monthly budget. Call once after creating the router.
     public func restoreBudgets() async throws {
-        try await store.current(ledger: ledger).budgets.seed(from: ledger)
+        try await store.current().budgets.seed(from: ledger)
     }
 
     /// The policy in force now (after any reload).
     public func currentPolicy() async -> Policy {
-        await store.current(ledger: ledger).policy
+        await store.current().policy
     }
 
     /// Budget status per rule (and per metadata key) in the current period.
     public func budgetStatus() async -> [BudgetStatus] {
-        await store.current(ledger: ledger).budgets.status()
+        await store.current().budgets.status()
     }
 }

@@ -1,12 +1,14 @@
 import Foundation
 import Logging
 import RouterPolicies
+import Synchronization
 
 /// The policy in force, its engine and its budgets; re-reads a policy file when it changes.
 ///
 /// Reload is checked on calls (at most once per `reloadInterval`), not by a background task,
 /// so it needs no timer and is deterministic in tests. A file that fails validation is logged
-/// once per distinct content and the previous policy stays in force.
+/// once per distinct content and the previous policy stays in force. A reload whose budgets
+/// changed seeds the new budgets from `ledger`, which the store holds from its init.
 final class PolicyStore: Sendable {
     struct Snapshot: Sendable {
         var policy: Policy
@@ -31,10 +33,13 @@ final class PolicyStore: Sendable {
     private let now: @Sendable () -> Date
     private let logger: Logger
     private let onSoftLimit: @Sendable (BudgetSoftLimitEvent) -> Void
-    private let state: LockedValue<State>
+    private let ledger: any CostLedger
+    private let state: Mutex<State>
 
-    init(source: ModelRouter.PolicySource, reloadInterval: Duration, now: @escaping @Sendable () -> Date,
-         logger: Logger, onSoftLimit: @escaping @Sendable (BudgetSoftLimitEvent) -> Void) throws(PolicyError) {
+    init(source: ModelRouter.PolicySource, ledger: any CostLedger, reloadInterval: Duration,
+         now: @escaping @Sendable () -> Date, logger: Logger,
+         onSoftLimit: @escaping @Sendable (BudgetSoftLimitEvent) -> Void) throws(PolicyError) {
+        self.ledger = ledger
         self.reloadInterval = reloadInterval
         self.now = now
         self.logger = logger
@@ -51,11 +56,11 @@ final class PolicyStore: Sendable {
         let snapshot = Snapshot(policy: policy, engine: PolicyEngine(policy: policy),
                                 budgets: BudgetGuard(rules: policy.budgets, clock: now, onSoftLimit: onSoftLimit))
         let stamp = path.flatMap(Self.stamp(of:))
-        self.state = LockedValue(State(snapshot: snapshot, stamp: stamp, lastCheck: .now, rejectedHash: nil))
+        self.state = Mutex(State(snapshot: snapshot, stamp: stamp, lastCheck: .now, rejectedHash: nil))
     }
 
     /// The snapshot in force, reloading the file first when it changed on disk.
-    func current(ledger: any CostLedger) async -> Snapshot {
+    func current() async -> Snapshot {
         guard let path else { return state.withLock { $0.snapshot } }
         let due: FileStamp?? = state.withLock { state in
             let instant = ContinuousClock.now
@@ -65,11 +70,11 @@ final class PolicyStore: Sendable {
             return stamp == state.stamp ? .none : .some(stamp)
         }
         guard case .some(let newStamp) = due else { return state.withLock { $0.snapshot } }
-        await reload(path: path, stamp: newStamp, ledger: ledger)
+        await reload(path: path, stamp: newStamp)
         return state.withLock { $0.snapshot }
     }
 
-    private func reload(path: String, stamp: FileStamp?, ledger: any CostLedger) async {
+    private func reload(path: String, stamp: FileStamp?) async {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             logger.error("policy file unreadable; keeping the previous policy", metadata: ["file": "\(path)"])
             state.withLock { $0.stamp = stamp }
@@ -119,22 +124,5 @@ final class PolicyStore: Sendable {
               let modified = attributes[.modificationDate] as? Date,
               let size = (attributes[.size] as? NSNumber)?.intValue else { return nil }
         return FileStamp(modified: modified, size: size)
-    }
-}
-
-/// A value behind a lock.
-///
-/// `@unchecked Sendable` is safe: every access to `value` goes through `withLock`, which
-/// holds `lock` for the whole closure.
-final class LockedValue<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }

@@ -1,5 +1,5 @@
-public import ClaudeClient
-public import RouterPolicies
+import ClaudeClient
+import RouterPolicies
 
 /// Why a routed call failed, beyond the API errors the client throws (`ClaudeError`).
 public struct RouterError: Error, Sendable, CustomStringConvertible {
