@@ -12,7 +12,7 @@ let strictLibrarySettings: [SwiftSetting] = [
 
 let package = Package(
     name: "claude-router",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "ClaudeClient", targets: ["ClaudeClient"]),
         .library(name: "RouterPolicies", targets: ["RouterPolicies"]),
@@ -102,6 +102,25 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+
+        // MARK: Examples (built with everything, so they cannot drift from the API)
+        // The README's "Using the library" code, verbatim.
+        .executableTarget(
+            name: "QuickStart",
+            dependencies: ["ClaudeClient", "Router", "RouterPolicies"],
+            path: "Examples/QuickStart"
+        ),
+        // `Router.ModelRouter` beside Hummingbird's `Router` type in one file.
+        .executableTarget(
+            name: "HummingbirdGateway",
+            dependencies: [
+                "ClaudeClient",
+                "Router",
+                "RouterPolicies",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Examples/HummingbirdGateway"
         ),
 
         // MARK: Tests

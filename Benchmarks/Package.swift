@@ -7,7 +7,7 @@ import PackageDescription
 // All of them, with the Python peers side by side: bash Benchmarks/run-all.sh
 let package = Package(
     name: "claude-router-benchmarks",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "claude-router", path: ".."),
     ],

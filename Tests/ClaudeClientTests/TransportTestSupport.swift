@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 @testable import ClaudeClient
@@ -63,9 +64,9 @@ func threadCount() -> Int {
 
 /// A log handler that keeps every message, to prove what the trace contains and omits.
 final class CapturingLogHandler: LogHandler, @unchecked Sendable {
-    // @unchecked Sendable: `lines` is guarded by `lock`; the other fields are set before use.
-    private let lock = NSLock()
-    private var lines: [String] = []
+    // @unchecked Sendable: `lines` is a `Mutex`; `metadata` and `logLevel` (mutable because
+    // `LogHandler` requires settable ones) are set before the handler is shared.
+    private let lines = Mutex<[String]>([])
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
 
@@ -75,14 +76,10 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
     }
 
     func log(event: LogEvent) {
-        lock.lock()
-        lines.append(event.message.description)
-        lock.unlock()
+        lines.withLock { $0.append(event.message.description) }
     }
 
     var captured: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return lines
+        lines.withLock { $0 }
     }
 }
