@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClaudeRouterEval
 import Foundation
 import RouterPolicies
 
@@ -94,30 +95,14 @@ struct ExplainCommand: AsyncParsableCommand {
         let fired = d.contributions.filter { $0.strength > 0 }
         if !fired.isEmpty {
             lines.append("signals:")
-            var table = TextTableLite()
+            var table = TextTable(headers: [])
             for c in fired.sorted(by: { $0.contribution > $1.contribution }) {
-                table.rows.append(["  \(c.name)", "+\(fixed(c.contribution))", "weight \(fixed(c.weight))",
+                table.append(["  \(c.name)", "+\(fixed(c.contribution))", "weight \(fixed(c.weight))",
                                    "strength \(fixed(c.strength))", c.evidence.prefix(4).joined(separator: ", ")])
             }
-            lines += table.lines
+            lines.append(table.rendered)
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-}
-
-/// Minimal column alignment for the signal list.
-struct TextTableLite {
-    var rows: [[String]] = []
-    var lines: [String] {
-        let columns = rows.map(\.count).max() ?? 0
-        var widths = [Int](repeating: 0, count: columns)
-        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-        return rows.map { row in
-            var line = row.enumerated().map { i, cell in cell + String(repeating: " ", count: widths[i] - cell.count) }
-                .joined(separator: "  ")
-            while line.last == " " { line.removeLast() }
-            return line
-        }
     }
 }
 
@@ -165,44 +150,43 @@ struct ExplainRequest {
     }
 }
 
-/// The JSON form of a decision (`explain --json`, `--jsonl`).
+/// The JSON form of a decision (`explain --json`, `--jsonl`): the decision's own fields under
+/// snake_case keys (the Messages API's convention), plus the policy name and, for `--jsonl`,
+/// the input line and its `id`. It wraps the decision rather than copying its fields.
 struct DecisionJSON: Encodable {
+    var decision: RoutingDecision
+    var policy: String
     var line: Int?
     var id: String?
-    var policy: String
-    var tier: String
-    var model: String
-    var maxTokens: Int
-    var task: String
-    var taskConfidence: Double
-    var score: Double
-    var matchedRule: String?
-    var variant: String?
-    var escalationPath: [String]
-    var estimatedInputTokens: Int
-    var reason: String
-    var contributions: [SignalContribution]
 
-    init(_ d: RoutingDecision, policy: Policy) {
+    init(_ decision: RoutingDecision, policy: Policy) {
+        self.decision = decision
         self.policy = policy.name
-        tier = d.tier
-        model = d.model
-        maxTokens = d.maxTokens
-        task = d.task
-        taskConfidence = d.taskConfidence
-        score = d.score
-        matchedRule = d.matchedRule
-        variant = d.variant
-        escalationPath = d.escalationPath
-        estimatedInputTokens = d.estimatedInputTokens
-        reason = d.reason
-        contributions = d.contributions
     }
 
     enum CodingKeys: String, CodingKey {
         case line, id, policy, tier, model, task, score, variant, reason, contributions
         case maxTokens = "max_tokens", taskConfidence = "task_confidence", matchedRule = "matched_rule"
         case escalationPath = "escalation_path", estimatedInputTokens = "estimated_input_tokens"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(line, forKey: .line)
+        try container.encodeIfPresent(id, forKey: .id)
+        try container.encode(policy, forKey: .policy)
+        try container.encode(decision.tier, forKey: .tier)
+        try container.encode(decision.model, forKey: .model)
+        try container.encode(decision.maxTokens, forKey: .maxTokens)
+        try container.encode(decision.task, forKey: .task)
+        try container.encode(decision.taskConfidence, forKey: .taskConfidence)
+        try container.encode(decision.score, forKey: .score)
+        try container.encodeIfPresent(decision.matchedRule, forKey: .matchedRule)
+        try container.encodeIfPresent(decision.variant, forKey: .variant)
+        try container.encode(decision.escalationPath, forKey: .escalationPath)
+        try container.encode(decision.estimatedInputTokens, forKey: .estimatedInputTokens)
+        try container.encode(decision.reason, forKey: .reason)
+        try container.encode(decision.contributions, forKey: .contributions)
     }
 
     func encoded(pretty: Bool) throws -> String {
