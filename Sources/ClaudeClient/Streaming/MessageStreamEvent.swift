@@ -44,8 +44,9 @@ public struct MessageDelta: Sendable, Hashable, Codable {
     /// The stop sequence hit, if any.
     public var stopSequence: String?
 
-    /// Creates a delta.
-    public init(stopReason: StopReason? = nil, stopSequence: String? = nil) {
+    /// Creates a delta (only the stream decoder and tests create one: an app cannot build a
+    /// `MessageStream`).
+    package init(stopReason: StopReason? = nil, stopSequence: String? = nil) {
         self.stopReason = stopReason
         self.stopSequence = stopSequence
     }
