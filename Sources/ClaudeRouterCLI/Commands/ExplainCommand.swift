@@ -15,14 +15,7 @@ struct ExplainCommand: AsyncParsableCommand {
         line per input line; bad lines are reported as F:LINE: error: ... and the exit code is 65.
         """)
 
-    @Option(help: ArgumentHelp("Policy file (`default` for the bundled policy).", valueName: "file"))
-    var policy: String
-
-    @Option(help: "Task type (else the policy's classifier decides).")
-    var task: String?
-
-    @Option(name: .customLong("metadata"), help: ArgumentHelp("Caller metadata (repeatable).", valueName: "key=value"))
-    var metadataPairs: [String] = []
+    @OptionGroup var routing: RoutingOptions
 
     @Flag(help: "Print the decision as JSON.")
     var json = false
@@ -42,14 +35,14 @@ struct ExplainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let engine = PolicyEngine(policy: try Inputs.policy(policy))
-        let metadata = try Inputs.metadata(metadataPairs)
+        let engine = PolicyEngine(policy: try Inputs.policy(routing.policy))
+        let metadata = try Inputs.metadata(routing.metadataPairs)
         if let jsonl {
             try explainLines(jsonl, engine: engine, metadata: metadata)
             return
         }
         let text = try file.map(Inputs.text(of:)) ?? prompt ?? ""
-        let input = RoutingInput(text: text, task: task, metadata: metadata)
+        let input = RoutingInput(text: text, task: routing.task, metadata: metadata)
         let decision = engine.decide(input)
         if json {
             Terminal.writeOut(try DecisionJSON(decision, policy: engine.policy).encoded(pretty: true) + "\n")
@@ -66,7 +59,7 @@ struct ExplainCommand: AsyncParsableCommand {
             if trimmed.isEmpty { continue }
             do {
                 let request = try ExplainRequest.parse(trimmed)
-                let input = RoutingInput(text: request.prompt, task: request.task ?? task,
+                let input = RoutingInput(text: request.prompt, task: request.task ?? routing.task,
                                          metadata: metadata.merging(request.metadata) { _, line in line })
                 var output = DecisionJSON(engine.decide(input), policy: engine.policy)
                 output.line = offset + 1
