@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 import Testing
 
 @testable import ClaudeClient
@@ -60,26 +59,4 @@ let parallelSuiteThreadAllowance = 12
 
 func threadCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
-}
-
-/// A log handler that keeps every message, to prove what the trace contains and omits.
-final class CapturingLogHandler: LogHandler, @unchecked Sendable {
-    // @unchecked Sendable: `lines` is a `Mutex`; `metadata` and `logLevel` (mutable because
-    // `LogHandler` requires settable ones) are set before the handler is shared.
-    private let lines = Mutex<[String]>([])
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        lines.withLock { $0.append(event.message.description) }
-    }
-
-    var captured: [String] {
-        lines.withLock { $0 }
-    }
 }
