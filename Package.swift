@@ -104,6 +104,25 @@ let package = Package(
             ]
         ),
 
+        // MARK: Examples (built with everything, so they cannot drift from the API)
+        // The README's "Using the library" code, verbatim.
+        .executableTarget(
+            name: "QuickStart",
+            dependencies: ["ClaudeClient", "Router", "RouterPolicies"],
+            path: "Examples/QuickStart"
+        ),
+        // `Router.ModelRouter` beside Hummingbird's `Router` type in one file.
+        .executableTarget(
+            name: "HummingbirdGateway",
+            dependencies: [
+                "ClaudeClient",
+                "Router",
+                "RouterPolicies",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Examples/HummingbirdGateway"
+        ),
+
         // MARK: Tests
         .testTarget(
             name: "ClaudeClientTests",

@@ -3,6 +3,7 @@ import Hummingbird
 public import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// A local MOCK of the Anthropic API for tests, benchmarks and `claude-router mock-server`.
 ///
@@ -56,12 +57,13 @@ public final class MockAnthropicServer: Sendable {
     /// The configuration the server was created with.
     public let configuration: Configuration
     private let logger: Logger
-    private let state = LockedBox(MockServerState())
-    private let lifecycle = LockedBox(Lifecycle())
+    private let state = SharedMockState()
+    private let lifecycle = Mutex(Lifecycle())
 
     private struct Lifecycle {
         var group: ServiceGroup?
-        var task: Task<Void, Never>?
+        /// Runs the service group; its value is the error the group stopped with, if any.
+        var task: Task<(any Error)?, Never>?
     }
 
     /// Creates a stopped server; call ``start()``.
@@ -125,17 +127,17 @@ public final class MockAnthropicServer: Sendable {
             logger: logger
         )
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        let failure = LockedBox<(any Error)?>(nil)
         let started = lifecycle.withLock { lifecycle -> Bool in
             guard lifecycle.group == nil else { return false }
             lifecycle.group = group
             lifecycle.task = Task {
+                defer { continuation.finish() }
                 do {
                     try await group.run()
+                    return nil
                 } catch {
-                    failure.withLock { $0 = error }
+                    return error
                 }
-                continuation.finish()
             }
             return true
         }
@@ -144,8 +146,8 @@ public final class MockAnthropicServer: Sendable {
         var bound: Int?
         for await port in ports { bound = port }
         guard let bound, bound > 0 else {
-            await stop()
-            let reason = failure.withLock { $0.map { "\($0)" } } ?? "no listening socket"
+            let failure = await shutDown()
+            let reason = failure.map { "\($0)" } ?? "no listening socket"
             throw MockServerError(message: "the mock server could not bind \(configuration.host):\(configuration.port): \(reason)")
         }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
@@ -158,18 +160,25 @@ public final class MockAnthropicServer: Sendable {
     /// Stops accepting connections, ends scripted stalls, lets in-flight replies finish, and
     /// returns once the listener is closed. The server may be started again afterwards.
     public func stop() async {
+        await shutDown()
+    }
+
+    /// Stops the service group if it runs; returns the error it stopped with.
+    @discardableResult
+    private func shutDown() async -> (any Error)? {
         let (group, task) = lifecycle.withLock { lifecycle in
             defer { lifecycle = Lifecycle() }
             return (lifecycle.group, lifecycle.task)
         }
-        guard let group, let task else { return }
+        guard let group, let task else { return nil }
         state.withLock { $0.stopping = true }
         await group.triggerGracefulShutdown()
-        await task.value
+        let failure = await task.value
         state.withLock {
             $0.port = nil
             $0.baseURL = nil
         }
+        return failure
     }
 }
 

@@ -79,7 +79,7 @@ extension MockResponder {
         }
         let now = Date()
         let delay = configuration.batchProcessingTime
-        let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+        let seconds = delay / .seconds(1)
         let batch = MockBatch(id: id, createdAt: now, readyAt: now.addingTimeInterval(seconds),
                               cancelInitiatedAt: nil, results: results)
         let baseURL = state.withLock { state -> String in

@@ -44,7 +44,7 @@ struct MockConnectionClosed: Error {}
 struct MockResponder: HTTPResponder {
     typealias Context = MockRequestContext
 
-    let state: LockedBox<MockServerState>
+    let state: SharedMockState
     let configuration: MockAnthropicServer.Configuration
 
     func respond(to request: Request, context: Context) async throws -> Response {

@@ -1,22 +1,14 @@
 import Foundation
+import Synchronization
 
-/// A value guarded by a lock.
-///
-/// `@unchecked Sendable` is safe because every access to `value` goes through `withLock`, which
-/// holds the `NSLock` for the whole read or mutation; the value itself is never handed out by
-/// reference.
-final class LockedBox<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
+/// The mock's mutable state behind one `Mutex`, in a class so that the server, its responder
+/// and every in-flight token share the same lock (a `Mutex` cannot be copied into each).
+final class SharedMockState: Sendable {
+    private let state = Mutex(MockServerState())
 
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
+    /// Runs `body` with exclusive access to the state.
+    func withLock<Result: Sendable>(_ body: (inout MockServerState) -> Result) -> Result {
+        state.withLock { body(&$0) }
     }
 }
 
@@ -38,9 +30,9 @@ struct MockServerState {
 /// Ends one request's in-flight span when the response (and so its body closure) is released,
 /// which also covers responses dropped without being written.
 final class InFlightToken: Sendable {
-    private let state: LockedBox<MockServerState>
+    private let state: SharedMockState
 
-    init(state: LockedBox<MockServerState>) {
+    init(state: SharedMockState) {
         self.state = state
     }
 

@@ -13,21 +13,24 @@ enum CLIHarness {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// `claude-router` in the build products directory: next to the test bundle, else `.build/debug`.
-    static let binary: URL? = {
+    static let binary: URL? = product("claude-router")
+
+    /// An executable product of the package (`claude-router`, `QuickStart`), found like `binary`.
+    static func product(_ name: String) -> URL? {
         var candidates: [URL] = []
         if let argument = CommandLine.arguments.first {
             var directory = URL(fileURLWithPath: argument).deletingLastPathComponent()
             for _ in 0..<4 {
-                candidates.append(directory.appendingPathComponent("claude-router"))
+                candidates.append(directory.appendingPathComponent(name))
                 directory = directory.deletingLastPathComponent()
             }
         }
         for bundle in Bundle.allBundles {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("claude-router"))
+            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent(name))
         }
-        candidates.append(packageRoot.appendingPathComponent(".build/debug/claude-router"))
+        candidates.append(packageRoot.appendingPathComponent(".build/debug/\(name)"))
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
+    }
 
     /// A path inside the package (`policies/default.yaml`).
     static func path(_ relative: String) -> String { packageRoot.appendingPathComponent(relative).path }
@@ -44,12 +47,16 @@ enum CLIHarness {
     }
 
     /// Runs the binary with `arguments`, without ANTHROPIC_* variables unless given in `environment`.
-    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> CLIResult {
-        guard let binary else { throw MissingBinary() }
+    /// `executable` (default: `claude-router`) runs in `directory` (default: the package root).
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+        executable: URL? = binary, directory workingDirectory: URL = packageRoot
+    ) throws -> CLIResult {
+        guard let executable else { throw MissingBinary() }
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
-        process.currentDirectoryURL = packageRoot
+        process.currentDirectoryURL = workingDirectory
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ANTHROPIC_") }
         env.merge(environment) { _, new in new }
         process.environment = env
@@ -79,10 +86,15 @@ enum CLIHarness {
     }
 
     /// Runs the binary asynchronously (so a server in this process can answer it).
-    static func runAsync(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLIResult {
+    static func runAsync(
+        _ arguments: [String], environment: [String: String] = [:],
+        executable: URL? = binary, directory: URL = packageRoot
+    ) async throws -> CLIResult {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try run(arguments, environment: environment) })
+                continuation.resume(with: Result {
+                    try run(arguments, environment: environment, executable: executable, directory: directory)
+                })
             }
         }
     }

@@ -98,7 +98,7 @@ final class FakeHTTPTransport: HTTPTransport {
 final class SleepRecorder: Sendable {
     private let sleeps = Mutex<[Duration]>([])
     var recorded: [Duration] { sleeps.withLock { $0 } }
-    var seconds: [Double] { recorded.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } }
+    var seconds: [Double] { recorded.map { $0 / .seconds(1) } }
     func sleep(_ duration: Duration) async throws { sleeps.withLock { $0.append(duration) } }
 }
 

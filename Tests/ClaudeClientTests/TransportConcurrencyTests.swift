@@ -46,10 +46,8 @@ extension TransportTests {
 
     @Test func traceLogsHeadersButNeverSecretsOrBodies() async throws {
         let server = try await TransportTestServer.start()
-        let handler = CapturingLogHandler()
-        var logger = Logger(label: "trace-capture") { _ in handler }
-        logger.logLevel = .trace
-        let transport = CurlTransport(logger: logger)
+        let logs = LogCapture()
+        let transport = CurlTransport(logger: logs.logger)
         defer { transport.shutdown() }
 
         let apiKey = "sk-ant-api03-CANARY-\(UInt64.random(in: 0...UInt64.max))"
@@ -63,7 +61,7 @@ extension TransportTests {
         #expect(head.status == 200)
         #expect(String(decoding: body, as: UTF8.self).hasPrefix("BODY-CANARY"))
 
-        let lines = handler.captured
+        let lines = logs.all
         #expect(lines.contains { $0.contains("POST /echo") })
         #expect(lines.contains { $0.contains("x-api-key: <redacted>") })
         #expect(lines.contains { $0.contains("Authorization: <redacted>") })

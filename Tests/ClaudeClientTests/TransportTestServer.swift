@@ -2,40 +2,37 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 
 // This file imports Hummingbird and not ClaudeClient: both define `HTTPRequest`.
 
 /// What the server observed, shared with the tests.
-final class TransportServerProbe: @unchecked Sendable {
-    // @unchecked Sendable: every field is read and written under `lock`.
-    private let lock = NSLock()
-    private var _slowReleased = false
-    private var _slowFinished = false
-    private var _endlessStarted = 0
-    private var _endlessEnded = 0
-    private var _lastHeaders: [String: String] = [:]
-
-    private func locked<T>(_ body: () -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
+final class TransportServerProbe: Sendable {
+    private struct Observed {
+        var slowReleased = false
+        var slowFinished = false
+        var endlessStarted = 0
+        var endlessEnded = 0
+        var lastHeaders: [String: String] = [:]
     }
+
+    private let observed = Mutex(Observed())
 
     var slowReleased: Bool {
-        get { locked { _slowReleased } }
-        set { locked { _slowReleased = newValue } }
+        get { observed.withLock { $0.slowReleased } }
+        set { observed.withLock { $0.slowReleased = newValue } }
     }
     var slowFinished: Bool {
-        get { locked { _slowFinished } }
-        set { locked { _slowFinished = newValue } }
+        get { observed.withLock { $0.slowFinished } }
+        set { observed.withLock { $0.slowFinished = newValue } }
     }
-    var endlessStarted: Int { locked { _endlessStarted } }
-    var endlessEnded: Int { locked { _endlessEnded } }
-    func endlessDidStart() { locked { _endlessStarted += 1 } }
-    func endlessDidEnd() { locked { _endlessEnded += 1 } }
+    var endlessStarted: Int { observed.withLock { $0.endlessStarted } }
+    var endlessEnded: Int { observed.withLock { $0.endlessEnded } }
+    func endlessDidStart() { observed.withLock { $0.endlessStarted += 1 } }
+    func endlessDidEnd() { observed.withLock { $0.endlessEnded += 1 } }
     var lastHeaders: [String: String] {
-        get { locked { _lastHeaders } }
-        set { locked { _lastHeaders = newValue } }
+        get { observed.withLock { $0.lastHeaders } }
+        set { observed.withLock { $0.lastHeaders = newValue } }
     }
 }
 

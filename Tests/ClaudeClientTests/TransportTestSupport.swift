@@ -60,29 +60,3 @@ let parallelSuiteThreadAllowance = 12
 func threadCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
 }
-
-/// A log handler that keeps every message, to prove what the trace contains and omits.
-final class CapturingLogHandler: LogHandler, @unchecked Sendable {
-    // @unchecked Sendable: `lines` is guarded by `lock`; the other fields are set before use.
-    private let lock = NSLock()
-    private var lines: [String] = []
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        lock.lock()
-        lines.append(event.message.description)
-        lock.unlock()
-    }
-
-    var captured: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return lines
-    }
-}

@@ -139,8 +139,5 @@ public struct ClaudeError: Error, Sendable, Equatable, CustomStringConvertible {
 
 extension Duration {
     /// The duration in seconds as a `Double` (for messages and comparisons, never for money).
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
+    var seconds: Double { self / .seconds(1) }
 }

@@ -44,8 +44,9 @@ public struct MessageDelta: Sendable, Hashable, Codable {
     /// The stop sequence hit, if any.
     public var stopSequence: String?
 
-    /// Creates a delta.
-    public init(stopReason: StopReason? = nil, stopSequence: String? = nil) {
+    /// Creates a delta (only the stream decoder and tests create one: an app cannot build a
+    /// `MessageStream`).
+    package init(stopReason: StopReason? = nil, stopSequence: String? = nil) {
         self.stopReason = stopReason
         self.stopSequence = stopSequence
     }
@@ -118,16 +119,8 @@ struct MessageStreamEventDecoder: Sendable {
         var serviceTier: String?
         var inferenceGeo: String?
         var serverToolUse: JSONValue?
-        enum CodingKeys: String, CodingKey {
-            case inputTokens = "input_tokens"
-            case outputTokens = "output_tokens"
-            case cacheCreationInputTokens = "cache_creation_input_tokens"
-            case cacheReadInputTokens = "cache_read_input_tokens"
-            case cacheCreation = "cache_creation"
-            case serviceTier = "service_tier"
-            case inferenceGeo = "inference_geo"
-            case serverToolUse = "server_tool_use"
-        }
+        // Same fields and wire names as `Usage`, every one optional.
+        typealias CodingKeys = Usage.CodingKeys
 
         func applied(to base: Usage) -> Usage {
             var usage = base

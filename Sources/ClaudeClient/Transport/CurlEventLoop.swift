@@ -1,16 +1,19 @@
 import CCurl
 import Foundation
 import Logging
+import Synchronization
 
 /// libcurl's multi handle driven by one dedicated thread.
 ///
 /// The thread loops over `curl_multi_poll` → drain submissions → `curl_multi_perform` →
 /// `curl_multi_info_read`. Other threads never touch a `CURL*`/`CURLM*`: they append work to
-/// `queue` under `lock` and call `curl_multi_wakeup`, the one libcurl call that is safe from any
-/// thread. `lock` also guards the published stats snapshot and the shutdown flag.
+/// the shared queue (a `Mutex`) and call `curl_multi_wakeup`, the one libcurl call that is safe
+/// from any thread. The same mutex guards the published stats snapshot and the shutdown flag.
 final class CurlEventLoop: @unchecked Sendable {
-    // @unchecked Sendable: `multi`, `active` and `loopStats` are confined to the loop thread;
-    // `queue`, `published`, `isShutDown` and `exited` are guarded by `lock`.
+    // @unchecked Sendable: `multi`, `active`, `spareQueue` and `loopStats` are confined to the
+    // loop thread (`multi` is also used by `curl_multi_wakeup`, which libcurl makes thread-safe);
+    // `shared` is a `Mutex`; `exited` is guarded by `exitedCondition`; `thread` is set once in
+    // `start()` before any other thread can see the loop.
 
     /// Work handed to the loop thread.
     enum Command {
@@ -22,13 +25,18 @@ final class CurlEventLoop: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     private let configuration: CurlTransport.Configuration
     private let traceEnabled: Bool
-    private let lock = NSLock()
+    /// What caller threads and the loop thread share.
+    private struct Shared {
+        var queue: [Command] = []
+        var isShutDown = false
+        var published = CurlTransport.Stats()
+    }
+
+    private let shared = Mutex(Shared())
+    /// A condition variable rather than a `Mutex`: `shutdown()` must sleep until the thread exits.
     private let exitedCondition = NSCondition()
-    private var queue: [Command] = []
     private var spareQueue: [Command] = []
-    private var isShutDown = false
     private var exited = false
-    private var published = CurlTransport.Stats()
     private var loopStats = CurlTransport.Stats()
     private var active: [ObjectIdentifier: CurlTransfer] = [:]
     private var thread: Thread?
@@ -63,14 +71,13 @@ final class CurlEventLoop: @unchecked Sendable {
     /// Hands work to the loop. Returns false (and does nothing) once the loop shut down.
     @discardableResult
     func submit(_ command: Command) -> Bool {
-        lock.lock()
-        if isShutDown {
-            lock.unlock()
-            return false
+        let wasEmpty: Bool? = shared.withLock { shared in
+            if shared.isShutDown { return nil }
+            let wasEmpty = shared.queue.isEmpty
+            shared.queue.append(command)
+            return wasEmpty
         }
-        let wasEmpty = queue.isEmpty
-        queue.append(command)
-        lock.unlock()
+        guard let wasEmpty else { return false }
         // A non-empty queue already has a wakeup pending that the loop has not consumed.
         if wasEmpty { curl_multi_wakeup(multi) }
         return true
@@ -78,18 +85,16 @@ final class CurlEventLoop: @unchecked Sendable {
 
     /// A snapshot of the counters, as of the end of the loop's last iteration.
     var stats: CurlTransport.Stats {
-        lock.lock()
-        defer { lock.unlock() }
-        return published
+        shared.withLock { $0.published }
     }
 
     /// Stops the loop, fails in-flight transfers and waits for the thread to exit (unless
     /// called from the loop thread itself). Idempotent.
     func shutdown() {
-        lock.lock()
-        let first = !isShutDown
-        isShutDown = true
-        lock.unlock()
+        let first = shared.withLock { shared in
+            defer { shared.isShutDown = true }
+            return !shared.isShutDown
+        }
         if first { curl_multi_wakeup(multi) }
         guard Thread.current !== thread, thread != nil else { return }
         exitedCondition.lock()
@@ -101,10 +106,10 @@ final class CurlEventLoop: @unchecked Sendable {
 
     private func run() {
         while true {
-            lock.lock()
-            swap(&queue, &spareQueue)
-            let stopping = isShutDown
-            lock.unlock()
+            let stopping = shared.withLock { shared in
+                swap(&shared.queue, &spareQueue)
+                return shared.isShutDown
+            }
             for command in spareQueue { handle(command, stopping: stopping) }
             spareQueue.removeAll(keepingCapacity: true)
             if stopping { break }
@@ -136,7 +141,7 @@ final class CurlEventLoop: @unchecked Sendable {
                 return
             }
             // Cancelled while queued: never touches the network.
-            if case .failure = transfer.withState({ $0.outcome }) { return }
+            if transfer.withState({ $0.failure }) != nil { return }
             if let error = transfer.makeEasyHandle(debugCallback: traceEnabled) {
                 transfer.releaseEasyHandle()
                 transfer.fail(error)
@@ -195,16 +200,13 @@ final class CurlEventLoop: @unchecked Sendable {
             loopStats.streamPauses += state.pauses
             loopStats.peakStreamBufferedBytes = max(loopStats.peakStreamBufferedBytes, state.peakBufferedBytes)
             loopStats.largestBodyChunk = max(loopStats.largestBodyChunk, state.largestChunk)
-            if case .failure(let error) = state.outcome, error.kind == .cancelled { return true }
-            return false
+            return state.failure?.kind == .cancelled
         }
         if cancelled || wasCancelled { loopStats.transfersCancelled += 1 } else { loopStats.transfersCompleted += 1 }
         loopStats.activeTransfers = active.count
     }
 
     private func publishStats() {
-        lock.lock()
-        published = loopStats
-        lock.unlock()
+        shared.withLock { $0.published = loopStats }
     }
 }

@@ -1,18 +1,19 @@
 import CCurl
 import Foundation
 import Logging
+import Synchronization
 
 /// One request: owns its libcurl easy handle and everything libcurl points into while the
 /// transfer runs (URL handle, header list, request body, error buffer).
 ///
 /// Threading: the easy handle, the header parser and the error buffer are touched only by the
 /// event-loop thread (libcurl callbacks run there, inside `curl_multi_perform`). The state
-/// machine is shared with caller threads and only touched under `lock`.
+/// machine is shared with caller threads and only touched inside its `Mutex`.
 final class CurlTransfer: @unchecked Sendable {
-    // @unchecked Sendable: immutable fields are set in init; `easy`, `headerParser` and
-    // `errorBuffer` are confined to the loop thread; `state` is guarded by `lock`.
+    // @unchecked Sendable: immutable fields are set in init; `easy`, `url`, `headerList`,
+    // `body`, `headerParser` and `errorBuffer` are confined to the loop thread (or to `init`
+    // and `deinit`, which no other thread overlaps); `state` is a `Mutex`.
     let loop: CurlEventLoop
-    let mode: CurlTransferStateMachine.Mode
     private let request: HTTPRequest
     private let scheme: CurlRequestPolicy.Scheme
     private let traceLogger: Logger?
@@ -27,13 +28,11 @@ final class CurlTransfer: @unchecked Sendable {
     private(set) var easy: UnsafeMutableRawPointer?
     private var headerParser = CurlHeaderParser()
 
-    private let lock = NSLock()
-    private var state: CurlTransferStateMachine
+    private let state: Mutex<CurlTransferStateMachine>
 
     /// Validates the request (throws `.invalidRequest` before any traffic) and prepares it.
     init(
         request: HTTPRequest,
-        mode: CurlTransferStateMachine.Mode,
         configuration: CurlTransport.Configuration,
         loop: CurlEventLoop,
         traceLogger: Logger?
@@ -46,13 +45,13 @@ final class CurlTransfer: @unchecked Sendable {
         self.url = url
         self.scheme = scheme
         self.request = request
-        self.mode = mode
         self.loop = loop
         self.traceLogger = traceLogger
-        self.state = CurlTransferStateMachine(
-            mode: mode,
-            highWaterMark: configuration.streamHighWaterMark,
-            lowWaterMark: configuration.streamLowWaterMark
+        self.state = Mutex(
+            CurlTransferStateMachine(
+                highWaterMark: configuration.streamHighWaterMark,
+                lowWaterMark: configuration.streamLowWaterMark
+            )
         )
         self.headerList = CurlRequestPolicy.headerList(request.headers)
         if let data = request.body, !data.isEmpty {
@@ -74,20 +73,23 @@ final class CurlTransfer: @unchecked Sendable {
 
     // MARK: State (any thread)
 
-    /// Runs a state-machine step under the lock and returns its action for after unlocking.
-    func withState<Result>(_ body: (inout CurlTransferStateMachine) -> Result) -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&state)
+    /// Runs a state-machine step under the lock and returns its result for after unlocking.
+    func withState<Result: Sendable>(_ body: (inout CurlTransferStateMachine) -> Result) -> Result {
+        state.withLock { body(&$0) }
     }
 
     /// Executes an action outside the lock.
     func run(_ action: CurlTransferStateMachine.Action) {
         switch action {
         case .none: break
+        case .submit:
+            if !loop.submit(.add(self)) { fail(TransportError(kind: .cancelled, detail: "transport shut down")) }
         case .resumeHead(let continuation, let head): continuation.resume(returning: head)
         case .resumeCompletion(let continuation, let head, let data): continuation.resume(returning: (head, data))
-        case .resumeChunk(let continuation, let chunk): continuation.resume(returning: chunk)
+        case .resumeChunk(let continuation, let chunk, let unpause):
+            // Unpause first: the loop refills while the consumer handles this chunk.
+            if unpause { loop.submit(.unpause(self)) }
+            continuation.resume(returning: chunk)
         case .fail(let waiter, let error): waiter.fail(error)
         case .unpause: loop.submit(.unpause(self))
         case .remove(let waiter, let error):
@@ -230,11 +232,10 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     /// libcurl treats 0 as "no timeout", so a zero or negative duration becomes 1 ms.
-    private static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        let (millis, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        if overflow || millis > Int64(Int32.max) { return Int(Int32.max) }
-        return Int(max(1, millis + attoseconds / 1_000_000_000_000_000))
+    /// libcurl's `long` options are clamped to `Int32.max` ms for 32-bit `long` platforms.
+    static func milliseconds(_ duration: Duration) -> Int {
+        let millis = (duration / .milliseconds(1)).rounded(.down)
+        return Int(min(Double(Int32.max), max(1, millis)))
     }
 
     /// A valid pointer for an empty POST body (libcurl must not read from NULL with size 0).

@@ -1,12 +1,13 @@
 import Foundation
 
-/// The life of one transfer as seen by its waiters, as a plain value mutated under the
-/// transfer's lock. Every method returns the action to run *after* unlocking, so
-/// continuations are never resumed and the loop is never called while the lock is held
-/// (the async-http-client `Transaction+StateMachine` habit).
+/// The life of one transfer as ONE state value, mutated under the transfer's lock.
+///
+/// Every transition returns the action to run *after* unlocking, so continuations are never
+/// resumed and the loop is never called while the lock is held, and callers only execute
+/// actions (the async-http-client `Transaction+StateMachine` habit). Each state carries exactly
+/// what it needs: a waiting consumer and a queued chunk, or a paused transfer with a waiting
+/// consumer, cannot be expressed.
 struct CurlTransferStateMachine {
-    enum Mode { case buffered, streaming }
-
     typealias HeadContinuation = CheckedContinuation<HTTPResponseHead, any Error>
     typealias CompletionContinuation = CheckedContinuation<(HTTPResponseHead, Data), any Error>
     typealias ChunkContinuation = CheckedContinuation<Data?, any Error>
@@ -14,16 +15,21 @@ struct CurlTransferStateMachine {
     /// What the caller must do once the lock is released.
     enum Action {
         case none
+        /// Hand the transfer to the loop (fail it with "shut down" if the loop refuses).
+        case submit
         case resumeHead(HeadContinuation, HTTPResponseHead)
         case resumeCompletion(CompletionContinuation, HTTPResponseHead, Data)
-        case resumeChunk(ChunkContinuation, Data?)
+        /// Deliver a chunk (`nil`: end of body); `unpause` asks the loop to resume the transfer
+        /// because the consumer drained below the low-water mark.
+        case resumeChunk(ChunkContinuation, Data?, unpause: Bool)
         case fail(Waiter, TransportError)
-        /// Ask the loop to unpause the transfer (the consumer drained below the low-water mark).
+        /// Ask the loop to unpause the transfer (a consumer waits and nothing is queued).
         case unpause
         /// Ask the loop to remove and free the transfer, then fail the waiter if any.
         case remove(Waiter?, TransportError)
     }
 
+    /// A suspended caller: `execute` (whole response), `stream` (head) or a body read (chunk).
     enum Waiter {
         case head(HeadContinuation)
         case completion(CompletionContinuation)
@@ -41,187 +47,277 @@ struct CurlTransferStateMachine {
     /// What the write callback tells libcurl.
     enum WriteDecision {
         case accepted
+        /// Give the bytes to this waiting consumer (copied once, outside the lock).
         case handOff(ChunkContinuation)
         case pause
         case abort
     }
 
-    let mode: Mode
+    /// Streamed chunks not yet taken by the consumer, oldest first, and whether the write
+    /// callback paused libcurl because they passed the high-water mark.
+    struct ChunkQueue {
+        private var chunks: [Data] = []
+        private var index = 0
+        private(set) var bytes = 0
+        var paused = false
+
+        var isEmpty: Bool { index == chunks.count }
+
+        mutating func append(_ chunk: Data) {
+            chunks.append(chunk)
+            bytes += chunk.count
+        }
+
+        mutating func popFirst() -> Data? {
+            guard index < chunks.count else { return nil }
+            let chunk = chunks[index]
+            index += 1
+            bytes -= chunk.count
+            if index == chunks.count {
+                chunks.removeAll(keepingCapacity: true)
+                index = 0
+            }
+            return chunk
+        }
+    }
+
+    private enum State {
+        /// Created; the loop does not know the transfer yet and nobody waits.
+        case initialized
+        /// `execute` on the loop: the body accumulates until libcurl finishes.
+        case buffering(head: HTTPResponseHead?, body: Data, waiter: CompletionContinuation)
+        /// `stream` on the loop before the head is complete. Bytes that arrive first (a head
+        /// that never got its closing blank line) are queued.
+        case awaitingHead(HeadContinuation, early: ChunkQueue)
+        /// The head was delivered and no read waits: chunks queue for the consumer, and past
+        /// the high-water mark the transfer pauses.
+        case streaming(ChunkQueue)
+        /// A read waits for the next chunk; nothing is queued and the transfer runs.
+        case readPending(ChunkContinuation)
+        /// libcurl finished a stream: the consumer drains the queue, then reads the end
+        /// (`nil`) or libcurl's error.
+        case streamEnded(ChunkQueue, TransportError?)
+        /// The buffered response was delivered.
+        case delivered
+        /// Cancelled, failed before a stream began, or shut down. Terminal.
+        case failed(TransportError)
+        /// Placeholder while a payload is mutated in place, so that a buffer is uniquely
+        /// referenced and appended to without a copy.
+        case modifying
+    }
+
     let highWaterMark: Int
     let lowWaterMark: Int
+    private var state = State.initialized
 
-    private(set) var head: HTTPResponseHead?
-    private var waiter: Waiter?
-    /// Streamed chunks not yet taken by the consumer, oldest first.
-    private var chunks: [Data] = []
-    private var chunkIndex = 0
-    /// The whole body in buffered mode.
-    private var body = Data()
-    private(set) var bufferedBytes = 0
+    /// Counters folded into the transport's stats when the loop detaches the transfer.
+    private(set) var pauses = 0
     private(set) var peakBufferedBytes = 0
     private(set) var largestChunk = 0
-    private(set) var pauses = 0
-    /// The write callback returned `CURL_WRITEFUNC_PAUSE` and no unpause was requested yet.
-    private var paused = false
-    /// Set once libcurl finished, the transfer was cancelled or the transport shut down.
-    private(set) var outcome: Result<Void, TransportError>?
-    /// The transfer was handed to the loop (so a cancel must ask the loop to remove it).
-    var submitted = false
 
-    init(mode: Mode, highWaterMark: Int, lowWaterMark: Int) {
-        self.mode = mode
+    init(highWaterMark: Int, lowWaterMark: Int) {
         self.highWaterMark = highWaterMark
         self.lowWaterMark = lowWaterMark
     }
 
-    // MARK: Waiters (caller threads)
-
-    /// Installs the waiter for `stream`'s head; resumes at once if the head or an error came first.
-    mutating func waitForHead(_ continuation: HeadContinuation) -> Action {
-        if let head { return .resumeHead(continuation, head) }
-        if case .failure(let error) = outcome { return .fail(.head(continuation), error) }
-        waiter = .head(continuation)
-        return .none
+    /// The error the transfer ended with (cancellation included), or nil while it runs or
+    /// after it succeeded.
+    var failure: TransportError? {
+        switch state {
+        case .failed(let error): error
+        case .streamEnded(_, let error): error
+        default: nil
+        }
     }
 
-    /// Installs the waiter for `execute`'s whole response.
-    mutating func waitForCompletion(_ continuation: CompletionContinuation) -> Action {
-        switch outcome {
-        case .failure(let error): return .fail(.completion(continuation), error)
-        case .success: return .resumeCompletion(continuation, head ?? .init(status: 0, headers: []), takeBody())
-        case nil:
-            waiter = .completion(continuation)
+    // MARK: Caller threads
+
+    /// `execute` (waiting for the whole response) or `stream` (waiting for the head) starts the
+    /// transfer: it goes to the loop (`.submit`) unless it was cancelled already.
+    mutating func start(_ waiter: Waiter) -> Action {
+        switch (state, waiter) {
+        case (.initialized, .completion(let continuation)):
+            state = .buffering(head: nil, body: Data(), waiter: continuation)
+            return .submit
+        case (.initialized, .head(let continuation)):
+            state = .awaitingHead(continuation, early: ChunkQueue())
+            return .submit
+        case (.failed(let error), _):
+            return .fail(waiter, error)
+        default:
+            return .fail(waiter, Self.misuse("the transfer was started twice, or by a body read"))
+        }
+    }
+
+    /// The consumer asks for the next streamed chunk.
+    mutating func nextChunk(_ continuation: ChunkContinuation) -> Action {
+        switch state {
+        case .streaming(var queue):
+            state = .modifying
+            if let chunk = queue.popFirst() {
+                let unpause = queue.paused && queue.bytes <= lowWaterMark
+                if unpause { queue.paused = false }
+                state = .streaming(queue)
+                return .resumeChunk(continuation, chunk, unpause: unpause)
+            }
+            state = .readPending(continuation)
+            // Nothing queued but libcurl is paused: resume it or the read would wait forever.
+            return queue.paused ? .unpause : .none
+        case .streamEnded(var queue, let error):
+            state = .modifying
+            let chunk = queue.popFirst()
+            state = .streamEnded(queue, error)
+            if let chunk { return .resumeChunk(continuation, chunk, unpause: false) }
+            if let error { return .fail(.chunk(continuation), error) }
+            return .resumeChunk(continuation, nil, unpause: false)
+        case .failed(let error):
+            return .fail(.chunk(continuation), error)
+        case .readPending:
+            return .fail(.chunk(continuation), Self.misuse("a body read is already pending"))
+        case .initialized, .buffering, .awaitingHead, .delivered, .modifying:
+            return .fail(.chunk(continuation), Self.misuse("the body was read before the response head"))
+        }
+    }
+
+    /// The caller cancelled (task cancellation, `body.cancel()`, dropped stream) or the
+    /// transport shut down. Queued chunks are dropped; later reads report the cancellation
+    /// (or the error the transfer already ended with) instead of a short body.
+    mutating func cancel(_ error: TransportError) -> Action {
+        switch state {
+        case .initialized, .delivered:
+            state = .failed(error)
             return .none
-        }
-    }
-
-    /// The consumer asks for the next chunk.
-    mutating func nextChunk(_ continuation: ChunkContinuation) -> (Action, Action) {
-        if chunkIndex < chunks.count {
-            let chunk = chunks[chunkIndex]
-            chunkIndex += 1
-            bufferedBytes -= chunk.count
-            if chunkIndex == chunks.count {
-                chunks.removeAll(keepingCapacity: true)
-                chunkIndex = 0
-            }
-            var follow = Action.none
-            if paused && bufferedBytes <= lowWaterMark && outcome == nil {
-                paused = false
-                follow = .unpause
-            }
-            return (.resumeChunk(continuation, chunk), follow)
-        }
-        switch outcome {
-        case .success: return (.resumeChunk(continuation, nil), .none)
-        case .failure(let error): return (.fail(.chunk(continuation), error), .none)
-        case nil:
-            waiter = .chunk(continuation)
-            if paused {
-                // Nothing buffered but libcurl is paused: resume it or we would wait forever.
-                paused = false
-                return (.none, .unpause)
-            }
-            return (.none, .none)
+        case .buffering(_, _, let continuation):
+            state = .failed(error)
+            return .remove(.completion(continuation), error)
+        case .awaitingHead(let continuation, _):
+            state = .failed(error)
+            return .remove(.head(continuation), error)
+        case .readPending(let continuation):
+            state = .failed(error)
+            return .remove(.chunk(continuation), error)
+        case .streaming:
+            state = .failed(error)
+            return .remove(nil, error)
+        case .streamEnded(_, let ended):
+            state = .failed(ended ?? error)
+            return .none
+        case .failed, .modifying:
+            return .none
         }
     }
 
     // MARK: libcurl callbacks (loop thread)
 
     /// The header block of the final response is complete.
-    mutating func headReceived(_ received: HTTPResponseHead) -> Action {
-        guard head == nil, outcome == nil else { return .none }
-        head = received
-        if mode == .buffered, let length = received.value("content-length").flatMap(Int.init),
-            length > 0, length <= 64 << 20
-        {
-            body.reserveCapacity(length)
+    mutating func headReceived(_ head: HTTPResponseHead) -> Action {
+        switch state {
+        case .buffering(nil, var body, let continuation):
+            state = .modifying
+            if let length = head.value("content-length").flatMap(Int.init), length > 0, length <= 64 << 20 {
+                body.reserveCapacity(length)
+            }
+            state = .buffering(head: head, body: body, waiter: continuation)
+            return .none
+        case .awaitingHead(let continuation, let early):
+            state = .streaming(early)
+            return .resumeHead(continuation, head)
+        default:
+            // A second head, or a transfer that already ended: nothing waits for it.
+            return .none
         }
-        if case .head(let continuation) = waiter {
-            waiter = nil
-            return .resumeHead(continuation, received)
-        }
-        return .none
     }
 
     /// A piece of body arrived. A paused or handed-off write copies nothing here; only a
     /// chunk that is kept for a lagging consumer is copied into a `Data`.
     mutating func bodyReceived(_ bytes: UnsafeRawBufferPointer) -> WriteDecision {
-        guard outcome == nil else { return .abort }
-        largestChunk = max(largestChunk, bytes.count)
-        switch mode {
-        case .buffered:
+        switch state {
+        case .buffering(let head, var body, let continuation):
+            largestChunk = max(largestChunk, bytes.count)
+            state = .modifying
             body.append(contentsOf: bytes)
+            state = .buffering(head: head, body: body, waiter: continuation)
             return .accepted
-        case .streaming:
-            if case .chunk(let continuation) = waiter {
-                waiter = nil
-                return .handOff(continuation)
-            }
-            if bufferedBytes >= highWaterMark {
-                paused = true
-                pauses += 1
-                return .pause
-            }
-            chunks.append(bytes.baseAddress.map { Data(bytes: $0, count: bytes.count) } ?? Data())
-            bufferedBytes += bytes.count
-            peakBufferedBytes = max(peakBufferedBytes, bufferedBytes)
-            return .accepted
+        case .readPending(let continuation):
+            largestChunk = max(largestChunk, bytes.count)
+            state = .streaming(ChunkQueue())
+            return .handOff(continuation)
+        case .streaming(var queue):
+            largestChunk = max(largestChunk, bytes.count)
+            state = .modifying
+            let decision = enqueue(bytes, into: &queue)
+            state = .streaming(queue)
+            return decision
+        case .awaitingHead(let continuation, var early):
+            largestChunk = max(largestChunk, bytes.count)
+            state = .modifying
+            let decision = enqueue(bytes, into: &early)
+            state = .awaitingHead(continuation, early: early)
+            return decision
+        case .initialized, .streamEnded, .delivered, .failed, .modifying:
+            return .abort
         }
     }
 
-    /// libcurl finished the transfer (the loop already removed and freed the handle).
+    /// libcurl finished the transfer (the loop already removed and freed the handle), or the
+    /// loop failed it without libcurl (setup failure, shutdown). `parsedHead` is the head as far
+    /// as it was parsed, for a response that ended without the head's closing blank line.
     mutating func finished(_ result: Result<HTTPResponseHead?, TransportError>) -> Action {
-        guard outcome == nil else { return .none }
-        switch result {
-        case .success(let parsedHead):
-            if head == nil, let parsedHead { _ = headReceived(parsedHead) }
-            outcome = .success(())
-        case .failure(let error):
-            outcome = .failure(error)
-            body = Data()
-        }
-        paused = false
-        guard let current = waiter else { return .none }
-        waiter = nil
-        switch (current, outcome) {
-        case (.head(let continuation), .success):
-            if let head { return .resumeHead(continuation, head) }
-            return .fail(.head(continuation), TransportError(kind: .other, detail: "transfer ended without a response head"))
-        case (.completion(let continuation), .success):
-            return .resumeCompletion(continuation, head ?? .init(status: 0, headers: []), takeBody())
-        case (.chunk(let continuation), .success):
-            return .resumeChunk(continuation, nil)
-        case (_, .failure(let error)):
-            return .fail(current, error)
-        case (_, nil):
+        switch (state, result) {
+        case (.buffering(let head, let body, let continuation), .success(let parsedHead)):
+            state = .delivered
+            return .resumeCompletion(continuation, head ?? parsedHead ?? .init(status: 0, headers: []), body)
+        case (.buffering(_, _, let continuation), .failure(let error)):
+            state = .failed(error)
+            return .fail(.completion(continuation), error)
+        case (.awaitingHead(let continuation, let early), .success(let parsedHead?)):
+            state = .streamEnded(early, nil)
+            return .resumeHead(continuation, parsedHead)
+        case (.awaitingHead(let continuation, _), .success(nil)):
+            let error = TransportError(kind: .other, detail: "transfer ended without a response head")
+            state = .failed(error)
+            return .fail(.head(continuation), error)
+        case (.awaitingHead(let continuation, _), .failure(let error)):
+            state = .failed(error)
+            return .fail(.head(continuation), error)
+        case (.streaming(var queue), _):
+            queue.paused = false
+            state = .streamEnded(queue, result.failure)
+            return .none
+        case (.readPending(let continuation), .success):
+            state = .streamEnded(ChunkQueue(), nil)
+            return .resumeChunk(continuation, nil, unpause: false)
+        case (.readPending(let continuation), .failure(let error)):
+            state = .failed(error)
+            return .fail(.chunk(continuation), error)
+        case (.initialized, .failure(let error)):
+            state = .failed(error)
+            return .none
+        case (.initialized, .success), (.streamEnded, _), (.delivered, _), (.failed, _), (.modifying, _):
             return .none
         }
     }
 
-    /// The caller cancelled (task cancellation, `body.cancel()`, dropped stream) or the
-    /// transport shut down. Buffered chunks are dropped.
-    mutating func cancel(_ error: TransportError) -> Action {
-        chunks.removeAll()
-        chunkIndex = 0
-        bufferedBytes = 0
-        body = Data()
-        guard outcome == nil else {
-            // Finished already: later reads report the cancellation instead of a short body.
-            if case .success = outcome { outcome = .failure(error) }
-            return .none
+    /// Queues a streamed write, or pauses libcurl once the consumer lags by the high-water mark.
+    private mutating func enqueue(_ bytes: UnsafeRawBufferPointer, into queue: inout ChunkQueue) -> WriteDecision {
+        if queue.bytes >= highWaterMark {
+            queue.paused = true
+            pauses += 1
+            return .pause
         }
-        outcome = .failure(error)
-        let current = waiter
-        waiter = nil
-        if submitted { return .remove(current, error) }
-        if let current { return .fail(current, error) }
-        return .none
+        queue.append(bytes.baseAddress.map { Data(bytes: $0, count: bytes.count) } ?? Data())
+        peakBufferedBytes = max(peakBufferedBytes, queue.bytes)
+        return .accepted
     }
 
-    private mutating func takeBody() -> Data {
-        let taken = body
-        body = Data()
-        return taken
+    private static func misuse(_ detail: String) -> TransportError {
+        TransportError(kind: .other, detail: detail)
+    }
+}
+
+extension Result {
+    fileprivate var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }

@@ -77,11 +77,10 @@ final class CurlTransport: HTTPTransport {
     var stats: Stats { loop.stats }
 
     func execute(_ request: HTTPRequest) async throws -> (HTTPResponseHead, Data) {
-        let transfer = try makeTransfer(request, mode: .buffered)
+        let transfer = try makeTransfer(request)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                transfer.run(transfer.withState { $0.waitForCompletion(continuation) })
-                submit(transfer)
+                transfer.run(transfer.withState { $0.start(.completion(continuation)) })
             }
         } onCancel: {
             transfer.cancel()
@@ -89,12 +88,11 @@ final class CurlTransport: HTTPTransport {
     }
 
     func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
-        let transfer = try makeTransfer(request, mode: .streaming)
+        let transfer = try makeTransfer(request)
         let reader = CurlBodyReader(transfer: transfer)
         let head = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                transfer.run(transfer.withState { $0.waitForHead(continuation) })
-                submit(transfer)
+                transfer.run(transfer.withState { $0.start(.head(continuation)) })
             }
         } onCancel: {
             transfer.cancel()
@@ -110,26 +108,13 @@ final class CurlTransport: HTTPTransport {
         loop.shutdown()
     }
 
-    private func makeTransfer(_ request: HTTPRequest, mode: CurlTransferStateMachine.Mode) throws(TransportError) -> CurlTransfer {
+    private func makeTransfer(_ request: HTTPRequest) throws(TransportError) -> CurlTransfer {
         try CurlTransfer(
             request: request,
-            mode: mode,
             configuration: configuration,
             loop: loop,
             traceLogger: configuration.debugTrace && logger.logLevel <= .trace ? logger : nil
         )
-    }
-
-    private func submit(_ transfer: CurlTransfer) {
-        let alreadyFailed = transfer.withState { state -> Bool in
-            if state.outcome != nil { return true }
-            state.submitted = true
-            return false
-        }
-        if alreadyFailed { return }
-        if !loop.submit(.add(transfer)) {
-            transfer.fail(TransportError(kind: .cancelled, detail: "transport shut down"))
-        }
     }
 }
 
@@ -150,9 +135,7 @@ final class CurlBodyReader: Sendable {
         let transfer = self.transfer
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let (first, second) = transfer.withState { $0.nextChunk(continuation) }
-                transfer.run(first)
-                transfer.run(second)
+                transfer.run(transfer.withState { $0.nextChunk(continuation) })
             }
         } onCancel: {
             transfer.cancel()

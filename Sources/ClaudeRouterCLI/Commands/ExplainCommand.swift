@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClaudeRouterEval
 import Foundation
 import RouterPolicies
 
@@ -14,14 +15,7 @@ struct ExplainCommand: AsyncParsableCommand {
         line per input line; bad lines are reported as F:LINE: error: ... and the exit code is 65.
         """)
 
-    @Option(help: ArgumentHelp("Policy file (`default` for the bundled policy).", valueName: "file"))
-    var policy: String
-
-    @Option(help: "Task type (else the policy's classifier decides).")
-    var task: String?
-
-    @Option(name: .customLong("metadata"), help: ArgumentHelp("Caller metadata (repeatable).", valueName: "key=value"))
-    var metadataPairs: [String] = []
+    @OptionGroup var routing: RoutingOptions
 
     @Flag(help: "Print the decision as JSON.")
     var json = false
@@ -41,14 +35,14 @@ struct ExplainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let engine = PolicyEngine(policy: try Inputs.policy(policy))
-        let metadata = try Inputs.metadata(metadataPairs)
+        let engine = PolicyEngine(policy: try Inputs.policy(routing.policy))
+        let metadata = try Inputs.metadata(routing.metadataPairs)
         if let jsonl {
             try explainLines(jsonl, engine: engine, metadata: metadata)
             return
         }
         let text = try file.map(Inputs.text(of:)) ?? prompt ?? ""
-        let input = RoutingInput(text: text, task: task, metadata: metadata)
+        let input = RoutingInput(text: text, task: routing.task, metadata: metadata)
         let decision = engine.decide(input)
         if json {
             Terminal.writeOut(try DecisionJSON(decision, policy: engine.policy).encoded(pretty: true) + "\n")
@@ -65,7 +59,7 @@ struct ExplainCommand: AsyncParsableCommand {
             if trimmed.isEmpty { continue }
             do {
                 let request = try ExplainRequest.parse(trimmed)
-                let input = RoutingInput(text: request.prompt, task: request.task ?? task,
+                let input = RoutingInput(text: request.prompt, task: request.task ?? routing.task,
                                          metadata: metadata.merging(request.metadata) { _, line in line })
                 var output = DecisionJSON(engine.decide(input), policy: engine.policy)
                 output.line = offset + 1
@@ -94,30 +88,14 @@ struct ExplainCommand: AsyncParsableCommand {
         let fired = d.contributions.filter { $0.strength > 0 }
         if !fired.isEmpty {
             lines.append("signals:")
-            var table = TextTableLite()
+            var table = TextTable(headers: [])
             for c in fired.sorted(by: { $0.contribution > $1.contribution }) {
-                table.rows.append(["  \(c.name)", "+\(fixed(c.contribution))", "weight \(fixed(c.weight))",
+                table.append(["  \(c.name)", "+\(fixed(c.contribution))", "weight \(fixed(c.weight))",
                                    "strength \(fixed(c.strength))", c.evidence.prefix(4).joined(separator: ", ")])
             }
-            lines += table.lines
+            lines.append(table.rendered)
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-}
-
-/// Minimal column alignment for the signal list.
-struct TextTableLite {
-    var rows: [[String]] = []
-    var lines: [String] {
-        let columns = rows.map(\.count).max() ?? 0
-        var widths = [Int](repeating: 0, count: columns)
-        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-        return rows.map { row in
-            var line = row.enumerated().map { i, cell in cell + String(repeating: " ", count: widths[i] - cell.count) }
-                .joined(separator: "  ")
-            while line.last == " " { line.removeLast() }
-            return line
-        }
     }
 }
 
@@ -165,44 +143,43 @@ struct ExplainRequest {
     }
 }
 
-/// The JSON form of a decision (`explain --json`, `--jsonl`).
+/// The JSON form of a decision (`explain --json`, `--jsonl`): the decision's own fields under
+/// snake_case keys (the Messages API's convention), plus the policy name and, for `--jsonl`,
+/// the input line and its `id`. It wraps the decision rather than copying its fields.
 struct DecisionJSON: Encodable {
+    var decision: RoutingDecision
+    var policy: String
     var line: Int?
     var id: String?
-    var policy: String
-    var tier: String
-    var model: String
-    var maxTokens: Int
-    var task: String
-    var taskConfidence: Double
-    var score: Double
-    var matchedRule: String?
-    var variant: String?
-    var escalationPath: [String]
-    var estimatedInputTokens: Int
-    var reason: String
-    var contributions: [SignalContribution]
 
-    init(_ d: RoutingDecision, policy: Policy) {
+    init(_ decision: RoutingDecision, policy: Policy) {
+        self.decision = decision
         self.policy = policy.name
-        tier = d.tier
-        model = d.model
-        maxTokens = d.maxTokens
-        task = d.task
-        taskConfidence = d.taskConfidence
-        score = d.score
-        matchedRule = d.matchedRule
-        variant = d.variant
-        escalationPath = d.escalationPath
-        estimatedInputTokens = d.estimatedInputTokens
-        reason = d.reason
-        contributions = d.contributions
     }
 
     enum CodingKeys: String, CodingKey {
         case line, id, policy, tier, model, task, score, variant, reason, contributions
         case maxTokens = "max_tokens", taskConfidence = "task_confidence", matchedRule = "matched_rule"
         case escalationPath = "escalation_path", estimatedInputTokens = "estimated_input_tokens"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(line, forKey: .line)
+        try container.encodeIfPresent(id, forKey: .id)
+        try container.encode(policy, forKey: .policy)
+        try container.encode(decision.tier, forKey: .tier)
+        try container.encode(decision.model, forKey: .model)
+        try container.encode(decision.maxTokens, forKey: .maxTokens)
+        try container.encode(decision.task, forKey: .task)
+        try container.encode(decision.taskConfidence, forKey: .taskConfidence)
+        try container.encode(decision.score, forKey: .score)
+        try container.encodeIfPresent(decision.matchedRule, forKey: .matchedRule)
+        try container.encodeIfPresent(decision.variant, forKey: .variant)
+        try container.encode(decision.escalationPath, forKey: .escalationPath)
+        try container.encode(decision.estimatedInputTokens, forKey: .estimatedInputTokens)
+        try container.encode(decision.reason, forKey: .reason)
+        try container.encode(decision.contributions, forKey: .contributions)
     }
 
     func encoded(pretty: Bool) throws -> String {

@@ -1,6 +1,7 @@
 import ClaudeClient
 import ClaudeRouterEval
 import Foundation
+import Synchronization
 import Router
 import RouterPolicies
 
@@ -43,28 +44,26 @@ struct LiveEval {
 }
 
 /// A one-line progress bar redrawn in place on stderr (only used when stderr is a terminal).
-/// `@unchecked Sendable`: `lastDrawn` is only touched under `lock`.
-final class ProgressBar: @unchecked Sendable {
+/// Draws happen inside the lock so that concurrent updates never interleave on the terminal.
+final class ProgressBar: Sendable {
     private let total: Int
-    private let lock = NSLock()
-    private var lastDrawn = -1
+    /// The `done` count last drawn.
+    private let lastDrawn = Mutex(-1)
 
     init(total: Int) { self.total = max(total, 1) }
 
     func update(_ done: Int, label: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard done != lastDrawn else { return }
-        lastDrawn = done
-        let width = 30
-        let filled = min(width, done * width / total)
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        Terminal.writeRaw("\r\u{1B}[2K\(bar) \(done)/\(total) \(label)")
+        lastDrawn.withLock { lastDrawn in
+            guard done != lastDrawn else { return }
+            lastDrawn = done
+            let width = 30
+            let filled = min(width, done * width / total)
+            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            Terminal.writeRaw("\r\u{1B}[2K\(bar) \(done)/\(total) \(label)")
+        }
     }
 
     func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        Terminal.writeRaw("\r\u{1B}[2K")
+        lastDrawn.withLock { _ in Terminal.writeRaw("\r\u{1B}[2K") }
     }
 }

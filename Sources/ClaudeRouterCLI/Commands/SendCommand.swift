@@ -11,14 +11,7 @@ struct SendCommand: AsyncParsableCommand {
         commandName: "send",
         abstract: "Send one prompt through the router; print the reply (stdout) and the tier and cost (stderr).")
 
-    @Option(help: ArgumentHelp("Policy file (`default` for the bundled policy).", valueName: "file"))
-    var policy: String
-
-    @Option(help: "Task type (else the policy's classifier decides).")
-    var task: String?
-
-    @Option(name: .customLong("metadata"), help: ArgumentHelp("Caller metadata (repeatable).", valueName: "key=value"))
-    var metadataPairs: [String] = []
+    @OptionGroup var routing: RoutingOptions
 
     @Option(help: ArgumentHelp("Price book (default: the policy's prices, else the bundled book).", valueName: "file"))
     var prices: String?
@@ -38,16 +31,16 @@ struct SendCommand: AsyncParsableCommand {
     var prompt: String
 
     func run() async throws {
-        let loaded = try Inputs.policy(policy)
+        let loaded = try Inputs.policy(routing.policy)
         let book = try Inputs.prices(explicit: prices, policy: loaded)
-        let metadata = try Inputs.metadata(metadataPairs)
+        let metadata = try Inputs.metadata(routing.metadataPairs)
         let client = try connection.makeClient()
         defer { client.shutdown() }
         let store: any CostLedger = try ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
         let router = try ModelRouter(policy: .policy(loaded), client: client, ledger: store, prices: book)
         try await router.restoreBudgets()
         let request = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(prompt)])
-        let options = CallOptions(task: task, metadata: metadata)
+        let options = CallOptions(task: routing.task, metadata: metadata)
         let response: RoutedResponse
         do {
             if stream && !json {

@@ -1,22 +1,22 @@
 import Foundation
-public import RouterPolicies
+package import RouterPolicies
 
 /// What checks are evaluated against. Fields are nil when unknown (a dry run has no reply and
 /// no latency); checks that need an unknown field are skipped, not failed.
-public struct CheckSubject: Sendable {
+package struct CheckSubject: Sendable {
     /// The reply text.
-    public var text: String?
+    package var text: String?
     /// Output tokens used.
-    public var outputTokens: Int?
+    package var outputTokens: Int?
     /// Cost of the call (projected in a dry run).
-    public var cost: USDAmount?
+    package var cost: USDAmount?
     /// Wall-clock latency in milliseconds.
-    public var latencyMs: Double?
+    package var latencyMs: Double?
     /// Final tier.
-    public var tier: String?
+    package var tier: String?
 
     /// A subject; leave unknown fields nil.
-    public init(text: String? = nil, outputTokens: Int? = nil, cost: USDAmount? = nil, latencyMs: Double? = nil, tier: String? = nil) {
+    package init(text: String? = nil, outputTokens: Int? = nil, cost: USDAmount? = nil, latencyMs: Double? = nil, tier: String? = nil) {
         self.text = text
         self.outputTokens = outputTokens
         self.cost = cost
@@ -26,18 +26,18 @@ public struct CheckSubject: Sendable {
 }
 
 /// Checks evaluated for one case.
-public struct CheckEvaluation: Sendable, Hashable {
+package struct CheckEvaluation: Sendable, Hashable {
     /// One line per failed check, e.g. `contains "Paris": not found in the reply`.
-    public var failures: [String]
+    package var failures: [String]
     /// Checks that could not be evaluated for lack of data.
-    public var skipped: Int
+    package var skipped: Int
     /// Whether no evaluated check failed.
-    public var passed: Bool { failures.isEmpty }
+    package var passed: Bool { failures.isEmpty }
 }
 
 extension EvalCase {
     /// Evaluates every check against `subject`.
-    public func evaluate(_ subject: CheckSubject) -> CheckEvaluation {
+    package func evaluate(_ subject: CheckSubject) -> CheckEvaluation {
         var failures: [String] = []
         var skipped = 0
         for located in checks {
@@ -53,7 +53,7 @@ extension EvalCase {
 
 extension EvalCheck {
     /// `nil`: not evaluable; `.some(nil)`: passed; `.some(message)`: failed with a reason.
-    public func evaluate(_ subject: CheckSubject) -> String?? {
+    package func evaluate(_ subject: CheckSubject) -> String?? {
         switch self {
         case .contains(let needles):
             guard let text = subject.text else { return .none }

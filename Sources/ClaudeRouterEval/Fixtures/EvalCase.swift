@@ -1,7 +1,7 @@
-public import RouterPolicies
+package import RouterPolicies
 
 /// One check on a case's reply, as written in a fixture file.
-public enum EvalCheck: Sendable {
+package enum EvalCheck: Sendable {
     /// Every string appears in the reply (case-insensitive).
     case contains([String])
     /// No string appears in the reply (case-insensitive).
@@ -24,7 +24,7 @@ public enum EvalCheck: Sendable {
     case expectedTier(String)
 
     /// The fixture key of this check (`not_contains`, `max_cost_usd`, …).
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .contains: "contains"
         case .notContains: "not_contains"
@@ -40,11 +40,11 @@ public enum EvalCheck: Sendable {
     }
 
     /// Every check kind a fixture may use.
-    public static let kinds = ["contains", "not_contains", "regex", "equals", "json_valid", "json_fields",
+    package static let kinds = ["contains", "not_contains", "regex", "equals", "json_valid", "json_fields",
                                "max_output_tokens", "max_cost_usd", "max_latency_ms", "expected_tier"]
 
     /// Whether the check needs the reply (so it is skipped in a dry run).
-    public var needsReply: Bool {
+    package var needsReply: Bool {
         switch self {
         case .maxCostUSD, .expectedTier: false
         default: true
@@ -53,58 +53,58 @@ public enum EvalCheck: Sendable {
 }
 
 /// A check and where it was written.
-public struct LocatedCheck: Sendable {
+package struct LocatedCheck: Sendable {
     /// The check.
-    public var check: EvalCheck
+    package var check: EvalCheck
     /// Where its key was written (for error messages).
-    public var mark: SourceMark
+    package var mark: SourceMark
 
     /// A check written at `mark`.
-    public init(_ check: EvalCheck, mark: SourceMark) {
+    package init(_ check: EvalCheck, mark: SourceMark) {
         self.check = check
         self.mark = mark
     }
 }
 
 /// One conversation turn of a case.
-public struct FixtureMessage: Sendable, Hashable {
+package struct FixtureMessage: Sendable, Hashable {
     /// `user` or `assistant`.
-    public var role: String
+    package var role: String
     /// The turn's text.
-    public var text: String
+    package var text: String
 
     /// A turn.
-    public init(role: String, text: String) {
+    package init(role: String, text: String) {
         self.role = role
         self.text = text
     }
 }
 
 /// One eval case: a prompt (or conversation), what to expect, and where it was written.
-public struct EvalCase: Sendable {
+package struct EvalCase: Sendable {
     /// Unique id within the suite(s) being run.
-    public var id: String
+    package var id: String
     /// Task type given to the router; nil lets the policy classify the prompt.
-    public var task: String?
+    package var task: String?
     /// The conversation; `prompt:` is one user message.
-    public var messages: [FixtureMessage]
+    package var messages: [FixtureMessage]
     /// Optional system prompt.
-    public var system: String?
+    package var system: String?
     /// Free-form labels (reports may group by them).
-    public var tags: [String]
+    package var tags: [String]
     /// Caller metadata passed to the router (`user`, `feature`, …).
-    public var metadata: [String: String]
+    package var metadata: [String: String]
     /// Output tokens assumed by dry-run cost projections.
-    public var expectedOutputTokens: Int?
+    package var expectedOutputTokens: Int?
     /// `max_tokens` to request; nil lets the policy choose.
-    public var maxTokens: Int?
+    package var maxTokens: Int?
     /// Checks on the reply; a case with no checks passes when the call succeeds.
-    public var checks: [LocatedCheck]
+    package var checks: [LocatedCheck]
     /// Where the case starts in its file.
-    public var mark: SourceMark
+    package var mark: SourceMark
 
     /// A case; `messages` must end with a user turn.
-    public init(id: String, task: String? = nil, messages: [FixtureMessage], system: String? = nil, tags: [String] = [],
+    package init(id: String, task: String? = nil, messages: [FixtureMessage], system: String? = nil, tags: [String] = [],
                 metadata: [String: String] = [:], expectedOutputTokens: Int? = nil, maxTokens: Int? = nil,
                 checks: [LocatedCheck] = [], mark: SourceMark) {
         self.id = id
@@ -120,28 +120,28 @@ public struct EvalCase: Sendable {
     }
 
     /// System prompt and every turn joined by newlines: what the policy engine scores.
-    public var routingText: String {
+    package var routingText: String {
         ([system].compactMap { $0 } + messages.map(\.text)).joined(separator: "\n")
     }
 
     /// The routing input the ModelRouter would build for this case.
-    public var routingInput: RoutingInput {
+    package var routingInput: RoutingInput {
         RoutingInput(text: routingText, messageCount: messages.count, task: task, metadata: metadata,
                      requestedMaxTokens: maxTokens)
     }
 }
 
 /// The cases of one or more fixture files, in file order.
-public struct EvalSuite: Sendable {
+package struct EvalSuite: Sendable {
     /// The suite's `suite:` name (or the file stem); joined with `+` for several files.
-    public var name: String
+    package var name: String
     /// The files the cases came from.
-    public var files: [String]
+    package var files: [String]
     /// Every case, in file order (files in name order).
-    public var cases: [EvalCase]
+    package var cases: [EvalCase]
 
     /// A suite.
-    public init(name: String, files: [String], cases: [EvalCase]) {
+    package init(name: String, files: [String], cases: [EvalCase]) {
         self.name = name
         self.files = files
         self.cases = cases

@@ -1,5 +1,5 @@
 import Foundation
-public import RouterPolicies
+package import RouterPolicies
 
 extension EvalSuite {
     static let rootKeys = ["suite", "description", "cases"]
@@ -9,7 +9,7 @@ extension EvalSuite {
     /// Loads `path`: one fixture file, or every `*.yaml`/`*.yml` file of a directory (sorted by
     /// name). Case ids must be unique across all files. Every problem in every file is reported
     /// together, each at `FILE:LINE:COLUMN`.
-    public static func load(path: String) throws(PolicyError) -> EvalSuite {
+    package static func load(path: String) throws(PolicyError) -> EvalSuite {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw PolicyError(Diagnostic(mark: .wholeFile(path), message: "no such file or directory"))
@@ -51,7 +51,7 @@ extension EvalSuite {
     }
 
     /// Loads one fixture file.
-    public static func load(file: String) throws(PolicyError) -> EvalSuite {
+    package static func load(file: String) throws(PolicyError) -> EvalSuite {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw PolicyError(Diagnostic(mark: .wholeFile(file), message: "cannot read this file"))
         }
@@ -62,7 +62,7 @@ extension EvalSuite {
     }
 
     /// Parses fixture YAML; `file` is used in diagnostics and as the default suite name.
-    public static func parse(yaml text: String, file: String) throws(PolicyError) -> EvalSuite {
+    package static func parse(yaml text: String, file: String) throws(PolicyError) -> EvalSuite {
         let context = try YAMLDecodingContext(text: text, file: file)
         let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         guard let root = context.mapping(context.root, required: ["cases"], optional: rootKeys, what: "the fixture file") else {

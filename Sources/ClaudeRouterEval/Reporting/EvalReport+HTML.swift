@@ -5,7 +5,7 @@ extension EvalReport {
     /// One self-contained HTML page: inline CSS, an inline SVG chart of cost per case against
     /// pass rate per variant, the summary, verdicts and the per-case table. No scripts, fonts or
     /// other external assets; every piece of fixture or policy text is escaped.
-    public var htmlPage: String {
+    package var htmlPage: String {
         let e = htmlEscaped
         var body: [String] = []
         body.append("<h1>\(e(headline))</h1>")

@@ -3,7 +3,7 @@ import RouterPolicies
 
 extension EvalReport {
     /// GitHub-flavoured Markdown: summary table, verdicts, per-case table, failed checks.
-    public var markdownText: String {
+    package var markdownText: String {
         func cell(_ text: String) -> String {
             text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "|", with: "\\|")
                 .replacingOccurrences(of: "\n", with: " ")

@@ -1,5 +1,5 @@
 /// Escapes text for HTML element content and quoted attribute values.
-public func htmlEscaped(_ text: String) -> String {
+package func htmlEscaped(_ text: String) -> String {
     var out = ""
     out.reserveCapacity(text.utf8.count)
     for character in text {

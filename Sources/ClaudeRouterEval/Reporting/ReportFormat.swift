@@ -2,13 +2,13 @@ import Foundation
 import RouterPolicies
 
 /// Output formats of `claude-router eval`.
-public enum ReportFormat: String, Sendable, CaseIterable {
+package enum ReportFormat: String, Sendable, CaseIterable {
     case table, json, markdown, html
 }
 
 extension EvalReport {
     /// Renders the report in `format`.
-    public func rendered(as format: ReportFormat) throws -> String {
+    package func rendered(as format: ReportFormat) throws -> String {
         switch format {
         case .table: return tableText
         case .json: return try jsonText
@@ -19,7 +19,7 @@ extension EvalReport {
 
     /// Pretty-printed JSON with sorted keys. Money fields are exact integer picodollars
     /// (1e-12 USD), as everywhere in claude-router.
-    public var jsonText: String {
+    package var jsonText: String {
         get throws {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -53,7 +53,7 @@ extension EvalReport {
     }
 
     /// The terminal table: one row per variant, then the verdicts and failed checks.
-    public var tableText: String {
+    package var tableText: String {
         var table = TextTable(
             headers: ["variant", "pass", "rate", "cost", "cost/case", "vs baseline tier", "escalated", "p50", "p95", "tiers"],
             alignments: [.left, .right, .right, .right, .right, .right, .right, .right, .right, .left])

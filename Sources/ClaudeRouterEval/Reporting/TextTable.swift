@@ -1,26 +1,27 @@
 /// A plain-text table with aligned columns, for terminal output.
-public struct TextTable: Sendable {
+package struct TextTable: Sendable {
     /// Column alignment.
-    public enum Alignment: Sendable { case left, right }
+    package enum Alignment: Sendable { case left, right }
 
     /// Column headings.
-    public var headers: [String]
+    package var headers: [String]
     /// Alignment per column (missing entries are left-aligned).
-    public var alignments: [Alignment]
+    package var alignments: [Alignment]
     /// Body rows; short rows are padded with empty cells.
-    public var rows: [[String]] = []
+    package var rows: [[String]] = []
 
     /// An empty table with these headings.
-    public init(headers: [String], alignments: [Alignment] = []) {
+    package init(headers: [String], alignments: [Alignment] = []) {
         self.headers = headers
         self.alignments = alignments
     }
 
     /// Appends a row.
-    public mutating func append(_ row: [String]) { rows.append(row) }
+    package mutating func append(_ row: [String]) { rows.append(row) }
 
-    /// The table with a dashed rule under the header; columns separated by two spaces.
-    public var rendered: String {
+    /// The table with a dashed rule under the header; columns separated by two spaces,
+    /// trailing spaces trimmed. A table without headings renders only its rows.
+    package var rendered: String {
         let columns = max(headers.count, rows.map(\.count).max() ?? 0)
         func cell(_ row: [String], _ i: Int) -> String { i < row.count ? row[i] : "" }
         var widths = [Int](repeating: 0, count: columns)
@@ -39,7 +40,7 @@ public struct TextTable: Sendable {
             while joined.last == " " { joined.removeLast() }
             return joined
         }
-        var out = [line(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+        var out = headers.isEmpty ? [] : [line(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
         out += rows.map(line)
         return out.joined(separator: "\n")
     }

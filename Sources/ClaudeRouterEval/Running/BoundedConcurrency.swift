@@ -1,6 +1,6 @@
 /// Runs `body` on every item with at most `limit` calls in flight; results keep input order.
 /// `progress` is called with the number of finished items after each one finishes.
-public func boundedConcurrentMap<Item: Sendable, Result: Sendable>(
+package func boundedConcurrentMap<Item: Sendable, Result: Sendable>(
     _ items: [Item], limit: Int, progress: (@Sendable (Int) -> Void)? = nil,
     _ body: @escaping @Sendable (Item) async -> Result
 ) async -> [Result] {

@@ -1,5 +1,5 @@
-public import Foundation
-public import RouterPolicies
+package import Foundation
+package import RouterPolicies
 
 /// Projects what each policy would do with a suite, without any network traffic.
 ///
@@ -9,25 +9,25 @@ public import RouterPolicies
 /// the decision's `max_tokens`. The baseline cost prices the same tokens on the policy's
 /// baseline tier. Only `expected_tier` and `max_cost_usd` checks can be evaluated; the rest are
 /// counted as skipped.
-public struct DryRun: Sendable {
+package struct DryRun: Sendable {
     /// Prices for the projections.
-    public var prices: PriceBook
+    package var prices: PriceBook
     /// The date prices are looked up at.
-    public var date: Date
+    package var date: Date
 
     /// Projects with `prices` as in force at `date` (default: now).
-    public init(prices: PriceBook, date: Date = Date()) {
+    package init(prices: PriceBook, date: Date = Date()) {
         self.prices = prices
         self.date = date
     }
 
     /// Output tokens assumed for `item` when the decision allows `maxTokens`.
-    public static func projectedOutputTokens(for item: EvalCase, maxTokens: Int) -> Int {
+    package static func projectedOutputTokens(for item: EvalCase, maxTokens: Int) -> Int {
         item.expectedOutputTokens ?? max(1, maxTokens / 4)
     }
 
     /// Runs `suite` under `policy` as variant `variant`.
-    public func run(_ suite: EvalSuite, policy: Policy, variant: String, policyFile: String) -> VariantRun {
+    package func run(_ suite: EvalSuite, policy: Policy, variant: String, policyFile: String) -> VariantRun {
         let engine = PolicyEngine(policy: policy)
         let baselineModel = policy.tiers.first { $0.name == policy.baselineTier }?.model
         let outcomes = suite.cases.map { item -> CaseOutcome in
@@ -49,7 +49,7 @@ public struct DryRun: Sendable {
 
 /// Variant names for the policies of an A/B run: each policy's `name`, or its file stem when
 /// two policies share a name (`-2`, `-3` … appended if the stems collide too).
-public func variantNames(policyNames: [String], files: [String]) -> [String] {
+package func variantNames(policyNames: [String], files: [String]) -> [String] {
     var names: [String] = []
     for (index, name) in policyNames.enumerated() {
         let duplicate = policyNames.filter { $0 == name }.count > 1

@@ -1,40 +1,40 @@
-public import RouterPolicies
+package import RouterPolicies
 
 /// The result of one fixture case under one variant (policy).
-public struct CaseOutcome: Sendable, Hashable, Codable {
+package struct CaseOutcome: Sendable, Hashable, Codable {
     /// The case's `id`.
-    public var caseID: String
+    package var caseID: String
     /// The variant (policy name or file stem) it ran under.
-    public var variant: String
+    package var variant: String
     /// Task type of the case (from the fixture, else the policy's classification).
-    public var task: String
+    package var task: String
     /// Tier the call finished on (after any escalation); nil when the call failed before routing.
-    public var tier: String?
+    package var tier: String?
     /// Model the call finished on.
-    public var model: String?
+    package var model: String?
     /// Whether every evaluated check passed and the call succeeded.
-    public var passed: Bool
+    package var passed: Bool
     /// One line per failed check (`contains "Paris": not found`), or the call's error.
-    public var failures: [String]
+    package var failures: [String]
     /// Checks that could not be evaluated (output checks in a dry run).
-    public var skippedChecks: Int
+    package var skippedChecks: Int
     /// What the call cost (projected in a dry run); nil when unpriced.
-    public var cost: USDAmount?
+    package var cost: USDAmount?
     /// What the same tokens would have cost on the policy's baseline tier.
-    public var baselineCost: USDAmount?
+    package var baselineCost: USDAmount?
     /// Wall-clock latency in milliseconds (nil in a dry run).
-    public var latencyMs: Double?
+    package var latencyMs: Double?
     /// Whether the router escalated to a higher tier at least once.
-    public var escalated: Bool
+    package var escalated: Bool
     /// Input tokens (counted by the API, or estimated in a dry run).
-    public var inputTokens: Int?
+    package var inputTokens: Int?
     /// Output tokens (reported by the API, or projected in a dry run).
-    public var outputTokens: Int?
+    package var outputTokens: Int?
     /// The routing decision's one-line reason.
-    public var reason: String?
+    package var reason: String?
 
     /// An outcome; unknown figures stay nil.
-    public init(caseID: String, variant: String, task: String, tier: String? = nil, model: String? = nil,
+    package init(caseID: String, variant: String, task: String, tier: String? = nil, model: String? = nil,
                 passed: Bool, failures: [String] = [], skippedChecks: Int = 0, cost: USDAmount? = nil,
                 baselineCost: USDAmount? = nil, latencyMs: Double? = nil, escalated: Bool = false,
                 inputTokens: Int? = nil, outputTokens: Int? = nil, reason: String? = nil) {
@@ -57,16 +57,16 @@ public struct CaseOutcome: Sendable, Hashable, Codable {
 }
 
 /// All outcomes of one variant, in fixture order.
-public struct VariantRun: Sendable, Hashable, Codable {
+package struct VariantRun: Sendable, Hashable, Codable {
     /// Variant name (policy name or file stem).
-    public var name: String
+    package var name: String
     /// The policy file it came from.
-    public var policyFile: String
+    package var policyFile: String
     /// One outcome per case, in the same order for every variant (paired design).
-    public var outcomes: [CaseOutcome]
+    package var outcomes: [CaseOutcome]
 
     /// A variant's run.
-    public init(name: String, policyFile: String, outcomes: [CaseOutcome]) {
+    package init(name: String, policyFile: String, outcomes: [CaseOutcome]) {
         self.name = name
         self.policyFile = policyFile
         self.outcomes = outcomes

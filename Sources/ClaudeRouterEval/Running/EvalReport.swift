@@ -1,88 +1,88 @@
-public import RouterPolicies
+package import RouterPolicies
 
 /// How many cases of a variant finished on one tier.
-public struct TierShare: Sendable, Hashable, Codable {
+package struct TierShare: Sendable, Hashable, Codable {
     /// Tier name (`"unrouted"` for calls that failed before routing).
-    public var tier: String
+    package var tier: String
     /// Number of cases.
-    public var count: Int
+    package var count: Int
     /// Share of the variant's cases, 0…1.
-    public var fraction: Double
+    package var fraction: Double
 }
 
 /// Per-variant aggregates of an eval run.
-public struct VariantSummary: Sendable, Hashable, Codable {
+package struct VariantSummary: Sendable, Hashable, Codable {
     /// Variant name.
-    public var name: String
+    package var name: String
     /// The policy file it ran.
-    public var policyFile: String
+    package var policyFile: String
     /// Cases run.
-    public var cases: Int
+    package var cases: Int
     /// Cases whose checks all passed.
-    public var passed: Int
+    package var passed: Int
     /// `passed / cases` (0 for an empty suite).
-    public var passRate: Double
+    package var passRate: Double
     /// Exact sum of the priced cases' cost.
-    public var totalCost: USDAmount
+    package var totalCost: USDAmount
     /// `totalCost / cases`, rounded to the picodollar.
-    public var costPerCase: USDAmount
+    package var costPerCase: USDAmount
     /// What the same calls would have cost on the policy's baseline tier.
-    public var baselineCost: USDAmount
+    package var baselineCost: USDAmount
     /// `1 - totalCost / baselineCost`; nil when nothing was priced.
-    public var savingVsBaseline: Double?
+    package var savingVsBaseline: Double?
     /// Cases whose cost is unknown (unpriced model or failed call); they are left out of the sums.
-    public var unpricedCases: Int
+    package var unpricedCases: Int
     /// Share of cases that escalated at least once.
-    public var escalationRate: Double
+    package var escalationRate: Double
     /// Cases per final tier, most used first.
-    public var tierMix: [TierShare]
+    package var tierMix: [TierShare]
     /// Median latency in ms (nil in a dry run).
-    public var latencyP50Ms: Double?
+    package var latencyP50Ms: Double?
     /// 95th percentile latency in ms (nil in a dry run).
-    public var latencyP95Ms: Double?
+    package var latencyP95Ms: Double?
 }
 
 /// A candidate variant compared with the first (baseline) variant on the same cases.
-public struct PairComparison: Sendable, Hashable, Codable {
+package struct PairComparison: Sendable, Hashable, Codable {
     /// The first `--policy`.
-    public var baseline: String
+    package var baseline: String
     /// The variant compared with it.
-    public var candidate: String
+    package var candidate: String
     /// Relative cost saving of the candidate, `1 - cost(candidate) / cost(baseline)`, with a
     /// 95% paired bootstrap interval; nil when the baseline cost nothing or was unpriced.
-    public var costSaving: Estimate?
+    package var costSaving: Estimate?
     /// Pass rate of the candidate minus the baseline's, with a 95% paired bootstrap interval.
-    public var passRateDifference: Estimate?
+    package var passRateDifference: Estimate?
     /// Exact McNemar test on the discordant pass/fail pairs.
-    public var mcnemar: McNemarTest
+    package var mcnemar: McNemarTest
     /// One plain sentence, e.g. `B saves 41% [35%, 47%] with no significant change in pass rate (p=0.62)`.
-    public var verdict: String
+    package var verdict: String
 }
 
 /// Everything an eval run produced, ready to render as a table, JSON, Markdown or HTML.
-public struct EvalReport: Sendable, Hashable, Codable {
+package struct EvalReport: Sendable, Hashable, Codable {
     /// Name of the fixture suite(s).
-    public var suite: String
+    package var suite: String
     /// Whether costs are projections (no API calls were made).
-    public var dryRun: Bool
+    package var dryRun: Bool
     /// Case ids in run order (the same for every variant).
-    public var caseIDs: [String]
+    package var caseIDs: [String]
     /// Per-variant aggregates, in `--policy` order.
-    public var variants: [VariantSummary]
+    package var variants: [VariantSummary]
     /// Every variant after the first against the first.
-    public var comparisons: [PairComparison]
+    package var comparisons: [PairComparison]
     /// The raw per-case outcomes.
-    public var runs: [VariantRun]
+    package var runs: [VariantRun]
     /// Bootstrap parameters used, so a reader can reproduce the intervals.
-    public var bootstrapResamples: Int
+    package var bootstrapResamples: Int
     /// Seed of the bootstrap's generator.
-    public var bootstrapSeed: UInt64
+    package var bootstrapSeed: UInt64
 
     /// Whether any case's checks failed under any variant (the CLI then exits 1).
-    public var anyCheckFailed: Bool { runs.contains { $0.outcomes.contains { !$0.passed } } }
+    package var anyCheckFailed: Bool { runs.contains { $0.outcomes.contains { !$0.passed } } }
 
     /// Aggregates `runs` (all with the same case order) and compares each with the first.
-    public init(suite: String, dryRun: Bool, runs: [VariantRun], bootstrap: PairedBootstrap = .init()) {
+    package init(suite: String, dryRun: Bool, runs: [VariantRun], bootstrap: PairedBootstrap = .init()) {
         self.suite = suite
         self.dryRun = dryRun
         self.runs = runs

@@ -1,25 +1,26 @@
-public import ClaudeClient
+package import ClaudeClient
 import Foundation
-public import Router
+package import Router
 import RouterPolicies
+import Synchronization
 
 /// Runs a suite against the API through a `ModelRouter`: one routed call per case, with bounded
 /// concurrency, each case's checks evaluated on the final reply.
-public struct LiveRun: Sendable {
+package struct LiveRun: Sendable {
     /// Calls in flight at once.
-    public var concurrency: Int
+    package var concurrency: Int
     /// Called after each finished case with (finished, total).
-    public var progress: (@Sendable (Int, Int) -> Void)?
+    package var progress: (@Sendable (Int, Int) -> Void)?
 
     /// A runner with `concurrency` calls in flight (default 4).
-    public init(concurrency: Int = 4, progress: (@Sendable (Int, Int) -> Void)? = nil) {
+    package init(concurrency: Int = 4, progress: (@Sendable (Int, Int) -> Void)? = nil) {
         self.concurrency = concurrency
         self.progress = progress
     }
 
     /// The request a case sends: `model: "auto"` (routed by the policy) and `max_tokens` 0
     /// (the policy's) unless the case sets `max_tokens`.
-    public static func request(for item: EvalCase) -> MessageRequest {
+    package static func request(for item: EvalCase) -> MessageRequest {
         MessageRequest(
             model: "auto", maxTokens: item.maxTokens ?? 0,
             messages: item.messages.map { $0.role == "assistant" ? .assistant($0.text) : .user($0.text) },
@@ -28,14 +29,14 @@ public struct LiveRun: Sendable {
 
     /// Errors after which every further call would fail the same way: the run stops and the
     /// error is rethrown (authentication, permission, unreachable API).
-    public static func isFatal(_ error: any Error) -> Bool {
+    package static func isFatal(_ error: any Error) -> Bool {
         guard let error = error as? ClaudeError else { return false }
         return [.authentication, .permission, .connection, .refusedClientSide].contains(error.code)
     }
 
     /// Runs every case of `suite` through `router` as variant `variant`. Throws the first fatal
     /// error (see `isFatal`); other failures fail the case and the run goes on.
-    public func run(_ suite: EvalSuite, router: ModelRouter, variant: String, policyFile: String) async throws -> VariantRun {
+    package func run(_ suite: EvalSuite, router: ModelRouter, variant: String, policyFile: String) async throws -> VariantRun {
         let fatal = FatalErrorBox()
         let total = suite.cases.count
         var onFinished: (@Sendable (Int) -> Void)?
@@ -66,7 +67,7 @@ public struct LiveRun: Sendable {
         do {
             let response = try await router.send(request(for: item), options: options)
             let elapsed = started.duration(to: clock.now)
-            let latencyMs = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let latencyMs = elapsed / .milliseconds(1)
             let cost: USDAmount? = response.unpricedAttempts > 0 ? nil : response.totalCost
             let decision = response.decision
             let evaluation = item.evaluate(CheckSubject(
@@ -87,28 +88,21 @@ public struct LiveRun: Sendable {
     }
 
     /// A one-line, secret-free description of a call error.
-    public static func describe(_ error: any Error) -> String {
+    package static func describe(_ error: any Error) -> String {
         if let error = error as? ClaudeError { return error.description }
         if let error = error as? RouterError { return error.description }
         return String(describing: type(of: error))
     }
 }
 
-/// The first fatal error of a run, shared by its concurrent cases.
-/// `@unchecked Sendable`: `stored` is only accessed under `lock`.
-final class FatalErrorBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: (any Error)?
+/// The first fatal error of a run, shared by its concurrent cases (a class: the `Mutex` must
+/// be shared, not copied, by the cases' closures).
+final class FatalErrorBox: Sendable {
+    private let stored = Mutex<(any Error)?>(nil)
 
-    var error: (any Error)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
-    }
+    var error: (any Error)? { stored.withLock { $0 } }
 
     func set(_ error: any Error) {
-        lock.lock()
-        defer { lock.unlock() }
-        if stored == nil { stored = error }
+        stored.withLock { if $0 == nil { $0 = error } }
     }
 }

@@ -1,21 +1,21 @@
-public import Router
+package import Router
 
 /// Forwards records to another ledger with `variant` set, so an A/B eval's calls can be told
 /// apart in one ledger (`claude-router report --by variant`).
-public struct VariantTaggingLedger: CostLedger {
+package struct VariantTaggingLedger: CostLedger {
     /// The ledger records go to.
-    public let base: any CostLedger
+    package let base: any CostLedger
     /// The variant written into every record.
-    public let variant: String
+    package let variant: String
 
     /// Tags records for `base` with `variant`.
-    public init(base: any CostLedger, variant: String) {
+    package init(base: any CostLedger, variant: String) {
         self.base = base
         self.variant = variant
     }
 
     /// Records `record` in `base` with `variant` set.
-    public func record(_ record: LedgerRecord) async throws {
+    package func record(_ record: LedgerRecord) async throws {
         var tagged = record
         // Keep a policy's own A/B arm, if it had one, next to the eval variant.
         if let arm = record.variant, arm != variant { tagged.metadata["policy_variant"] = arm }
@@ -24,9 +24,9 @@ public struct VariantTaggingLedger: CostLedger {
     }
 
     /// Reads from `base`.
-    public func records(_ query: LedgerQuery) async throws -> [LedgerRecord] { try await base.records(query) }
+    package func records(_ query: LedgerQuery) async throws -> [LedgerRecord] { try await base.records(query) }
     /// Flushes `base`.
-    public func flush() async throws { try await base.flush() }
+    package func flush() async throws { try await base.flush() }
     /// Does not close the shared base ledger; its owner does.
-    public func close() async throws { try await base.flush() }
+    package func close() async throws { try await base.flush() }
 }

@@ -2,12 +2,12 @@ import Foundation
 
 /// Plain-language summaries of a comparison. A difference is called significant at the 5%
 /// level: for cost when the bootstrap interval excludes 0, for pass rate when McNemar's p < 0.05.
-public enum Verdict {
+package enum Verdict {
     /// The significance level used in verdicts.
-    public static let alpha = 0.05
+    package static let alpha = 0.05
 
     /// `B saves 41% [35%, 47%] with no significant change in pass rate (p=0.62)`.
-    public static func sentence(candidate: String, baseline: String, saving: Estimate?, passDifference: Estimate?,
+    package static func sentence(candidate: String, baseline: String, saving: Estimate?, passDifference: Estimate?,
                                 mcnemar: McNemarTest, projected: Bool) -> String {
         var costPart: String
         if let saving {
@@ -36,24 +36,24 @@ public enum Verdict {
     }
 
     /// `41%`, `4.5%`, `-12%`: whole percent from 10% up, one decimal below.
-    public static func percent(_ fraction: Double) -> String {
+    package static func percent(_ fraction: Double) -> String {
         let value = fraction * 100
         if abs(value) >= 10 || value == value.rounded() { return "\(Int(value.rounded()))%" }
         return String(format: "%.1f%%", value)
     }
 
     /// A pass-rate difference in percentage points: `+5.0 pts`, `-12.5 pts`.
-    public static func points(_ fraction: Double) -> String {
+    package static func points(_ fraction: Double) -> String {
         String(format: "%+.1f pts", fraction * 100)
     }
 
     /// `p=0.62`, `p=0.031`, `p<0.001`.
-    public static func pClause(_ p: Double) -> String {
+    package static func pClause(_ p: Double) -> String {
         p < 0.001 ? "p<0.001" : "p=\(pValue(p))"
     }
 
     /// `0.62`, `0.031`, `<0.001`.
-    public static func pValue(_ p: Double) -> String {
+    package static func pValue(_ p: Double) -> String {
         if p < 0.001 { return "<0.001" }
         if p >= 0.1 { return String(format: "%.2f", p) }
         return String(format: "%.3f", p)

@@ -7,24 +7,24 @@ import Foundation
 /// the null hypothesis each discordant pair is a fair coin, so the two-sided p-value is
 /// `min(1, 2 * P(X <= min(b, c)))` for `X ~ Binomial(b + c, 1/2)`. The exact test is used
 /// rather than the chi-squared approximation because eval suites are small (tens of cases).
-public struct McNemarTest: Sendable, Hashable, Codable {
+package struct McNemarTest: Sendable, Hashable, Codable {
     /// Passed under the baseline, failed under the candidate.
-    public var baselineOnly: Int
+    package var baselineOnly: Int
     /// Failed under the baseline, passed under the candidate.
-    public var candidateOnly: Int
+    package var candidateOnly: Int
     /// Two-sided exact p-value; 1 when there are no discordant pairs.
-    public var pValue: Double
+    package var pValue: Double
 
     /// Runs the test on the discordant counts `b` (baseline-only passes) and `c`
     /// (candidate-only passes). Negative counts are treated as zero.
-    public init(baselineOnly b: Int, candidateOnly c: Int) {
+    package init(baselineOnly b: Int, candidateOnly c: Int) {
         self.baselineOnly = max(b, 0)
         self.candidateOnly = max(c, 0)
         self.pValue = Self.exactTwoSidedPValue(b: baselineOnly, c: candidateOnly)
     }
 
     /// Counts discordant pairs in two equally long outcome lists (same cases, same order).
-    public init(baseline: [Bool], candidate: [Bool]) {
+    package init(baseline: [Bool], candidate: [Bool]) {
         var b = 0, c = 0
         for (x, y) in zip(baseline, candidate) where x != y {
             if x { b += 1 } else { c += 1 }
@@ -38,7 +38,7 @@ public struct McNemarTest: Sendable, Hashable, Codable {
     /// the exact power of two `2^-n`, so small tables give exact dyadic results (b=1, c=6 → 0.125).
     /// Beyond n = 1000, where `2^-n` nears the smallest normal double, the terms are summed in log
     /// space so large suites neither underflow to zero nor overflow.
-    public static func exactTwoSidedPValue(b: Int, c: Int) -> Double {
+    package static func exactTwoSidedPValue(b: Int, c: Int) -> Double {
         let n = b + c
         guard n > 0 else { return 1 }
         let k = min(b, c)

@@ -1,16 +1,16 @@
 /// A point estimate with a confidence interval.
-public struct Estimate: Sendable, Hashable, Codable {
+package struct Estimate: Sendable, Hashable, Codable {
     /// The statistic on the observed data.
-    public var value: Double
+    package var value: Double
     /// Lower bound of the interval.
-    public var lower: Double
+    package var lower: Double
     /// Upper bound of the interval.
-    public var upper: Double
+    package var upper: Double
     /// Coverage of the interval, e.g. 0.95.
-    public var confidence: Double
+    package var confidence: Double
 
     /// An estimate.
-    public init(value: Double, lower: Double, upper: Double, confidence: Double) {
+    package init(value: Double, lower: Double, upper: Double, confidence: Double) {
         self.value = value
         self.lower = lower
         self.upper = upper
@@ -18,7 +18,7 @@ public struct Estimate: Sendable, Hashable, Codable {
     }
 
     /// Whether the interval contains `x` (bounds included).
-    public func contains(_ x: Double) -> Bool { lower <= x && x <= upper }
+    package func contains(_ x: Double) -> Bool { lower <= x && x <= upper }
 }
 
 /// The paired percentile bootstrap.
@@ -28,16 +28,16 @@ public struct Estimate: Sendable, Hashable, Codable {
 /// policies) and gives much tighter intervals than resampling the variants independently.
 /// The interval is the (α/2, 1-α/2) percentiles (type 7) of the resampled statistics.
 /// Resampling uses `SeededGenerator`, so a given seed always yields the same interval.
-public struct PairedBootstrap: Sendable {
+package struct PairedBootstrap: Sendable {
     /// Number of resamples (default 10,000).
-    public var resamples: Int
+    package var resamples: Int
     /// Seed of the generator (default 0x5EED).
-    public var seed: UInt64
+    package var seed: UInt64
     /// Interval coverage (default 0.95).
-    public var confidence: Double
+    package var confidence: Double
 
     /// Defaults: 10,000 resamples, seed 0x5EED, 95% intervals.
-    public init(resamples: Int = 10_000, seed: UInt64 = 0x5EED, confidence: Double = 0.95) {
+    package init(resamples: Int = 10_000, seed: UInt64 = 0x5EED, confidence: Double = 0.95) {
         self.resamples = max(resamples, 1)
         self.seed = seed
         self.confidence = confidence
@@ -47,7 +47,7 @@ public struct PairedBootstrap: Sendable {
     /// the resampled indices (with repetitions) and returns the statistic, or `nil` when it is
     /// undefined for that resample (such resamples are skipped). Returns `nil` when `count` is
     /// zero or the statistic is undefined on the observed data.
-    public func estimate(count: Int, statistic: ([Int]) -> Double?) -> Estimate? {
+    package func estimate(count: Int, statistic: ([Int]) -> Double?) -> Estimate? {
         guard count > 0, let observed = statistic(Array(0..<count)) else { return nil }
         var generator = SeededGenerator(seed: seed)
         var values: [Double] = []
@@ -66,7 +66,7 @@ public struct PairedBootstrap: Sendable {
 
     /// Relative saving of the candidate's total over the baseline's, `1 - Σy / Σx`
     /// (0.41 means the candidate costs 41% less). Resamples whose baseline total is 0 are skipped.
-    public func relativeSaving(baseline x: [Double], candidate y: [Double]) -> Estimate? {
+    package func relativeSaving(baseline x: [Double], candidate y: [Double]) -> Estimate? {
         guard x.count == y.count else { return nil }
         return estimate(count: x.count) { indices in
             var sx = 0.0, sy = 0.0
@@ -76,7 +76,7 @@ public struct PairedBootstrap: Sendable {
     }
 
     /// Difference of pass rates, candidate minus baseline (in 0…1 units).
-    public func passRateDifference(baseline x: [Bool], candidate y: [Bool]) -> Estimate? {
+    package func passRateDifference(baseline x: [Bool], candidate y: [Bool]) -> Estimate? {
         guard x.count == y.count else { return nil }
         return estimate(count: x.count) { indices in
             var diff = 0

@@ -4,14 +4,14 @@
 /// to change its algorithm between toolchains; both would make a published confidence interval
 /// impossible to reproduce. SplitMix64 plus Lemire's unbiased bounded draw is fully specified
 /// here, so the same seed gives the same resamples on every machine and Swift version.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
+package struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     /// Starts the sequence at `seed`; equal seeds give equal sequences.
-    public init(seed: UInt64) { self.state = seed }
+    package init(seed: UInt64) { self.state = seed }
 
     /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -21,7 +21,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// A uniformly distributed integer in `0..<bound` (Lemire's multiply-shift with rejection,
     /// so there is no modulo bias). `bound` must be positive.
-    public mutating func nextIndex(below bound: Int) -> Int {
+    package mutating func nextIndex(below bound: Int) -> Int {
         precondition(bound > 0, "bound must be positive")
         let range = UInt64(bound)
         var product = next().multipliedFullWidth(by: range)

@@ -1,17 +1,17 @@
 /// Descriptive statistics used by the eval report. Pure functions on `Double`s: money is
 /// converted to dollars only here, for display and resampling, never for accounting.
-public enum Statistics {
+package enum Statistics {
     /// The `p`-quantile (0…1) of `values` by linear interpolation between closest ranks
     /// (Hyndman–Fan type 7, the default of NumPy and R): with the values sorted ascending and
     /// `h = (n - 1) * p`, the result is `s[⌊h⌋] + (h - ⌊h⌋) * (s[⌊h⌋ + 1] - s[⌊h⌋])`.
     /// Returns `nil` for an empty input.
-    public static func percentile(_ values: [Double], _ p: Double) -> Double? {
+    package static func percentile(_ values: [Double], _ p: Double) -> Double? {
         guard !values.isEmpty else { return nil }
         return percentile(sorted: values.sorted(), p)
     }
 
     /// `percentile(_:_:)` for input that is already sorted ascending.
-    public static func percentile(sorted: [Double], _ p: Double) -> Double? {
+    package static func percentile(sorted: [Double], _ p: Double) -> Double? {
         guard !sorted.isEmpty else { return nil }
         let clamped = min(max(p, 0), 1)
         let h = Double(sorted.count - 1) * clamped
@@ -21,7 +21,7 @@ public enum Statistics {
     }
 
     /// The arithmetic mean, `nil` for an empty input.
-    public static func mean(_ values: [Double]) -> Double? {
+    package static func mean(_ values: [Double]) -> Double? {
         values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
     }
 }

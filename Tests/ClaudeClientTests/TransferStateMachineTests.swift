@@ -1,0 +1,257 @@
+import Foundation
+import Testing
+
+@testable import ClaudeClient
+
+/// The transfer state machine without libcurl: each test drives the transitions a transfer
+/// goes through and checks the action each one returns. Continuations are real; every action is
+/// executed the way `CurlTransfer.run` executes it, so each waiter is resumed exactly once.
+@Suite("Transfer state machine")
+struct TransferStateMachineTests {
+    typealias Machine = CurlTransferStateMachine
+
+    /// An action reduced to what the tests compare.
+    enum Step: Equatable {
+        case none, submit, resumeHead, resumeCompletion, fail, unpause
+        case resumeChunk(unpause: Bool)
+        case remove(hasWaiter: Bool)
+    }
+
+    /// Executes `action` like `CurlTransfer.run` (minus the loop) and names it.
+    @discardableResult
+    static func execute(_ action: Machine.Action) -> Step {
+        switch action {
+        case .none: return .none
+        case .submit: return .submit
+        case .resumeHead(let continuation, let head):
+            continuation.resume(returning: head)
+            return .resumeHead
+        case .resumeCompletion(let continuation, let head, let body):
+            continuation.resume(returning: (head, body))
+            return .resumeCompletion
+        case .resumeChunk(let continuation, let chunk, let unpause):
+            continuation.resume(returning: chunk)
+            return .resumeChunk(unpause: unpause)
+        case .fail(let waiter, let error):
+            waiter.fail(error)
+            return .fail
+        case .unpause: return .unpause
+        case .remove(let waiter, let error):
+            waiter?.fail(error)
+            return .remove(hasWaiter: waiter != nil)
+        }
+    }
+
+    static func write(_ text: String, to machine: inout Machine) -> Machine.WriteDecision {
+        Array(text.utf8).withUnsafeBytes { machine.bodyReceived($0) }
+    }
+
+    static let head = HTTPResponseHead(status: 200, headers: [("content-type", "text/event-stream")])
+    static let cancelled = TransportError(kind: .cancelled, detail: "request cancelled")
+    static let interrupted = TransportError(kind: .interrupted, detail: "connection reset")
+
+    /// Starts a stream and delivers its head; the machine is then in the streaming state.
+    static func streaming(high: Int = 4, low: Int = 1) async throws -> Machine {
+        var machine = Machine(highWaterMark: high, lowWaterMark: low)
+        let received = try await withCheckedThrowingContinuation { continuation in
+            #expect(execute(machine.start(.head(continuation))) == .submit)
+            #expect(execute(machine.headReceived(head)) == .resumeHead)
+        }
+        #expect(received.status == 200)
+        return machine
+    }
+
+    /// Reads one chunk; `expect` is the step `nextChunk` must return.
+    static func read(_ machine: inout Machine, expect: Step) async throws -> Data? {
+        try await withCheckedThrowingContinuation { continuation in
+            #expect(execute(machine.nextChunk(continuation)) == expect)
+        }
+    }
+
+    @Test func bufferedTransferDeliversHeadAndWholeBodyWhenLibcurlFinishes() async throws {
+        var machine = Machine(highWaterMark: 4, lowWaterMark: 1)
+        let (head, body) = try await withCheckedThrowingContinuation { continuation in
+            #expect(Self.execute(machine.start(.completion(continuation))) == .submit)
+            #expect(Self.execute(machine.headReceived(Self.head)) == .none)
+            // Buffered mode never pauses, whatever the high-water mark.
+            for piece in ["ab", "cd", "ef"] {
+                guard case .accepted = Self.write(piece, to: &machine) else {
+                    Issue.record("a buffered write was not accepted")
+                    return
+                }
+            }
+            #expect(Self.execute(machine.finished(.success(nil))) == .resumeCompletion)
+        }
+        #expect(head.status == 200)
+        #expect(String(decoding: body, as: UTF8.self) == "abcdef")
+        #expect(machine.largestChunk == 2)
+        #expect(machine.failure == nil)
+        // Finished: a late write is refused.
+        guard case .abort = Self.write("x", to: &machine) else {
+            Issue.record("a write after the end was not aborted")
+            return
+        }
+    }
+
+    @Test func bufferedTransferUsesTheParsedHeadWhenTheBlankLineNeverCame() async throws {
+        var machine = Machine(highWaterMark: 4, lowWaterMark: 1)
+        let partial = HTTPResponseHead(status: 204, headers: [])
+        let (head, body) = try await withCheckedThrowingContinuation { continuation in
+            #expect(Self.execute(machine.start(.completion(continuation))) == .submit)
+            #expect(Self.execute(machine.finished(.success(partial))) == .resumeCompletion)
+        }
+        #expect(head.status == 204)
+        #expect(body.isEmpty)
+    }
+
+    @Test func cancelBeforeStartFailsTheStartWithoutSubmitting() async throws {
+        var machine = Machine(highWaterMark: 4, lowWaterMark: 1)
+        #expect(Self.execute(machine.cancel(Self.cancelled)) == .none)
+        await #expect(throws: Self.cancelled) {
+            _ = try await withCheckedThrowingContinuation { continuation in
+                #expect(Self.execute(machine.start(.completion(continuation))) == .fail)
+            }
+        }
+        #expect(machine.failure?.kind == .cancelled)
+    }
+
+    @Test func cancelWhileWaitingForTheHeadRemovesTheTransferAndFailsTheWaiter() async throws {
+        var machine = Machine(highWaterMark: 4, lowWaterMark: 1)
+        await #expect(throws: Self.cancelled) {
+            _ = try await withCheckedThrowingContinuation { continuation in
+                #expect(Self.execute(machine.start(.head(continuation))) == .submit)
+                #expect(Self.execute(machine.cancel(Self.cancelled)) == .remove(hasWaiter: true))
+            }
+        }
+        // The loop's later report of the aborted transfer changes nothing.
+        #expect(Self.execute(machine.finished(.failure(Self.interrupted))) == .none)
+        #expect(machine.failure == Self.cancelled)
+        #expect(Self.execute(machine.cancel(Self.cancelled)) == .none)
+    }
+
+    @Test func streamThatEndsWithoutAHeadFailsTheHeadWaiter() async throws {
+        var machine = Machine(highWaterMark: 4, lowWaterMark: 1)
+        await #expect(throws: TransportError.self) {
+            _ = try await withCheckedThrowingContinuation { continuation in
+                #expect(Self.execute(machine.start(.head(continuation))) == .submit)
+                #expect(Self.execute(machine.finished(.success(nil))) == .fail)
+            }
+        }
+        #expect(machine.failure?.kind == .other)
+    }
+
+    @Test func streamedChunksQueuePauseAtTheHighWaterMarkAndUnpauseBelowTheLowOne() async throws {
+        var machine = try await Self.streaming(high: 4, low: 1)
+        guard case .accepted = Self.write("ab", to: &machine), case .accepted = Self.write("cd", to: &machine),
+            case .pause = Self.write("ef", to: &machine)
+        else {
+            Issue.record("expected two queued writes, then a pause at 4 buffered bytes")
+            return
+        }
+        #expect(machine.pauses == 1)
+        #expect(machine.peakBufferedBytes == 4)
+        // 2 bytes left is above the low-water mark: stay paused.
+        #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: false)) == Data("ab".utf8))
+        // 0 bytes left: resume libcurl, which re-delivers the paused write.
+        #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: true)) == Data("cd".utf8))
+        guard case .accepted = Self.write("ef", to: &machine) else {
+            Issue.record("the re-delivered write was not queued")
+            return
+        }
+        #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: false)) == Data("ef".utf8))
+        #expect(Self.execute(machine.finished(.success(nil))) == .none)
+        #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: false)) == nil)
+    }
+
+    @Test func aWaitingReadTakesTheNextWriteDirectlyAndSeesTheEnd() async throws {
+        var machine = try await Self.streaming()
+        let chunk = try await withCheckedThrowingContinuation { continuation in
+            #expect(Self.execute(machine.nextChunk(continuation)) == .none)
+            // Nothing may queue while a read waits: the write goes straight to the reader.
+            guard case .handOff(let reader) = Self.write("hi", to: &machine) else {
+                Issue.record("the write was not handed to the waiting read")
+                continuation.resume(returning: nil)
+                return
+            }
+            reader.resume(returning: Data("hi".utf8))
+        }
+        #expect(chunk == Data("hi".utf8))
+        let end = try await withCheckedThrowingContinuation { continuation in
+            #expect(Self.execute(machine.nextChunk(continuation)) == .none)
+            #expect(Self.execute(machine.finished(.success(nil))) == .resumeChunk(unpause: false))
+        }
+        #expect(end == nil)
+    }
+
+    @Test func aReadOfAnEmptyPausedQueueUnpausesTheTransfer() async throws {
+        var machine = try await Self.streaming(high: 0, low: 0)
+        guard case .pause = Self.write("ab", to: &machine) else {
+            Issue.record("a zero high-water mark must pause the first write")
+            return
+        }
+        let chunk = try await withCheckedThrowingContinuation { continuation in
+            #expect(Self.execute(machine.nextChunk(continuation)) == .unpause)
+            guard case .handOff(let reader) = Self.write("ab", to: &machine) else {
+                Issue.record("the re-delivered write was not handed to the waiting read")
+                continuation.resume(returning: nil)
+                return
+            }
+            reader.resume(returning: Data("ab".utf8))
+        }
+        #expect(chunk == Data("ab".utf8))
+    }
+
+    @Test func aFailureMidStreamDeliversQueuedChunksThenTheError() async throws {
+        var machine = try await Self.streaming()
+        guard case .accepted = Self.write("ab", to: &machine) else {
+            Issue.record("the write was not queued")
+            return
+        }
+        #expect(Self.execute(machine.finished(.failure(Self.interrupted))) == .none)
+        #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: false)) == Data("ab".utf8))
+        await #expect(throws: Self.interrupted) {
+            _ = try await Self.read(&machine, expect: .fail)
+        }
+    }
+
+    @Test func cancelWhileAReadWaitsRemovesTheTransferAndLaterWritesAbort() async throws {
+        var machine = try await Self.streaming()
+        await #expect(throws: Self.cancelled) {
+            _ = try await withCheckedThrowingContinuation { continuation in
+                #expect(Self.execute(machine.nextChunk(continuation)) == .none)
+                #expect(Self.execute(machine.cancel(Self.cancelled)) == .remove(hasWaiter: true))
+            }
+        }
+        guard case .abort = Self.write("late", to: &machine) else {
+            Issue.record("a write after cancellation was not aborted")
+            return
+        }
+        #expect(machine.failure?.kind == .cancelled)
+    }
+
+    @Test func cancelWithNoReadPendingStillRemovesTheRunningTransfer() async throws {
+        var machine = try await Self.streaming()
+        #expect(Self.execute(machine.cancel(Self.cancelled)) == .remove(hasWaiter: false))
+    }
+
+    @Test func cancelAfterTheEndDropsQueuedChunksSoReadsReportTheCancellation() async throws {
+        var machine = try await Self.streaming()
+        guard case .accepted = Self.write("ab", to: &machine) else {
+            Issue.record("the write was not queued")
+            return
+        }
+        #expect(Self.execute(machine.finished(.success(nil))) == .none)
+        #expect(Self.execute(machine.cancel(Self.cancelled)) == .none)
+        await #expect(throws: Self.cancelled) {
+            _ = try await Self.read(&machine, expect: .fail)
+        }
+    }
+
+    @Test func libcurlMillisecondsAreAtLeastOneAndClampedToInt32() {
+        #expect(CurlTransfer.milliseconds(.zero) == 1)
+        #expect(CurlTransfer.milliseconds(.seconds(-5)) == 1)
+        #expect(CurlTransfer.milliseconds(.microseconds(1500)) == 1)
+        #expect(CurlTransfer.milliseconds(.seconds(30)) == 30_000)
+        #expect(CurlTransfer.milliseconds(.seconds(Int64(Int32.max))) == Int(Int32.max))
+    }
+}
