@@ -2,7 +2,8 @@
 ///
 /// Built once per policy: the keyword lists of every signal (plus the built-in constraint
 /// phrases) are compiled into one automaton at `init`, so `score` reads the text once for all
-/// keywords, once for line structure, and runs a regex only when its required literal occurs.
+/// keywords, once for line structure (questions, lists, code lines, fences, numbered steps), and
+/// runs a user regex only when its required literal occurs.
 ///
 /// Each signal's `strength = min(1, count / fullAt)`. Then
 /// `value = Σ weight·strength / Σ weight` (0 when every weight is 0), and each
@@ -19,9 +20,11 @@ public struct ComplexityScorer: Sendable {
     private let listIndex: [Int]
     private let constraintList: Int
     private let totalWeight: Double
+    /// Whether any signal counts `first … then` sequences (a search the other markers do not need).
+    private let countsFirstThen: Bool
 
     /// Phrases counted by `.constraints` besides bullet and numbered lines.
-    public static let constraintPhrases: [String] = [
+    package static let constraintPhrases: [String] = [
         "must", "must not", "should", "should not", "shall", "shall not", "at least", "at most",
         "no more than", "no less than", "no fewer than", "exactly", "never", "always", "required",
         "requirement", "requirements", "ensure", "make sure", "do not", "don't", "avoid", "limit to",
@@ -48,6 +51,9 @@ public struct ComplexityScorer: Sendable {
         self.keywordLists = lists
         self.phrases = PhraseTable(lists: lists)
         totalWeight = configuration.signals.reduce(0) { $0 + max($1.weight, 0) }
+        countsFirstThen = configuration.signals.contains {
+            if case .structure(let markers, _) = $0.kind { markers.contains(.firstThen) } else { false }
+        }
     }
 
     /// Scores `input`. Deterministic: the same input always gets the same score.
@@ -63,7 +69,7 @@ public struct ComplexityScorer: Sendable {
     /// lists are `keywordLists` (in order).
     func score(_ input: RoutingInput, bytes: UnsafeBufferPointer<UInt8>, phrases: PhraseTable,
                counts: UnsafeBufferPointer<Int32>) -> ComplexityScore {
-        let structure = TextStructure(bytes)
+        let structure = TextStructure(bytes, countingFirstThen: countsFirstThen)
         var contributions: [SignalContribution] = []
         contributions.reserveCapacity(configuration.signals.count)
         var value = 0.0
@@ -119,6 +125,21 @@ public struct ComplexityScorer: Sendable {
                 if found > 0 {
                     total += found
                     if evidence.count < 3 { evidence.append(pattern.pattern) }
+                }
+            }
+            return Measurement(count: total, fullAt: fullAt, evidence: evidence, isContent: true)
+        case .structure(let markers, let fullAt):
+            var total = 0
+            var evidence: [String] = []
+            for marker in markers {
+                let found = switch marker {
+                case .numberedSteps: structure.numberedSteps
+                case .firstThen: structure.firstThenSequences
+                case .codeFences: (structure.fenceLines + 1) / 2
+                }
+                if found > 0 {
+                    total += found
+                    evidence.append("\(found) \(marker.rawValue)")
                 }
             }
             return Measurement(count: total, fullAt: fullAt, evidence: evidence, isContent: true)

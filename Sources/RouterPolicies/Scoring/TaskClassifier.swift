@@ -1,6 +1,6 @@
 /// One task type the local classifier can recognise, and what points to it.
 public struct TaskClassifierRule: Sendable, Hashable {
-    /// Task name (`extraction`, `summarization`, `code_review`, …).
+    /// Task name (`extraction`, `summarization`, `code-review`, …).
     public var task: String
     /// Whole-word, case-insensitive keywords and phrases; each occurrence scores `weight`.
     public var keywords: [String]
@@ -8,13 +8,20 @@ public struct TaskClassifierRule: Sendable, Hashable {
     public var patterns: [SafeRegex]
     /// Points per hit (≥ 0).
     public var weight: Double
+    /// Names of complexity signals of which one must be in context for this rule to count
+    /// (empty: always counts). A signal is in context when its strength is at least 0.5 and no
+    /// domain signal (`ComplexitySignal.isDomain`) is stronger — so `class` counts towards code
+    /// review only next to code, and `proof` towards a proof only in a mathematical question.
+    public var context: [String]
 
     /// Creates a rule.
-    public init(task: String, keywords: [String], patterns: [SafeRegex] = [], weight: Double = 1) {
+    public init(task: String, keywords: [String], patterns: [SafeRegex] = [], weight: Double = 1,
+                context: [String] = []) {
         self.task = task
         self.keywords = keywords
         self.patterns = patterns
         self.weight = weight
+        self.context = context
     }
 }
 
@@ -38,50 +45,93 @@ public struct TaskClassification: Sendable, Hashable {
 /// Picks a task type for a request locally, without a model call.
 ///
 /// Each rule scores `weight × (keyword occurrences + pattern matches)` over the text (all rules'
-/// keywords are counted in one pass). With `best` the highest score and `second` the runner-up:
+/// keywords are counted in one pass); a rule whose `context` is not met scores 0. A task's score
+/// is the sum over its rules. With `best` the highest task score and `second` the runner-up:
 ///
 ///     confidence = best / (best + 1)  ×  (best − second) / best
 ///
 /// — the first factor grows with evidence (one unit-weight hit gives 0.5, three give 0.75), the
 /// second is the margin over the runner-up (1 when unopposed, 0 on a tie). `task` is `nil` when
-/// `confidence < minimumConfidence` or nothing scored. Ties go to the rule listed first.
+/// `confidence < minimumConfidence` or nothing scored. Ties go to the task listed first.
 public struct TaskClassifier: Sendable {
     /// The rules, in tie-break order.
     public let rules: [TaskClassifierRule]
     /// Below this confidence the classification's `task` is `nil`.
     public let minimumConfidence: Double
     private let phrases: PhraseTable
+    /// The distinct task names, in first-listed order, and each rule's index into them.
+    private let tasks: [String]
+    private let taskOfRule: [Int]
+    /// For each rule, the indices of its context signals in `signals` (unknown names dropped).
+    private let contextOfRule: [[Int]]
+    /// Indices of the domain signals in `signals`.
+    private let domains: [Int]
+    /// Scores the context signals for `classify(_:)`; `nil` when no rule has a context.
+    private let contextScorer: ComplexityScorer?
 
-    /// Compiles the rules' keywords into one automaton.
-    public init(rules: [TaskClassifierRule], minimumConfidence: Double = 0.3) {
+    /// Compiles the rules' keywords into one automaton. `signals` are the complexity signals
+    /// the rules' `context` names refer to (default: the bundled default policy's).
+    public init(rules: [TaskClassifierRule], minimumConfidence: Double = 0.3,
+                signals: ComplexityConfiguration = .default) {
         self.rules = rules
         self.minimumConfidence = minimumConfidence
         self.phrases = PhraseTable(lists: rules.map(\.keywords))
+        var tasks: [String] = []
+        taskOfRule = rules.map { rule in
+            if let index = tasks.firstIndex(of: rule.task) { return index }
+            tasks.append(rule.task)
+            return tasks.count - 1
+        }
+        self.tasks = tasks
+        let names = signals.signals.map(\.name)
+        contextOfRule = rules.map { $0.context.compactMap { names.firstIndex(of: $0) } }
+        domains = signals.signals.indices.filter { signals.signals[$0].isDomain }
+        contextScorer = rules.contains { !$0.context.isEmpty } ? ComplexityScorer(signals) : nil
     }
 
     /// Classifies `input`.
     public func classify(_ input: RoutingInput) -> TaskClassification {
         guard !rules.isEmpty else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
+        let contributions = contextScorer?.score(input).contributions ?? []
         return withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
-                classify(bytes: bytes, phrases: phrases, firstList: 0, counts: counts)
+                classify(bytes: bytes, phrases: phrases, firstList: 0, counts: counts, contributions: contributions)
             }
         }
     }
 
     /// Classifies from phrase counts already taken with `phrases`, whose lists
-    /// `firstList ..< firstList + rules.count` are the rules' keywords (in order).
+    /// `firstList ..< firstList + rules.count` are the rules' keywords (in order), and the
+    /// contributions of the signals given at `init` (in order) for the same input.
     func classify(bytes: UnsafeBufferPointer<UInt8>, phrases: PhraseTable, firstList: Int,
-                  counts: UnsafeBufferPointer<Int32>) -> TaskClassification {
+                  counts: UnsafeBufferPointer<Int32>, contributions: [SignalContribution]) -> TaskClassification {
         guard !rules.isEmpty else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
-        var best = (index: -1, score: 0.0)
-        var second = 0.0
-        for (index, rule) in rules.enumerated() {
+        var strongestDomain = 0.0
+        for index in domains where index < contributions.count {
+            strongestDomain = max(strongestDomain, contributions[index].strength)
+        }
+        func inContext(_ rule: Int) -> Bool {
+            let context = contextOfRule[rule]
+            if context.isEmpty { return rules[rule].context.isEmpty }
+            return context.contains { index in
+                guard index < contributions.count else { return false }
+                let strength = contributions[index].strength
+                return strength >= 0.5 && strength >= strongestDomain
+            }
+        }
+        var scores = [Double](repeating: 0, count: tasks.count)
+        var counted = [Bool](repeating: false, count: rules.count)
+        for (index, rule) in rules.enumerated() where inContext(index) {
+            counted[index] = true
             var hits = phrases.hits(ofList: firstList + index, counts: counts, evidenceLimit: 0).count
             for pattern in rule.patterns {
                 hits += pattern.program.countMatches(in: bytes, limit: 1_000)
             }
-            let score = max(rule.weight, 0) * Double(hits)
+            scores[taskOfRule[index]] += max(rule.weight, 0) * Double(hits)
+        }
+        var best = (index: -1, score: 0.0)
+        var second = 0.0
+        for (index, score) in scores.enumerated() {
             if score > best.score {
                 second = best.score
                 best = (index, score)
@@ -91,11 +141,16 @@ public struct TaskClassifier: Sendable {
         }
         guard best.index >= 0 else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
         let confidence = best.score / (best.score + 1) * (best.score - second) / best.score
-        var evidence = phrases.hits(ofList: firstList + best.index, counts: counts).evidence
-        for pattern in rules[best.index].patterns where evidence.count < 3 {
-            if pattern.program.countMatches(in: bytes, limit: 1) > 0 { evidence.append(pattern.pattern) }
+        var evidence: [String] = []
+        for (index, rule) in rules.enumerated() where taskOfRule[index] == best.index && counted[index] {
+            let remaining = 3 - evidence.count
+            guard remaining > 0 else { break }
+            evidence += phrases.hits(ofList: firstList + index, counts: counts, evidenceLimit: remaining).evidence
+            for pattern in rule.patterns where evidence.count < 3 {
+                if pattern.program.countMatches(in: bytes, limit: 1) > 0 { evidence.append(pattern.pattern) }
+            }
         }
-        let task = confidence >= minimumConfidence ? rules[best.index].task : nil
+        let task = confidence >= minimumConfidence ? tasks[best.index] : nil
         return TaskClassification(task: task, confidence: confidence, evidence: evidence)
     }
 }

@@ -1,4 +1,4 @@
-/// Structural counts read from the text in one pass: questions, requirement lines, code.
+/// Structural counts read from the text in one pass: questions, requirement lines, code, steps.
 struct TextStructure {
     var questionMarks = 0
     /// Lines starting with `-`, `*`, `•`, or `1.` / `1)` (after indentation).
@@ -7,11 +7,17 @@ struct TextStructure {
     var fenceLines = 0
     /// Lines ending in `;`, `{` or `}`, or holding `=>`, `->`, `::`, `==`, `!=`.
     var codeLines = 0
+    /// Lines starting (after indentation) with an optional `step`, one or two digits, `.`, `)`
+    /// or `:`, and a blank: `1. `, `12) `, `Step 3: `.
+    var numberedSteps = 0
+    /// Sentences holding the word `first` and after it the word `then` (0 unless asked for).
+    var firstThenSequences = 0
 
     /// `\n`, `:`, `=`, `>`, `?` — the only bytes (all below 64) the scan stops at.
     private static let interesting: UInt64 = 1 << 10 | 1 << 58 | 1 << 61 | 1 << 62 | 1 << 63
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// Reads `bytes` once; `countingFirstThen` adds the (rarer) `first … then` search.
+    init(_ bytes: UnsafeBufferPointer<UInt8>, countingFirstThen: Bool = false) {
         let count = bytes.count
         var lineStart = 0
         var sawCodeSymbol = false
@@ -36,6 +42,7 @@ struct TextStructure {
             index += 1
         }
         classifyLine(bytes, from: lineStart, to: count, sawCodeSymbol: sawCodeSymbol)
+        if countingFirstThen { firstThenSequences = Self.countFirstThen(bytes) }
     }
 
     /// Whether any byte of `word` is `\n`, `:`, `;`, `<`, `=`, `>` or `?` (a superset of the
@@ -85,6 +92,7 @@ struct TextStructure {
             fenceLines += 1
             return
         }
+        if Self.isNumberedStep(bytes, from: first, to: end) { numberedSteps += 1 }
         if (lead == UInt8(ascii: "-") || lead == UInt8(ascii: "*")) && next == 32 {
             bulletLines += 1
         } else if lead == 0xE2, next == 0x80, first + 2 < end, bytes[first + 2] == 0xA2 {  // •
