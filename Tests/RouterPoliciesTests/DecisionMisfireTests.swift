@@ -82,6 +82,11 @@ let misfirePrompts: [LabelledPrompt] = [
           input: .init(text: "Quick check: is every prime above 2 odd? A one-line proof modulo 2 is enough."),
           tier: "sonnet", task: "reasoning",
           reason: ["reasoning (classified 0.50) → sonnet: score", "low confidence: fallback task's range"]),
+    // A weak guess may still save money: a cheap fixed tier (at or below the fallback task's
+    // lowest) applies at any confidence.
+    .init(label: "weak guess of a cheap task keeps its tier",
+          input: .init(text: "Label this tweet: 'so happy the train was on time today'"),
+          tier: "haiku", task: "classification", reason: ["classification (classified 0.50) → haiku: fixed tier for task"]),
 ]
 
 @Suite("Decisions on keyword misfires and near-misses")

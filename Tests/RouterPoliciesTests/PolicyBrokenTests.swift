@@ -170,7 +170,7 @@ let brokenCases: [BrokenCase] = [
                yaml: minimalPolicy.replacingOccurrences(of: "classifier: { fallback_task: qa }",
                                                         with: "classifier:\n  fallback_task: qa\n  rules:\n    - { task: qa, weight: 2 }"),
                expected: """
-                 broken.yaml:10:7: error: classifier rule needs 'keywords' or 'patterns'
+                 broken.yaml:10:7: error: classifier rule needs 'keywords', 'patterns' or 'markers'
                      - { task: qa, weight: 2 }
                        ^
                  """),

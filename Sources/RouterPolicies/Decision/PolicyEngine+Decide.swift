@@ -31,7 +31,8 @@ extension PolicyEngine {
 
     /// Decides the tier, model and `max_tokens` for one request:
     /// 1. variant from the assigning metadata key; 2. task from the caller, else the classifier
-    /// (at or above `minimum_confidence`), else the fallback task; 3. the tier the score's
+    /// (at or above `minimum_confidence`; below `pin_confidence` within the fallback task's
+    /// range), else the fallback task; 3. the tier the score's
     /// thresholds reach, clamped to the task's range — or the task's fixed tier, or the default
     /// tier when no signal was recognised; 4. the first matching override rule; 5. the context
     /// check: a tier whose window cannot hold input + `max_tokens` is never chosen.
@@ -48,12 +49,15 @@ extension PolicyEngine {
 
         // One read of the prompt gives the phrase counts for both the classifier and the scorer.
         let namedRoute = input.task.flatMap { arm.tasks[$0] }
+        // … and one structure scan serves both too.
         let (guess, score) = withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
-                let score = scorer.score(input, bytes: bytes, phrases: phrases, counts: counts)
+                let structure = TextStructure(bytes, countingFirstThen: countsFirstThen)
+                let score = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts)
                 let guess = namedRoute == nil
-                    ? classifier.classify(bytes: bytes, phrases: phrases, firstList: scorer.keywordLists.count,
-                                          counts: counts, contributions: score.contributions)
+                    ? classifier.classify(bytes: bytes, structure: structure, phrases: phrases,
+                                          firstList: scorer.keywordLists.count, counts: counts,
+                                          contributions: score.contributions)
                     : nil
                 return (guess, score)
             }

@@ -91,7 +91,7 @@ extension PolicyDecoder {
     }
 
     /// A list of structure marker names (`numbered_steps`, `first_then`, `code_fences`).
-    private func markerList(_ node: YAMLNode) -> [StructureMarker]? {
+    func markerList(_ node: YAMLNode) -> [StructureMarker]? {
         let names = StructureMarker.allCases.map(\.rawValue)
         let items = node.scalar != nil && !node.isNull ? [node] : context.sequence(node)
         guard let items else { return nil }
@@ -163,22 +163,24 @@ extension PolicyDecoder {
         if let node = map.present("rules"), let items = context.sequence(node) {
             for item in items {
                 guard let rule = context.mapping(item, required: ["task"],
-                                                 optional: ["keywords", "patterns", "weight", "context"],
+                                                 optional: ["keywords", "patterns", "markers", "weight", "context"],
                                                  what: "classifier rule") else { continue }
                 let task = rule["task"].flatMap(taskReference)
                 let keywords = rule.present("keywords").flatMap(stringList)
                 let patterns = rule.present("patterns").flatMap(regexList)
+                let markers = rule.present("markers").flatMap(markerList)
                 let weight = rule.present("weight").flatMap { context.double($0, in: 0...1_000) } ?? 1
                 let contextNames = rule.present("context").flatMap(signalReferences)
-                if rule["keywords"] == nil && rule["patterns"] == nil {
-                    context.error("classifier rule needs 'keywords' or 'patterns'", at: item)
+                if rule["keywords"] == nil && rule["patterns"] == nil && rule["markers"] == nil {
+                    context.error("classifier rule needs 'keywords', 'patterns' or 'markers'", at: item)
                 }
                 if weight <= 0, let node = rule["weight"] {
                     context.error("classifier rule weight must be positive", at: node)
                 }
                 if let task {
                     rules.append(TaskClassifierRule(task: task, keywords: keywords ?? [], patterns: patterns ?? [],
-                                                    weight: weight, context: contextNames ?? []))
+                                                    markers: markers ?? [], weight: weight,
+                                                    context: contextNames ?? []))
                 }
             }
         }

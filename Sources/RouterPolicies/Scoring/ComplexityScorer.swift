@@ -21,7 +21,7 @@ public struct ComplexityScorer: Sendable {
     private let constraintList: Int
     private let totalWeight: Double
     /// Whether any signal counts `first … then` sequences (a search the other markers do not need).
-    private let countsFirstThen: Bool
+    let countsFirstThen: Bool
 
     /// Phrases counted by `.constraints` besides bullet and numbered lines.
     package static let constraintPhrases: [String] = [
@@ -60,16 +60,17 @@ public struct ComplexityScorer: Sendable {
     public func score(_ input: RoutingInput) -> ComplexityScore {
         withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
-                score(input, bytes: bytes, phrases: phrases, counts: counts)
+                score(input, bytes: bytes, structure: TextStructure(bytes, countingFirstThen: countsFirstThen),
+                      phrases: phrases, counts: counts)
             }
         }
     }
 
-    /// Scores `input` from phrase counts already taken with `phrases`, a table whose first
-    /// lists are `keywordLists` (in order).
-    func score(_ input: RoutingInput, bytes: UnsafeBufferPointer<UInt8>, phrases: PhraseTable,
-               counts: UnsafeBufferPointer<Int32>) -> ComplexityScore {
-        let structure = TextStructure(bytes, countingFirstThen: countsFirstThen)
+    /// Scores `input` from a structure scan and phrase counts already taken with `phrases`, a
+    /// table whose first lists are `keywordLists` (in order). `structure` must count
+    /// `first … then` sequences when `countsFirstThen`.
+    func score(_ input: RoutingInput, bytes: UnsafeBufferPointer<UInt8>, structure: TextStructure,
+               phrases: PhraseTable, counts: UnsafeBufferPointer<Int32>) -> ComplexityScore {
         var contributions: [SignalContribution] = []
         contributions.reserveCapacity(configuration.signals.count)
         var value = 0.0
@@ -132,11 +133,7 @@ public struct ComplexityScorer: Sendable {
             var total = 0
             var evidence: [String] = []
             for marker in markers {
-                let found = switch marker {
-                case .numberedSteps: structure.numberedSteps
-                case .firstThen: structure.firstThenSequences
-                case .codeFences: (structure.fenceLines + 1) / 2
-                }
+                let found = structure.count(of: marker)
                 if found > 0 {
                     total += found
                     evidence.append("\(found) \(marker.rawValue)")

@@ -6,6 +6,9 @@ public struct TaskClassifierRule: Sendable, Hashable {
     public var keywords: [String]
     /// Regular expressions; each match scores `weight`.
     public var patterns: [SafeRegex]
+    /// Structural markers (a fenced code block, a numbered step, …); each occurrence scores
+    /// `weight`. Read in the scan the scorer makes anyway, so cheaper than a pattern.
+    public var markers: [StructureMarker]
     /// Points per hit (≥ 0).
     public var weight: Double
     /// Names of complexity signals of which one must be in context for this rule to count
@@ -15,11 +18,12 @@ public struct TaskClassifierRule: Sendable, Hashable {
     public var context: [String]
 
     /// Creates a rule.
-    public init(task: String, keywords: [String], patterns: [SafeRegex] = [], weight: Double = 1,
-                context: [String] = []) {
+    public init(task: String, keywords: [String], patterns: [SafeRegex] = [], markers: [StructureMarker] = [],
+                weight: Double = 1, context: [String] = []) {
         self.task = task
         self.keywords = keywords
         self.patterns = patterns
+        self.markers = markers
         self.weight = weight
         self.context = context
     }
@@ -44,7 +48,7 @@ public struct TaskClassification: Sendable, Hashable {
 
 /// Picks a task type for a request locally, without a model call.
 ///
-/// Each rule scores `weight × (keyword occurrences + pattern matches)` over the text (all rules'
+/// Each rule scores `weight × (keyword occurrences + pattern matches + markers)` over the text (all rules'
 /// keywords are counted in one pass); a rule whose `context` is not met scores 0. A task's score
 /// is the sum over its rules. With `best` the highest task score and `second` the runner-up:
 ///
@@ -68,6 +72,8 @@ public struct TaskClassifier: Sendable {
     private let domains: [Int]
     /// Scores the context signals for `classify(_:)`; `nil` when no rule has a context.
     private let contextScorer: ComplexityScorer?
+    /// Whether a rule counts `first … then` sequences (a search the other markers do not need).
+    let countsFirstThen: Bool
 
     /// Compiles the rules' keywords into one automaton. `signals` are the complexity signals
     /// the rules' `context` names refer to (default: the bundled default policy's).
@@ -87,6 +93,7 @@ public struct TaskClassifier: Sendable {
         contextOfRule = rules.map { $0.context.compactMap { names.firstIndex(of: $0) } }
         domains = signals.signals.indices.filter { signals.signals[$0].isDomain }
         contextScorer = rules.contains { !$0.context.isEmpty } ? ComplexityScorer(signals) : nil
+        countsFirstThen = rules.contains { $0.markers.contains(.firstThen) }
     }
 
     /// Classifies `input`.
@@ -95,15 +102,17 @@ public struct TaskClassifier: Sendable {
         let contributions = contextScorer?.score(input).contributions ?? []
         return withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
-                classify(bytes: bytes, phrases: phrases, firstList: 0, counts: counts, contributions: contributions)
+                classify(bytes: bytes, structure: TextStructure(bytes, countingFirstThen: countsFirstThen),
+                         phrases: phrases, firstList: 0, counts: counts, contributions: contributions)
             }
         }
     }
 
     /// Classifies from phrase counts already taken with `phrases`, whose lists
     /// `firstList ..< firstList + rules.count` are the rules' keywords (in order), and the
-    /// contributions of the signals given at `init` (in order) for the same input.
-    func classify(bytes: UnsafeBufferPointer<UInt8>, phrases: PhraseTable, firstList: Int,
+    /// contributions of the signals given at `init` (in order) for the same input. `structure`
+    /// must count `first … then` sequences when `countsFirstThen`.
+    func classify(bytes: UnsafeBufferPointer<UInt8>, structure: TextStructure, phrases: PhraseTable, firstList: Int,
                   counts: UnsafeBufferPointer<Int32>, contributions: [SignalContribution]) -> TaskClassification {
         guard !rules.isEmpty else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
         var strongestDomain = 0.0
@@ -127,6 +136,7 @@ public struct TaskClassifier: Sendable {
             for pattern in rule.patterns {
                 hits += pattern.program.countMatches(in: bytes, limit: 1_000)
             }
+            for marker in rule.markers { hits += structure.count(of: marker) }
             scores[taskOfRule[index]] += max(rule.weight, 0) * Double(hits)
         }
         var best = (index: -1, score: 0.0)
@@ -148,6 +158,9 @@ public struct TaskClassifier: Sendable {
             evidence += phrases.hits(ofList: firstList + index, counts: counts, evidenceLimit: remaining).evidence
             for pattern in rule.patterns where evidence.count < 3 {
                 if pattern.program.countMatches(in: bytes, limit: 1) > 0 { evidence.append(pattern.pattern) }
+            }
+            for marker in rule.markers where evidence.count < 3 && structure.count(of: marker) > 0 {
+                evidence.append(marker.rawValue)
             }
         }
         let task = confidence >= minimumConfidence ? tasks[best.index] : nil

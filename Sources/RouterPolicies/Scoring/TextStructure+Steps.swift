@@ -1,4 +1,13 @@
 extension TextStructure {
+    /// How often `marker` occurs (`firstThen` only when the scan was asked to count it).
+    func count(of marker: StructureMarker) -> Int {
+        switch marker {
+        case .numberedSteps: numberedSteps
+        case .firstThen: firstThenSequences
+        case .codeFences: (fenceLines + 1) / 2
+        }
+    }
+
     /// Whether the line `start ..< end`, from its first non-blank byte `start`, opens with an
     /// optional `step` (any case, then blanks), one or two digits, `.`, `)` or `:`, and a blank.
     static func isNumberedStep(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Bool {
