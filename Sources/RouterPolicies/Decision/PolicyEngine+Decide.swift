@@ -52,7 +52,7 @@ extension PolicyEngine {
         // … and one structure scan serves both too.
         let (guess, score) = withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
-                let structure = TextStructure(bytes, countingFirstThen: countsFirstThen)
+                let structure = TextStructure(bytes, firstThenLimit: firstThenLimit)
                 let score = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts)
                 let guess = namedRoute == nil
                     ? classifier.classify(bytes: bytes, structure: structure, phrases: phrases,

@@ -15,8 +15,8 @@ public struct PolicyEngine: Sendable {
     let phrases: PhraseTable
     let minimumConfidence: Double
     let pinConfidence: Double
-    /// Whether the scorer or the classifier counts `first … then` sequences.
-    let countsFirstThen: Bool
+    /// How many `first … then` sequences the scorer and the classifier need counted.
+    let firstThenLimit: Int
     let fallbackTask: String
     let variantKey: String?
     /// Running sums of the variant weights (arm `i + 1` owns `cumulativeWeights[i-1] ..< cumulativeWeights[i]`).
@@ -49,7 +49,7 @@ public struct PolicyEngine: Sendable {
         self.phrases = PhraseTable(lists: scorer.keywordLists + policy.classifier.rules.map(\.keywords))
         self.minimumConfidence = policy.classifier.minimumConfidence
         self.pinConfidence = policy.classifier.pinConfidence
-        self.countsFirstThen = scorer.countsFirstThen || classifier.countsFirstThen
+        self.firstThenLimit = max(scorer.firstThenLimit, classifier.firstThenLimit)
         self.fallbackTask = policy.classifier.fallbackTask
         self.escalation = policy.escalation
     }

@@ -20,8 +20,9 @@ public struct ComplexityScorer: Sendable {
     private let listIndex: [Int]
     private let constraintList: Int
     private let totalWeight: Double
-    /// Whether any signal counts `first … then` sequences (a search the other markers do not need).
-    let countsFirstThen: Bool
+    /// How many `first … then` sequences the signals need counted (the largest `full_at` of a
+    /// structure signal with that marker; 0: none). The search stops there.
+    let firstThenLimit: Int
 
     /// Phrases counted by `.constraints` besides bullet and numbered lines.
     package static let constraintPhrases: [String] = [
@@ -51,8 +52,9 @@ public struct ComplexityScorer: Sendable {
         self.keywordLists = lists
         self.phrases = PhraseTable(lists: lists)
         totalWeight = configuration.signals.reduce(0) { $0 + max($1.weight, 0) }
-        countsFirstThen = configuration.signals.contains {
-            if case .structure(let markers, _) = $0.kind { markers.contains(.firstThen) } else { false }
+        firstThenLimit = configuration.signals.reduce(0) { limit, signal in
+            guard case .structure(let markers, let fullAt) = signal.kind, markers.contains(.firstThen) else { return limit }
+            return max(limit, fullAt, 1)
         }
     }
 
@@ -60,7 +62,7 @@ public struct ComplexityScorer: Sendable {
     public func score(_ input: RoutingInput) -> ComplexityScore {
         withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
-                score(input, bytes: bytes, structure: TextStructure(bytes, countingFirstThen: countsFirstThen),
+                score(input, bytes: bytes, structure: TextStructure(bytes, firstThenLimit: firstThenLimit),
                       phrases: phrases, counts: counts)
             }
         }
@@ -68,7 +70,7 @@ public struct ComplexityScorer: Sendable {
 
     /// Scores `input` from a structure scan and phrase counts already taken with `phrases`, a
     /// table whose first lists are `keywordLists` (in order). `structure` must count
-    /// `first … then` sequences when `countsFirstThen`.
+    /// at least `firstThenLimit` `first … then` sequences.
     func score(_ input: RoutingInput, bytes: UnsafeBufferPointer<UInt8>, structure: TextStructure,
                phrases: PhraseTable, counts: UnsafeBufferPointer<Int32>) -> ComplexityScore {
         var contributions: [SignalContribution] = []

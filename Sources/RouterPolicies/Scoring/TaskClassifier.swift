@@ -72,8 +72,9 @@ public struct TaskClassifier: Sendable {
     private let domains: [Int]
     /// Scores the context signals for `classify(_:)`; `nil` when no rule has a context.
     private let contextScorer: ComplexityScorer?
-    /// Whether a rule counts `first … then` sequences (a search the other markers do not need).
-    let countsFirstThen: Bool
+    /// How many `first … then` sequences the rules need counted (0: none; else the same cap as
+    /// a pattern's matches).
+    let firstThenLimit: Int
 
     /// Compiles the rules' keywords into one automaton. `signals` are the complexity signals
     /// the rules' `context` names refer to (default: the bundled default policy's).
@@ -93,7 +94,7 @@ public struct TaskClassifier: Sendable {
         contextOfRule = rules.map { $0.context.compactMap { names.firstIndex(of: $0) } }
         domains = signals.signals.indices.filter { signals.signals[$0].isDomain }
         contextScorer = rules.contains { !$0.context.isEmpty } ? ComplexityScorer(signals) : nil
-        countsFirstThen = rules.contains { $0.markers.contains(.firstThen) }
+        firstThenLimit = rules.contains { $0.markers.contains(.firstThen) } ? 1_000 : 0
     }
 
     /// Classifies `input`.
@@ -102,7 +103,7 @@ public struct TaskClassifier: Sendable {
         let contributions = contextScorer?.score(input).contributions ?? []
         return withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
-                classify(bytes: bytes, structure: TextStructure(bytes, countingFirstThen: countsFirstThen),
+                classify(bytes: bytes, structure: TextStructure(bytes, firstThenLimit: firstThenLimit),
                          phrases: phrases, firstList: 0, counts: counts, contributions: contributions)
             }
         }
@@ -111,7 +112,7 @@ public struct TaskClassifier: Sendable {
     /// Classifies from phrase counts already taken with `phrases`, whose lists
     /// `firstList ..< firstList + rules.count` are the rules' keywords (in order), and the
     /// contributions of the signals given at `init` (in order) for the same input. `structure`
-    /// must count `first … then` sequences when `countsFirstThen`.
+    /// must count at least `firstThenLimit` `first … then` sequences.
     func classify(bytes: UnsafeBufferPointer<UInt8>, structure: TextStructure, phrases: PhraseTable, firstList: Int,
                   counts: UnsafeBufferPointer<Int32>, contributions: [SignalContribution]) -> TaskClassification {
         guard !rules.isEmpty else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
@@ -128,31 +129,31 @@ public struct TaskClassifier: Sendable {
                 return strength >= 0.5 && strength >= strongestDomain
             }
         }
-        var scores = [Double](repeating: 0, count: tasks.count)
-        var counted = [Bool](repeating: false, count: rules.count)
-        for (index, rule) in rules.enumerated() where inContext(index) {
-            counted[index] = true
-            var hits = phrases.hits(ofList: firstList + index, counts: counts, evidenceLimit: 0).count
-            for pattern in rule.patterns {
-                hits += pattern.program.countMatches(in: bytes, limit: 1_000)
+        // Per-task sums on the stack: this runs on every request without a named task.
+        let best = withUnsafeTemporaryAllocation(of: Double.self, capacity: tasks.count) { scores in
+            scores.initialize(repeating: 0)
+            for (index, rule) in rules.enumerated() where inContext(index) {
+                var hits = phrases.hits(ofList: firstList + index, counts: counts, evidenceLimit: 0).count
+                for pattern in rule.patterns {
+                    hits += pattern.program.countMatches(in: bytes, limit: 1_000)
+                }
+                for marker in rule.markers { hits += structure.count(of: marker) }
+                scores[taskOfRule[index]] += max(rule.weight, 0) * Double(hits)
             }
-            for marker in rule.markers { hits += structure.count(of: marker) }
-            scores[taskOfRule[index]] += max(rule.weight, 0) * Double(hits)
-        }
-        var best = (index: -1, score: 0.0)
-        var second = 0.0
-        for (index, score) in scores.enumerated() {
-            if score > best.score {
-                second = best.score
-                best = (index, score)
-            } else if score > second {
-                second = score
+            var best = (index: -1, score: 0.0, second: 0.0)
+            for (index, score) in scores.enumerated() {
+                if score > best.score {
+                    best = (index, score, best.score)
+                } else if score > best.second {
+                    best.second = score
+                }
             }
+            return best
         }
         guard best.index >= 0 else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
-        let confidence = best.score / (best.score + 1) * (best.score - second) / best.score
+        let confidence = best.score / (best.score + 1) * (best.score - best.second) / best.score
         var evidence: [String] = []
-        for (index, rule) in rules.enumerated() where taskOfRule[index] == best.index && counted[index] {
+        for (index, rule) in rules.enumerated() where taskOfRule[index] == best.index && inContext(index) {
             let remaining = 3 - evidence.count
             guard remaining > 0 else { break }
             evidence += phrases.hits(ofList: firstList + index, counts: counts, evidenceLimit: remaining).evidence

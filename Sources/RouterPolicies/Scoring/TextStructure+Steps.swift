@@ -1,5 +1,5 @@
 extension TextStructure {
-    /// How often `marker` occurs (`firstThen` only when the scan was asked to count it).
+    /// How often `marker` occurs (`firstThen` only up to the limit the scan was given).
     func count(of marker: StructureMarker) -> Int {
         switch marker {
         case .numberedSteps: numberedSteps
@@ -34,12 +34,13 @@ extension TextStructure {
 
     /// Sentences (runs of text up to `.`, `?`, `!` or a newline) in which a word `first` (any
     /// case, ASCII word boundaries) is followed by a word `then`. The search jumps from one
-    /// `first` to the next with `memchr`, so text without the word costs almost nothing.
-    static func countFirstThen(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    /// `first` to the next with `memchr`, so text without the word costs almost nothing; it
+    /// stops after `limit` sequences.
+    static func countFirstThen(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int) -> Int {
         var count = 0
         var position = 0
         let total = bytes.count
-        while let found = LiteralSearch.find(first, in: bytes, from: position, caseInsensitive: true) {
+        while count < limit, let found = LiteralSearch.find(first, in: bytes, from: position, caseInsensitive: true) {
             guard isWord(length: 5, at: found, in: bytes) else {
                 position = found + 1
                 continue

@@ -10,14 +10,16 @@ struct TextStructure {
     /// Lines starting (after indentation) with an optional `step`, one or two digits, `.`, `)`
     /// or `:`, and a blank: `1. `, `12) `, `Step 3: `.
     var numberedSteps = 0
-    /// Sentences holding the word `first` and after it the word `then` (0 unless asked for).
+    /// Sentences holding the word `first` and after it the word `then`, counted up to the limit
+    /// given to `init` (0 unless asked for).
     var firstThenSequences = 0
 
     /// `\n`, `:`, `=`, `>`, `?` — the only bytes (all below 64) the scan stops at.
     private static let interesting: UInt64 = 1 << 10 | 1 << 58 | 1 << 61 | 1 << 62 | 1 << 63
 
-    /// Reads `bytes` once; `countingFirstThen` adds the (rarer) `first … then` search.
-    init(_ bytes: UnsafeBufferPointer<UInt8>, countingFirstThen: Bool = false) {
+    /// Reads `bytes` once; a positive `firstThenLimit` adds the `first … then` search, which
+    /// stops after that many sequences (a signal is full at its `full_at`).
+    init(_ bytes: UnsafeBufferPointer<UInt8>, firstThenLimit: Int = 0) {
         let count = bytes.count
         var lineStart = 0
         var sawCodeSymbol = false
@@ -42,7 +44,7 @@ struct TextStructure {
             index += 1
         }
         classifyLine(bytes, from: lineStart, to: count, sawCodeSymbol: sawCodeSymbol)
-        if countingFirstThen { firstThenSequences = Self.countFirstThen(bytes) }
+        if firstThenLimit > 0 { firstThenSequences = Self.countFirstThen(bytes, limit: firstThenLimit) }
     }
 
     /// Whether any byte of `word` is `\n`, `:`, `;`, `<`, `=`, `>` or `?` (a superset of the
