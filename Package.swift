@@ -53,9 +53,16 @@ let package = Package(
             ],
             swiftSettings: strictLibrarySettings
         ),
+        // The bundled policy files are compiled in (`PackageResources.<name>` byte arrays), so the
+        // library needs no file on disk and no Foundation bundle. policies/default.yaml and
+        // policies/prices.yaml are symbolic links to these files: the one copy users edit.
         .target(
             name: "RouterPolicies",
             dependencies: ["CYAML"],
+            resources: [
+                .embedInCode("Resources/default.yaml"),
+                .embedInCode("Resources/prices.yaml"),
+            ],
             swiftSettings: strictLibrarySettings
         ),
         .target(

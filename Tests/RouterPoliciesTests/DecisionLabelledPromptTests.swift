@@ -127,13 +127,18 @@ struct DecisionLabelledPromptTests {
 
     @Test(arguments: labelledPrompts)
     func labelledPromptRoutesAsExpected(_ prompt: LabelledPrompt) {
-        let decision = Self.engine.decide(prompt.input)
+        Self.expectRoute(prompt)
+    }
+
+    /// Decides `prompt` with the default policy and checks tier, task, reason and context fit.
+    static func expectRoute(_ prompt: LabelledPrompt) {
+        let decision = engine.decide(prompt.input)
         #expect(decision.tier == prompt.tier, "\(decision.reason)")
         #expect(decision.task == prompt.task, "\(decision.reason)")
         for fragment in prompt.reason {
             #expect(decision.reason.contains(fragment), "\(decision.reason)")
         }
-        let tier = Self.engine.policy.tiers[decision.tierIndex]
+        let tier = engine.policy.tiers[decision.tierIndex]
         #expect(decision.model == tier.model)
         if !decision.contextOverflowRisk {
             #expect(decision.estimatedInputTokens + decision.maxTokens <= tier.contextWindow)

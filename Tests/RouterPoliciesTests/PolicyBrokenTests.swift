@@ -170,7 +170,7 @@ let brokenCases: [BrokenCase] = [
                yaml: minimalPolicy.replacingOccurrences(of: "classifier: { fallback_task: qa }",
                                                         with: "classifier:\n  fallback_task: qa\n  rules:\n    - { task: qa, weight: 2 }"),
                expected: """
-                 broken.yaml:10:7: error: classifier rule needs 'keywords' or 'patterns'
+                 broken.yaml:10:7: error: classifier rule needs 'keywords', 'patterns' or 'markers'
                      - { task: qa, weight: 2 }
                        ^
                  """),
@@ -182,7 +182,7 @@ let brokenCases: [BrokenCase] = [
                  """),
     BrokenCase(name: "invalid signal kind",
                yaml: minimalPolicy + "signals:\n  legal: { kind: keyword, keywords: [contract] }\n", expected: """
-                 broken.yaml:9:18: error: unknown value 'keyword' (expected one of: 'input_size', 'keywords', 'patterns', 'questions', 'constraints', 'attachments', 'tools', 'conversation_depth', 'code'); did you mean 'keywords'?
+                 broken.yaml:9:18: error: unknown value 'keyword' (expected one of: 'input_size', 'keywords', 'patterns', 'structure', 'questions', 'constraints', 'attachments', 'tools', 'conversation_depth', 'code'); did you mean 'keywords'?
                    legal: { kind: keyword, keywords: [contract] }
                                   ^
                  """),

@@ -16,10 +16,10 @@ struct PricingBookTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test func bundledYAMLIsByteIdenticalToPoliciesPricesYAML() throws {
-        let onDisk = try Data(contentsOf: Self.repositoryRoot.appendingPathComponent("policies/prices.yaml"))
-        #expect(Data(PriceBook.bundledYAML.utf8) == onDisk,
-                "Sources/RouterPolicies/Pricing/BundledPrices.swift is out of date: paste policies/prices.yaml into it unchanged")
+    @Test func bundledPricesLoadFromTheEmbeddedFile() throws {
+        let book = try PriceBook.load(file: "<bundled>/prices.yaml")
+        #expect(book.modelIDs == PriceBook.bundledDefault.modelIDs)
+        #expect(throws: PolicyError.self) { try PriceBook.load(file: "<bundled>/missing.yaml") }
     }
 
     @Test func policiesPricesYAMLLoadsFromDisk() throws {

@@ -4,18 +4,6 @@ import Testing
 /// The one-pass automaton must agree with a naive whole-word search on any text.
 @Suite("KeywordAutomaton")
 struct ScoringKeywordMatcherTests {
-    /// SplitMix64: a small seeded generator so failures reproduce.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Naive reference: normalise the text into words, then count each phrase's word sequence.
     static func naiveCounts(_ phrases: [[UInt8]], in text: String) -> [Int32] {
         let words = KeywordAutomaton.normalize(text).split(separator: 32).map(Array.init)

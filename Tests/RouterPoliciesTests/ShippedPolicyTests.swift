@@ -24,9 +24,14 @@ struct ShippedPolicyTests {
         #expect(policy.tasks[policy.classifier.fallbackTask] != nil)
     }
 
-    @Test func bundledDefaultIsByteIdenticalToTheFile() throws {
-        let data = try #require(FileManager.default.contents(atPath: repositoryRoot + "/policies/default.yaml"))
-        #expect(Array(BundledPolicies.defaultYAML.utf8) == Array(data))
+    /// The embedded bytes are the files users read and edit under policies/ (symbolic links to
+    /// the target's resources), so the bundle cannot drift from them.
+    @Test(arguments: ["default.yaml", "prices.yaml"])
+    func embeddedFileEqualsTheFileOnDisk(_ name: String) throws {
+        let data = try #require(FileManager.default.contents(atPath: repositoryRoot + "/policies/" + name))
+        #expect(BundledPolicies.file(named: name) == Array(data))
+        #expect(BundledPolicies.file(named: "<bundled>/" + name) == Array(data))
+        #expect(BundledPolicies.fileNames.contains(name))
     }
 
     @Test func defaultPolicyHasTheDocumentedShape() throws {

@@ -7,17 +7,19 @@ import RouterPolicies
 ///
 /// To measure another function, add one line to `measured` below.
 
-let scorer = ComplexityScorer(.default)
-let classifier = TaskClassifier(rules: TaskClassifier.defaultRules)
 /// The bundled default policy, as the CLI and ModelRouter use it when given no policy file.
-let engine: PolicyEngine = {
+let policy: Policy = {
     do {
-        return PolicyEngine(policy: try BundledPolicies.defaultPolicy())
+        return try BundledPolicies.defaultPolicy()
     } catch {
         print("the bundled default policy does not load:\n\(error)")
         exit(1)
     }
 }()
+let scorer = ComplexityScorer(policy.signals)
+let classifier = TaskClassifier(rules: policy.classifier.rules, minimumConfidence: policy.classifier.minimumConfidence,
+                                signals: policy.signals)
+let engine = PolicyEngine(policy: policy)
 
 let measured: [(name: String, run: (RoutingInput) -> Int)] = [
     ("ComplexityScorer.score", { Int(scorer.score($0).value * 1_000) }),
@@ -35,8 +37,8 @@ let prompts: [(name: String, input: RoutingInput)] = [
 ]
 
 let arguments = CommandLine.arguments
-if arguments.count > 1, arguments[1] == "check-regex" {
-    exit(FastPathCheck.run(texts: 20_000) ? 0 : 1)
+if arguments.count > 1, arguments[1] == "check-markers" {
+    exit(MarkerCheck.run(texts: 20_000) ? 0 : 1)
 }
 if arguments.count > 1, arguments[1] == "check-keywords" {
     exit(KeywordCheck.run(texts: 3_000) ? 0 : 1)

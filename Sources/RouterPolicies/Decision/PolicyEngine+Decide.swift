@@ -21,6 +21,8 @@ extension PolicyEngine {
         var ruleEffect: RuleEffect = .none
         var contextMove: (from: Int, to: Int)?
         var overflow = false
+        /// A low-confidence guess lost its fixed tier or floor.
+        var unpinned = false
     }
 
     enum RuleEffect {
@@ -29,7 +31,8 @@ extension PolicyEngine {
 
     /// Decides the tier, model and `max_tokens` for one request:
     /// 1. variant from the assigning metadata key; 2. task from the caller, else the classifier
-    /// (at or above `minimum_confidence`), else the fallback task; 3. the tier the score's
+    /// (at or above `minimum_confidence`; below `pin_confidence` within the fallback task's
+    /// range), else the fallback task; 3. the tier the score's
     /// thresholds reach, clamped to the task's range — or the task's fixed tier, or the default
     /// tier when no signal was recognised; 4. the first matching override rule; 5. the context
     /// check: a tier whose window cannot hold input + `max_tokens` is never chosen.
@@ -46,17 +49,22 @@ extension PolicyEngine {
 
         // One read of the prompt gives the phrase counts for both the classifier and the scorer.
         let namedRoute = input.task.flatMap { arm.tasks[$0] }
+        // … and one structure scan serves both too.
         let (guess, score) = withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
+                let structure = TextStructure(bytes, firstThenLimit: firstThenLimit)
+                let score = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts)
                 let guess = namedRoute == nil
-                    ? classifier.classify(bytes: bytes, phrases: phrases, firstList: scorer.keywordLists.count,
-                                          counts: counts)
+                    ? classifier.classify(bytes: bytes, structure: structure, phrases: phrases,
+                                          firstList: scorer.keywordLists.count, counts: counts,
+                                          contributions: score.contributions)
                     : nil
-                return (guess, scorer.score(input, bytes: bytes, phrases: phrases, counts: counts))
+                return (guess, score)
             }
         }
 
         // Task type.
+        var adjustments = Adjustments()
         var taskName = fallbackTask
         var confidence = 0.0
         var source = TaskSource.fallback
@@ -72,6 +80,10 @@ extension PolicyEngine {
             confidence = guess.confidence
             source = .classified
             route = guessedRoute
+            if confidence < pinConfidence {
+                route = Self.unpinned(guessedRoute, fallback: arm.fallbackRoute)
+                adjustments.unpinned = route.fixed != guessedRoute.fixed || route.minIndex != guessedRoute.minIndex
+            }
         } else if let named = input.task {
             source = .unknown(named)
         }
@@ -79,7 +91,6 @@ extension PolicyEngine {
         // Tier from the score.
         var index: Int
         var basis: TierBasis
-        var adjustments = Adjustments()
         if let fixed = route.fixed {
             index = fixed
             basis = .fixedByTask
@@ -154,6 +165,18 @@ extension PolicyEngine {
                                matchedRule: matched?.name, variant: arm.variantName, task: taskName,
                                taskConfidence: confidence, estimatedInputTokens: inputTokens,
                                contextOverflowRisk: chosen.overflow, reason: reason)
+    }
+
+    /// The route of a task guessed with low confidence: the guess may lower the ceiling but
+    /// never raises the floor. A fixed tier at or below the fallback's lowest stays; otherwise
+    /// the score picks between the fallback's lowest tier and the lower of the two ceilings.
+    static func unpinned(_ guessed: ResolvedTask, fallback: ResolvedTask) -> ResolvedTask {
+        if let fixed = guessed.fixed, fixed <= fallback.minIndex { return guessed }
+        var route = guessed
+        route.fixed = nil
+        route.minIndex = fallback.minIndex
+        route.maxIndex = max(min(guessed.fixed ?? guessed.maxIndex, fallback.maxIndex), route.minIndex)
+        return route
     }
 
     /// The tier to use so that input + `max_tokens` fits: the chosen one if it fits, else the

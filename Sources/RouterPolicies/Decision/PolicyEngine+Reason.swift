@@ -40,6 +40,7 @@ extension PolicyEngine {
             }
             appendTopContributions(score.contributions, to: &text)
         }
+        if adjustments.unpinned { text += "; low confidence: fallback task's range" }
         if adjustments.clampedToTaskMin { text += "; raised to task's min tier" }
         if adjustments.clampedToTaskMax { text += "; capped at task's max tier" }
         if let rule {

@@ -14,6 +14,9 @@ public struct PolicyEngine: Sendable {
     /// the prompt once for both.
     let phrases: PhraseTable
     let minimumConfidence: Double
+    let pinConfidence: Double
+    /// How many `first … then` sequences the scorer and the classifier need counted.
+    let firstThenLimit: Int
     let fallbackTask: String
     let variantKey: String?
     /// Running sums of the variant weights (arm `i + 1` owns `cumulativeWeights[i-1] ..< cumulativeWeights[i]`).
@@ -41,9 +44,12 @@ public struct PolicyEngine: Sendable {
         self.rules = policy.rules.map { ResolvedRule($0, policy: policy) }
         self.scorer = ComplexityScorer(policy.signals)
         self.classifier = TaskClassifier(rules: policy.classifier.rules,
-                                         minimumConfidence: policy.classifier.minimumConfidence)
+                                         minimumConfidence: policy.classifier.minimumConfidence,
+                                         signals: policy.signals)
         self.phrases = PhraseTable(lists: scorer.keywordLists + policy.classifier.rules.map(\.keywords))
         self.minimumConfidence = policy.classifier.minimumConfidence
+        self.pinConfidence = policy.classifier.pinConfidence
+        self.firstThenLimit = max(scorer.firstThenLimit, classifier.firstThenLimit)
         self.fallbackTask = policy.classifier.fallbackTask
         self.escalation = policy.escalation
     }

@@ -1,20 +1,20 @@
 /// A decimal number held exactly as `significand / 10^fractionDigits` (e.g. `1.1` = 11 / 10).
 ///
 /// Used for multipliers and discounts read from YAML, so that money scaled by them stays exact.
-public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
+package struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
     /// The digits as an integer, with the sign.
-    public var significand: Int64
+    package var significand: Int64
     /// How many of the digits are decimals (0…18).
-    public var fractionDigits: Int
+    package var fractionDigits: Int
 
     /// Creates `significand / 10^fractionDigits`.
-    public init(significand: Int64, fractionDigits: Int) {
+    package init(significand: Int64, fractionDigits: Int) {
         self.significand = significand
         self.fractionDigits = fractionDigits
     }
 
     /// Parses `[-+]?digits[.digits]` exactly (no exponent, NaN or infinity); nil otherwise.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         var body = Substring(text)
         var negative = false
         if let sign = body.first, sign == "-" || sign == "+" { negative = sign == "-"; body = body.dropFirst() }
@@ -31,20 +31,20 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `10^fractionDigits`.
-    public var denominator: Int64 {
+    package var denominator: Int64 {
         var result: Int64 = 1
         for _ in 0..<fractionDigits { result *= 10 }
         return result
     }
 
     /// Whether the value is below zero.
-    public var isNegative: Bool { significand < 0 }
+    package var isNegative: Bool { significand < 0 }
 
     /// The value as a `Double` (display only).
-    public var doubleValue: Double { Double(significand) / Double(denominator) }
+    package var doubleValue: Double { Double(significand) / Double(denominator) }
 
     /// The decimal text, e.g. `1.1`.
-    public var description: String {
+    package var description: String {
         guard fractionDigits > 0 else { return String(significand) }
         let digits = String(significand.magnitude)
         let padded = String(repeating: "0", count: max(0, fractionDigits + 1 - digits.count)) + digits

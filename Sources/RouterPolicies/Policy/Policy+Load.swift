@@ -17,9 +17,16 @@ extension Policy {
     /// Decodes policy YAML. `file` names the text in diagnostics; `baseDirectory` (default: the
     /// directory part of `file`) resolves a relative `prices:` path.
     public static func parse(yaml: String, file: String, baseDirectory: String? = nil) throws(PolicyError) -> Policy {
+        try parse(yaml: yaml, file: file, baseDirectory: baseDirectory,
+                  builtInSignals: ComplexityConfiguration.default.signals)
+    }
+
+    /// Decodes policy YAML whose `signals:` section adjusts `builtInSignals`.
+    static func parse(yaml: String, file: String, baseDirectory: String?,
+                      builtInSignals: [ComplexitySignal]) throws(PolicyError) -> Policy {
         let context = try YAMLDecodingContext(text: yaml, file: file)
         let directory = baseDirectory ?? Self.directory(of: file)
-        let decoder = PolicyDecoder(context: context, baseDirectory: directory)
+        let decoder = PolicyDecoder(context: context, baseDirectory: directory, builtInSignals: builtInSignals)
         let policy = decoder.decodePolicy()
         var result = try context.finish(policy)
         result.contentHash = contentHash(of: yaml)

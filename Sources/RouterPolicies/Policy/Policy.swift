@@ -119,13 +119,23 @@ public struct ClassifierSettings: Sendable {
     public var rules: [TaskClassifierRule]
     /// A guess below this confidence (0…1) is ignored and the fallback task is used.
     public var minimumConfidence: Double
+    /// A guess below this confidence (0…1) keeps its task name and may lower the tier ceiling,
+    /// but never raises the floor: it cannot pin a tier above the fallback task's lowest, nor
+    /// force a minimum tier; the score picks within the fallback task's range instead. One
+    /// unopposed keyword gives confidence 0.5, so the default (0.6) asks for two.
+    public var pinConfidence: Double
     /// The task for a prompt nobody named and the classifier could not place.
     public var fallbackTask: String
 
+    /// `pinConfidence` when a policy gives none.
+    public static let defaultPinConfidence = 0.6
+
     /// Classifier settings.
-    public init(rules: [TaskClassifierRule] = [], minimumConfidence: Double = 0.3, fallbackTask: String) {
+    public init(rules: [TaskClassifierRule] = [], minimumConfidence: Double = 0.3,
+                pinConfidence: Double = ClassifierSettings.defaultPinConfidence, fallbackTask: String) {
         self.rules = rules
         self.minimumConfidence = minimumConfidence
+        self.pinConfidence = pinConfidence
         self.fallbackTask = fallbackTask
     }
 }

@@ -1,20 +1,21 @@
 extension PolicyDecoder {
-    static let signalKinds = ["input_size", "keywords", "patterns", "questions", "constraints", "attachments",
-                              "tools", "conversation_depth", "code"]
-    static let signalKeys = ["kind", "weight", "keywords", "add_keywords", "patterns", "full_at"]
+    static let signalKinds = ["input_size", "keywords", "patterns", "structure", "questions", "constraints",
+                              "attachments", "tools", "conversation_depth", "code"]
+    static let signalKeys = ["kind", "weight", "keywords", "add_keywords", "patterns", "markers", "full_at", "domain"]
 
     // MARK: - Signals
 
-    /// The built-in signals adjusted by name, plus new ones (which must give `kind`).
+    /// The built-in signals (those of the bundled default policy) adjusted by name, plus new
+    /// ones (which must give `kind`).
     func decodeSignals(_ node: YAMLNode) -> ComplexityConfiguration {
-        var signals = ComplexityConfiguration.default.signals
+        var signals = builtInSignals
         guard let map = context.mapping(node, what: "signals") else { return .init(signals: signals) }
         for entry in map.entries {
             guard let spec = context.mapping(entry.value, optional: Self.signalKeys,
                                              what: "signal '\(entry.key)'") else { continue }
             let existing = signals.firstIndex { $0.name == entry.key }
             if existing == nil && spec["kind"] == nil {
-                let builtIn = ComplexityConfiguration.default.signals.map(\.name)
+                let builtIn = builtInSignals.map(\.name)
                 context.error("signal '\(entry.key)' is not built in, so it needs a 'kind'"
                               + YAMLDecodingContext.suggestion(for: entry.key, among: builtIn), at: entry.keyNode)
                 continue
@@ -32,6 +33,8 @@ extension PolicyDecoder {
         let keywords = spec.present("keywords").flatMap(stringList)
         let extra = spec.present("add_keywords").flatMap(stringList)
         let patterns = spec.present("patterns").flatMap(regexList)
+        let markers = spec.present("markers").flatMap(markerList)
+        let isDomain = spec.present("domain").flatMap(context.bool) ?? base?.isDomain ?? false
         let kindName = spec.present("kind").flatMap { context.oneOf($0, Self.signalKinds) }
         if spec["kind"] != nil && kindName == nil { return nil }
 
@@ -54,6 +57,9 @@ extension PolicyDecoder {
         case .patterns(let old, let full):
             kind = .patterns(patterns ?? old, fullAt: fullAt ?? full)
             wordsAllowed = false
+        case .structure(let old, let full):
+            kind = .structure(markers ?? old, fullAt: fullAt ?? full)
+            wordsAllowed = false
         case .inputSize(let full): kind = .inputSize(fullAtTokens: fullAt ?? full); wordsAllowed = false
         case .questions(let full): kind = .questions(fullAt: fullAt ?? full); wordsAllowed = false
         case .constraints(let full): kind = .constraints(fullAt: fullAt ?? full); wordsAllowed = false
@@ -69,13 +75,28 @@ extension PolicyDecoder {
         if case .patterns = kind {} else if let node = spec["patterns"] {
             context.error("'patterns' applies only to patterns signals; '\(name)' is not one", at: node)
         }
+        if case .structure = kind {} else if let node = spec["markers"] {
+            context.error("'markers' applies only to structure signals; '\(name)' is not one", at: node)
+        }
+        if kindName == "structure", spec["markers"] == nil {
+            context.error("structure signal '\(name)' needs 'markers'", at: spec.node)
+        }
         if kindName == "keywords", keywords == nil, extra == nil {
             context.error("keywords signal '\(name)' needs 'keywords'", at: spec.node)
         }
         if kindName == "patterns", patterns == nil, spec["patterns"] == nil {
             context.error("patterns signal '\(name)' needs 'patterns'", at: spec.node)
         }
-        return ComplexitySignal(name: name, weight: weight, kind: kind)
+        return ComplexitySignal(name: name, weight: weight, kind: kind, isDomain: isDomain)
+    }
+
+    /// A list of structure marker names (`numbered_steps`, `first_then`, `code_fences`).
+    func markerList(_ node: YAMLNode) -> [StructureMarker]? {
+        let names = StructureMarker.allCases.map(\.rawValue)
+        let items = node.scalar != nil && !node.isNull ? [node] : context.sequence(node)
+        guard let items else { return nil }
+        let values = items.compactMap { context.oneOf($0, names).flatMap(StructureMarker.init(rawValue:)) }
+        return values.count == items.count ? values : nil
     }
 
     private static func emptyKind(_ name: String) -> ComplexitySignal.Kind {
@@ -83,6 +104,7 @@ extension PolicyDecoder {
         case "input_size": .inputSize(fullAtTokens: 8_000)
         case "keywords": .keywords([], fullAt: 3)
         case "patterns": .patterns([], fullAt: 1)
+        case "structure": .structure([], fullAt: 2)
         case "questions": .questions(fullAt: 4)
         case "constraints": .constraints(fullAt: 6)
         case "attachments": .attachments(fullAt: 3)
@@ -132,31 +154,55 @@ extension PolicyDecoder {
 
     func decodeClassifier(_ node: YAMLNode) -> ClassifierSettings? {
         guard let map = context.mapping(node, required: ["fallback_task"],
-                                        optional: ["minimum_confidence", "rules"], what: "classifier") else { return nil }
+                                        optional: ["minimum_confidence", "pin_confidence", "rules"],
+                                        what: "classifier") else { return nil }
         let confidence = map.present("minimum_confidence").flatMap(context.probability) ?? 0.3
+        let pin = map.present("pin_confidence").flatMap(context.probability) ?? ClassifierSettings.defaultPinConfidence
         let fallback = map["fallback_task"].flatMap(taskReference)
         var rules: [TaskClassifierRule] = []
         if let node = map.present("rules"), let items = context.sequence(node) {
             for item in items {
-                guard let rule = context.mapping(item, required: ["task"], optional: ["keywords", "patterns", "weight"],
+                guard let rule = context.mapping(item, required: ["task"],
+                                                 optional: ["keywords", "patterns", "markers", "weight", "context"],
                                                  what: "classifier rule") else { continue }
                 let task = rule["task"].flatMap(taskReference)
                 let keywords = rule.present("keywords").flatMap(stringList)
                 let patterns = rule.present("patterns").flatMap(regexList)
+                let markers = rule.present("markers").flatMap(markerList)
                 let weight = rule.present("weight").flatMap { context.double($0, in: 0...1_000) } ?? 1
-                if rule["keywords"] == nil && rule["patterns"] == nil {
-                    context.error("classifier rule needs 'keywords' or 'patterns'", at: item)
+                let contextNames = rule.present("context").flatMap(signalReferences)
+                if rule["keywords"] == nil && rule["patterns"] == nil && rule["markers"] == nil {
+                    context.error("classifier rule needs 'keywords', 'patterns' or 'markers'", at: item)
                 }
                 if weight <= 0, let node = rule["weight"] {
                     context.error("classifier rule weight must be positive", at: node)
                 }
                 if let task {
                     rules.append(TaskClassifierRule(task: task, keywords: keywords ?? [], patterns: patterns ?? [],
-                                                    weight: weight))
+                                                    markers: markers ?? [], weight: weight,
+                                                    context: contextNames ?? []))
                 }
             }
         }
         guard let fallback else { return nil }
-        return ClassifierSettings(rules: rules, minimumConfidence: confidence, fallbackTask: fallback)
+        return ClassifierSettings(rules: rules, minimumConfidence: confidence, pinConfidence: pin,
+                                  fallbackTask: fallback)
+    }
+
+    /// One or more names of the policy's signals (a rule's `context`).
+    private func signalReferences(_ node: YAMLNode) -> [String]? {
+        let items = node.scalar != nil && !node.isNull ? [node] : context.sequence(node)
+        guard let items else { return nil }
+        let names = signalNames
+        let values = items.compactMap { item -> String? in
+            guard let name = context.nonEmptyString(item) else { return nil }
+            guard names.contains(name) else {
+                context.error("unknown signal '\(name)'" + YAMLDecodingContext.suggestion(for: name, among: names),
+                              at: item)
+                return nil
+            }
+            return name
+        }
+        return values.count == items.count ? values : nil
     }
 }

@@ -7,10 +7,16 @@ final class PolicyDecoder {
     var tiers: [Tier] = []
     /// Declared task names (filled before any section that references tasks).
     var taskNames: [String] = []
+    /// The signals a `signals:` section adjusts: the bundled default policy's, or none when
+    /// decoding that policy itself (its `signals:` defines every built-in signal).
+    let builtInSignals: [ComplexitySignal]
+    /// The policy's signal names (filled before the classifier, whose rules name contexts).
+    var signalNames: [String] = []
 
-    init(context: YAMLDecodingContext, baseDirectory: String) {
+    init(context: YAMLDecodingContext, baseDirectory: String, builtInSignals: [ComplexitySignal]) {
         self.context = context
         self.baseDirectory = baseDirectory
+        self.builtInSignals = builtInSignals
     }
 
     static let topLevelKeys = ["name", "version", "prices", "baseline_tier", "default_tier", "tiers", "thresholds",
@@ -34,7 +40,8 @@ final class PolicyDecoder {
         let defaultTier = root.present("default_tier").flatMap(tierReference) ?? tiers.first?.name
         let thresholds = root.present("thresholds").map { decodeThresholds($0, base: [:]) } ?? [:]
         let tasks = root["tasks"].map(decodeTasks) ?? [:]
-        let signals = root.present("signals").map(decodeSignals) ?? .default
+        let signals = root.present("signals").map(decodeSignals) ?? ComplexityConfiguration(signals: builtInSignals)
+        signalNames = signals.signals.map(\.name)
         let classifier = root["classifier"].flatMap(decodeClassifier)
         let rules = root.present("rules").map(decodeRules) ?? []
         let escalation = root.present("escalation").map(decodeEscalation) ?? EscalationSettings()

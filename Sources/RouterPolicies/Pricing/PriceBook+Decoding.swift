@@ -3,6 +3,13 @@ import Foundation
 extension PriceBook {
     /// Reads and validates a price file; every problem is reported with its line and column.
     public static func load(file path: String) throws(PolicyError) -> PriceBook {
+        // A bundled policy's relative `prices:` resolves to `<bundled>/NAME`: an embedded file.
+        if path.hasPrefix(BundledPolicies.directory + "/") {
+            guard let text = BundledPolicies.text(named: path) else {
+                throw PolicyError(Diagnostic(mark: .wholeFile(path), message: "no such bundled price file"))
+            }
+            return try parse(yaml: text, file: path)
+        }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)

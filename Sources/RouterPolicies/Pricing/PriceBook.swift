@@ -20,18 +20,18 @@ public struct PriceBook: Sendable {
         public var prices: [ModelPrice]
     }
 
-    /// Where the book was read from (a path or `<bundled prices.yaml>`).
+    /// Where the book was read from (a path, or `<bundled>/prices.yaml`).
     public var file: String
     /// Every model by canonical id.
     public var models: [String: ModelListing]
     /// Fraction taken off list prices for Message Batches (0.5 = 50% off), every category.
-    public var batchDiscount: ExactDecimal
+    package var batchDiscount: ExactDecimal
     /// Multipliers by lowercased `inference_geo` (e.g. `us` → 1.1); unlisted geographies cost 1x.
-    public var inferenceGeoMultipliers: [String: ExactDecimal]
+    package var inferenceGeoMultipliers: [String: ExactDecimal]
     private var aliasTargets: [String: String]
 
-    /// Creates a book from already validated parts.
-    public init(file: String, models: [ModelListing], batchDiscount: ExactDecimal, inferenceGeoMultipliers: [String: ExactDecimal]) {
+    /// Creates a book from already validated parts (the decoder's; apps load or parse YAML).
+    package init(file: String, models: [ModelListing], batchDiscount: ExactDecimal, inferenceGeoMultipliers: [String: ExactDecimal]) {
         self.file = file
         self.models = Dictionary(models.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.batchDiscount = batchDiscount

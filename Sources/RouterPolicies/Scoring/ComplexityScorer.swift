@@ -2,7 +2,8 @@
 ///
 /// Built once per policy: the keyword lists of every signal (plus the built-in constraint
 /// phrases) are compiled into one automaton at `init`, so `score` reads the text once for all
-/// keywords, once for line structure, and runs a regex only when its required literal occurs.
+/// keywords, once for line structure (questions, lists, code lines, fences, numbered steps), and
+/// runs a user regex only when its required literal occurs.
 ///
 /// Each signal's `strength = min(1, count / fullAt)`. Then
 /// `value = Σ weight·strength / Σ weight` (0 when every weight is 0), and each
@@ -19,9 +20,12 @@ public struct ComplexityScorer: Sendable {
     private let listIndex: [Int]
     private let constraintList: Int
     private let totalWeight: Double
+    /// How many `first … then` sequences the signals need counted (the largest `full_at` of a
+    /// structure signal with that marker; 0: none). The search stops there.
+    let firstThenLimit: Int
 
     /// Phrases counted by `.constraints` besides bullet and numbered lines.
-    public static let constraintPhrases: [String] = [
+    package static let constraintPhrases: [String] = [
         "must", "must not", "should", "should not", "shall", "shall not", "at least", "at most",
         "no more than", "no less than", "no fewer than", "exactly", "never", "always", "required",
         "requirement", "requirements", "ensure", "make sure", "do not", "don't", "avoid", "limit to",
@@ -48,22 +52,27 @@ public struct ComplexityScorer: Sendable {
         self.keywordLists = lists
         self.phrases = PhraseTable(lists: lists)
         totalWeight = configuration.signals.reduce(0) { $0 + max($1.weight, 0) }
+        firstThenLimit = configuration.signals.reduce(0) { limit, signal in
+            guard case .structure(let markers, let fullAt) = signal.kind, markers.contains(.firstThen) else { return limit }
+            return max(limit, fullAt, 1)
+        }
     }
 
     /// Scores `input`. Deterministic: the same input always gets the same score.
     public func score(_ input: RoutingInput) -> ComplexityScore {
         withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
-                score(input, bytes: bytes, phrases: phrases, counts: counts)
+                score(input, bytes: bytes, structure: TextStructure(bytes, firstThenLimit: firstThenLimit),
+                      phrases: phrases, counts: counts)
             }
         }
     }
 
-    /// Scores `input` from phrase counts already taken with `phrases`, a table whose first
-    /// lists are `keywordLists` (in order).
-    func score(_ input: RoutingInput, bytes: UnsafeBufferPointer<UInt8>, phrases: PhraseTable,
-               counts: UnsafeBufferPointer<Int32>) -> ComplexityScore {
-        let structure = TextStructure(bytes)
+    /// Scores `input` from a structure scan and phrase counts already taken with `phrases`, a
+    /// table whose first lists are `keywordLists` (in order). `structure` must count
+    /// at least `firstThenLimit` `first … then` sequences.
+    func score(_ input: RoutingInput, bytes: UnsafeBufferPointer<UInt8>, structure: TextStructure,
+               phrases: PhraseTable, counts: UnsafeBufferPointer<Int32>) -> ComplexityScore {
         var contributions: [SignalContribution] = []
         contributions.reserveCapacity(configuration.signals.count)
         var value = 0.0
@@ -119,6 +128,17 @@ public struct ComplexityScorer: Sendable {
                 if found > 0 {
                     total += found
                     if evidence.count < 3 { evidence.append(pattern.pattern) }
+                }
+            }
+            return Measurement(count: total, fullAt: fullAt, evidence: evidence, isContent: true)
+        case .structure(let markers, let fullAt):
+            var total = 0
+            var evidence: [String] = []
+            for marker in markers {
+                let found = structure.count(of: marker)
+                if found > 0 {
+                    total += found
+                    evidence.append("\(found) \(marker.rawValue)")
                 }
             }
             return Measurement(count: total, fullAt: fullAt, evidence: evidence, isContent: true)

@@ -10,12 +10,17 @@ public struct ComplexitySignal: Sendable, Hashable {
     public var weight: Double
     /// What the signal counts.
     public var kind: Kind
+    /// Whether the signal measures a subject domain (law, code, medicine, …). A classifier rule
+    /// with a `context` counts only when its context signal is at least as strong as every
+    /// domain signal, so a legal term inside a statistics question does not pick a legal task.
+    public var isDomain: Bool
 
     /// Creates a signal.
-    public init(name: String, weight: Double, kind: Kind) {
+    public init(name: String, weight: Double, kind: Kind, isDomain: Bool = false) {
         self.name = name
         self.weight = weight
         self.kind = kind
+        self.isDomain = isDomain
     }
 
     /// What a signal counts. Every `fullAt` below 1 is treated as 1.
@@ -27,6 +32,9 @@ public struct ComplexitySignal: Sendable, Hashable {
         case keywords([String], fullAt: Int)
         /// Matches of user regular expressions (non-overlapping, summed over the patterns).
         case patterns([SafeRegex], fullAt: Int)
+        /// Structural markers, read in the scorer's one pass over the text (no regular
+        /// expression runs), summed over the markers.
+        case structure([StructureMarker], fullAt: Int)
         /// Question marks in the text.
         case questions(fullAt: Int)
         /// Explicit constraints: constraint phrases (`must`, `should not`, `at least`, `at most`,
@@ -46,7 +54,21 @@ public struct ComplexitySignal: Sendable, Hashable {
     }
 }
 
-/// The signals the scorer combines. Decoded from a policy's `complexity:` section, or `.default`.
+/// A structural feature of a prompt that a `.structure` signal counts.
+public enum StructureMarker: String, Sendable, Hashable, CaseIterable {
+    /// Lines that open with a step number after any indentation: `1. `, `12) `, `Step 3: `
+    /// (an optional `step`, one or two digits, `.`, `)` or `:`, then a blank).
+    case numberedSteps = "numbered_steps"
+    /// Sentences (up to `.`, `?`, `!` or a line end) holding the word `first` and, after it,
+    /// the word `then` — a sequence of steps written as prose.
+    case firstThen = "first_then"
+    /// Fenced code blocks: pairs of lines opening with three backticks or tildes (an unclosed
+    /// fence counts as a block).
+    case codeFences = "code_fences"
+}
+
+/// The signals the scorer combines. Decoded from a policy's `signals:` section; `.default` is the
+/// bundled default policy's (policies/default.yaml).
 public struct ComplexityConfiguration: Sendable, Hashable {
     /// The signals, in reporting order.
     public var signals: [ComplexitySignal]

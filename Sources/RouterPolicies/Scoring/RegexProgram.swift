@@ -41,8 +41,6 @@ final class RegexProgram: Sendable {
     /// Every match starts with a word byte right after a word boundary (`\bword…`), so the VM
     /// only has to be started at the first byte of a word.
     let startsAtWordStart: Bool
-    /// A hand-written counter giving the VM's count for this pattern, when there is one.
-    let fastPath: RegexFastPath?
 
     init(pattern: String, caseInsensitive: Bool) throws(SafeRegexError) {
         var parser = RegexParser(pattern: pattern, caseInsensitive: caseInsensitive)
@@ -67,7 +65,6 @@ final class RegexProgram: Sendable {
         var wordBytes = ByteSet()
         for byte in UInt8(0)...UInt8(127) where ASCII.isWord(byte) { wordBytes.insert(byte) }
         self.startsAtWordStart = start.wordAnchored && start.bytes.map { $0.isSubset(of: wordBytes) } == true
-        self.fastPath = RegexFastPath(pattern: pattern, caseInsensitive: caseInsensitive)
     }
 
     /// Follows the epsilon moves from instruction 0: the union of the byte sets a match can
@@ -108,15 +105,8 @@ final class RegexProgram: Sendable {
         return (canBeEmpty ? nil : union, lineAnchored, wordAnchored)
     }
 
-    func withBytes<R>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
-        var copy = text
-        return copy.withUTF8(body)
-    }
-
     func countMatches(in bytes: UnsafeBufferPointer<UInt8>, limit: Int) -> Int {
         guard limit > 0 else { return 0 }
-        if let fastPath { return fastPath.countMatches(in: bytes, limit: limit) }
         guard passesPrefilter(bytes) else { return 0 }
         // One set of thread lists for every search of this call.
         var state = SearchState(capacity: instructions.count)

@@ -37,12 +37,12 @@ public struct SafeRegex: Sendable, Hashable {
     /// Number of non-overlapping matches in `text`, counting at most `limit`.
     public func matchCount(in text: String, limit: Int) -> Int {
         guard limit > 0 else { return 0 }
-        return program.withBytes(of: text) { bytes in program.countMatches(in: bytes, limit: limit) }
+        return withUTF8Bytes(of: text) { bytes in program.countMatches(in: bytes, limit: limit) }
     }
 
     /// The leftmost match in `text`, if any.
-    public func firstMatch(in text: String) -> Range<String.Index>? {
-        let found = program.withBytes(of: text) { bytes in program.firstMatch(in: bytes, from: 0) }
+    package func firstMatch(in text: String) -> Range<String.Index>? {
+        let found = withUTF8Bytes(of: text) { bytes in program.firstMatch(in: bytes, from: 0) }
         guard let found else { return nil }
         let utf8 = text.utf8
         let lower = utf8.index(utf8.startIndex, offsetBy: found.lowerBound)
@@ -51,7 +51,7 @@ public struct SafeRegex: Sendable, Hashable {
     }
 
     /// Whether `text` contains a match.
-    public func matches(_ text: String) -> Bool { matchCount(in: text, limit: 1) > 0 }
+    package func matches(_ text: String) -> Bool { matchCount(in: text, limit: 1) > 0 }
 
     public static func == (lhs: SafeRegex, rhs: SafeRegex) -> Bool {
         lhs.pattern == rhs.pattern && lhs.caseInsensitive == rhs.caseInsensitive

@@ -1,20 +1,31 @@
 /// One task type the local classifier can recognise, and what points to it.
 public struct TaskClassifierRule: Sendable, Hashable {
-    /// Task name (`extraction`, `summarization`, `code_review`, …).
+    /// Task name (`extraction`, `summarization`, `code-review`, …).
     public var task: String
     /// Whole-word, case-insensitive keywords and phrases; each occurrence scores `weight`.
     public var keywords: [String]
     /// Regular expressions; each match scores `weight`.
     public var patterns: [SafeRegex]
+    /// Structural markers (a fenced code block, a numbered step, …); each occurrence scores
+    /// `weight`. Read in the scan the scorer makes anyway, so cheaper than a pattern.
+    public var markers: [StructureMarker]
     /// Points per hit (≥ 0).
     public var weight: Double
+    /// Names of complexity signals of which one must be in context for this rule to count
+    /// (empty: always counts). A signal is in context when its strength is at least 0.5 and no
+    /// domain signal (`ComplexitySignal.isDomain`) is stronger — so `class` counts towards code
+    /// review only next to code, and `proof` towards a proof only in a mathematical question.
+    public var context: [String]
 
     /// Creates a rule.
-    public init(task: String, keywords: [String], patterns: [SafeRegex] = [], weight: Double = 1) {
+    public init(task: String, keywords: [String], patterns: [SafeRegex] = [], markers: [StructureMarker] = [],
+                weight: Double = 1, context: [String] = []) {
         self.task = task
         self.keywords = keywords
         self.patterns = patterns
+        self.markers = markers
         self.weight = weight
+        self.context = context
     }
 }
 
@@ -37,65 +48,123 @@ public struct TaskClassification: Sendable, Hashable {
 
 /// Picks a task type for a request locally, without a model call.
 ///
-/// Each rule scores `weight × (keyword occurrences + pattern matches)` over the text (all rules'
-/// keywords are counted in one pass). With `best` the highest score and `second` the runner-up:
+/// Each rule scores `weight × (keyword occurrences + pattern matches + markers)` over the text (all rules'
+/// keywords are counted in one pass); a rule whose `context` is not met scores 0. A task's score
+/// is the sum over its rules. With `best` the highest task score and `second` the runner-up:
 ///
 ///     confidence = best / (best + 1)  ×  (best − second) / best
 ///
 /// — the first factor grows with evidence (one unit-weight hit gives 0.5, three give 0.75), the
 /// second is the margin over the runner-up (1 when unopposed, 0 on a tie). `task` is `nil` when
-/// `confidence < minimumConfidence` or nothing scored. Ties go to the rule listed first.
+/// `confidence < minimumConfidence` or nothing scored. Ties go to the task listed first.
 public struct TaskClassifier: Sendable {
     /// The rules, in tie-break order.
     public let rules: [TaskClassifierRule]
     /// Below this confidence the classification's `task` is `nil`.
     public let minimumConfidence: Double
     private let phrases: PhraseTable
+    /// The distinct task names, in first-listed order, and each rule's index into them.
+    private let tasks: [String]
+    private let taskOfRule: [Int]
+    /// For each rule, the indices of its context signals in `signals` (unknown names dropped).
+    private let contextOfRule: [[Int]]
+    /// Indices of the domain signals in `signals`.
+    private let domains: [Int]
+    /// Scores the context signals for `classify(_:)`; `nil` when no rule has a context.
+    private let contextScorer: ComplexityScorer?
+    /// How many `first … then` sequences the rules need counted (0: none; else the same cap as
+    /// a pattern's matches).
+    let firstThenLimit: Int
 
-    /// Compiles the rules' keywords into one automaton.
-    public init(rules: [TaskClassifierRule], minimumConfidence: Double = 0.3) {
+    /// Compiles the rules' keywords into one automaton. `signals` are the complexity signals
+    /// the rules' `context` names refer to (default: the bundled default policy's).
+    public init(rules: [TaskClassifierRule], minimumConfidence: Double = 0.3,
+                signals: ComplexityConfiguration = .default) {
         self.rules = rules
         self.minimumConfidence = minimumConfidence
         self.phrases = PhraseTable(lists: rules.map(\.keywords))
+        var tasks: [String] = []
+        taskOfRule = rules.map { rule in
+            if let index = tasks.firstIndex(of: rule.task) { return index }
+            tasks.append(rule.task)
+            return tasks.count - 1
+        }
+        self.tasks = tasks
+        let names = signals.signals.map(\.name)
+        contextOfRule = rules.map { $0.context.compactMap { names.firstIndex(of: $0) } }
+        domains = signals.signals.indices.filter { signals.signals[$0].isDomain }
+        contextScorer = rules.contains { !$0.context.isEmpty } ? ComplexityScorer(signals) : nil
+        firstThenLimit = rules.contains { $0.markers.contains(.firstThen) } ? 1_000 : 0
     }
 
     /// Classifies `input`.
     public func classify(_ input: RoutingInput) -> TaskClassification {
         guard !rules.isEmpty else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
+        let contributions = contextScorer?.score(input).contributions ?? []
         return withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
-                classify(bytes: bytes, phrases: phrases, firstList: 0, counts: counts)
+                classify(bytes: bytes, structure: TextStructure(bytes, firstThenLimit: firstThenLimit),
+                         phrases: phrases, firstList: 0, counts: counts, contributions: contributions)
             }
         }
     }
 
     /// Classifies from phrase counts already taken with `phrases`, whose lists
-    /// `firstList ..< firstList + rules.count` are the rules' keywords (in order).
-    func classify(bytes: UnsafeBufferPointer<UInt8>, phrases: PhraseTable, firstList: Int,
-                  counts: UnsafeBufferPointer<Int32>) -> TaskClassification {
+    /// `firstList ..< firstList + rules.count` are the rules' keywords (in order), and the
+    /// contributions of the signals given at `init` (in order) for the same input. `structure`
+    /// must count at least `firstThenLimit` `first … then` sequences.
+    func classify(bytes: UnsafeBufferPointer<UInt8>, structure: TextStructure, phrases: PhraseTable, firstList: Int,
+                  counts: UnsafeBufferPointer<Int32>, contributions: [SignalContribution]) -> TaskClassification {
         guard !rules.isEmpty else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
-        var best = (index: -1, score: 0.0)
-        var second = 0.0
-        for (index, rule) in rules.enumerated() {
-            var hits = phrases.hits(ofList: firstList + index, counts: counts, evidenceLimit: 0).count
-            for pattern in rule.patterns {
-                hits += pattern.program.countMatches(in: bytes, limit: 1_000)
+        var strongestDomain = 0.0
+        for index in domains where index < contributions.count {
+            strongestDomain = max(strongestDomain, contributions[index].strength)
+        }
+        func inContext(_ rule: Int) -> Bool {
+            let context = contextOfRule[rule]
+            if context.isEmpty { return rules[rule].context.isEmpty }
+            return context.contains { index in
+                guard index < contributions.count else { return false }
+                let strength = contributions[index].strength
+                return strength >= 0.5 && strength >= strongestDomain
             }
-            let score = max(rule.weight, 0) * Double(hits)
-            if score > best.score {
-                second = best.score
-                best = (index, score)
-            } else if score > second {
-                second = score
+        }
+        // Per-task sums on the stack: this runs on every request without a named task.
+        let best = withUnsafeTemporaryAllocation(of: Double.self, capacity: tasks.count) { scores in
+            scores.initialize(repeating: 0)
+            for (index, rule) in rules.enumerated() where inContext(index) {
+                var hits = phrases.hits(ofList: firstList + index, counts: counts, evidenceLimit: 0).count
+                for pattern in rule.patterns {
+                    hits += pattern.program.countMatches(in: bytes, limit: 1_000)
+                }
+                for marker in rule.markers { hits += structure.count(of: marker) }
+                scores[taskOfRule[index]] += max(rule.weight, 0) * Double(hits)
             }
+            var best = (index: -1, score: 0.0, second: 0.0)
+            for (index, score) in scores.enumerated() {
+                if score > best.score {
+                    best = (index, score, best.score)
+                } else if score > best.second {
+                    best.second = score
+                }
+            }
+            return best
         }
         guard best.index >= 0 else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
-        let confidence = best.score / (best.score + 1) * (best.score - second) / best.score
-        var evidence = phrases.hits(ofList: firstList + best.index, counts: counts).evidence
-        for pattern in rules[best.index].patterns where evidence.count < 3 {
-            if pattern.program.countMatches(in: bytes, limit: 1) > 0 { evidence.append(pattern.pattern) }
+        let confidence = best.score / (best.score + 1) * (best.score - best.second) / best.score
+        var evidence: [String] = []
+        for (index, rule) in rules.enumerated() where taskOfRule[index] == best.index && inContext(index) {
+            let remaining = 3 - evidence.count
+            guard remaining > 0 else { break }
+            evidence += phrases.hits(ofList: firstList + index, counts: counts, evidenceLimit: remaining).evidence
+            for pattern in rule.patterns where evidence.count < 3 {
+                if pattern.program.countMatches(in: bytes, limit: 1) > 0 { evidence.append(pattern.pattern) }
+            }
+            for marker in rule.markers where evidence.count < 3 && structure.count(of: marker) > 0 {
+                evidence.append(marker.rawValue)
+            }
         }
-        let task = confidence >= minimumConfidence ? rules[best.index].task : nil
+        let task = confidence >= minimumConfidence ? tasks[best.index] : nil
         return TaskClassification(task: task, confidence: confidence, evidence: evidence)
     }
 }

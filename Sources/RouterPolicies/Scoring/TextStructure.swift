@@ -1,4 +1,4 @@
-/// Structural counts read from the text in one pass: questions, requirement lines, code.
+/// Structural counts read from the text in one pass: questions, requirement lines, code, steps.
 struct TextStructure {
     var questionMarks = 0
     /// Lines starting with `-`, `*`, `•`, or `1.` / `1)` (after indentation).
@@ -7,11 +7,19 @@ struct TextStructure {
     var fenceLines = 0
     /// Lines ending in `;`, `{` or `}`, or holding `=>`, `->`, `::`, `==`, `!=`.
     var codeLines = 0
+    /// Lines starting (after indentation) with an optional `step`, one or two digits, `.`, `)`
+    /// or `:`, and a blank: `1. `, `12) `, `Step 3: `.
+    var numberedSteps = 0
+    /// Sentences holding the word `first` and after it the word `then`, counted up to the limit
+    /// given to `init` (0 unless asked for).
+    var firstThenSequences = 0
 
     /// `\n`, `:`, `=`, `>`, `?` — the only bytes (all below 64) the scan stops at.
     private static let interesting: UInt64 = 1 << 10 | 1 << 58 | 1 << 61 | 1 << 62 | 1 << 63
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// Reads `bytes` once; a positive `firstThenLimit` adds the `first … then` search, which
+    /// stops after that many sequences (a signal is full at its `full_at`).
+    init(_ bytes: UnsafeBufferPointer<UInt8>, firstThenLimit: Int = 0) {
         let count = bytes.count
         var lineStart = 0
         var sawCodeSymbol = false
@@ -36,6 +44,7 @@ struct TextStructure {
             index += 1
         }
         classifyLine(bytes, from: lineStart, to: count, sawCodeSymbol: sawCodeSymbol)
+        if firstThenLimit > 0 { firstThenSequences = Self.countFirstThen(bytes, limit: firstThenLimit) }
     }
 
     /// Whether any byte of `word` is `\n`, `:`, `;`, `<`, `=`, `>` or `?` (a superset of the
@@ -85,6 +94,7 @@ struct TextStructure {
             fenceLines += 1
             return
         }
+        if Self.isNumberedStep(bytes, from: first, to: end) { numberedSteps += 1 }
         if (lead == UInt8(ascii: "-") || lead == UInt8(ascii: "*")) && next == 32 {
             bulletLines += 1
         } else if lead == 0xE2, next == 0x80, first + 2 < end, bytes[first + 2] == 0xA2 {  // •

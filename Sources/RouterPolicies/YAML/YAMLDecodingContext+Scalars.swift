@@ -1,7 +1,7 @@
 /// Typed scalar accessors. Each returns nil after recording a located diagnostic.
 extension YAMLDecodingContext {
     /// Any non-null scalar's text (plain `123` gives `"123"`).
-    public func string(_ node: YAMLNode) -> String? {
+    package func string(_ node: YAMLNode) -> String? {
         guard let text = node.scalar, !node.isNull else {
             error("expected a string, found \(node.kindDescription)", at: node)
             return nil
@@ -10,7 +10,7 @@ extension YAMLDecodingContext {
     }
 
     /// A non-empty string scalar (names, ids).
-    public func nonEmptyString(_ node: YAMLNode) -> String? {
+    package func nonEmptyString(_ node: YAMLNode) -> String? {
         guard let text = string(node) else { return nil }
         if text.allSatisfy(\.isWhitespace) {
             error("expected a non-empty string, found \(node.kindDescription)", at: node)
@@ -20,7 +20,7 @@ extension YAMLDecodingContext {
     }
 
     /// A plain integer (`42`, `100_000`, `0x10`), optionally within `range`. Quoted `"1"` is a string.
-    public func int(_ node: YAMLNode, in range: ClosedRange<Int>? = nil) -> Int? {
+    package func int(_ node: YAMLNode, in range: ClosedRange<Int>? = nil) -> Int? {
         let expected = range.map { "an integer from \($0.lowerBound) to \($0.upperBound)" } ?? "an integer"
         guard let text = plainScalar(node), case let .int(value) = YAMLScalarResolver.resolve(text) else {
             error("expected \(expected), found \(node.kindDescription)", at: node)
@@ -34,7 +34,7 @@ extension YAMLDecodingContext {
     }
 
     /// A finite number (integer or decimal), optionally within `range`; NaN and infinities are refused.
-    public func double(_ node: YAMLNode, in range: ClosedRange<Double>? = nil) -> Double? {
+    package func double(_ node: YAMLNode, in range: ClosedRange<Double>? = nil) -> Double? {
         let expected = range.map { "a number from \(Self.trimmed($0.lowerBound)) to \(Self.trimmed($0.upperBound))" } ?? "a number"
         guard let value = number(node, expected: expected) else { return nil }
         if let range, !range.contains(value) {
@@ -45,7 +45,7 @@ extension YAMLDecodingContext {
     }
 
     /// A probability: a finite number from 0 to 1.
-    public func probability(_ node: YAMLNode) -> Double? {
+    package func probability(_ node: YAMLNode) -> Double? {
         guard let value = number(node, expected: "a probability from 0 to 1") else { return nil }
         guard (0...1).contains(value) else {
             error("expected a probability from 0 to 1, found \(node.scalar ?? "")", at: node)
@@ -55,14 +55,14 @@ extension YAMLDecodingContext {
     }
 
     /// `true` or `false` (plain; YAML 1.1 `yes`/`no` are refused as ambiguous).
-    public func bool(_ node: YAMLNode) -> Bool? {
+    package func bool(_ node: YAMLNode) -> Bool? {
         if let text = plainScalar(node), case let .bool(value) = YAMLScalarResolver.resolve(text) { return value }
         error("expected true or false, found \(node.kindDescription)", at: node)
         return nil
     }
 
     /// One of `allowed` (exact, case-sensitive); the message lists them and suggests the closest.
-    public func oneOf(_ node: YAMLNode, _ allowed: [String]) -> String? {
+    package func oneOf(_ node: YAMLNode, _ allowed: [String]) -> String? {
         guard let text = string(node) else { return nil }
         if allowed.contains(text) { return text }
         let list = allowed.map { "'\($0)'" }.joined(separator: ", ")
@@ -74,13 +74,13 @@ extension YAMLDecodingContext {
     }
 
     /// A case of a string-backed enum, by raw value.
-    public func enumValue<E: CaseIterable & RawRepresentable>(_ node: YAMLNode, as type: E.Type) -> E? where E.RawValue == String {
+    package func enumValue<E: CaseIterable & RawRepresentable>(_ node: YAMLNode, as type: E.Type) -> E? where E.RawValue == String {
         oneOf(node, E.allCases.map(\.rawValue)).flatMap(E.init(rawValue:))
     }
 
     /// An exact decimal (plain number or quoted string) with at most `maxFractionDigits` decimals;
     /// no exponents, NaN or infinities. Negative values only if `allowNegative`.
-    public func decimal(_ node: YAMLNode, maxFractionDigits: Int = 12, allowNegative: Bool = false) -> ExactDecimal? {
+    package func decimal(_ node: YAMLNode, maxFractionDigits: Int = 12, allowNegative: Bool = false) -> ExactDecimal? {
         guard let text = decimalText(node, expected: "a decimal number") else { return nil }
         guard let value = ExactDecimal(text) else {
             error("expected a decimal number such as 1.25, found \(node.kindDescription)", at: node)
@@ -98,7 +98,7 @@ extension YAMLDecodingContext {
     }
 
     /// An exact, non-negative dollar amount (`0.25`, `"3"`), parsed without floating point.
-    public func usd(_ node: YAMLNode) -> USDAmount? {
+    package func usd(_ node: YAMLNode) -> USDAmount? {
         guard let text = decimalText(node, expected: "a dollar amount") else { return nil }
         guard let amount = USDAmount(dollars: text) else {
             let hint = text.contains("e") || text.contains("E") ? " (write it without an exponent, e.g. 0.0015)" : ""

@@ -10,46 +10,46 @@
 /// let name = root?["name"].flatMap(context.string)
 /// try context.finish()
 /// ```
-public final class YAMLDecodingContext {
+package final class YAMLDecodingContext {
     /// The text being decoded (for quoting lines in diagnostics).
-    public let source: YAMLSource
+    package let source: YAMLSource
     /// The parsed document.
-    public let root: YAMLNode
+    package let root: YAMLNode
     /// Every problem recorded so far, in order.
-    public private(set) var diagnostics: [Diagnostic] = []
+    package private(set) var diagnostics: [Diagnostic] = []
 
     /// Parses `text` (one document) and starts a context; YAML syntax errors throw at once.
-    public init(text: String, file: String) throws(PolicyError) {
+    package init(text: String, file: String) throws(PolicyError) {
         source = YAMLSource(text: text, file: file)
         root = try YAMLDocument.parse(text, file: file)
     }
 
     /// Starts a context on an already parsed node of `source`.
-    public init(source: YAMLSource, root: YAMLNode) {
+    package init(source: YAMLSource, root: YAMLNode) {
         self.source = source
         self.root = root
     }
 
     /// Whether any problem was recorded.
-    public var hasErrors: Bool { !diagnostics.isEmpty }
+    package var hasErrors: Bool { !diagnostics.isEmpty }
 
     /// Records an error at `mark`, with optional notes pointing elsewhere.
-    public func error(_ message: String, at mark: SourceMark, notes: [(mark: SourceMark, message: String)] = []) {
+    package func error(_ message: String, at mark: SourceMark, notes: [(mark: SourceMark, message: String)] = []) {
         diagnostics.append(source.diagnostic(message, at: mark, notes: notes))
     }
 
     /// Records an error at `node`'s mark.
-    public func error(_ message: String, at node: YAMLNode, notes: [(mark: SourceMark, message: String)] = []) {
+    package func error(_ message: String, at node: YAMLNode, notes: [(mark: SourceMark, message: String)] = []) {
         error(message, at: node.mark, notes: notes)
     }
 
     /// Throws every recorded diagnostic, if any.
-    public func finish() throws(PolicyError) {
+    package func finish() throws(PolicyError) {
         if !diagnostics.isEmpty { throw PolicyError(diagnostics: diagnostics) }
     }
 
     /// Returns `value` if nothing went wrong, else throws every recorded diagnostic.
-    public func finish<T>(_ value: T?) throws(PolicyError) -> T {
+    package func finish<T>(_ value: T?) throws(PolicyError) -> T {
         if !diagnostics.isEmpty { throw PolicyError(diagnostics: diagnostics) }
         guard let value else {
             throw PolicyError(source.diagnostic("could not decode this file", at: root.mark))
@@ -60,7 +60,7 @@ public final class YAMLDecodingContext {
     // MARK: - Collections
 
     /// The items of a sequence, or nil (with "expected a sequence, found …").
-    public func sequence(_ node: YAMLNode) -> [YAMLNode]? {
+    package func sequence(_ node: YAMLNode) -> [YAMLNode]? {
         if let items = node.sequence { return items }
         error("expected a sequence, found \(node.kindDescription)", at: node)
         return nil
@@ -69,7 +69,7 @@ public final class YAMLDecodingContext {
     /// A mapping with string keys. With `required`/`optional` given, reports missing required
     /// keys (at the mapping) and unknown keys (at the key, with a "did you mean" suggestion);
     /// with both nil every key is accepted. `what` names the mapping in messages ("tier").
-    public func mapping(_ node: YAMLNode, required: [String] = [], optional: [String]? = nil, what: String? = nil) -> YAMLMapping? {
+    package func mapping(_ node: YAMLNode, required: [String] = [], optional: [String]? = nil, what: String? = nil) -> YAMLMapping? {
         guard let pairs = node.mapping else {
             error("expected \(what.map { "a mapping (\($0))" } ?? "a mapping"), found \(node.kindDescription)", at: node)
             return nil
@@ -98,7 +98,7 @@ public final class YAMLDecodingContext {
 
     /// `"; did you mean 'x'?"` for the closest allowed word, else `"; expected one of: 'a', 'b'"`.
     /// Close means at most 1 edit for words under 5 characters, 2 under 10, 3 beyond.
-    public static func suggestion(for word: String, among allowed: [String]) -> String {
+    package static func suggestion(for word: String, among allowed: [String]) -> String {
         let scored = allowed.map { (candidate: $0, distance: editDistance(word.lowercased(), $0.lowercased())) }
         if let best = scored.min(by: { $0.distance < $1.distance }) {
             let length = best.candidate.count
@@ -111,7 +111,7 @@ public final class YAMLDecodingContext {
 
     /// Edit distance over Unicode scalars counting insertions, deletions, substitutions and
     /// swaps of two neighbours (optimal string alignment), so `modle` is 1 edit from `model`.
-    public static func editDistance(_ a: String, _ b: String) -> Int {
+    package static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
@@ -132,31 +132,31 @@ public final class YAMLDecodingContext {
 }
 
 /// A decoded mapping with string keys (order kept), for looking values up by key.
-public struct YAMLMapping: Sendable {
+package struct YAMLMapping: Sendable {
     /// One key/value pair.
-    public struct Entry: Sendable {
+    package struct Entry: Sendable {
         /// The key text.
-        public var key: String
+        package var key: String
         /// The key node (its mark points at the key).
-        public var keyNode: YAMLNode
+        package var keyNode: YAMLNode
         /// The value node.
-        public var value: YAMLNode
+        package var value: YAMLNode
     }
 
     /// The mapping node itself (its mark points at the first key).
-    public var node: YAMLNode
+    package var node: YAMLNode
     /// The pairs in source order.
-    public var entries: [Entry]
+    package var entries: [Entry]
 
     /// The value under `key`, or nil if absent.
-    public subscript(key: String) -> YAMLNode? { entries.first { $0.key == key }?.value }
+    package subscript(key: String) -> YAMLNode? { entries.first { $0.key == key }?.value }
 
     /// The value under `key` unless it is absent or null (`key:` or `key: ~`).
-    public func present(_ key: String) -> YAMLNode? {
+    package func present(_ key: String) -> YAMLNode? {
         guard let value = self[key], !value.isNull else { return nil }
         return value
     }
 
     /// The keys in source order.
-    public var keys: [String] { entries.map(\.key) }
+    package var keys: [String] { entries.map(\.key) }
 }

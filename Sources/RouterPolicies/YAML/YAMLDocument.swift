@@ -3,19 +3,19 @@
 /// Syntax errors stop parsing (libyaml cannot recover) and report libyaml's problem at its
 /// line and column. Semantic errors — undefined aliases, duplicate keys, bad merge values —
 /// are all collected and thrown together.
-public enum YAMLDocument {
+package enum YAMLDocument {
     /// The deepest nesting accepted; deeper input is rejected instead of exhausting the stack.
-    public static let maximumDepth = 256
+    package static let maximumDepth = 256
 
     /// The most nodes a document may hold once every alias is expanded. Aliases share storage,
     /// but every consumer that walks the tree (decoders, `==`, `description`) pays for the
     /// expanded size, so a few lines of nested aliases ("billion laughs") could otherwise cost
     /// exponential time. 100,000 is far beyond any real policy or price book.
-    public static let maximumExpandedNodes = 100_000
+    package static let maximumExpandedNodes = 100_000
 
     /// Parses exactly one document. An empty file (or empty document) is a null node at 1:1;
     /// a second document is an error at its start.
-    public static func parse(_ text: String, file: String) throws(PolicyError) -> YAMLNode {
+    package static func parse(_ text: String, file: String) throws(PolicyError) -> YAMLNode {
         let source = YAMLSource(text: text, file: file)
         var composer = YAMLComposer(source: source)
         let documents = try composer.documents(limit: 1)
@@ -23,7 +23,7 @@ public enum YAMLDocument {
     }
 
     /// Parses every document in a stream (`---` separated); an empty stream gives no documents.
-    public static func parseAll(_ text: String, file: String) throws(PolicyError) -> [YAMLNode] {
+    package static func parseAll(_ text: String, file: String) throws(PolicyError) -> [YAMLNode] {
         var composer = YAMLComposer(source: YAMLSource(text: text, file: file))
         return try composer.documents(limit: nil)
     }

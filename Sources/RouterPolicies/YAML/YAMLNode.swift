@@ -2,10 +2,10 @@
 ///
 /// Anchors, aliases and merge keys (`<<`) are already resolved: an alias is a copy of the
 /// anchored node (keeping the anchor's marks, which is where a bad value must be fixed).
-public struct YAMLNode: Sendable, Equatable, CustomStringConvertible {
+package struct YAMLNode: Sendable, Equatable, CustomStringConvertible {
     /// How a scalar was written: plain scalars may be numbers, booleans or null; quoted and
     /// block scalars are always strings.
-    public enum ScalarStyle: String, Sendable, Hashable {
+    package enum ScalarStyle: String, Sendable, Hashable {
         /// `value`
         case plain
         /// `'value'`
@@ -18,11 +18,11 @@ public struct YAMLNode: Sendable, Equatable, CustomStringConvertible {
         case folded
 
         /// Whether the scalar was written without quotes or block indicators.
-        public var isPlain: Bool { self == .plain }
+        package var isPlain: Bool { self == .plain }
     }
 
     /// The content of a node.
-    public enum Value: Sendable, Equatable {
+    package enum Value: Sendable, Equatable {
         /// A scalar: its text, explicit tag (e.g. `tag:yaml.org,2002:str`) if any, and style.
         case scalar(String, tag: String?, style: ScalarStyle)
         /// A sequence of nodes.
@@ -31,7 +31,7 @@ public struct YAMLNode: Sendable, Equatable, CustomStringConvertible {
         case mapping([(key: YAMLNode, value: YAMLNode)])
 
         /// Structural equality (tuples are not `Equatable`, so the mapping case compares pairwise).
-        public static func == (lhs: Value, rhs: Value) -> Bool {
+        package static func == (lhs: Value, rhs: Value) -> Bool {
             switch (lhs, rhs) {
             case let (.scalar(a, tagA, styleA), .scalar(b, tagB, styleB)):
                 return a == b && tagA == tagB && styleA == styleB
@@ -46,53 +46,53 @@ public struct YAMLNode: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The content.
-    public var value: Value
+    package var value: Value
     /// Where the node starts (1-based).
-    public var mark: SourceMark
+    package var mark: SourceMark
 
     /// Creates a node.
-    public init(_ value: Value, mark: SourceMark) {
+    package init(_ value: Value, mark: SourceMark) {
         self.value = value
         self.mark = mark
     }
 
     /// A null node (what an empty document or an empty value parses to).
-    public static func null(at mark: SourceMark) -> YAMLNode {
+    package static func null(at mark: SourceMark) -> YAMLNode {
         YAMLNode(.scalar("", tag: nil, style: .plain), mark: mark)
     }
 
     /// The scalar text, or nil for a sequence or mapping.
-    public var scalar: String? {
+    package var scalar: String? {
         if case let .scalar(text, _, _) = value { return text }
         return nil
     }
 
     /// The items, or nil unless this is a sequence.
-    public var sequence: [YAMLNode]? {
+    package var sequence: [YAMLNode]? {
         if case let .sequence(items) = value { return items }
         return nil
     }
 
     /// The pairs, or nil unless this is a mapping.
-    public var mapping: [(key: YAMLNode, value: YAMLNode)]? {
+    package var mapping: [(key: YAMLNode, value: YAMLNode)]? {
         if case let .mapping(pairs) = value { return pairs }
         return nil
     }
 
     /// The value under the scalar key `key`, if this is a mapping that has it.
-    public subscript(key: String) -> YAMLNode? {
+    package subscript(key: String) -> YAMLNode? {
         mapping?.first { $0.key.scalar == key }?.value
     }
 
     /// Whether this is a YAML null: `~`, `null` or empty (plain), or tagged `!!null`.
-    public var isNull: Bool {
+    package var isNull: Bool {
         guard case let .scalar(text, tag, style) = value else { return false }
         if tag == YAMLTag.null { return true }
         return tag == nil && style == .plain && ["", "~", "null", "Null", "NULL"].contains(text)
     }
 
     /// Words for messages: "a mapping", "a sequence", "null", "the string \"x\"", "the number 3"…
-    public var kindDescription: String {
+    package var kindDescription: String {
         switch value {
         case .sequence: return "a sequence"
         case .mapping: return "a mapping"
@@ -110,7 +110,7 @@ public struct YAMLNode: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A compact YAML-like rendering for debugging (flow style).
-    public var description: String {
+    package var description: String {
         switch value {
         case let .scalar(text, _, style): return style.isPlain ? text : "\"\(text)\""
         case let .sequence(items): return "[" + items.map(\.description).joined(separator: ", ") + "]"
@@ -120,13 +120,13 @@ public struct YAMLNode: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Standard YAML tags as libyaml reports them after expanding `!!`.
-public enum YAMLTag {
+package enum YAMLTag {
     /// `!!str`
-    public static let string = "tag:yaml.org,2002:str"
+    package static let string = "tag:yaml.org,2002:str"
     /// `!!null`
-    public static let null = "tag:yaml.org,2002:null"
+    package static let null = "tag:yaml.org,2002:null"
     /// `!!merge`
-    public static let merge = "tag:yaml.org,2002:merge"
+    package static let merge = "tag:yaml.org,2002:merge"
 }
 
 /// What a plain scalar means under the YAML 1.2 core schema (plus `_` digit separators).

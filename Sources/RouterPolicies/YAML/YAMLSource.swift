@@ -1,13 +1,13 @@
 /// The text of one YAML file, kept so diagnostics can quote the offending line.
-public struct YAMLSource: Sendable {
+package struct YAMLSource: Sendable {
     /// The file name used in every mark.
-    public let file: String
+    package let file: String
     /// The full text.
-    public let text: String
+    package let text: String
     private let lines: [Substring]
 
     /// Wraps `text` read from `file`.
-    public init(text: String, file: String) {
+    package init(text: String, file: String) {
         self.file = file
         self.text = text
         // The same line breaks libyaml counts, so quoted lines match its line numbers. "\r\n" is one
@@ -18,7 +18,7 @@ public struct YAMLSource: Sendable {
     }
 
     /// The source line with the 1-based number `line` (without `\r\n`/`\n`), or nil past the end.
-    public func line(_ line: Int) -> String? {
+    package func line(_ line: Int) -> String? {
         guard line >= 1, line <= lines.count else { return nil }
         var text = lines[line - 1]
         if text.last == "\r" { text = text.dropLast() }
@@ -26,12 +26,12 @@ public struct YAMLSource: Sendable {
     }
 
     /// A mark in this file.
-    public func mark(line: Int, column: Int) -> SourceMark {
+    package func mark(line: Int, column: Int) -> SourceMark {
         SourceMark(file: file, line: line, column: column)
     }
 
     /// A diagnostic at `mark` quoting its source line.
-    public func diagnostic(_ message: String, at mark: SourceMark, notes: [(mark: SourceMark, message: String)] = []) -> Diagnostic {
+    package func diagnostic(_ message: String, at mark: SourceMark, notes: [(mark: SourceMark, message: String)] = []) -> Diagnostic {
         Diagnostic(
             mark: mark, message: message, sourceLine: sourceLine(for: mark),
             notes: notes.map { Diagnostic.Note(mark: $0.mark, message: $0.message, sourceLine: sourceLine(for: $0.mark)) }
