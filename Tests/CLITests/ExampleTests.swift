@@ -46,9 +46,17 @@ struct ExampleTests {
         // The example's paths are relative: run it in a scratch copy of the policies.
         let directory = try CLIHarness.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.copyItem(
-            at: CLIHarness.packageRoot.appendingPathComponent("policies"),
-            to: directory.appendingPathComponent("policies"))
+        // policies/*.yaml are symlinks into Sources/RouterPolicies/Resources: copy their contents.
+        let source = CLIHarness.packageRoot.appendingPathComponent("policies")
+        let target = directory.appendingPathComponent("policies")
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: source.path) where !name.hasPrefix(".") {
+            let file = source.appendingPathComponent(name).resolvingSymlinksInPath()
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue
+            else { continue }
+            try Data(contentsOf: file).write(to: target.appendingPathComponent(name))
+        }
         let server = MockAnthropicServer(configuration: .init(host: "127.0.0.1", port: 0))
         try await server.start()
         let result: CLIResult
