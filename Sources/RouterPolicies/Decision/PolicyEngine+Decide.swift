@@ -52,7 +52,11 @@ extension PolicyEngine {
                     ? classifier.classify(bytes: bytes, phrases: phrases, firstList: scorer.keywordLists.count,
                                           counts: counts)
                     : nil
-                return (guess, scorer.score(input, bytes: bytes, phrases: phrases, counts: counts))
+                let signals = scorer.score(input, bytes: bytes, phrases: phrases, counts: counts)
+                // A learned scorer replaces the value the thresholds apply to; the signal
+                // strengths it was trained on are among its features.
+                guard let difficulty else { return (guess, signals) }
+                return (guess, difficulty.score(bytes: bytes, inputTokens: input.estimatedInputTokens, base: signals))
             }
         }
 
