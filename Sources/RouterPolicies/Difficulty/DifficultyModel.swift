@@ -127,7 +127,8 @@ public struct DifficultyModel: Sendable, Hashable, Codable {
         value == 0 ? "0" : value.description
     }
 
-    static func quote(_ text: String) -> String {
+    /// `text` as a JSON string literal (quotes, backslashes and control characters escaped).
+    public static func quote(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
