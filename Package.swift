@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "RouterPolicies", targets: ["RouterPolicies"]),
         .library(name: "Router", targets: ["Router"]),
         .library(name: "ClaudeMockServer", targets: ["ClaudeMockServer"]),
+        // Eval and calibration (used by the CLI and Benchmarks/RoutingQualityBench; not a product API promise).
+        .library(name: "ClaudeRouterEval", targets: ["ClaudeRouterEval"]),
         .executable(name: "claude-router", targets: ["ClaudeRouterCLI"]),
     ],
     dependencies: [

@@ -19,6 +19,14 @@ let package = Package(
                 .product(name: "RouterPolicies", package: "claude-router"),
             ]
         ),
+        // APGR of the learned difficulty score on the routing development data, with baselines.
+        .executableTarget(
+            name: "RoutingQualityBench",
+            dependencies: [
+                .product(name: "RouterPolicies", package: "claude-router"),
+                .product(name: "ClaudeRouterEval", package: "claude-router"),
+            ]
+        ),
         // ClaudeClient against the mock (run as a child process), next to the raw-libcurl floor.
         .executableTarget(
             name: "ClientBench",

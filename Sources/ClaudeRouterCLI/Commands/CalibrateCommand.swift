@@ -164,6 +164,7 @@ struct CalibrateCommand: AsyncParsableCommand {
         let note = "chosen by `claude-router calibrate` (\(Self.describe(target)); λ \(result.lambda))"
         let yaml = CalibratedPolicyWriter.render(baseYAML: baseYAML, tiers: tiers, thresholds: result.thresholds,
                                                  modelPath: sidecarName, sha256: SHA256.hex(of: Array(json.utf8)), note: note)
+        try? FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         guard FileManager.default.createFile(atPath: sidecarPath, contents: Data(json.utf8)),
               FileManager.default.createFile(atPath: output, contents: Data(yaml.utf8)) else {
             throw CLIError("error: cannot write '\(output)' or '\(sidecarPath)'", status: .failure)

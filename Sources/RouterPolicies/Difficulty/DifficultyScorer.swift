@@ -2,8 +2,9 @@ import Foundation
 
 /// A `DifficultyModel` compiled for decision time: the weak and strong tiers' n-gram weights in
 /// one dense interleaved `Float` table (`2 · 2^bucketBits` entries), dense features resolved to
-/// the policy's signal indices. `score` reads the prompt bytes once, counts distinct n-grams in a
-/// small open-addressed table, then does one table lookup per distinct n-gram.
+/// the policy's signal indices. `score` reads the prompt bytes once (collecting n-gram buckets),
+/// counts distinct n-grams in a small open-addressed table, then does one table lookup per
+/// distinct n-gram.
 struct DifficultyScorer: Sendable {
     let model: DifficultyModel
     let mask: UInt32
@@ -65,48 +66,78 @@ struct DifficultyScorer: Sendable {
             strongLogit += feature.strong * x
             top.offer(name: feature.name, delta: feature.strong - feature.weak, strength: x, evidence: [], bucket: nil)
         }
-        // At most one n-gram per byte plus one, so a table of twice that stays at most half full.
-        var capacity = 64
-        while capacity < 2 * (bytes.count + 1) { capacity <<= 1 }
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: capacity) { slots in
-            slots.initialize(repeating: 0)
-            let slotMask = capacity - 1
-            // A slot holds (bucket + 1) << 32 | count; 0 is empty.
+        // Pass 1: every n-gram's bucket, in text order (at most one per byte, plus one).
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: bytes.count + 1) { grams in
+            var total = 0
             DifficultyFeatures.forEachNGram(in: bytes, mask: mask) { bucket, _ in
-                let key = UInt64(bucket) &+ 1
-                var index = Int(truncatingIfNeeded: (UInt64(bucket) &* 0x9E37_79B9_7F4A_7C15) >> 40) & slotMask
-                while true {
-                    let slot = slots[index]
-                    if slot == 0 { slots[index] = key << 32 | 1; return }
-                    if slot >> 32 == key { slots[index] = slot &+ 1; return }
-                    index = (index + 1) & slotMask
-                }
+                grams[total] = bucket
+                total += 1
             }
-            var sumSquares = 0.0
-            var weakDot = 0.0
-            var strongDot = 0.0
-            table.withUnsafeBufferPointer { weights in
-                for slot in slots where slot != 0 {
-                    let count = Double(slot & 0xFFFF_FFFF)
-                    let bucket = Int(slot >> 32) - 1
-                    sumSquares += count * count
-                    let w = Double(weights[2 * bucket]), s = Double(weights[2 * bucket + 1])
-                    weakDot += w * count
-                    strongDot += s * count
-                }
-            }
-            guard sumSquares > 0 else { return }
-            let norm = 1 / sumSquares.squareRoot()
-            weakLogit += weakDot * norm
-            strongLogit += strongDot * norm
-            table.withUnsafeBufferPointer { weights in
-                for slot in slots where slot != 0 {
-                    let bucket = Int(slot >> 32) - 1
-                    let delta = Double(weights[2 * bucket + 1]) - Double(weights[2 * bucket])
-                    guard delta != 0 else { continue }
-                    let x = Double(slot & 0xFFFF_FFFF) * norm
-                    if top.wouldKeep(abs(delta * x)) {
-                        top.offer(name: "", delta: delta, strength: x, evidence: [], bucket: UInt32(bucket))
+            guard total > 0 else { return }
+            // Pass 2: distinct buckets and their counts in an open-addressed table at most half
+            // full; only the key array is zeroed, and `occupied` lists the used slots in order.
+            var capacity = 64
+            while capacity < 2 * total { capacity <<= 1 }
+            let slotMask = capacity - 1
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { keys in
+                keys.initialize(repeating: 0)
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { counts in
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: total) { occupied in
+                        var distinct = 0
+                        for j in 0..<total {
+                            let key = grams[j] &+ 1
+                            var index = Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 40) & slotMask
+                            while true {
+                                let slot = keys[index]
+                                if slot == key { counts[index] &+= 1; break }
+                                if slot == 0 {
+                                    keys[index] = key
+                                    counts[index] = 1
+                                    occupied[distinct] = index
+                                    distinct += 1
+                                    break
+                                }
+                                index = (index + 1) & slotMask
+                            }
+                        }
+                        var sumSquares = 0.0, weakDot = 0.0, strongDot = 0.0
+                        // The n-grams with the largest |Δw · count| (the norm is common to all).
+                        var best: [(bucket: Int, delta: Double, count: Double)] = []
+                        best.reserveCapacity(Self.explainedFeatures)
+                        var floor = 0.0
+                        table.withUnsafeBufferPointer { weights in
+                            for k in 0..<distinct {
+                                let index = occupied[k]
+                                let count = Double(counts[index])
+                                let bucket = Int(keys[index] - 1)
+                                let w = Double(weights[2 * bucket]), s = Double(weights[2 * bucket + 1])
+                                sumSquares += count * count
+                                weakDot += w * count
+                                strongDot += s * count
+                                let magnitude = abs(s - w) * count
+                                guard magnitude > floor || (best.count < Self.explainedFeatures && magnitude > 0) else { continue }
+                                if best.count < Self.explainedFeatures {
+                                    best.append((bucket, s - w, count))
+                                } else {
+                                    var smallest = 0
+                                    for m in 1..<best.count where abs(best[m].delta) * best[m].count < abs(best[smallest].delta) * best[smallest].count {
+                                        smallest = m
+                                    }
+                                    best[smallest] = (bucket, s - w, count)
+                                }
+                                if best.count == Self.explainedFeatures {
+                                    floor = .infinity
+                                    for entry in best { floor = min(floor, abs(entry.delta) * entry.count) }
+                                }
+                            }
+                        }
+                        let norm = 1 / sumSquares.squareRoot()
+                        weakLogit += weakDot * norm
+                        strongLogit += strongDot * norm
+                        for entry in best {
+                            top.offer(name: "", delta: entry.delta, strength: entry.count * norm, evidence: [],
+                                      bucket: UInt32(entry.bucket))
+                        }
                     }
                 }
             }
@@ -129,11 +160,6 @@ struct DifficultyScorer: Sendable {
     struct TopContributions {
         struct Entry { var name: String; var delta: Double; var strength: Double; var evidence: [String]; var bucket: UInt32? }
         var entries: [Entry] = []
-
-        func wouldKeep(_ magnitude: Double) -> Bool {
-            entries.count < DifficultyScorer.explainedFeatures
-                || magnitude > entries.map { abs($0.delta * $0.strength) }.min()!
-        }
 
         mutating func offer(name: String, delta: Double, strength: Double, evidence: [String], bucket: UInt32?) {
             let entry = Entry(name: name, delta: delta, strength: strength, evidence: evidence, bucket: bucket)
