@@ -117,3 +117,30 @@ struct DifficultyScorerTests {
         #expect(try DifficultyModel.decode(Array(json.utf8)).encodedJSON() == json)
     }
 }
+
+@Suite("Bundled default scorer")
+struct BundledDefaultScorerTests {
+    @Test("the embedded sidecar is byte-identical to policies/default.scorer.json and pinned by policies/learned.yaml")
+    func embeddedCopyMatches() throws {
+        let data = try #require(FileManager.default.contents(atPath: repositoryRoot + "/policies/default.scorer.json"))
+        #expect(Array(BundledPolicies.defaultScorerJSON.utf8) == Array(data))
+        let policy = try Policy.load(file: repositoryRoot + "/policies/learned.yaml")
+        let scorer = try #require(policy.scorer)
+        #expect(scorer.sha256 == SHA256.hex(of: Array(data)))
+        #expect(scorer.model.tiers == policy.tiers.map(\.name))
+        #expect(data.count < 1_000_000)
+    }
+
+    @Test("policies/learned.yaml routes by the learned score and explains it with named features")
+    func learnedDecides() throws {
+        let text = try #require(FileManager.default.contents(atPath: repositoryRoot + "/policies/learned.yaml"))
+        // Resolved through the embedded copy, as a bundled policy would be.
+        let policy = try Policy.parse(yaml: String(decoding: text, as: UTF8.self), file: "learned.yaml", baseDirectory: "/nonexistent",
+                                      scorerResolver: BundledPolicies.scorerResolver)
+        let engine = PolicyEngine(policy: policy)
+        let decision = engine.decide(RoutingInput(text: "Find the number of ordered pairs (a, b) of integers with a^2 + b^2 = 50."))
+        #expect((0...1).contains(decision.score))
+        #expect(!decision.contributions.isEmpty)
+        #expect(decision.contributions.allSatisfy { $0.name.hasPrefix("ngram:") || $0.name.hasPrefix("signal:") || $0.name == "log_input_tokens" })
+    }
+}

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import RouterPolicies
 
 /// How one routing (a policy, a single tier, or the oracle) does on held-out prompts.
@@ -97,6 +97,7 @@ public struct CalibrationReport: Sendable, Codable {
                           summary.apgr.map { String(format: "%.3f", $0) } ?? "–",
                           summary.strongShareFor95.map { String(format: "%.0f%%", $0 * 100) } ?? "–"])
         }
-        return table.rendered + verdict + "\n"
+        let rendered = table.rendered
+        return rendered + (rendered.hasSuffix("\n") ? "" : "\n") + verdict + "\n"
     }
 }

@@ -106,7 +106,14 @@ budgets:
 """#
 
     /// The default policy, decoded. The file is validated by the test suite, so this does not throw in practice.
+    /// A `scorer:` sidecar resolves to its embedded copy (no file on disk needed).
     public static func defaultPolicy() throws(PolicyError) -> Policy {
-        try Policy.parse(yaml: defaultYAML, file: "<bundled>/default.yaml", baseDirectory: ".")
+        try Policy.parse(yaml: defaultYAML, file: "<bundled>/default.yaml", baseDirectory: ".",
+                         scorerResolver: scorerResolver)
     }
+
+    /// Resolves the bundled policies' sidecars to their embedded copies (`default.scorer.json`,
+    /// the learned difficulty model of policies/learned.yaml). A build-time embedding of
+    /// policies/ can replace `files` without touching callers.
+    public static let scorerResolver = EmbeddedScorerResolver(files: ["default.scorer.json": Array(defaultScorerJSON.utf8)])
 }
