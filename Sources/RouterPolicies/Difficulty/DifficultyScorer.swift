@@ -1,15 +1,20 @@
 import Foundation
 
-/// A `DifficultyModel` compiled for decision time: the weak and strong tiers' n-gram weights in
-/// one dense interleaved `Float` table (`2 · 2^bucketBits` entries), dense features resolved to
-/// the policy's signal indices. `score` reads the prompt bytes once (collecting n-gram buckets),
+/// A `DifficultyModel` compiled for decision time: a presence bitset over all buckets plus a
+/// small open-addressed table of the kept buckets' weak and strong weights (interleaved
+/// `Float`s), dense features resolved to the policy's signal indices. `score` reads the prompt bytes once (collecting n-gram buckets),
 /// counts distinct n-grams in a small open-addressed table, then does one table lookup per
 /// distinct n-gram.
 struct DifficultyScorer: Sendable {
     let model: DifficultyModel
     let mask: UInt32
-    /// `table[2·b]` = weak tier weight, `table[2·b + 1]` = strong tier weight of bucket `b`.
-    let table: [Float]
+    /// One bit per bucket: set when the model has a weight for it (2^18 bits = 32 KB, stays in
+    /// L1/L2 cache, unlike a dense weight table), so most n-grams cost one bit test.
+    let present: [UInt64]
+    /// Open-addressed table of the kept buckets: `keys[i]` = bucket + 1 (0 = empty), with the
+    /// weak and strong weights at `weights[2i]`, `weights[2i + 1]`.
+    let keys: [UInt32]
+    let weights: [Float]
     let weakBias: Double
     let strongBias: Double
     /// Per dense feature: (weak weight, strong weight, signal index or -1 for log input tokens, -2 unknown).
@@ -24,12 +29,22 @@ struct DifficultyScorer: Sendable {
         mask = UInt32((1 << model.bucketBits) - 1)
         let weak = model.tiers.firstIndex(of: model.weakTier) ?? 0
         let strong = model.tiers.firstIndex(of: model.strongTier) ?? 0
-        var table = [Float](repeating: 0, count: 2 << model.bucketBits)
+        var present = [UInt64](repeating: 0, count: max(1, (1 << model.bucketBits) / 64))
+        var capacity = 16
+        while capacity < 2 * model.ngramBuckets.count { capacity <<= 1 }
+        var keys = [UInt32](repeating: 0, count: capacity)
+        var weights = [Float](repeating: 0, count: 2 * capacity)
         for (index, bucket) in model.ngramBuckets.enumerated() {
-            table[2 * Int(bucket)] = model.ngramWeights[weak][index]
-            table[2 * Int(bucket) + 1] = model.ngramWeights[strong][index]
+            present[Int(bucket) >> 6] |= 1 << UInt64(bucket & 63)
+            var slot = Self.slot(of: bucket &+ 1, mask: capacity - 1)
+            while keys[slot] != 0 { slot = (slot + 1) & (capacity - 1) }
+            keys[slot] = bucket &+ 1
+            weights[2 * slot] = model.ngramWeights[weak][index]
+            weights[2 * slot + 1] = model.ngramWeights[strong][index]
         }
-        self.table = table
+        self.present = present
+        self.keys = keys
+        self.weights = weights
         weakBias = Double(model.bias[weak])
         strongBias = Double(model.bias[strong])
         dense = model.denseFeatures.enumerated().map { index, name in
@@ -105,13 +120,19 @@ struct DifficultyScorer: Sendable {
                         var best: [(bucket: Int, delta: Double, count: Double)] = []
                         best.reserveCapacity(Self.explainedFeatures)
                         var floor = 0.0
-                        table.withUnsafeBufferPointer { weights in
+                        present.withUnsafeBufferPointer { present in
+                        self.keys.withUnsafeBufferPointer { modelKeys in
+                        weights.withUnsafeBufferPointer { weights in
+                            let modelMask = modelKeys.count - 1
                             for k in 0..<distinct {
                                 let index = occupied[k]
                                 let count = Double(counts[index])
-                                let bucket = Int(keys[index] - 1)
-                                let w = Double(weights[2 * bucket]), s = Double(weights[2 * bucket + 1])
                                 sumSquares += count * count
+                                let bucket = Int(keys[index] - 1)
+                                guard present[bucket >> 6] & (1 << UInt64(bucket & 63)) != 0 else { continue }
+                                var slot = Self.slot(of: keys[index], mask: modelMask)
+                                while modelKeys[slot] != keys[index] { slot = (slot + 1) & modelMask }
+                                let w = Double(weights[2 * slot]), s = Double(weights[2 * slot + 1])
                                 weakDot += w * count
                                 strongDot += s * count
                                 let magnitude = abs(s - w) * count
@@ -130,6 +151,8 @@ struct DifficultyScorer: Sendable {
                                     for entry in best { floor = min(floor, abs(entry.delta) * entry.count) }
                                 }
                             }
+                        }
+                        }
                         }
                         let norm = 1 / sumSquares.squareRoot()
                         weakLogit += weakDot * norm
@@ -151,6 +174,12 @@ struct DifficultyScorer: Sendable {
                                       evidence: text.map { [$0] } ?? entry.evidence)
         }
         return ComplexityScore(value: value, contributions: contributions, recognizedSignal: true)
+    }
+
+    /// Start slot for `key` (bucket + 1) in a power-of-two table.
+    @inline(__always)
+    static func slot(of key: UInt32, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
     }
 
     @inline(__always)
