@@ -37,6 +37,12 @@ let measured: [(name: String, run: (RoutingInput) -> Int)] = [
     ("score + classify", { Int(scorer.score($0).value * 1_000) + classifier.classify($0).evidence.count }),
     ("PolicyEngine.decide", { engine.decide($0).tierIndex }),
     ("decide, learned scorer", { learnedEngine.decide($0).tierIndex }),
+    ("n-gram hashing pass only", { input in
+        var text = input.text
+        var sum: UInt32 = 0
+        text.withUTF8 { bytes in DifficultyFeatures.forEachNGram(in: bytes, mask: (1 << 18) - 1) { sum &+= $0 &+ ($1 ? 1 : 0) } }
+        return Int(sum & 1)
+    }),
 ]
 
 let baseline: (RoutingInput) -> Int = { $0.text.lowercased().contains("step by step") ? 1 : 0 }
