@@ -75,8 +75,9 @@ public struct CalibrationResult: Sendable {
     public var crossValidatedAPGR: [(lambda: Double, apgr: Double?)]
     /// The thresholds' pass rate and cost on the training rows' out-of-fold scores.
     public var trainingEstimate: ThresholdSearch.Choice
-    /// Rows used: with any outcome, and with every tier's outcome (threshold search).
+    /// Training lines used (each with at least one tier's outcome).
     public var trainingRows: Int
+    /// Training lines with every tier's outcome (the threshold search uses only these).
     public var completeRows: Int
     /// The base policy with the scorer and the new thresholds (model held in memory).
     public var policy: Policy

@@ -21,11 +21,13 @@ public struct ThresholdSearch: Sendable {
 
     /// One prompt: its score, its task's route, and per-tier outcome and cost (USD).
     public struct Row: Sendable, Hashable {
+        /// The difficulty score, 0…1.
         public var score: Double
         /// The task's fixed tier index, if any.
         public var fixedTier: Int?
-        /// The task's allowed tier range.
+        /// The lowest tier index the task allows.
         public var minTier: Int
+        /// The highest tier index the task allows.
         public var maxTier: Int
         /// Per tier: passed.
         public var passed: [Bool]
@@ -69,8 +71,9 @@ public struct ThresholdSearch: Sendable {
     public struct Unreachable: Error, Sendable, Hashable, CustomStringConvertible {
         /// What was asked.
         public var message: String
-        /// The best pass rate any thresholds reach, and the cost of the cheapest routing.
+        /// The best pass rate any thresholds reach, 0…1.
         public var bestPassRate: Double
+        /// The mean cost per call of the cheapest routing, USD.
         public var cheapestCostPerCall: Double
         /// The explanation.
         public var description: String { message }
