@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "RouterPolicies", targets: ["RouterPolicies"]),
         .library(name: "Router", targets: ["Router"]),
         .library(name: "ClaudeMockServer", targets: ["ClaudeMockServer"]),
+        // Eval and calibration (used by the CLI and Benchmarks/RoutingQualityBench; not a product API promise).
         .executable(name: "claude-router", targets: ["ClaudeRouterCLI"]),
     ],
     dependencies: [
@@ -62,6 +63,7 @@ let package = Package(
             resources: [
                 .embedInCode("Resources/default.yaml"),
                 .embedInCode("Resources/prices.yaml"),
+                .embedInCode("Resources/default.scorer.json"),
             ],
             swiftSettings: strictLibrarySettings
         ),
@@ -128,6 +130,15 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Examples/HummingbirdGateway"
+        ),
+
+        // Routing quality on the development data (APGR with baselines): a benchmark of the
+        // routing, built here rather than in Benchmarks/ because it uses the calibration code,
+        // which is `package` API of ClaudeRouterEval. Run: swift run -c release RoutingQualityBench
+        .executableTarget(
+            name: "RoutingQualityBench",
+            dependencies: ["ClaudeRouterEval", "RouterPolicies"],
+            path: "Benchmarks/RoutingQuality"
         ),
 
         // MARK: Tests

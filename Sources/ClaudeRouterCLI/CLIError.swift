@@ -8,6 +8,8 @@ enum ExitStatus: Int32, Sendable {
     case checksFailed = 1
     /// Bad flags or arguments.
     case usage = 2
+    /// `calibrate`: no thresholds meet the target (the message says what is reachable).
+    case targetUnreachable = 3
     /// Bad policy, price book, fixture or JSONL input (`EX_DATAERR`).
     case dataError = 65
     /// The API (or mock) could not be reached after retries (`EX_UNAVAILABLE`).

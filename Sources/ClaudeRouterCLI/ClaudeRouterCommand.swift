@@ -7,14 +7,14 @@ struct ClaudeRouterCommand: AsyncParsableCommand {
         abstract: "Cost-aware model routing for the Claude API: validate policies, explain decisions, send, evaluate and report.",
         discussion: """
         Environment: ANTHROPIC_API_KEY (API key), ANTHROPIC_BASE_URL (API base URL; --base-url wins).
-        Exit codes: 0 success, 1 eval checks failed, 2 usage error, 65 bad policy/fixture/price data,
+        Exit codes: 0 success, 1 eval checks failed, 2 usage error, 3 calibrate target unreachable, 65 bad policy/fixture/price data,
         69 API unreachable after retries, 77 authentication or permission refused.
         Start with `claude-router demo` (no API key needed: it runs against a local mock).
         """,
         version: "0.1.0",
         subcommands: [
             ValidateCommand.self, ExplainCommand.self, SendCommand.self, EvalCommand.self,
-            ReportCommand.self, PricesCommand.self, MockServerCommand.self, DemoCommand.self,
+            ReportCommand.self, CalibrateCommand.self, PricesCommand.self, MockServerCommand.self, DemoCommand.self,
         ])
 }
 

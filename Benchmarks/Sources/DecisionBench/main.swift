@@ -21,11 +21,30 @@ let classifier = TaskClassifier(rules: policy.classifier.rules, minimumConfidenc
                                 signals: policy.signals)
 let engine = PolicyEngine(policy: policy)
 
+/// policies/learned.yaml: the default policy with the learned difficulty score (sidecar embedded).
+let learnedEngine: PolicyEngine = {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("policies/learned.yaml").path
+    do {
+        return PolicyEngine(policy: try Policy.load(file: path, scorerResolver: BundledPolicies.scorerResolver))
+    } catch {
+        print("policies/learned.yaml does not load:\n\(error)")
+        exit(1)
+    }
+}()
+
 let measured: [(name: String, run: (RoutingInput) -> Int)] = [
     ("ComplexityScorer.score", { Int(scorer.score($0).value * 1_000) }),
     ("TaskClassifier.classify", { classifier.classify($0).evidence.count }),
     ("score + classify", { Int(scorer.score($0).value * 1_000) + classifier.classify($0).evidence.count }),
     ("PolicyEngine.decide", { engine.decide($0).tierIndex }),
+    ("decide, learned scorer", { learnedEngine.decide($0).tierIndex }),
+    ("n-gram hashing pass only", { input in
+        var text = input.text
+        var sum: UInt32 = 0
+        text.withUTF8 { bytes in DifficultyFeatures.forEachNGram(in: bytes, mask: (1 << 18) - 1) { sum &+= $0 &+ ($1 ? 1 : 0) } }
+        return Int(sum & 1)
+    }),
 ]
 
 let baseline: (RoutingInput) -> Int = { $0.text.lowercased().contains("step by step") ? 1 : 0 }

@@ -59,7 +59,11 @@ extension PolicyEngine {
                                           firstList: scorer.keywordLists.count, counts: counts,
                                           contributions: score.contributions)
                     : nil
-                return (guess, score)
+                // A learned scorer replaces the value the thresholds apply to; the signal
+                // strengths it was trained on are among its features (and the classifier above
+                // reads the signals' own contributions).
+                guard let difficulty else { return (guess, score) }
+                return (guess, difficulty.score(bytes: bytes, inputTokens: input.estimatedInputTokens, base: score))
             }
         }
 

@@ -9,6 +9,8 @@ public struct PolicyEngine: Sendable {
     let arms: [Arm]
     let rules: [ResolvedRule]
     let scorer: ComplexityScorer
+    /// The learned difficulty scorer when the policy has a `scorer:` block.
+    let difficulty: DifficultyScorer?
     let classifier: TaskClassifier
     /// The scorer's keyword lists followed by the classifier rules' keywords: `decide` reads
     /// the prompt once for both.
@@ -43,6 +45,9 @@ public struct PolicyEngine: Sendable {
         self.variantKey = total > 0 ? policy.variants?.assignBy : nil
         self.rules = policy.rules.map { ResolvedRule($0, policy: policy) }
         self.scorer = ComplexityScorer(policy.signals)
+        self.difficulty = policy.scorer.map {
+            DifficultyScorer(model: $0.model, signalNames: policy.signals.signals.map(\.name))
+        }
         self.classifier = TaskClassifier(rules: policy.classifier.rules,
                                          minimumConfidence: policy.classifier.minimumConfidence,
                                          signals: policy.signals)

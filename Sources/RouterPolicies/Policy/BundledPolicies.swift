@@ -13,6 +13,7 @@ public enum BundledPolicies {
     private static let files: [String: [UInt8]] = [
         "default.yaml": PackageResources.default_yaml,
         "prices.yaml": PackageResources.prices_yaml,
+        "default.scorer.json": PackageResources.default_scorer_json,
     ]
 
     /// The names of the embedded files (`default.yaml`, `prices.yaml`, …), sorted.
@@ -45,6 +46,12 @@ public enum BundledPolicies {
     public static func defaultPolicy() throws(PolicyError) -> Policy {
         try decodedDefault.get()
     }
+
+    /// Resolves a bundled policy's sidecar by its name as written in the policy
+    /// (`default.scorer.json`) to the embedded copy, whatever directory the policy was read
+    /// from — for a copy of a bundled policy (policies/learned.yaml) loaded without its sidecar.
+    public static let scorerResolver = EmbeddedScorerResolver(
+        files: files.filter { $0.key.hasSuffix(".json") })
 }
 
 extension ComplexityConfiguration {

@@ -4,29 +4,35 @@ extension Policy {
     /// Reads and decodes a policy file. Every problem in the file is reported at once, each
     /// with `file:line:column`, the offending line and a caret. A relative `prices:` path is
     /// resolved against the file's directory.
-    public static func load(file: String) throws(PolicyError) -> Policy {
+    /// A `scorer:` sidecar is read through `scorerResolver` (default: the file system).
+    public static func load(file: String,
+                            scorerResolver: any ScorerModelResolver = FileSystemScorerResolver()) throws(PolicyError) -> Policy {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw PolicyError(Diagnostic(mark: .wholeFile(file), message: "cannot read policy file '\(file)'"))
         }
         guard let text = String(validating: data, as: UTF8.self) else {
             throw PolicyError(Diagnostic(mark: .wholeFile(file), message: "policy file is not valid UTF-8"))
         }
-        return try parse(yaml: text, file: file)
+        return try parse(yaml: text, file: file, scorerResolver: scorerResolver)
     }
 
     /// Decodes policy YAML. `file` names the text in diagnostics; `baseDirectory` (default: the
-    /// directory part of `file`) resolves a relative `prices:` path.
-    public static func parse(yaml: String, file: String, baseDirectory: String? = nil) throws(PolicyError) -> Policy {
+    /// directory part of `file`) resolves a relative `prices:` path and a `scorer:` model path,
+    /// whose bytes `scorerResolver` supplies (default: the file system, and the embedded copies
+    /// for paths under the bundled directory).
+    public static func parse(yaml: String, file: String, baseDirectory: String? = nil,
+                             scorerResolver: any ScorerModelResolver = FileSystemScorerResolver()) throws(PolicyError) -> Policy {
         try parse(yaml: yaml, file: file, baseDirectory: baseDirectory,
-                  builtInSignals: ComplexityConfiguration.default.signals)
+                  builtInSignals: ComplexityConfiguration.default.signals, scorerResolver: scorerResolver)
     }
 
     /// Decodes policy YAML whose `signals:` section adjusts `builtInSignals`.
-    static func parse(yaml: String, file: String, baseDirectory: String?,
-                      builtInSignals: [ComplexitySignal]) throws(PolicyError) -> Policy {
+    static func parse(yaml: String, file: String, baseDirectory: String?, builtInSignals: [ComplexitySignal],
+                      scorerResolver: any ScorerModelResolver = FileSystemScorerResolver()) throws(PolicyError) -> Policy {
         let context = try YAMLDecodingContext(text: yaml, file: file)
         let directory = baseDirectory ?? Self.directory(of: file)
         let decoder = PolicyDecoder(context: context, baseDirectory: directory, builtInSignals: builtInSignals)
+        decoder.scorerResolver = scorerResolver
         let policy = decoder.decodePolicy()
         var result = try context.finish(policy)
         result.contentHash = contentHash(of: yaml)

@@ -35,6 +35,8 @@ public struct Policy: Sendable {
     public var budgets: [BudgetRule]
     /// A/B variants; `nil` when the policy runs no experiment.
     public var variants: VariantSet?
+    /// The learned difficulty scorer (`scorer:`); `nil` keeps the hand-made complexity score.
+    public var scorer: ScorerSettings?
 
     /// Builds a policy in code. Defaults: baseline and default tier are the last and first tier.
     public init(name: String, version: String = "1", contentHash: String = "", tiers: [Tier],
@@ -42,7 +44,7 @@ public struct Policy: Sendable {
                 tasks: [String: TaskRoute], signals: ComplexityConfiguration = .default,
                 thresholds: [String: Double] = [:], classifier: ClassifierSettings,
                 rules: [OverrideRule] = [], escalation: EscalationSettings = .init(),
-                budgets: [BudgetRule] = [], variants: VariantSet? = nil) {
+                budgets: [BudgetRule] = [], variants: VariantSet? = nil, scorer: ScorerSettings? = nil) {
         self.name = name
         self.version = version
         self.contentHash = contentHash
@@ -58,6 +60,7 @@ public struct Policy: Sendable {
         self.escalation = escalation
         self.budgets = budgets
         self.variants = variants
+        self.scorer = scorer
     }
 
     /// The index of the tier called `name`, if there is one.

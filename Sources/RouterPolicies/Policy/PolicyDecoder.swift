@@ -3,6 +3,8 @@
 final class PolicyDecoder {
     let context: YAMLDecodingContext
     let baseDirectory: String
+    /// Where a `scorer:` block's sidecar model is read from.
+    var scorerResolver: any ScorerModelResolver = FileSystemScorerResolver()
     /// Declared tiers in order (filled first, so every later section can resolve references).
     var tiers: [Tier] = []
     /// Declared task names (filled before any section that references tasks).
@@ -20,7 +22,7 @@ final class PolicyDecoder {
     }
 
     static let topLevelKeys = ["name", "version", "prices", "baseline_tier", "default_tier", "tiers", "thresholds",
-                               "tasks", "signals", "classifier", "rules", "escalation", "budgets", "variants"]
+                               "tasks", "signals", "classifier", "rules", "escalation", "budgets", "variants", "scorer"]
 
     func decodePolicy() -> Policy? {
         guard let root = context.mapping(context.root, required: ["name", "tiers", "tasks", "classifier"],
@@ -47,12 +49,13 @@ final class PolicyDecoder {
         let escalation = root.present("escalation").map(decodeEscalation) ?? EscalationSettings()
         let budgets = root.present("budgets").map(decodeBudgets) ?? []
         let variants = root.present("variants").flatMap { decodeVariants($0, thresholds: thresholds) }
+        let scorer = root.present("scorer").flatMap(decodeScorer)
 
         guard let name, let classifier, let baseline, let defaultTier, !context.hasErrors else { return nil }
         return Policy(name: name, version: version, tiers: tiers, baselineTier: baseline, defaultTier: defaultTier,
                       pricesFile: prices, tasks: tasks, signals: signals, thresholds: thresholds,
                       classifier: classifier, rules: rules, escalation: escalation, budgets: budgets,
-                      variants: variants)
+                      variants: variants, scorer: scorer)
     }
 
     // MARK: - Tiers

@@ -1,0 +1,61 @@
+import Foundation
+
+/// The policy's optional `scorer:` block: replaces the hand-made complexity score with a learned
+/// difficulty score (`DifficultyModel`), to which the policy's `thresholds` then apply.
+///
+/// YAML: `scorer: { kind: learned, model: default.scorer.json, sha256: <64 hex digits> }`. The
+/// model path is relative to the policy file's directory; `sha256` pins its exact bytes, and a
+/// missing file or a different hash is a load error at the `model:` / `sha256:` line.
+public struct ScorerSettings: Sendable, Hashable {
+    /// The scorer kind; `learned` is the only one.
+    public var kind: String
+    /// The sidecar path as written in the policy.
+    public var modelPath: String
+    /// SHA-256 of the sidecar's bytes, 64 lowercase hex digits.
+    public var sha256: String
+    /// The decoded model.
+    public var model: DifficultyModel
+
+    /// Settings for an already-loaded model.
+    public init(kind: String = "learned", modelPath: String, sha256: String, model: DifficultyModel) {
+        self.kind = kind
+        self.modelPath = modelPath
+        self.sha256 = sha256
+        self.model = model
+    }
+}
+
+/// Finds the bytes of a policy's scorer sidecar. User policies read the file system; the bundled
+/// default policy resolves its sidecar to an embedded copy, so it works with no file on disk.
+public protocol ScorerModelResolver: Sendable {
+    /// The sidecar's bytes for `path` (as written in the policy) relative to `baseDirectory`, or
+    /// `nil` when there is no such file.
+    func modelBytes(path: String, baseDirectory: String) -> [UInt8]?
+}
+
+/// Reads sidecars from disk, relative to the policy file's directory; a path under the bundled
+/// directory (`<bundled>/default.scorer.json`, as the bundled default policy's sidecar resolves)
+/// reads the copy embedded in the library instead.
+public struct FileSystemScorerResolver: ScorerModelResolver {
+    /// A resolver.
+    public init() {}
+
+    /// The file's bytes, or `nil` when it cannot be read.
+    public func modelBytes(path: String, baseDirectory: String) -> [UInt8]? {
+        let resolved = Policy.resolve(path: path, against: baseDirectory)
+        if resolved.hasPrefix(BundledPolicies.directory + "/") { return BundledPolicies.file(named: resolved) }
+        return FileManager.default.contents(atPath: resolved).map { Array($0) }
+    }
+}
+
+/// Serves sidecars from memory by path (as written in the policy); used for bundled policies.
+public struct EmbeddedScorerResolver: ScorerModelResolver {
+    /// Path → file contents.
+    public var files: [String: [UInt8]]
+
+    /// A resolver over `files`.
+    public init(files: [String: [UInt8]]) { self.files = files }
+
+    /// The embedded bytes for `path`, ignoring `baseDirectory`.
+    public func modelBytes(path: String, baseDirectory: String) -> [UInt8]? { files[path] }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import RouterPolicies
+import Testing
+
+@Suite("Learned difficulty scorer")
+struct DifficultyScorerTests {
+    @Test("SHA-256 matches the FIPS 180-4 examples")
+    func sha256Vectors() {
+        #expect(SHA256.hex(of: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(of: [UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test("n-grams: lowercased words and adjacent pairs; the one-pass hasher agrees with the text form")
+    func ngramsAgree() {
+        let text = "Prove THAT the sum, of n odd numbers is n^2."
+        let texts = DifficultyFeatures.ngrams(of: text)
+        #expect(texts.map(\.text) == ["prove", "that", "prove that", "the", "that the", "sum", "the sum", "of", "sum of",
+                                      "n", "of n", "odd", "n odd", "numbers", "odd numbers", "is", "numbers is",
+                                      "n", "is n", "2", "n 2"])
+        var fast: [UInt32] = []
+        let mask = UInt32((1 << DifficultyFeatures.defaultBucketBits) - 1)
+        var copy = text
+        copy.withUTF8 { bytes in DifficultyFeatures.forEachNGram(in: bytes, mask: mask) { bucket, _ in fast.append(bucket) } }
+        #expect(fast == texts.map(\.bucket))
+        #expect(DifficultyFeatures.ngrams(of: "PROVE that").map(\.bucket) == DifficultyFeatures.ngrams(of: "prove THAT").map(\.bucket))
+        let counts = DifficultyFeatures.normalizedCounts(of: "a a b")
+        // "a" twice, "b" once, "a a" once, "a b" once: norm sqrt(4+1+1+1).
+        #expect(abs(counts.map { Double($0.value * $0.value) }.reduce(0, +) - 1) < 1e-6)
+        #expect(counts.map(\.value).max()! == Float(2 / 7.0.squareRoot()))
+    }
+
+    /// A two-tier model whose only n-gram weight is on "prove" (strong +3, weak −1).
+    static func model() -> DifficultyModel {
+        let bucket = DifficultyFeatures.ngrams(of: "prove")[0].bucket
+        return DifficultyModel(tiers: ["small", "large"], weakTier: "small", strongTier: "large",
+                               denseFeatures: ["log_input_tokens"], bias: [0.5, 0.5], denseWeights: [[0], [0]],
+                               ngramBuckets: [bucket], ngramTexts: ["prove"], ngramWeights: [[-1], [3]])
+    }
+
+    static func policyYAML(sha: String, model: String = "m.scorer.json") -> String {
+        """
+        name: learned
+        tiers:
+          - { name: small, model: claude-haiku-4-5, context_window: 200000, max_output_tokens: 8192 }
+          - { name: large, model: claude-opus-4-8, context_window: 200000, max_output_tokens: 8192 }
+        thresholds: { small: 0.0, large: 0.3 }
+        scorer:
+          kind: learned
+          model: \(model)
+          sha256: \(sha)
+        tasks:
+          qa: { min_tier: small, max_tier: large }
+        classifier: { fallback_task: qa }
+
+        """
+    }
+
+    func write(_ model: DifficultyModel) throws -> (directory: URL, sha: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("difficulty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let json = model.encodedJSON()
+        try json.write(to: directory.appendingPathComponent("m.scorer.json"), atomically: true, encoding: .utf8)
+        return (directory, SHA256.hex(of: Array(json.utf8)))
+    }
+
+    @Test("a policy with a scorer block routes by the learned score: P(strong) − P(weak), with the n-gram named")
+    func learnedScoreDecides() throws {
+        let (directory, sha) = try write(Self.model())
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("p.yaml").path
+        try Self.policyYAML(sha: sha).write(toFile: file, atomically: true, encoding: .utf8)
+        let engine = PolicyEngine(policy: try Policy.load(file: file))
+        let sigmoid = { (z: Double) in 1 / (1 + exp(-z)) }
+        // "prove it": counts prove 1, it 1, "prove it" 1 → normalised 1/√3 each.
+        let hard = engine.decide(RoutingInput(text: "prove it"))
+        let x = 1 / 3.0.squareRoot()
+        let expected = sigmoid(0.5 + 3 * Double(Float(x))) - sigmoid(0.5 - Double(Float(x)))
+        #expect(abs(hard.score - expected) < 1e-5)
+        #expect(hard.tier == "large")
+        #expect(hard.contributions.first?.name == "ngram:prove")
+        #expect(hard.contributions.first?.weight == 4)
+        let easy = engine.decide(RoutingInput(text: "say hi"))
+        #expect(easy.score == 0)
+        #expect(easy.tier == "small")
+    }
+
+    @Test("a sidecar whose SHA-256 differs is a load error at the sha256 line")
+    func hashMismatch() throws {
+        let (directory, sha) = try write(Self.model())
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("p.yaml").path
+        let wrong = String(sha.reversed())
+        try Self.policyYAML(sha: wrong).write(toFile: file, atomically: true, encoding: .utf8)
+        let error = try #require(throws: PolicyError.self) { try Policy.load(file: file) }
+        #expect(error.description.contains("\(file):9:11: error: scorer model 'm.scorer.json' has sha256 \(sha)"))
+    }
+
+    @Test("a missing sidecar is a load error at the model line")
+    func missingSidecar() throws {
+        let (directory, sha) = try write(Self.model())
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("p.yaml").path
+        try Self.policyYAML(sha: sha, model: "nope.json").write(toFile: file, atomically: true, encoding: .utf8)
+        let error = try #require(throws: PolicyError.self) { try Policy.load(file: file) }
+        #expect(error.description.contains("\(file):8:10: error: cannot read scorer model"))
+    }
+
+    @Test("an embedded resolver serves the sidecar without the file system")
+    func embeddedResolver() throws {
+        let json = Self.model().encodedJSON()
+        let resolver = EmbeddedScorerResolver(files: ["m.scorer.json": Array(json.utf8)])
+        let policy = try Policy.parse(yaml: Self.policyYAML(sha: SHA256.hex(of: Array(json.utf8))), file: "<embedded>",
+                                      baseDirectory: "/nonexistent", scorerResolver: resolver)
+        #expect(policy.scorer?.model == Self.model())
+        #expect(try DifficultyModel.decode(Array(json.utf8)).encodedJSON() == json)
+    }
+}
+
+@Suite("Bundled default scorer")
+struct BundledDefaultScorerTests {
+    @Test("the embedded sidecar is byte-identical to policies/default.scorer.json and pinned by policies/learned.yaml")
+    func embeddedCopyMatches() throws {
+        let data = try #require(FileManager.default.contents(atPath: repositoryRoot + "/policies/default.scorer.json"))
+        #expect(BundledPolicies.file(named: "default.scorer.json") == Array(data))
+        let policy = try Policy.load(file: repositoryRoot + "/policies/learned.yaml")
+        let scorer = try #require(policy.scorer)
+        #expect(scorer.sha256 == SHA256.hex(of: Array(data)))
+        #expect(scorer.model.tiers == policy.tiers.map(\.name))
+        #expect(data.count < 1_000_000)
+    }
+
+    @Test("policies/learned.yaml routes by the learned score and explains it with named features")
+    func learnedDecides() throws {
+        let text = try #require(FileManager.default.contents(atPath: repositoryRoot + "/policies/learned.yaml"))
+        // Resolved through the embedded copy, as a bundled policy would be.
+        let policy = try Policy.parse(yaml: String(decoding: text, as: UTF8.self), file: "learned.yaml", baseDirectory: "/nonexistent",
+                                      scorerResolver: BundledPolicies.scorerResolver)
+        let engine = PolicyEngine(policy: policy)
+        let decision = engine.decide(RoutingInput(text: "Find the number of ordered pairs (a, b) of integers with a^2 + b^2 = 50."))
+        #expect((0...1).contains(decision.score))
+        #expect(!decision.contributions.isEmpty)
+        #expect(decision.contributions.allSatisfy { $0.name.hasPrefix("ngram:") || $0.name.hasPrefix("signal:") || $0.name == "log_input_tokens" })
+    }
+}
