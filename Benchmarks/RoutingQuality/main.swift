@@ -5,10 +5,11 @@ import RouterPolicies
 /// Routing quality of the learned difficulty score on the routing development data
 /// (data/routing-dev/, upstream `test` split unless noted), against baselines measured in the
 /// same run. Weak = haiku ← mistral-7b-instruct-v0.3, strong = opus ← llama-3.1-nemotron-51b.
-/// Run: swift run -c release --package-path Benchmarks RoutingQualityBench [--no-sensitivity]
+/// Run: swift run -c release RoutingQualityBench [--no-sensitivity]   (from the repository root)
 
+// This file is Benchmarks/RoutingQuality/main.swift: three levels below the repository root.
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().path
+    .deletingLastPathComponent().path
 let devData = root + "/data/routing-dev/routing-dev-llmrouter.jsonl"
 let sensitivity = !CommandLine.arguments.contains("--no-sensitivity")
 
@@ -58,7 +59,7 @@ do {
 let train = records(split: "train"), test = records(split: "test")
 var table: [Row] = []
 let started = Date()
-table.append(measure("(a) shipped default scorer", scores: scores(bundled, test), rows: test))
+table.append(measure("(a) shipped learned scorer (learned.yaml)", scores: scores(bundled, test), rows: test))
 let trained = calibrated(heuristic, train)
 let trainSeconds = Date().timeIntervalSince(started)
 table.append(measure("(b) calibrate on train split", scores: scores(trained, test), rows: test))

@@ -14,19 +14,11 @@ public enum DifficultyFeatures {
     /// Default bucket count exponent: 2^18 = 262,144 buckets.
     public static let defaultBucketBits = 18
 
-    static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
-    static let prime: UInt64 = 0x0000_0100_0000_01b3
+    static let offsetBasis = FNV1a64.offsetBasis
+    static let prime = FNV1a64.prime
 
     @inline(__always)
-    static func fmix64(_ value: UInt64) -> UInt64 {
-        var h = value
-        h ^= h >> 33
-        h &*= 0xff51_afd7_ed55_8ccd
-        h ^= h >> 33
-        h &*= 0xc4ce_b9fe_1a85_ec53
-        h ^= h >> 33
-        return h
-    }
+    static func fmix64(_ value: UInt64) -> UInt64 { FNV1a64.fmix64(value) }
 
     /// Lowercased byte when `byte` belongs to a word, else `nil`.
     @inline(__always)
