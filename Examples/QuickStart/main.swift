@@ -24,8 +24,8 @@ let router = try ModelRouter(policy: .file("policies/default.yaml"), client: cli
 
 let reply = try await router.send(
     MessageRequest(model: "auto", maxTokens: 0, messages: [.user("Extract the invoice number: …")]),
-    options: CallOptions(task: "extraction", metadata: ["user": "u-42"], checks: [.jsonValid]))
+    options: CallOptions(task: "extraction", metadata: ["user": "u-42"]))
 print(reply.message.text)
-print(reply.decision.reason)                      // extraction → haiku: …
+print(reply.decision.reason)                      // extraction → haiku: fixed tier for task
 print(reply.totalCost, reply.savings ?? .zero)    // exact, all attempts included
 // README snippet end

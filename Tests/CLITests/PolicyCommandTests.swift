@@ -16,6 +16,25 @@ struct PolicyCommandTests {
         #expect(result.stderr.isEmpty)
     }
 
+    @Test("validate: `default` names the bundled policy, as for every command taking a policy")
+    func validateBundledDefault() throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try CLIHarness.run(["validate", "default"], directory: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "default: ok (bundled policy 'default', 3 tiers, baseline opus)\n")
+    }
+
+    @Test("explain with a learned scorer: features headed as such, negative contributions signed once")
+    func explainLearnedFeatures() throws {
+        let result = try CLIHarness.run(["explain", "--policy", CLIHarness.path("policies/learned.yaml"),
+                                         "What is the capital of France?"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("features:   (learned score; contributions in logit units)"))
+        #expect(!result.stdout.contains("+-"))
+        #expect(result.stdout.contains(" -0."))
+    }
+
     @Test("validate: a bad policy prints FILE:LINE:COLUMN, the line and a caret; exit 65")
     func validateBadPolicy() throws {
         let directory = try CLIHarness.temporaryDirectory()

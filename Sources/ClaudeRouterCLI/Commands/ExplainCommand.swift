@@ -87,10 +87,11 @@ struct ExplainCommand: AsyncParsableCommand {
         lines.append("reason:     \(d.reason)")
         let fired = d.contributions.filter { $0.strength > 0 }
         if !fired.isEmpty {
-            lines.append("signals:")
+            // A learned scorer's contributions are its top features, in logit units (docs/CALIBRATION.md).
+            lines.append(policy.scorer == nil ? "signals:" : "features:   (learned score; contributions in logit units)")
             var table = TextTable(headers: [])
             for c in fired.sorted(by: { $0.contribution > $1.contribution }) {
-                table.append(["  \(c.name)", "+\(fixed(c.contribution))", "weight \(fixed(c.weight))",
+                table.append(["  \(c.name)", (c.contribution < 0 ? "" : "+") + fixed(c.contribution), "weight \(fixed(c.weight))",
                                    "strength \(fixed(c.strength))", c.evidence.prefix(4).joined(separator: ", ")])
             }
             lines.append(table.rendered)

@@ -41,6 +41,11 @@ struct ValidateCommand: AsyncParsableCommand {
 
     /// Validates one file and returns the line printed for it.
     func check(_ file: String) throws -> String {
+        // `default` names the bundled policy here as everywhere a policy file is expected.
+        if file == "default" && !FileManager.default.fileExists(atPath: file) && kind != .prices {
+            let policy = try Inputs.policy(file)
+            return "default: ok (bundled policy '\(policy.name)', \(policy.tiers.count) tiers, baseline \(policy.baselineTier))"
+        }
         guard FileManager.default.fileExists(atPath: file) else {
             throw CLIError.data("\(file): error: no such file")
         }

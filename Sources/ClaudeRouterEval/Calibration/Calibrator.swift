@@ -106,7 +106,8 @@ package enum Calibrator {
         let folds = max(2, options.folds)
         guard paired.count >= folds * 4 else {
             throw CalibrationError(code: .notEnoughData, message: "need at least \(folds * 4) prompts with outcomes for both "
-                                   + "'\(weakTier)' and '\(strongTier)' (got \(paired.count))")
+                                   + "'\(weakTier)' and '\(strongTier)' in the training lines (got \(paired.count), after the "
+                                   + "held-out part is set aside): \(folds) cross-validation folds need \(folds * 4)")
         }
         // Seeded fold assignment: Fisher–Yates shuffle with SplitMix64, then round-robin.
         var order = Array(records.indices)
