@@ -101,6 +101,9 @@ public struct DifficultyModel: Sendable, Hashable, Codable {
 
     /// The sidecar's canonical JSON: fixed key order, one n-gram per line, floats in Swift's
     /// shortest round-trip form. The same model always gives the same bytes.
+    /// Written by hand rather than with `JSONEncoder` because the shipped sidecar must be
+    /// reproducible byte for byte and reviewable in diffs: the encoder promises neither a layout
+    /// (one weight row per line) nor a float spelling across Foundation versions.
     public func encodedJSON() -> String {
         var out = "{\n"
         out += "  \"format\": \(Self.quote(format)),\n  \"version\": \(version),\n"

@@ -6,7 +6,6 @@ import Foundation
 /// counts distinct n-grams in a small open-addressed table, then does one table lookup per
 /// distinct n-gram.
 struct DifficultyScorer: Sendable {
-    let model: DifficultyModel
     let mask: UInt32
     /// One bit per bucket: set when the model has a weight for it (2^18 bits = 32 KB, stays in
     /// L1/L2 cache, unlike a dense weight table), so most n-grams cost one bit test.
@@ -25,7 +24,6 @@ struct DifficultyScorer: Sendable {
     static let explainedFeatures = 6
 
     init(model: DifficultyModel, signalNames: [String]) {
-        self.model = model
         mask = UInt32((1 << model.bucketBits) - 1)
         let weak = model.tiers.firstIndex(of: model.weakTier) ?? 0
         let strong = model.tiers.firstIndex(of: model.strongTier) ?? 0
