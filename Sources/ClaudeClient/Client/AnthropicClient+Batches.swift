@@ -80,7 +80,7 @@ extension AnthropicClient {
             return .success(response)
         }
         let reader = JSONLinesReader(
-            body: response.body, requestID: response.head.value("request-id"), attempts: attempts)
+            body: response.body, requestID: sanitizedHeader(response.head, "request-id"), attempts: attempts)
         return AsyncThrowingStream(unfolding: { try await reader.next() })
     }
 

@@ -20,6 +20,11 @@ extension AnthropicClient {
 
     var secrets: [String] { configuration.apiKey.map { [$0] } ?? [] }
 
+    /// A response header's value as it may be stored or printed (``Redaction/headerValue(_:secrets:)``).
+    func sanitizedHeader(_ head: HTTPResponseHead, _ name: String) -> String? {
+        Redaction.headerValue(head.value(name), secrets: secrets)
+    }
+
     // MARK: Building requests
 
     func encodeBody(_ value: some Encodable, what: String) throws(ClaudeError) -> Data {
@@ -173,7 +178,7 @@ extension AnthropicClient {
         }
         let (head, data) = exchange
         let latency = clock.now - start
-        let requestID = head.value("request-id")
+        let requestID = sanitizedHeader(head, "request-id")
         let body: Body
         do {
             body = try JSONDecoder().decode(Body.self, from: data)
@@ -246,7 +251,7 @@ extension AnthropicClient {
             "claude-client response",
             metadata: [
                 "path": "\(endpoint.path)", "attempt": "\(number)", "status": "\(head.status)",
-                "request-id": "\(head.value("request-id") ?? "-")",
+                "request-id": "\(sanitizedHeader(head, "request-id") ?? "-")",
             ])
     }
 

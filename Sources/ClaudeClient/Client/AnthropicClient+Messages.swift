@@ -18,6 +18,43 @@ extension AnthropicClient {
         return try await send(Endpoint(method: .post, path: "/v1/messages", body: body), as: Message.self, logger: logger)
     }
 
+    /// `POST /v1/messages` for one complete reply, streamed underneath when a non-streaming call
+    /// would be refused for its `max_tokens` (see ``requiresStreaming(_:)``); otherwise exactly
+    /// ``createMessage(_:logger:)``. The streamed events are assembled into the same `Message`
+    /// (usage from the last `message_delta`), so a caller that chose a large `max_tokens` gets
+    /// its reply instead of a client-side refusal.
+    /// - Throws: `ClaudeError` (`streamInterrupted` when the stream ends before `message_stop`).
+    public func createMessage(_ request: MessageRequest, logger: Logger? = nil,
+                              streamingWhenNeeded: Bool) async throws -> APIResponse<Message> {
+        guard streamingWhenNeeded, requiresStreaming(request) else {
+            return try await createMessage(request, logger: logger)
+        }
+        (logger ?? self.logger).debug("claude-client streaming internally", metadata: ["max-tokens": "\(request.maxTokens)"])
+        let stream = try await streamMessage(request, logger: logger)
+        let message = try await stream.finalMessage()
+        return APIResponse(body: message, status: stream.status, requestID: stream.requestID,
+                           rateLimit: stream.rateLimit, attempts: stream.attempts, latency: stream.latency)
+    }
+
+    /// Whether ``createMessage(_:logger:)`` would refuse `request` without streaming because its
+    /// `max_tokens` implies more than 10 minutes of generation (more than `requestTimeout` if that
+    /// is longer), per https://docs.anthropic.com/en/api/errors#long-requests. At the default
+    /// timeout that is `max_tokens` above ``nonStreamingMaxTokens``.
+    public func requiresStreaming(_ request: MessageRequest) -> Bool {
+        do {
+            try RequestValidation.checkNonStreaming(request, requestTimeout: configuration.requestTimeout)
+            return false
+        } catch {
+            return true
+        }
+    }
+
+    /// The largest `max_tokens` a non-streaming call is sent with at a `requestTimeout` of at
+    /// most 10 minutes (21,333 tokens): above it, ``createMessage(_:logger:)`` refuses the call.
+    public static var nonStreamingMaxTokens: Int {
+        RequestValidation.tokensPerHour * RequestValidation.nonStreamingLimitSeconds / 3600
+    }
+
     /// `POST /v1/messages` with `stream: true`: returns once the first event has arrived.
     ///
     /// Retries (per the policy) cover the request up to the first event only; later failures are
@@ -53,7 +90,7 @@ extension AnthropicClient {
         }
         let (response, state) = opened
         return MessageStream(
-            body: response.body, state: state, requestID: response.head.value("request-id"), attempts: attempts,
+            body: response.body, state: state, requestID: sanitizedHeader(response.head, "request-id"), attempts: attempts,
             status: response.head.status, rateLimit: RateLimitInfo(head: response.head, now: configuration.now()),
             latency: clock.now - start)
     }
@@ -73,7 +110,13 @@ extension AnthropicClient {
             let body = await Self.collectErrorBody(response.body)
             return statusFailure(head: response.head, body: body, number: number)
         }
-        var state = StreamState(requestID: response.head.value("request-id"), attempts: number, secrets: secrets)
+        let requestID = sanitizedHeader(response.head, "request-id")
+        if Self.isJSON(response.head) {
+            // A 2xx JSON body to a streamed request is a complete (billed) reply, not a broken
+            // stream: replay it as events so its usage is delivered and recorded, never retried.
+            return await jsonReplyAsStream(response, requestID: requestID, number: number, logger: logger)
+        }
+        var state = StreamState(requestID: requestID, attempts: number, secrets: secrets)
         do {
             try await state.prefetchFirstEvent(from: response.body)
         } catch {
@@ -86,6 +129,35 @@ extension AnthropicClient {
             }
             return .failure(error, retryable: false, serverWait: nil)
         }
+        return .success((response, state))
+    }
+
+    /// Whether a response declares a JSON body (`content-type: application/json`).
+    static func isJSON(_ head: HTTPResponseHead) -> Bool {
+        (head.value("content-type") ?? "").lowercased().hasPrefix("application/json")
+    }
+
+    /// Decodes a JSON `Message` sent in answer to a streamed request and turns it into the
+    /// events a stream of it would have carried. A body that is not a `Message` fails as
+    /// `decoding` (not retried: the server answered, and a retry could be billed twice).
+    private func jsonReplyAsStream(
+        _ response: HTTPStreamingResponse, requestID: String?, number: Int, logger: Logger
+    ) async -> AttemptOutcome<(HTTPStreamingResponse, StreamState)> {
+        let data = await Self.collectErrorBody(response.body, limit: RequestValidation.messagesBodyLimit)
+        let message: Message
+        do {
+            message = try JSONDecoder().decode(Message.self, from: data)
+        } catch {
+            return .failure(
+                ClaudeError(code: .decoding, status: response.head.status,
+                            message: "a streamed request got a JSON reply that is not a Message: "
+                                + MessageStreamEventDecoder.describe(error),
+                            requestID: requestID, attempts: number),
+                retryable: false, serverWait: nil)
+        }
+        logger.warning("claude-client: streamed request answered with JSON; replaying it as stream events",
+                       metadata: ["request-id": "\(requestID ?? "-")"])
+        let state = StreamState(replaying: message, requestID: requestID, attempts: number, secrets: secrets)
         return .success((response, state))
     }
 

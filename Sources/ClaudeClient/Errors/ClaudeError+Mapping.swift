@@ -58,7 +58,7 @@ extension ClaudeError {
             status: head.status,
             message: Redaction.redact(message, secrets: secrets),
             apiErrorType: envelope?.error.type,
-            requestID: head.value("request-id") ?? envelope?.requestID,
+            requestID: Redaction.headerValue(head.value("request-id") ?? envelope?.requestID, secrets: secrets),
             retryAfter: retryAfter,
             attempts: attempts)
     }

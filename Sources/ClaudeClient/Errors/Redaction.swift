@@ -25,4 +25,17 @@ enum Redaction {
         result = result.replacing(#/(?i)\bbearer\s+(?!\[REDACTED\])[^\s"',;}]+/#) { _ in "Bearer \(placeholder)" }
         return result
     }
+
+    /// A response header value fit to store or print (the `request-id` goes into errors, logs
+    /// and the router's ledger): secrets redacted as in ``redact(_:secrets:)``, control
+    /// characters (C0, DEL, C1: line breaks, escapes that would drive a terminal) removed, and
+    /// at most 256 characters kept. `nil` stays `nil`; a value left empty becomes `nil`.
+    static func headerValue(_ value: String?, secrets: [String]) -> String? {
+        guard let value else { return nil }
+        let printable = String(String.UnicodeScalarView(value.unicodeScalars.filter {
+            !($0.value < 0x20 || (0x7F...0x9F).contains($0.value))
+        }))
+        let redacted = String(redact(printable, secrets: secrets).prefix(256))
+        return redacted.isEmpty ? nil : redacted
+    }
 }

@@ -89,7 +89,12 @@ public struct Message: Sendable, Hashable, Codable {
         content = try container.decodeIfPresent([ContentBlock].self, forKey: .content) ?? []
         stopReason = try container.decodeIfPresent(StopReason.self, forKey: .stopReason)
         stopSequence = try container.decodeIfPresent(String.self, forKey: .stopSequence)
-        usage = try container.decodeIfPresent(Usage.self, forKey: .usage) ?? Usage()
+        if let reported = try container.decodeIfPresent(Usage.self, forKey: .usage) {
+            usage = reported
+        } else {
+            usage = Usage()
+            usage.isReported = false
+        }
     }
 }
 
@@ -140,6 +145,11 @@ public struct Usage: Sendable, Hashable, Codable {
     public var inferenceGeo: String?
     /// Server tool usage counters (e.g. `web_search_requests`), raw.
     public var serverToolUse: JSONValue?
+    /// Whether the reply carried token counts at all. `false` when `usage` (or both of
+    /// `input_tokens` and `output_tokens`) was absent: the zeros above are then unknown, not
+    /// free, and the router flags the attempt `usage_missing` instead of pricing it at $0.
+    /// Not encoded.
+    public var isReported = true
 
     /// Creates usage; every count defaults to 0.
     public init(
@@ -179,5 +189,6 @@ public struct Usage: Sendable, Hashable, Codable {
         serviceTier = try container.decodeIfPresent(String.self, forKey: .serviceTier)
         inferenceGeo = try container.decodeIfPresent(String.self, forKey: .inferenceGeo)
         serverToolUse = try container.decodeIfPresent(JSONValue.self, forKey: .serverToolUse)
+        isReported = container.contains(.inputTokens) || container.contains(.outputTokens)
     }
 }

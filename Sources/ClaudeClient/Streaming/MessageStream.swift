@@ -77,6 +77,10 @@ struct StreamState: Sendable {
     private var held: MessageStreamEvent?
     private var finished = false
     private var sawMessageStop = false
+    /// Events replayed from a JSON reply instead of parsed from the body.
+    private var replay: [MessageStreamEvent] = []
+    private var replayIndex = 0
+    private var replaying = false
     /// Whether any event was returned (retries are allowed only before the first).
     private(set) var deliveredAny = false
     let requestID: String?
@@ -88,6 +92,34 @@ struct StreamState: Sendable {
         self.requestID = requestID
         self.attempts = attempts
         self.secrets = secrets
+    }
+
+    /// A stream that replays a complete `message` (a JSON reply to a streamed request) as the
+    /// events the API would have streamed: `message_start` with its usage, each block with its
+    /// text as one delta, `message_delta` with the stop reason and usage, `message_stop`.
+    init(replaying message: Message, requestID: String?, attempts: Int, secrets: [String]) {
+        self.init(requestID: requestID, attempts: attempts, secrets: secrets)
+        var shell = message
+        shell.content = []
+        shell.stopReason = nil
+        shell.stopSequence = nil
+        var events: [MessageStreamEvent] = [.messageStart(shell)]
+        for (index, block) in message.content.enumerated() {
+            if case .text(var text) = block {
+                let body = text.text
+                text.text = ""
+                events.append(.contentBlockStart(index: index, block: .text(text)))
+                events.append(.contentBlockDelta(index: index, delta: .text(body)))
+            } else {
+                events.append(.contentBlockStart(index: index, block: block))
+            }
+            events.append(.contentBlockStop(index: index))
+        }
+        events.append(.messageDelta(MessageDelta(stopReason: message.stopReason, stopSequence: message.stopSequence),
+                                    usage: message.usage))
+        events.append(.messageStop)
+        replay = events
+        replaying = true
     }
 
     /// Reads ahead to the first event and holds it, so the client can retry a body that fails
@@ -103,6 +135,12 @@ struct StreamState: Sendable {
     }
 
     mutating func next(from body: HTTPBodyStream) async throws(ClaudeError) -> MessageStreamEvent? {
+        if replaying {
+            guard replayIndex < replay.count else { return nil }
+            replayIndex += 1
+            deliveredAny = true
+            return replay[replayIndex - 1]
+        }
         if let event = held {
             held = nil
             deliveredAny = true
@@ -122,6 +160,7 @@ struct StreamState: Sendable {
                     body.cancel()
                     var redacted = error
                     redacted.message = Redaction.redact(error.message, secrets: secrets)
+                    redacted.requestID = Redaction.headerValue(error.requestID, secrets: secrets)
                     throw redacted
                 }
             }

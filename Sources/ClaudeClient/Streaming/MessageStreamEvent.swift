@@ -132,6 +132,7 @@ struct MessageStreamEventDecoder: Sendable {
             if let serviceTier { usage.serviceTier = serviceTier }
             if let inferenceGeo { usage.inferenceGeo = inferenceGeo }
             if let serverToolUse { usage.serverToolUse = serverToolUse }
+            if inputTokens != nil || outputTokens != nil { usage.isReported = true }
             return usage
         }
     }
