@@ -127,6 +127,10 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
     public var promptText: String?
     /// Response text — present only when the user opted in (`ModelRouter.Options.recordContent`).
     public var responseText: String?
+    /// Why the stored usage is not simply the API's report, each `code: reason` (``UsageCheck``:
+    /// `usage_missing`, `usage_negative`, `usage_overflow`, `output_over_max_tokens`,
+    /// `usage_estimated`); `nil` when there is nothing to flag (older ledgers have none).
+    public var flags: [String]?
 
     /// Creates a record. `time` is rounded to whole microseconds so that every ledger
     /// (JSON lines, SQLite) round-trips it exactly.
@@ -136,7 +140,7 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
                 reason: String? = nil, score: Double? = nil, usage: TokenUsage = TokenUsage(), cost: Cost?,
                 baselineModel: String? = nil, baselineCost: USDAmount? = nil, latencyMs: Int = 0,
                 outcome: Outcome = .success, stream: Bool = false, metadata: [String: String] = [:],
-                promptText: String? = nil, responseText: String? = nil) {
+                promptText: String? = nil, responseText: String? = nil, flags: [String]? = nil) {
         self.id = id
         self.time = Self.microsecondDate(Self.microseconds(of: time))
         self.requestID = requestID
@@ -160,6 +164,7 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
         self.metadata = metadata
         self.promptText = promptText
         self.responseText = responseText
+        self.flags = flags?.isEmpty == true ? nil : flags
     }
 
     /// The id of the logical call this attempt belongs to (the first attempt's id).

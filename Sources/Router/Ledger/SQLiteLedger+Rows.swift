@@ -11,6 +11,9 @@ extension SQLiteLedger {
         "outcome_detail", "stream", "metadata", "prompt_text", "response_text",
     ]
 
+    /// The metadata key under which ``LedgerRecord/flags`` are stored (a JSON array as text).
+    static let flagsKey = "_router_flags"
+
     /// Idempotent on the record id: a second write of the same id is a no-op, not an error.
     static let insertSQL = """
         INSERT INTO ledger (\(columns.joined(separator: ", ")))
@@ -23,7 +26,13 @@ extension SQLiteLedger {
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
-            metadata = String(decoding: try encoder.encode(record.metadata), as: UTF8.self)
+            // Flags ride in the metadata JSON under a reserved key rather than a new column, so
+            // existing databases need no migration; `decodeRow` moves them back.
+            var stored = record.metadata
+            if let flags = record.flags, !flags.isEmpty {
+                stored[flagsKey] = String(decoding: try encoder.encode(flags), as: UTF8.self)
+            }
+            metadata = String(decoding: try encoder.encode(stored), as: UTF8.self)
         } catch {
             throw LedgerError(code: .encoding, message: "record \(record.id): metadata cannot be encoded")
         }
@@ -85,11 +94,15 @@ extension SQLiteLedger {
             cost = LedgerRecord.Cost(input: amount(18), cacheWrite5m: amount(19), cacheWrite1h: amount(20),
                                      cacheRead: amount(21), output: amount(22), total: USDAmount(picodollars: total))
         }
-        let metadata: [String: String]
+        var metadata: [String: String]
+        var flags: [String]?
         do {
             metadata = try JSONDecoder().decode([String: String].self, from: Data((s.string(30) ?? "{}").utf8))
+            if let text = metadata.removeValue(forKey: flagsKey) {
+                flags = try JSONDecoder().decode([String].self, from: Data(text.utf8))
+            }
         } catch {
-            throw corrupt("metadata is not a JSON object of strings")
+            throw corrupt("metadata is not a JSON object of strings (with a JSON array under '\(flagsKey)')")
         }
         var record = LedgerRecord(
             id: id, requestID: requestID, attempt: attempt, parentID: s.string(4), task: s.string(5),
@@ -99,7 +112,7 @@ extension SQLiteLedger {
                               cacheWrite1h: s.int(16) ?? 0, cacheRead: s.int(17) ?? 0),
             cost: cost, baselineModel: s.string(24), baselineCost: s.int64(25).map(USDAmount.init(picodollars:)),
             latencyMs: s.int(26) ?? 0, outcome: outcome, stream: (s.int(29) ?? 0) != 0, metadata: metadata,
-            promptText: s.string(31), responseText: s.string(32))
+            promptText: s.string(31), responseText: s.string(32), flags: flags)
         record.time = LedgerRecord.microsecondDate(time)
         return record
     }

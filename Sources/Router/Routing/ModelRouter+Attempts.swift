@@ -39,29 +39,64 @@ extension ModelRouter {
     /// through ``escalate(_:in:)``: recorded, then retried on the next tier when the policy
     /// allows. An output `ended` maps to `nil` (an opened stream) is returned unrecorded; its
     /// session records it when it ends. Any other error releases the reservation and is rethrown.
-    /// - Throws: the last `ClaudeError` when no escalation applies, `RouterError`, or `perform`'s
-    ///   other errors.
+    ///
+    /// A reply that was paid for is never thrown away because a later attempt could not be made
+    /// (the API failed, the request was refused, a budget forbids the next tier): the last paid
+    /// reply is returned with its trigger left unresolved. A ledger failure is still thrown.
+    /// - Returns: the output handed to the caller, the trigger it still fails (`nil` when none)
+    ///   and its 1-based attempt number.
+    /// - Throws: the last `ClaudeError` when no escalation applies and nothing was paid for,
+    ///   `RouterError`, or `perform`'s other errors.
     func runAttempts<Output>(
         _ call: inout RoutedCall,
         perform: (MessageRequest, Logger) async throws -> Output,
         ended: (Output) -> AttemptEnd?
-    ) async throws -> Output {
+    ) async throws -> (output: Output, unresolved: EscalationTrigger?, attempt: Int) {
+        var paid: (output: Output, trigger: EscalationTrigger?, attempt: Int)?
+        func fallBack(_ error: any Error) throws -> (output: Output, unresolved: EscalationTrigger?, attempt: Int) {
+            if let error = error as? RouterError, error.code == .ledgerWriteFailed { throw error }
+            guard let paid else { throw error }
+            call.logger.warning("a later attempt could not be made: returning the paid earlier reply",
+                                metadata: ["error": "\(Self.describe(error))", "attempt": "\(paid.attempt)"])
+            return (paid.output, paid.trigger, paid.attempt)
+        }
         while true {
             call.attemptStarted = .now
             let output: Output
             do {
                 output = try await perform(call.routedRequest, call.logger)
             } catch let error as ClaudeError {
-                if try await escalate(.failure(error), in: &call) { continue }
-                throw error
+                let estimate = call.decision.estimatedInputTokens
+                do {
+                    if try await escalate(.failure(error, estimatedInput: estimate), in: &call) { continue }
+                } catch {
+                    return try fallBack(error)
+                }
+                return try fallBack(error)
             } catch {
                 await call.snapshot.budgets.release(call.current.reservation)
-                throw error
+                return try fallBack(error)
             }
-            guard let end = ended(output) else { return output }
-            if try await escalate(end, in: &call) { continue }
-            return output
+            guard let end = ended(output) else { return (output, nil, call.attemptNumber) }
+            let attempt = call.attemptNumber
+            do {
+                if try await escalate(end, in: &call) {
+                    paid = (output, end.trigger, attempt)
+                    continue
+                }
+            } catch let error as RouterError where error.code != .ledgerWriteFailed && call.attempts.count == attempt {
+                // Recorded, but the next tier could not be reserved: this reply is the answer.
+                return (output, end.trigger, attempt)
+            }
+            return (output, end.trigger, attempt)
         }
+    }
+
+    /// A one-line, secret-free description of an error for logs.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? ClaudeError { return error.description }
+        if let error = error as? RouterError { return error.description }
+        return String(describing: type(of: error))
     }
 
     /// The escalation step: records the attempt in flight as `end` (as `.escalated` when its

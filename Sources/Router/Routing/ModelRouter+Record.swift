@@ -18,12 +18,17 @@ extension ModelRouter {
         let latency = end.ended - call.attemptStarted
         let now = options.now()
         let accounting = CostAccounting(prices: prices)
-        let usage = CostAccounting.tokenUsage(end.usage)
+        // Counts from the network are checked before they are priced: impossible ones leave the
+        // cost unknown (never $0, never negative) and flag the record with the reason.
+        let check = UsageCheck(end.usage, maxTokens: end.message == nil ? 0 : decision.maxTokens)
+        let usage = check.usage
+        let flags = check.flags + end.flags
         let geo = end.usage.inferenceGeo
-        let cost = accounting.cost(usage, model: model, inferenceGeo: geo, at: now)
+        let cost = check.isPriceable ? accounting.cost(usage, model: model, inferenceGeo: geo, at: now) : nil
         let baselineModel = snapshot.policy.tierIndex(named: snapshot.policy.baselineTier)
             .map { snapshot.policy.tiers[$0].model }
-        let baselineCost = baselineModel.flatMap { accounting.cost(usage, model: $0, inferenceGeo: geo, at: now)?.total }
+        let baselineCost = check.isPriceable
+            ? baselineModel.flatMap { accounting.cost(usage, model: $0, inferenceGeo: geo, at: now)?.total } : nil
         // Unpriced: keep the reserved worst case as spent, so a budget is never under-counted.
         await snapshot.budgets.settle(reservation, actualCost: cost?.total ?? reservation.amount)
 
@@ -35,13 +40,16 @@ extension ModelRouter {
             baselineModel: baselineModel, baselineCost: baselineCost, latencyMs: latency.whole(.milliseconds(1)),
             outcome: end.outcome, stream: call.isStream, metadata: call.input.metadata,
             promptText: options.recordContent ? call.input.text : nil,
-            responseText: options.recordContent ? end.message?.text : nil)
+            responseText: options.recordContent ? end.message?.text : nil, flags: flags)
         let summary = AttemptSummary(
             attempt: call.attemptNumber, recordID: record.id, decision: decision, requestID: end.requestID,
             usage: usage, cost: cost, baselineCost: baselineCost, latency: latency, outcome: end.outcome,
-            trigger: end.trigger)
+            trigger: end.trigger, flags: flags)
         metrics.recorded(record, decision: decision)
-        if cost == nil {
+        if !flags.isEmpty {
+            call.logger.warning("reply usage flagged", metadata: ["model": "\(model)", "flags": "\(flags.joined(separator: "; "))"])
+        }
+        if cost == nil, check.isPriceable {
             call.logger.warning("unpriced model: the attempt's cost is unknown (recorded as unpriced, not $0)",
                                 metadata: ["model": "\(model)"])
         }
@@ -56,7 +64,7 @@ extension ModelRouter {
             }
             throw RouterError(code: .ledgerWriteFailed,
                               message: "the attempt's ledger record could not be written: \(error)",
-                              underlying: error, response: paid)
+                              underlying: error, response: paid, unrecorded: record)
         }
         return summary
     }

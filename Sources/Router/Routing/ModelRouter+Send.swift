@@ -19,13 +19,13 @@ extension ModelRouter {
                      logger: Logger? = nil) async throws -> RoutedResponse {
         var call = try await begin(request, options: options, logger: logger, isStream: false)
         let client = self.client
-        let response = try await runAttempts(
+        let (response, unresolved, attempt) = try await runAttempts(
             &call,
-            perform: { routed, logger in try await client.createMessage(routed, logger: logger) },
+            perform: { routed, logger in try await client.createMessage(routed, logger: logger, streamingWhenNeeded: true) },
             ended: { AttemptEnd.reply($0, checks: options.checks) })
-        // The last attempt did not escalate, so its trigger (if any) is the one left unresolved.
+        // The reply handed back did not escalate, so its trigger (if any) is the one left unresolved.
         let routed = RoutedResponse(message: response.body, attempts: call.attempts,
-                                    unresolvedTrigger: call.attempts.last?.trigger)
+                                    unresolvedTrigger: unresolved, replyAttempt: attempt)
         metrics.completed(routed)
         return routed
     }

@@ -18,7 +18,7 @@ extension ModelRouter {
         let client = self.client
         // An opened stream is handed to the caller unrecorded (`ended` is nil): its session
         // records it when it ends. Only a failure to open goes through the escalation step.
-        let stream = try await runAttempts(
+        let (stream, _, _) = try await runAttempts(
             &call,
             perform: { routed, logger in try await client.streamMessage(routed, logger: logger) },
             ended: { _ in nil })

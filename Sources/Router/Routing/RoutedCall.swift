@@ -58,6 +58,8 @@ struct AttemptEnd: Sendable {
     var outcome: LedgerRecord.Outcome
     /// When the attempt ended: its latency runs from ``RoutedCall/attemptStarted`` to here.
     var ended: ContinuousClock.Instant = .now
+    /// Flags beyond ``UsageCheck``'s (e.g. `usage_estimated`), stored with the record.
+    var flags: [String] = []
 
     /// A reply from `createMessage`: its stop reason and the caller's checks decide the trigger.
     static func reply(_ response: APIResponse<Message>, checks: [ResponseCheck]) -> AttemptEnd {
@@ -67,10 +69,18 @@ struct AttemptEnd: Sendable {
                           trigger: trigger(for: message, checks: checks), outcome: .success)
     }
 
-    /// A client error before any reply (nothing consumed).
-    static func failure(_ error: ClaudeError) -> AttemptEnd {
-        AttemptEnd(usage: Usage(), requestID: error.requestID, model: nil, message: nil,
-                   trigger: trigger(for: error), outcome: .error(code: error.shortDescription))
+    /// A client error before any reply: nothing consumed, except when the call was cancelled
+    /// (SIGINT, a caller's cancel) after the request went out (`error.attempts > 0`): the API
+    /// may bill the input it already read, so `estimatedInput` tokens are recorded and flagged
+    /// `usage_estimated` rather than a $0 row.
+    static func failure(_ error: ClaudeError, estimatedInput: Int = 0) -> AttemptEnd {
+        var end = AttemptEnd(usage: Usage(), requestID: error.requestID, model: nil, message: nil,
+                             trigger: trigger(for: error), outcome: .error(code: error.shortDescription))
+        if error.code == .cancelled, error.attempts > 0, estimatedInput > 0 {
+            end.usage.inputTokens = estimatedInput
+            end.flags.append("usage_estimated: cancelled after the request was sent; input is the router's estimate")
+        }
+        return end
     }
 
     /// A reply's stop reason first, then the caller's checks in order.

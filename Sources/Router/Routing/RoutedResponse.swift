@@ -23,6 +23,9 @@ public struct AttemptSummary: Sendable {
     public var outcome: LedgerRecord.Outcome
     /// The trigger that made the ModelRouter move on (or that the final reply still fails).
     public var trigger: EscalationTrigger?
+    /// Why the attempt's recorded usage is not simply the API's report (see ``UsageCheck``):
+    /// e.g. `usage_missing`, `usage_estimated`, `output_over_max_tokens`. Empty when none.
+    public var flags: [String] = []
 }
 
 /// The result of ``ModelRouter/send(_:options:logger:)``: the reply and the full cost story.
@@ -34,9 +37,20 @@ public struct RoutedResponse: Sendable {
     /// A trigger the final reply still fails because no escalation was left (e.g. a check
     /// failed on the strongest tier); `nil` when the reply passed everything.
     public var unresolvedTrigger: EscalationTrigger?
+    /// The 1-based number of the attempt that produced ``message``: the last one, unless a later
+    /// attempt could not be made (an error, a budget) and the paid earlier reply was returned.
+    public var replyAttempt: Int
+
+    /// A response whose reply came from attempt `replyAttempt` (default: the last).
+    init(message: Message, attempts: [AttemptSummary], unresolvedTrigger: EscalationTrigger?, replyAttempt: Int? = nil) {
+        self.message = message
+        self.attempts = attempts
+        self.unresolvedTrigger = unresolvedTrigger
+        self.replyAttempt = replyAttempt ?? attempts.count
+    }
 
     /// The decision of the attempt that produced ``message``.
-    public var decision: RoutingDecision { attempts[attempts.count - 1].decision }
+    public var decision: RoutingDecision { attempts[replyAttempt - 1].decision }
 
     /// Exact sum of every priced attempt's cost, escalations included.
     public var totalCost: USDAmount { attempts.compactMap { $0.cost?.total }.sum() }
@@ -46,7 +60,7 @@ public struct RoutedResponse: Sendable {
 
     /// What the final reply's usage would have cost on the baseline model: the cost of calling
     /// the baseline directly for the same answer.
-    public var baselineCost: USDAmount? { attempts[attempts.count - 1].baselineCost }
+    public var baselineCost: USDAmount? { attempts[replyAttempt - 1].baselineCost }
 
     /// Baseline minus the cost of all attempts: escalation waste lowers it, and it is negative
     /// when routing cost more than the baseline. `nil` when anything was unpriced.

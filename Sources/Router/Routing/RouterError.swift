@@ -31,14 +31,18 @@ public struct RouterError: Error, Sendable, CustomStringConvertible {
     public var underlying: (any Error)?
     /// For `ledgerWriteFailed`: the reply that was paid for, so it is not lost.
     public var response: RoutedResponse?
+    /// For `ledgerWriteFailed`: the record that could not be written (usage and cost of a paid
+    /// attempt), so the caller can keep it elsewhere or print it.
+    public var unrecorded: LedgerRecord?
 
     init(code: Code, message: String, budget: BudgetError? = nil, underlying: (any Error)? = nil,
-         response: RoutedResponse? = nil) {
+         response: RoutedResponse? = nil, unrecorded: LedgerRecord? = nil) {
         self.code = code
         self.message = message
         self.budget = budget
         self.underlying = underlying
         self.response = response
+        self.unrecorded = unrecorded
     }
 
     /// `router error (CODE): MESSAGE`.
