@@ -52,12 +52,7 @@ extension EvalSuite {
 
     /// Loads one fixture file.
     package static func load(file: String) throws(PolicyError) -> EvalSuite {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw PolicyError(Diagnostic(mark: .wholeFile(file), message: "cannot read this file"))
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw PolicyError(Diagnostic(mark: .wholeFile(file), message: "this file is not UTF-8 text"))
-        }
+        let text = try SourceText.read(file: file, what: "fixture file", limit: SourceText.fixtureByteLimit)
         return try parse(yaml: text, file: file)
     }
 

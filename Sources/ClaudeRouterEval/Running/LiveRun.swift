@@ -27,35 +27,43 @@ package struct LiveRun: Sendable {
             system: item.system.map { SystemPrompt.text($0) })
     }
 
-    /// Errors after which every further call would fail the same way: the run stops and the
-    /// error is rethrown (authentication, permission, unreachable API).
+    /// Errors after which every further call would fail the same way, so the run stops
+    /// starting calls: authentication, permission, an unreachable API, a missing API key — and a
+    /// ledger that can no longer be written (calls that cannot be recorded must not be made).
+    /// Every other failure fails its case and the run goes on.
     package static func isFatal(_ error: any Error) -> Bool {
+        if let error = error as? RouterError {
+            if error.code == .ledgerWriteFailed { return true }
+            return error.underlying.map(isFatal) ?? false
+        }
         guard let error = error as? ClaudeError else { return false }
-        return [.authentication, .permission, .connection, .refusedClientSide].contains(error.code)
+        if error.code == .refusedClientSide { return error.message.contains("API key") }
+        return [.authentication, .permission, .connection].contains(error.code)
     }
 
-    /// Runs every case of `suite` through `router` as variant `variant`. Throws the first fatal
-    /// error (see `isFatal`); other failures fail the case and the run goes on.
-    package func run(_ suite: EvalSuite, router: ModelRouter, variant: String, policyFile: String) async throws -> VariantRun {
-        let fatal = FatalErrorBox()
+    /// Runs every case of `suite` through `router` as variant `variant`. A fatal error (see
+    /// `isFatal`) or `control.stop` stops new calls: cases not yet started are marked not run,
+    /// and the reason is left in `control` for the caller. Never throws: a partial run is
+    /// still a run to report.
+    package func run(_ suite: EvalSuite, router: ModelRouter, variant: String, policyFile: String,
+                     control: RunControl = RunControl()) async -> VariantRun {
         let total = suite.cases.count
         var onFinished: (@Sendable (Int) -> Void)?
         if let report = progress {
             onFinished = { finished in report(finished, total) }
         }
         let body: @Sendable (EvalCase) async -> CaseOutcome = { item in
-            if fatal.error != nil {
+            if let reason = control.stopReason {
                 return CaseOutcome(caseID: item.id, variant: variant, task: item.task ?? "", passed: false,
-                                   failures: ["not run: an earlier call failed fatally"])
+                                   failures: ["not run: \(reason)"])
             }
-            return await Self.runCase(item, router: router, variant: variant, fatal: fatal)
+            return await Self.runCase(item, router: router, variant: variant, control: control)
         }
         let outcomes = await boundedConcurrentMap(suite.cases, limit: concurrency, progress: onFinished, body)
-        if let error = fatal.error { throw error }
         return VariantRun(name: variant, policyFile: policyFile, outcomes: outcomes)
     }
 
-    static func runCase(_ item: EvalCase, router: ModelRouter, variant: String, fatal: FatalErrorBox) async -> CaseOutcome {
+    static func runCase(_ item: EvalCase, router: ModelRouter, variant: String, control: RunControl) async -> CaseOutcome {
         var metadata = item.metadata
         metadata["eval_case"] = item.id
         // Only JSON validity is handed to the router as an escalation check: it is the check an
@@ -81,7 +89,8 @@ package struct LiveRun: Sendable {
                 inputTokens: response.attempts.map(\.usage.promptTokens).reduce(0, +),
                 outputTokens: response.message.usage.outputTokens, reason: decision.reason)
         } catch {
-            if isFatal(error) { fatal.set(error) }
+            if let error = error as? RouterError, let record = error.unrecorded { control.keepUnrecorded(record) }
+            if isFatal(error) { control.stop(fatal: error) }
             return CaseOutcome(caseID: item.id, variant: variant, task: item.task ?? "", passed: false,
                                failures: ["call failed: \(Self.describe(error))"])
         }
@@ -95,14 +104,48 @@ package struct LiveRun: Sendable {
     }
 }
 
-/// The first fatal error of a run, shared by its concurrent cases (a class: the `Mutex` must
-/// be shared, not copied, by the cases' closures).
-final class FatalErrorBox: Sendable {
-    private let stored = Mutex<(any Error)?>(nil)
+/// Shared stop state of a live eval across its concurrent cases and variants: why new calls
+/// must not start (a fatal error, an interruption), and the ledger records that could not be
+/// written. A class: the `Mutex` must be shared, not copied, by the cases' closures.
+package final class RunControl: Sendable {
+    private struct State {
+        var fatal: (any Error)?
+        var interrupted: String?
+        var unrecorded: [LedgerRecord] = []
+    }
 
-    var error: (any Error)? { stored.withLock { $0 } }
+    private let state = Mutex(State())
 
-    func set(_ error: any Error) {
-        stored.withLock { if $0 == nil { $0 = error } }
+    /// A control with nothing stopped.
+    package init() {}
+
+    /// The first fatal error, if any.
+    package var fatal: (any Error)? { state.withLock { $0.fatal } }
+
+    /// Why new calls must not start (`nil` while they may), for "not run: …" outcomes.
+    package var stopReason: String? {
+        state.withLock { state in
+            if let interrupted = state.interrupted { return "interrupted by \(interrupted)" }
+            if let fatal = state.fatal { return "an earlier call failed fatally (\(LiveRun.describe(fatal)))" }
+            return nil
+        }
+    }
+
+    /// Ledger records of paid attempts that could not be written, in the order they failed.
+    package var unrecorded: [LedgerRecord] { state.withLock { $0.unrecorded } }
+
+    /// Stops new calls after `error` (the first one is kept).
+    package func stop(fatal error: any Error) {
+        state.withLock { if $0.fatal == nil { $0.fatal = error } }
+    }
+
+    /// Stops new calls because the run was interrupted (`signal` names it, e.g. `SIGINT`).
+    package func interrupt(_ signal: String) {
+        state.withLock { if $0.interrupted == nil { $0.interrupted = signal } }
+    }
+
+    /// Keeps a record whose ledger write failed.
+    package func keepUnrecorded(_ record: LedgerRecord) {
+        state.withLock { $0.unrecorded.append(record) }
     }
 }

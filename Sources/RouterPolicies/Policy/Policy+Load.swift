@@ -7,12 +7,7 @@ extension Policy {
     /// A `scorer:` sidecar is read through `scorerResolver` (default: the file system).
     public static func load(file: String,
                             scorerResolver: any ScorerModelResolver = FileSystemScorerResolver()) throws(PolicyError) -> Policy {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw PolicyError(Diagnostic(mark: .wholeFile(file), message: "cannot read policy file '\(file)'"))
-        }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            throw PolicyError(Diagnostic(mark: .wholeFile(file), message: "policy file is not valid UTF-8"))
-        }
+        let text = try SourceText.read(file: file, what: "policy file", limit: SourceText.policyByteLimit)
         return try parse(yaml: text, file: file, scorerResolver: scorerResolver)
     }
 

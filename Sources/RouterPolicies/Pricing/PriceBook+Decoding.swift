@@ -10,12 +10,7 @@ extension PriceBook {
             }
             return try parse(yaml: text, file: path)
         }
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw PolicyError(Diagnostic(mark: .wholeFile(path), message: "cannot read the price file: \(error.localizedDescription)"))
-        }
+        let text = try SourceText.read(file: path, what: "price file", limit: SourceText.policyByteLimit)
         return try parse(yaml: text, file: path)
     }
 

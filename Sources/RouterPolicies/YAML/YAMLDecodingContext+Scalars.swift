@@ -26,6 +26,10 @@ extension YAMLDecodingContext {
             error("expected \(expected), found \(node.kindDescription)", at: node)
             return nil
         }
+        if text.count > 1, text.first == "0", text.dropFirst().first?.isNumber == true {
+            error("integer '\(text)' has a leading zero, which YAML 1.1 reads as octal: write \(value)", at: node)
+            return nil
+        }
         if let range, !range.contains(value) {
             error("expected \(expected), found \(value)", at: node)
             return nil
@@ -151,7 +155,29 @@ extension YAMLDecodingContext {
             error("expected \(expected), found \(trimmed) (NaN and infinity are not allowed)", at: node)
             return nil
         }
-        return node.isPlainScalar ? trimmed.filter { $0 != "_" } : trimmed
+        if let problem = Self.ambiguousNumberForm(trimmed) {
+            error("\(expected == "a dollar amount" ? "dollar amount" : "number") '\(trimmed)' \(problem)", at: node)
+            return nil
+        }
+        return trimmed
+    }
+
+    /// Why a number written as `text` is refused, or `nil` when it is fine. YAML 1.1 reads
+    /// `1_000` as 1000 and `010` as octal 8; YAML 1.2 and most people read them differently, so
+    /// in amounts they are refused rather than guessed.
+    package static func ambiguousNumberForm(_ text: String) -> String? {
+        var body = Substring(text)
+        if body.first == "-" || body.first == "+" { body = body.dropFirst() }
+        guard body.first?.isASCII == true, body.first?.isNumber == true else { return nil }
+        if body.contains("_") {
+            return "uses '_' digit separators, which YAML versions read differently: write \(text.filter { $0 != "_" })"
+        }
+        if body.count > 1, body.first == "0", let second = body.dropFirst().first, second.isNumber {
+            let plain = body.drop { $0 == "0" }
+            let fixed = (plain.isEmpty || plain.first == ".") ? "0" + plain : String(plain)
+            return "has a leading zero, which YAML 1.1 reads as octal: write \(fixed)"
+        }
+        return nil
     }
 
     private static func trimmed(_ value: Double) -> String {

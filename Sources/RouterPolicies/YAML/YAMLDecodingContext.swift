@@ -99,6 +99,9 @@ package final class YAMLDecodingContext {
     /// `"; did you mean 'x'?"` for the closest allowed word, else `"; expected one of: 'a', 'b'"`.
     /// Close means at most 1 edit for words under 5 characters, 2 under 10, 3 beyond.
     package static func suggestion(for word: String, among allowed: [String]) -> String {
+        // A key may be listed as both required and optional (or twice by a caller): name it once.
+        var seen = Set<String>()
+        let allowed = allowed.filter { seen.insert($0).inserted }
         let scored = allowed.map { (candidate: $0, distance: editDistance(word.lowercased(), $0.lowercased())) }
         if let best = scored.min(by: { $0.distance < $1.distance }) {
             let length = best.candidate.count
