@@ -28,6 +28,15 @@ struct MockDirective: Sendable, Equatable {
     var slowMs: Int?
     /// Model-id substrings this directive is limited to; `nil` applies to every model.
     var models: [String]?
+    /// Streams only: answer with the complete JSON `Message` instead of events.
+    var jsonReply: Bool?
+    /// The `request-id` header value to send instead of the mock's own.
+    var requestID: String?
+    /// Hostile usage: `missing` (no `usage`), `negative` (input -5, output -7) or `overflow`
+    /// (counts near `Int.max`).
+    var usageFault: String?
+    /// Report this many output tokens, whatever was generated.
+    var outputTokens: Int?
 
     /// The stop reasons a directive may ask for (docs/ANTHROPIC-API.md, "Response shape").
     static let stopReasons: Set<String> = [
@@ -59,6 +68,10 @@ struct MockDirective: Sendable, Equatable {
         merged.tool = other.tool ?? tool
         merged.slowMs = other.slowMs ?? slowMs
         merged.models = other.models ?? models
+        merged.jsonReply = other.jsonReply ?? jsonReply
+        merged.requestID = other.requestID ?? requestID
+        merged.usageFault = other.usageFault ?? usageFault
+        merged.outputTokens = other.outputTokens ?? outputTokens
         return merged
     }
 
@@ -220,6 +233,14 @@ extension MockDirective {
                 .filter { !$0.isEmpty }
             guard !names.isEmpty else { return false }
             models = names
+        case "json-reply": jsonReply = flag()
+        case "request-id":
+            guard let value, !value.isEmpty else { return false }
+            requestID = value
+        case "usage":
+            guard let value, ["missing", "negative", "overflow"].contains(value) else { return false }
+            usageFault = value
+        case "output-tokens": outputTokens = count(Int.max)
         default:
             return false
         }
@@ -242,6 +263,8 @@ extension MockDirective {
         case "malformed": return malformed != nil
         case "ping": return pings != nil
         case "slow-ms": return slowMs != nil
+        case "json-reply": return jsonReply != nil
+        case "output-tokens": return outputTokens != nil
         default: return true
         }
     }

@@ -82,6 +82,20 @@ public struct MockFault: Sendable, Equatable, CustomStringConvertible {
     /// Report `usage.inference_geo` as `geo` (e.g. `"us"`).
     public static func geo(_ geo: String) -> MockFault { MockFault(with: { $0.geo = geo }) }
 
+    /// Streams only: answer a streamed request with the complete JSON `Message` (a billed reply
+    /// a client must not discard or retry).
+    public static let jsonReply = MockFault(with: { $0.jsonReply = true })
+    /// Send `value` as the `request-id` header (e.g. one echoing the API key, or with control
+    /// characters).
+    public static func requestID(_ value: String) -> MockFault { MockFault(with: { $0.requestID = value }) }
+    /// Hostile usage: `missing` (no `usage` object), `negative` (input -5, output -7) or
+    /// `overflow` (counts near `Int.max`); other values are ignored.
+    public static func usage(_ fault: String) -> MockFault {
+        MockFault(with: { $0.usageFault = ["missing", "negative", "overflow"].contains(fault) ? fault : nil })
+    }
+    /// Report `count` output tokens, whatever was generated (e.g. more than `max_tokens`).
+    public static func outputTokens(_ count: Int) -> MockFault { MockFault(with: { $0.outputTokens = max(0, count) }) }
+
     private init(with edit: (inout MockDirective) -> Void) {
         var directive = MockDirective()
         edit(&directive)
@@ -124,6 +138,10 @@ extension MockDirective {
         add("tool", tool)
         add("slow-ms", slowMs)
         add("models", models?.joined(separator: ","))
+        flag("json-reply", jsonReply)
+        if let requestID { parts.append("request-id=\"\(requestID)\"") }
+        add("usage", usageFault)
+        add("output-tokens", outputTokens)
         return parts.joined(separator: " ")
     }
 }

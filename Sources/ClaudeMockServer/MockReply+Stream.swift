@@ -75,11 +75,12 @@ extension MockReply {
         }
 
         // Usage in message_delta is cumulative: the totals so far, not an increment.
-        frames.append(Self.frame("message_delta", .object([
+        var delta: [(String, MockJSON)] = [
             ("type", "message_delta"),
             ("delta", .object([("stop_reason", .string(stopReason)), ("stop_sequence", stopSequence.json)])),
-            ("usage", usage(outputTokens: outputTokens, full: false)),
-        ])))
+        ]
+        if usageFault != "missing" { delta.append(("usage", usage(outputTokens: outputTokens, full: false))) }
+        frames.append(Self.frame("message_delta", .object(delta)))
         frames.append(Self.frame("message_stop", .object([("type", "message_stop")])))
         return frames
     }

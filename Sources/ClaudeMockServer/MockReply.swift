@@ -19,6 +19,8 @@ struct MockReply: Sendable {
     var cacheWrite5m: Int
     var cacheWrite1h: Int
     var geo: String?
+    /// `missing`, `negative` or `overflow` (see `MockDirective.usageFault`).
+    var usageFault: String?
 
     /// Builds the reply. `messageID`/`toolID` are sequence-derived so runs are reproducible.
     init(request: MockMessageRequest, directive: MockDirective, messageID: String, toolID: String) {
@@ -65,6 +67,8 @@ struct MockReply: Sendable {
         cacheWrite5m = directive.cacheWrite5m ?? 0
         cacheWrite1h = directive.cacheWrite1h ?? 0
         geo = directive.geo
+        usageFault = directive.usageFault
+        if let forced = directive.outputTokens { outputTokens = forced }
     }
 
     /// The first words of the prompt, or a marker for an empty one.
@@ -78,6 +82,17 @@ struct MockReply: Sendable {
     /// `usage` with `input_tokens` EXCLUDING cache reads/writes, which are reported in addition
     /// (docs/ANTHROPIC-API.md, "Response shape").
     func usage(outputTokens: Int, full: Bool = true) -> MockJSON {
+        var inputTokens = self.inputTokens
+        var outputTokens = outputTokens
+        switch usageFault {
+        case "negative":
+            inputTokens = -5
+            outputTokens = -7
+        case "overflow":
+            inputTokens = Int.max - 1
+            outputTokens = Int.max - 2
+        default: break
+        }
         var members: [(String, MockJSON)] = [
             ("input_tokens", .int(inputTokens)),
             ("cache_creation_input_tokens", .int(cacheWrite5m + cacheWrite1h)),
@@ -115,10 +130,11 @@ struct MockReply: Sendable {
     }
 
     func messageObject(content: [MockJSON], stopReason: MockJSON, stopSequence: MockJSON, usage: MockJSON) -> MockJSON {
-        .object([
+        var members: [(String, MockJSON)] = [
             ("id", .string(messageID)), ("type", "message"), ("role", "assistant"), ("model", .string(model)),
             ("content", .array(content)), ("stop_reason", stopReason), ("stop_sequence", stopSequence),
-            ("usage", usage),
-        ])
+        ]
+        if usageFault != "missing" { members.append(("usage", usage)) }
+        return .object(members)
     }
 }

@@ -19,7 +19,7 @@ extension MockResponder {
             toolID: mockID("toolu_mock_", sequence)
         )
         var output: MockReplyOutput
-        if request.stream {
+        if request.stream && directive.jsonReply != true {
             let frames = reply.streamFrames(
                 extraPings: directive.pings ?? 0, errorAfter: directive.errorAfter, requestID: requestID
             )
@@ -29,6 +29,7 @@ extension MockResponder {
         }
         output.inputTokens = reply.inputTokens
         output.outputTokens = reply.outputTokens
+        if let requestID = directive.requestID { output.headers.append(("request-id", requestID)) }
         return finish(output, directive)
     }
 
