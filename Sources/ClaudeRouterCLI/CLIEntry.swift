@@ -21,7 +21,7 @@ enum CLIEntry {
     static func report(_ error: any Error) -> Int32 {
         if let cliError = error as? CLIError {
             if !cliError.message.isEmpty { Terminal.writeError(cliError.message) }
-            return cliError.status.rawValue
+            return cliError.exitCode
         }
         if let mapped = CLIError.mapping(error) {
             Terminal.writeError(mapped.message)

@@ -24,22 +24,26 @@ enum Inputs {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CLIError.data("error: price file '\(path)' does not exist")
         }
+        let book: PriceBook
         do {
-            return try PriceBook.load(file: path)
+            book = try PriceBook.load(file: path)
         } catch {
             throw CLIError.data(error.description)
         }
+        for warning in book.zeroPriceWarnings { Terminal.writeError("\(path): warning: \(warning)") }
+        return book
     }
 
     /// A whole text file, or a clear exit-65 error naming it.
     static func text(of path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.isReadableFile(atPath: path) else {
             throw CLIError.data("error: cannot read '\(path)'")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CLIError.data("\(path): error: not UTF-8 text")
+        do {
+            return try SourceText.read(file: path, what: "file", limit: SourceText.fixtureByteLimit)
+        } catch {
+            throw CLIError.data(error.description)
         }
-        return text
     }
 
     /// `key=value` pairs from repeated `--metadata` options.

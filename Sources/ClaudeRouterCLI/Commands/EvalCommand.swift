@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClaudeRouterEval
 import Foundation
+import Router
 import RouterPolicies
 
 extension ReportFormat: ExpressibleByArgument {}
@@ -71,13 +72,40 @@ struct EvalCommand: AsyncParsableCommand {
         let bootstrap = PairedBootstrap(resamples: resamples, seed: seed)
 
         var runs: [VariantRun] = []
+        var stop: (signal: Int32?, fatal: (any Error)?, unrecorded: [LedgerRecord]) = (nil, nil, [])
         if dryRun {
             for (index, item) in loaded.enumerated() {
                 let book = try Inputs.prices(explicit: prices, policy: item.policy)
                 runs.append(DryRun(prices: book).run(suite, policy: item.policy, variant: names[index], policyFile: item.path))
             }
         } else {
-            runs = try await LiveEval(command: self, suite: suite, policies: loaded, names: names).run()
+            // Everything that can fail for free is checked before the first paid call: the
+            // report's output path, the API key, the ledger (opened, so a full disk or a bad path
+            // stops here), every price book.
+            if let output { try OutputCheck.writable(output) }
+            let client = try connection.makeClient()
+            defer { client.shutdown() }
+            let store: any CostLedger = try ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
+            let control = RunControl()
+            let live = LiveEval(prices: prices, concurrency: concurrency, suite: suite, policies: loaded, names: names, control: control,
+                                store: store, client: client)
+            let (result, signal) = await Interruption.run(onSignal: { control.interrupt(Interruption.name(of: $0)) }) {
+                try await live.run()
+            }
+            var closeError: (any Error)?
+            do { try await store.close() } catch { closeError = error }
+            runs = try result.get()
+            stop = (signal, control.fatal, control.unrecorded)
+            if stop.fatal == nil, signal == nil, let closeError { throw closeError }
+            if let signal {
+                let ran = runs.flatMap(\.outcomes).filter { !($0.failures.first?.hasPrefix("not run:") ?? false) }.count
+                Terminal.writeError("interrupted by \(Interruption.name(of: signal)): \(ran) of "
+                    + "\(suite.cases.count * loaded.count) cases ran; calls in flight were cancelled and recorded; "
+                    + "the report below is partial")
+            } else if let fatal = stop.fatal {
+                Terminal.writeError("run stopped: \(CLIError.mapping(fatal)?.message ?? LiveRun.describe(fatal)); "
+                    + "no further calls were made; the report below is partial")
+            }
         }
         let report = EvalReport(suite: suite.name, dryRun: dryRun, runs: runs, bootstrap: bootstrap)
         let text = try report.rendered(as: format)
@@ -91,6 +119,14 @@ struct EvalCommand: AsyncParsableCommand {
             if format != .table, let line = report.comparisons.first?.verdict { Terminal.writeError(line) }
         } else {
             Terminal.writeOut(text)
+        }
+        for record in stop.unrecorded {
+            UnrecordedUsage.print(record)
+        }
+        if let signal = stop.signal { throw CLIError.interrupted(by: signal) }
+        if let fatal = stop.fatal {
+            let mapped = CLIError.mapping(fatal) ?? CLIError("error: \(LiveRun.describe(fatal))", status: .failure)
+            throw CLIError("", status: mapped.status)
         }
         if report.anyCheckFailed { throw CLIError("", status: .checksFailed) }
     }

@@ -6,39 +6,51 @@ import Router
 import RouterPolicies
 
 /// Runs a suite against the API through one ModelRouter per policy, sharing one client and ledger.
-struct LiveEval {
-    var command: EvalCommand
+///
+/// Never throws once calls have started: a fatal error (see `LiveRun.isFatal`) or an
+/// interruption stops new calls, and every variant still gets a run (cases not started are
+/// "not run") so that a report can always be written. `control` says why it stopped.
+struct LiveEval: Sendable {
+    /// `--prices`, `--concurrency`.
+    var prices: String?
+    var concurrency: Int
     var suite: EvalSuite
     var policies: [(path: String, policy: Policy)]
     var names: [String]
+    var control: RunControl
+    /// The ledger, opened (and so checked) before the first call.
+    var store: any CostLedger
+    var client: AnthropicClient
 
     func run() async throws -> [VariantRun] {
-        let client = try command.connection.makeClient()
-        defer { client.shutdown() }
-        let store: any CostLedger = try command.ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
         let progress = Terminal.stderrIsTTY ? ProgressBar(total: suite.cases.count * policies.count) : nil
+        // Every price book and router is built before the first call, so bad input fails free.
+        let routers = try policies.enumerated().map { index, item in
+            try ModelRouter(policy: .policy(item.policy), client: client,
+                            ledger: VariantTaggingLedger(base: store, variant: names[index]),
+                            prices: try Inputs.prices(explicit: prices, policy: item.policy))
+        }
         var runs: [VariantRun] = []
-        do {
-            for (index, item) in policies.enumerated() {
-                let book = try Inputs.prices(explicit: command.prices, policy: item.policy)
-                let router = try ModelRouter(policy: .policy(item.policy), client: client,
-                                        ledger: VariantTaggingLedger(base: store, variant: names[index]), prices: book)
-                let offset = index * suite.cases.count
-                let label = names[index]
-                var onProgress: (@Sendable (Int, Int) -> Void)?
-                if let progress {
-                    onProgress = { done, _ in progress.update(offset + done, label: label) }
-                }
-                let live = LiveRun(concurrency: command.concurrency, progress: onProgress)
-                runs.append(try await live.run(suite, router: router, variant: names[index], policyFile: item.path))
+        for (index, item) in policies.enumerated() {
+            if let reason = control.stopReason ?? (Task.isCancelled ? "interrupted" : nil) {
+                runs.append(VariantRun(name: names[index], policyFile: item.path, outcomes: suite.cases.map {
+                    CaseOutcome(caseID: $0.id, variant: names[index], task: $0.task ?? "", passed: false,
+                                failures: ["not run: \(reason)"])
+                }))
+                continue
             }
-        } catch {
-            progress?.finish()
-            try? await store.close()
-            throw error
+            let router = routers[index]
+            let offset = index * suite.cases.count
+            let label = names[index]
+            var onProgress: (@Sendable (Int, Int) -> Void)?
+            if let progress {
+                onProgress = { done, _ in progress.update(offset + done, label: label) }
+            }
+            let live = LiveRun(concurrency: concurrency, progress: onProgress)
+            runs.append(await live.run(suite, router: router, variant: names[index], policyFile: item.path,
+                                       control: control))
         }
         progress?.finish()
-        try await store.close()
         return runs
     }
 }

@@ -30,6 +30,12 @@ struct SendCommand: AsyncParsableCommand {
     @Argument(help: "The prompt text.")
     var prompt: String
 
+    func validate() throws {
+        if prompt.allSatisfy(\.isWhitespace) {
+            throw ValidationError("the prompt is empty: give the text to send (nothing was sent)")
+        }
+    }
+
     func run() async throws {
         let loaded = try Inputs.policy(routing.policy)
         let book = try Inputs.prices(explicit: prices, policy: loaded)
@@ -41,45 +47,77 @@ struct SendCommand: AsyncParsableCommand {
         try await router.restoreBudgets()
         let request = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(prompt)])
         let options = CallOptions(task: routing.task, metadata: metadata)
-        let response: RoutedResponse
-        do {
-            if stream && !json {
+        let streaming = stream && !json
+        let printReply = !json
+        // SIGINT/SIGTERM cancel the call: the router records what it consumed (a stream's
+        // partial usage, a plain call's estimated input), then the ledger is closed below.
+        let (outcome, signal) = await Interruption.run {
+            if streaming {
                 let routed = try await router.stream(request, options: options)
                 for try await event in routed {
                     if case .contentBlockDelta(_, .text(let piece)) = event { Terminal.writeOut(piece) }
                 }
-                response = try await routed.result()
+                let response = try await routed.result()
                 Terminal.writeOut("\n")
-            } else {
-                response = try await router.send(request, options: options)
-                if !json { Terminal.writeOut(response.message.text + "\n") }
+                return response
             }
-        } catch {
-            try? await store.close()
+            let response = try await router.send(request, options: options)
+            if printReply { Terminal.writeOut(response.message.text + "\n") }
+            return response
+        }
+        var closeError: (any Error)?
+        do { try await store.close() } catch { closeError = error }
+        if let signal {
+            if streaming { Terminal.writeOut("\n") }
+            Terminal.writeError("interrupted by \(Interruption.name(of: signal)): the call was cancelled; "
+                + "what it consumed is recorded\(ledger.map { " in \($0)" } ?? "")")
+            throw CLIError.interrupted(by: signal)
+        }
+        let response: RoutedResponse
+        switch outcome {
+        case .success(let value):
+            response = value
+        case .failure(let error as RouterError) where error.code == .ledgerWriteFailed:
+            // The reply was paid for: print it and the record that could not be stored.
+            if let paid = error.response, !json, !streaming { Terminal.writeOut(paid.message.text + "\n") }
+            UnrecordedUsage.print(error)
+            throw error
+        case .failure(let error):
             throw error
         }
-        try await store.close()
+        if let closeError { throw closeError }
         if json {
             Terminal.writeOut(try SendJSON(response).encoded() + "\n")
         } else {
             Terminal.writeError(Self.summary(response))
+        }
+        if let trigger = response.unresolvedTrigger {
+            if !json {
+                Terminal.writeError("warning: unresolved \(trigger.rawValue) on tier \(response.decision.tier): "
+                    + "no escalation was left (or possible); the reply above may not be usable")
+            }
+            throw CLIError("", status: .unresolvedTrigger)
         }
     }
 
     /// `— haiku (claude-haiku-4-5), 1 attempt, $0.000031 vs $0.000155 on the baseline tier (saved 80%)`.
     static func summary(_ r: RoutedResponse) -> String {
         let d = r.decision
+        let flags = r.attempts.flatMap(\.flags)
         var line = "— \(d.tier) (\(r.message.model)), \(r.attempts.count) attempt\(r.attempts.count == 1 ? "" : "s")"
         if r.attempts.count > 1 {
             line += " [" + r.attempts.map { "\($0.decision.tier)\($0.trigger.map { " → \($0.rawValue)" } ?? "")" }.joined(separator: ", ") + "]"
         }
-        line += r.unpricedAttempts > 0 ? ", cost unknown (unpriced model)" : ", \(r.totalCost.formatted())"
+        let flagged = r.attempts.contains { !$0.flags.isEmpty }
+        line += r.unpricedAttempts > 0 ? ", cost unknown (\(flagged ? "usage flagged" : "unpriced model"))"
+            : ", \(r.totalCost.formatted())"
         if let baseline = r.baselineCost {
             line += " vs \(baseline.formatted()) on the baseline tier"
             if let savings = r.savings, baseline.picodollars > 0 {
                 line += " (saved \(Verdict.percent(savings.dollars / baseline.dollars)))"
             }
         }
+        for flag in flags { line += "\nwarning: \(flag)" }
         return line
     }
 }
@@ -107,6 +145,7 @@ struct SendJSON: Encodable {
         var outputTokens: Int
         var costUSD: String?
         var requestID: String?
+        var flags: [String]
     }
 
     var text: String
@@ -119,6 +158,8 @@ struct SendJSON: Encodable {
     var totalCostUSD: String?
     var baselineCostUSD: String?
     var savingsUSD: String?
+    /// The trigger the reply still fails (`refusal`, `max_tokens`, …); absent when none.
+    var unresolvedTrigger: String?
 
     init(_ r: RoutedResponse) {
         text = r.message.text
@@ -130,11 +171,12 @@ struct SendJSON: Encodable {
         attempts = r.attempts.map {
             Attempt(tier: $0.decision.tier, model: $0.decision.model, outcome: $0.outcome.kind, trigger: $0.trigger?.rawValue,
                     inputTokens: $0.usage.input, outputTokens: $0.usage.output, costUSD: $0.cost?.total.exactDecimal,
-                    requestID: $0.requestID)
+                    requestID: $0.requestID, flags: $0.flags)
         }
         totalCostUSD = r.unpricedAttempts > 0 ? nil : r.totalCost.exactDecimal
         baselineCostUSD = r.baselineCost?.exactDecimal
         savingsUSD = r.savings?.exactDecimal
+        unresolvedTrigger = r.unresolvedTrigger?.rawValue
     }
 
     func encoded() throws -> String {

@@ -1,3 +1,4 @@
+import ClaudeClient
 import ArgumentParser
 import Foundation
 import RouterPolicies
@@ -54,13 +55,40 @@ struct ValidateCommand: AsyncParsableCommand {
         do throws(PolicyError) {
             if detected == .prices {
                 let book = try PriceBook.parse(yaml: text, file: file)
+                for warning in book.zeroPriceWarnings { Terminal.writeError("\(file): warning: \(warning)") }
                 return "\(file): ok (price book, \(book.models.count) models)"
             }
             let policy = try Policy.load(file: file)
+            for warning in Self.streamingWarnings(policy) { Terminal.writeError("\(file): warning: \(warning)") }
             return "\(file): ok (policy '\(policy.name)', \(policy.tiers.count) tiers, baseline \(policy.baselineTier))"
         } catch {
             throw CLIError.data(error.description)
         }
+    }
+
+    /// The `max_tokens` ceilings of `policy` above what a non-streaming call may ask for
+    /// (`AnthropicClient.nonStreamingMaxTokens`): such calls are streamed internally by the
+    /// router, which users should know (a stream's reply arrives the same way, but takes long).
+    static func streamingWarnings(_ policy: Policy) -> [String] {
+        let limit = AnthropicClient.nonStreamingMaxTokens
+        let largestOutput = policy.tiers.map(\.maxOutputTokens).max() ?? 0
+        var warnings: [String] = []
+        for (task, route) in policy.tasks.sorted(by: { $0.key < $1.key }) {
+            if min(route.maxTokens, largestOutput) > limit {
+                warnings.append("task '\(task)': max_tokens \(route.maxTokens) is above \(limit), the most a non-streaming "
+                    + "call may ask for: such calls are streamed internally")
+            } else if min(route.maxTokens * 2, largestOutput) > limit {
+                warnings.append("task '\(task)': a max_tokens escalation doubles max_tokens \(route.maxTokens) to up to "
+                    + "\(min(route.maxTokens * 2, largestOutput)), above \(limit): that attempt is streamed internally")
+            }
+        }
+        for rule in policy.rules {
+            if let tokens = rule.action.maxTokens, min(tokens, largestOutput) > limit {
+                warnings.append("rule '\(rule.name)': max_tokens \(tokens) is above \(limit), the most a non-streaming "
+                    + "call may ask for: such calls are streamed internally")
+            }
+        }
+        return warnings
     }
 
     /// A price book has a top-level `models:` and no `tiers:`. Unparseable text is treated as a
