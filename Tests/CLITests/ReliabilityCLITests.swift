@@ -84,10 +84,14 @@ struct ReliabilityCLITests {
     }
 
     /// The JSON Lines ledger's records as dictionaries.
+    /// A torn final line (a write cut short by a full disk) is skipped, as the ledger itself
+    /// cuts it on its next open; any other bad line fails the test.
     func rows(_ path: String) throws -> [[String: Any]] {
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        return try text.split(separator: "\n").map {
-            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        let data = (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()
+        var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+        if data.last != UInt8(ascii: "\n"), !lines.isEmpty { lines.removeLast() }
+        return try lines.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0)) as? [String: Any])
         }
     }
 
@@ -158,14 +162,23 @@ struct ReliabilityCLITests {
         try await withMock { server in
             let child = try RunningCLI(["eval", "--fixtures", fixtures, "--policy", policy, "--concurrency", "2",
                                         "--ledger", ledger, "--base-url", server.baseURL], environment: key)
-            try await waitForRequests(server, 2)
+            try await waitForRequests(server, 1)
+            // libcurl may hold a second transfer until the first connection's protocol is known
+            // (PIPEWAIT), so count what is in flight rather than assume --concurrency.
+            try await Task.sleep(for: .milliseconds(300))
+            let inFlight = server.stats.requestsByEndpoint[.messages] ?? 0
             child.send(SIGINT)
             let result = try await child.finish()
             #expect(result.status == 130, "\(result.stderr)")
             #expect(result.stderr.contains("interrupted by SIGINT"))
             #expect(result.stdout.contains("reliability"))
-            #expect(server.stats.requestsByEndpoint[.messages] == 2)
-            #expect(try rows(ledger).count == 2)
+            #expect(server.stats.requestsByEndpoint[.messages] == inFlight)
+            // Every call started is recorded: those the server saw, and any still queued in
+            // libcurl when cancelled (recorded with estimated input, flagged: over-counting is
+            // the safe side). Never more than --concurrency, and each one flagged usage_estimated.
+            let records = try rows(ledger)
+            #expect(records.count >= inFlight && records.count <= 2, "\(records)")
+            #expect(records.allSatisfy { ($0["flags"] as? [String])?.first?.hasPrefix("usage_estimated") == true })
         }
     }
 
@@ -360,7 +373,7 @@ struct ReliabilityCLITests {
         let directory = try CLIHarness.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("huge.yaml").path
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.truncate(atOffset: 17 * 1024 * 1024) // sparse: no 17 MB written
         try handle.close()

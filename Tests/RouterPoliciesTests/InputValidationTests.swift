@@ -14,7 +14,7 @@ struct InputValidationTests {
         do {
             _ = try SourceText.decode(Data(bytes), file: "p.yaml")
         } catch {
-            #expect(error.description.hasPrefix("p.yaml:2:9: error: not UTF-8 text: byte 0xC3 at offset 14"))
+            #expect(error.description.hasPrefix("p.yaml:2:8: error: not UTF-8 text: byte 0xC3 at offset 13"))
         }
         #expect(SourceText.firstInvalidOffset(Array("ok ✓".utf8)) == nil)
     }
