@@ -103,8 +103,8 @@ struct EvalCommand: AsyncParsableCommand {
                     + "\(suite.cases.count * loaded.count) cases ran; calls in flight were cancelled and recorded; "
                     + "the report below is partial")
             } else if let fatal = stop.fatal {
-                Terminal.writeError("run stopped: \(CLIError.mapping(fatal)?.message ?? LiveRun.describe(fatal)); "
-                    + "no further calls were made; the report below is partial")
+                let message = CLIError.mapping(fatal)?.message ?? "error: \(LiveRun.describe(fatal))"
+                Terminal.writeError("\(message) (the run stopped: no further calls were made; the report is partial)")
             }
         }
         let report = EvalReport(suite: suite.name, dryRun: dryRun, runs: runs, bootstrap: bootstrap)

@@ -77,9 +77,9 @@ struct ValidateCommand: AsyncParsableCommand {
             if min(route.maxTokens, largestOutput) > limit {
                 warnings.append("task '\(task)': max_tokens \(route.maxTokens) is above \(limit), the most a non-streaming "
                     + "call may ask for: such calls are streamed internally")
-            } else if min(route.maxTokens * 2, largestOutput) > limit {
+            } else if let ceiling = escalationCeiling(route, policy: policy), min(route.maxTokens * 2, ceiling) > limit {
                 warnings.append("task '\(task)': a max_tokens escalation doubles max_tokens \(route.maxTokens) to up to "
-                    + "\(min(route.maxTokens * 2, largestOutput)), above \(limit): that attempt is streamed internally")
+                    + "\(min(route.maxTokens * 2, ceiling)), above \(limit): that attempt is streamed internally")
             }
         }
         for rule in policy.rules {
@@ -89,6 +89,19 @@ struct ValidateCommand: AsyncParsableCommand {
             }
         }
         return warnings
+    }
+
+    /// The largest output a `max_tokens` escalation of `route` can reach (the tiers it may
+    /// escalate to), or `nil` when it cannot escalate on `max_tokens` at all (escalation off, the
+    /// trigger not enabled, or already on the top tier).
+    static func escalationCeiling(_ route: TaskRoute, policy: Policy) -> Int? {
+        guard policy.escalation.enabled, policy.escalation.maxSteps > 0,
+              policy.escalation.triggers.contains(.maxTokens) else { return nil }
+        let names = policy.tiers.map(\.name)
+        let lowest = (route.tier ?? route.minTier).flatMap { names.firstIndex(of: $0) } ?? 0
+        let targets = route.escalation.map { $0.compactMap { names.firstIndex(of: $0) } }
+            ?? Array(policy.tiers.indices.dropFirst(lowest + 1))
+        return targets.map { policy.tiers[$0].maxOutputTokens }.max()
     }
 
     /// A price book has a top-level `models:` and no `tiers:`. Unparseable text is treated as a
