@@ -79,7 +79,9 @@ struct SendCommand: AsyncParsableCommand {
             response = value
         case .failure(let error as RouterError) where error.code == .ledgerWriteFailed:
             // The reply was paid for: print it and the record that could not be stored.
-            if let paid = error.response, !json, !streaming { Terminal.writeOut(paid.message.text + "\n") }
+            if let paid = error.response, !streaming {
+                Terminal.writeOut(json ? ((try? SendJSON(paid).encoded()) ?? "") + "\n" : paid.message.text + "\n")
+            }
             UnrecordedUsage.print(error)
             throw error
         case .failure(let error):
