@@ -53,6 +53,8 @@ struct EvalCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup var budget: BudgetOptions
+
     func validate() throws {
         if policies.isEmpty { throw ValidationError("give at least one --policy") }
         if !(1...64).contains(concurrency) { throw ValidationError("--concurrency must be between 1 and 64") }

@@ -21,8 +21,12 @@ struct LiveEval {
         do {
             for (index, item) in policies.enumerated() {
                 let book = try Inputs.prices(explicit: command.prices, policy: item.policy)
+                // Budgets in the base ledger (shared with every other process using it), and
+                // starting from its spend: the tagging wrapper would hide that it is SQLite.
                 let router = try ModelRouter(policy: .policy(item.policy), client: client,
-                                        ledger: VariantTaggingLedger(base: store, variant: names[index]), prices: book)
+                                             ledger: VariantTaggingLedger(base: store, variant: names[index]), prices: book,
+                                             options: command.budget.routerOptions(ledger: store))
+                try await router.restoreBudgets()
                 let offset = index * suite.cases.count
                 let label = names[index]
                 var onProgress: (@Sendable (Int, Int) -> Void)?

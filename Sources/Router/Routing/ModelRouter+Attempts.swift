@@ -55,7 +55,8 @@ extension ModelRouter {
                 if try await escalate(.failure(error), in: &call) { continue }
                 throw error
             } catch {
-                await call.snapshot.budgets.release(call.current.reservation)
+                // A store error here leaves the hold to expire: the call's own error matters more.
+                _ = try? await call.snapshot.budgets.release(call.current.reservation)
                 throw error
             }
             guard let end = ended(output) else { return output }
