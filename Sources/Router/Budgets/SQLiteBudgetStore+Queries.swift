@@ -53,7 +53,7 @@ extension SQLiteBudgetStore {
                                       downgradeAllowed: rule.onHardLimit == .downgrade)
                 }
             }
-            let expiresUS = nowUS &+ reservationExpiry.whole(.microseconds(1))
+            let expiresUS = nowUS &+ Int64(reservationExpiry.whole(.microseconds(1)))
             let insert = try connection.statement("""
                 INSERT INTO budget_reservations (id, budget, amount, created_us, expires_us, pid)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id, budget) DO NOTHING

@@ -1,5 +1,4 @@
-import CSQLite
-public import Dispatch
+import Dispatch
 public import Foundation
 public import RouterPolicies
 
@@ -78,6 +77,11 @@ public final class SQLiteBudgetStore: BudgetStore, @unchecked Sendable {
         self.connection = db
     }
 
+    /// Reserves `estimatedWorstCase` (picodollars, exact) against every applicable budget in one
+    /// `BEGIN IMMEDIATE` transaction: expired reservations are dropped, spend is brought up to
+    /// the ledger's last row, every budget is checked, then one row per budget is inserted.
+    /// - Throws: ``BudgetError`` (`hard_limit_exceeded`, `invalid_amount`); ``LedgerError``
+    ///   (`sqlite`, e.g. the write lock was busy for longer than the busy timeout).
     public func reserve(estimatedWorstCase: USDAmount, task: String?, metadata: [String: String], id: String)
         async throws -> BudgetReservation {
         guard estimatedWorstCase >= .zero else {
@@ -98,18 +102,23 @@ public final class SQLiteBudgetStore: BudgetStore, @unchecked Sendable {
     /// spend (delivering soft-limit events). Returns whether the reservation is gone, i.e. the
     /// spend is counted; `false` means its ledger write is still queued (batched durability) or
     /// failed, and the worst case stays held until the row is written or the reservation expires.
+    /// - Throws: ``LedgerError`` (`sqlite`).
     @discardableResult
     public func settle(_ reservation: BudgetReservation, actualCost: USDAmount) async throws -> Bool {
         guard !reservation.ruleNames.isEmpty else { return true }
         return try await onQueue { store in try store.settleOnQueue(reservation.id) }
     }
 
+    /// Deletes the reservation's rows (the call cost nothing). Returns whether it still held any.
+    /// - Throws: ``LedgerError`` (`sqlite`).
     @discardableResult
     public func release(_ reservation: BudgetReservation) async throws -> Bool {
         guard !reservation.ruleNames.isEmpty else { return false }
         return try await onQueue { store in try store.releaseOnQueue(reservation.id) }
     }
 
+    /// Spend (from the ledger) and unexpired reservations (of every process) per budget now.
+    /// - Throws: ``LedgerError`` (`sqlite`).
     public func status() async throws -> [BudgetStatus] {
         try await onQueue { store in try store.statusOnQueue() }
     }

@@ -92,7 +92,8 @@ public final class ModelRouter: Sendable {
         let metrics = self.metrics
         let softLimitHook = options.onSoftLimit
         let softLogger = logger
-        let budgetStore = options.budgetStore ?? (ledger as? SQLiteLedger).map { .sqlite($0) } ?? .inMemory
+        let budgetStore = options.budgetStore ?? (ledger as? SQLiteLedger).map { BudgetStoreFactory.sqlite($0) }
+            ?? BudgetStoreFactory.inMemory
         self.store = try PolicyStore(
             source: policy, ledger: ledger, budgetStore: budgetStore, reloadInterval: options.policyReloadInterval, now: options.now,
             logger: logger,

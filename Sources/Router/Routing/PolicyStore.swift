@@ -57,7 +57,7 @@ final class PolicyStore: Sendable {
             policy = loaded
         }
         let snapshot = Snapshot(policy: policy, engine: PolicyEngine(policy: policy),
-                                budgets: try Self.makeBudgets(policy.budgets, factory: budgetStore, clock: now,
+                                budgets: try PolicyStore.makeBudgets(policy.budgets, factory: budgetStore, clock: now,
                                                               onSoftLimit: onSoftLimit))
         let stamp = path.flatMap(Self.stamp(of:))
         self.state = Mutex(State(snapshot: snapshot, stamp: stamp, lastCheck: .now, rejectedHash: nil))
@@ -108,7 +108,7 @@ final class PolicyStore: Sendable {
         var budgets = previous.budgets
         if policy.budgets != previous.policy.budgets {
             do {
-                budgets = try Self.makeBudgets(policy.budgets, factory: budgetStore, clock: now, onSoftLimit: onSoftLimit)
+                budgets = try PolicyStore.makeBudgets(policy.budgets, factory: budgetStore, clock: now, onSoftLimit: onSoftLimit)
                 try await budgets.restore(from: ledger)
             } catch {
                 logger.error("could not open or seed the reloaded budgets", metadata: ["error": "\(error)"])
