@@ -82,6 +82,7 @@ struct BudgetProcessTests {
         // The mock holds the reply for a minute: the child reserves, sends, and waits.
         let slow = BudgetProcessHarness.prompt.replacingOccurrences(of: "reply=Ada", with: "reply=Ada delay-ms=60000")
         let quick = BudgetProcessHarness.prompt.replacingOccurrences(of: "reply=Ada", with: "reply=Ada delay-ms=00001")
+        _ = try await harness.ledgerSpend() // creates the ledger file, so the store below can open it
         let (child, _) = try harness.launch(harness.sendArguments(slow, expiry: 2))
         let store = try harness.budgetStatus(limit: ample)
         var held = USDAmount.zero
