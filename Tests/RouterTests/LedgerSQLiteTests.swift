@@ -5,7 +5,7 @@ import Testing
 
 @Suite("SQLite ledger")
 struct LedgerSQLiteTests {
-    @Test("a version-1 file is migrated to version 2 on open, keeping its records")
+    @Test("a version-1 file is migrated to the latest version (3) on open, keeping its records")
     func migratesVersion1File() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -18,7 +18,7 @@ struct LedgerSQLiteTests {
         try await old.close()
 
         let upgraded = try SQLiteLedger(path: path)
-        #expect(try await upgraded.schemaVersion() == 2)
+        #expect(try await upgraded.schemaVersion() == 3)
         let indexes = try await upgraded.indexNames()
         #expect(indexes.contains("ledger_time"))
         #expect(indexes.contains("ledger_task_time"))

@@ -54,6 +54,8 @@ struct EvalCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup var budget: BudgetOptions
+
     func validate() throws {
         if policies.isEmpty { throw ValidationError("give at least one --policy") }
         if !(1...64).contains(concurrency) { throw ValidationError("--concurrency must be between 1 and 64") }
@@ -88,7 +90,7 @@ struct EvalCommand: AsyncParsableCommand {
             let store: any CostLedger = try ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
             let control = RunControl()
             let live = LiveEval(prices: prices, concurrency: concurrency, suite: suite, policies: loaded, names: names, control: control,
-                                store: store, client: client)
+                                store: store, client: client, budget: budget)
             let (result, signal) = await Interruption.run(onSignal: { control.interrupt(Interruption.name(of: $0)) }) {
                 try await live.run()
             }

@@ -21,15 +21,21 @@ struct LiveEval: Sendable {
     /// The ledger, opened (and so checked) before the first call.
     var store: any CostLedger
     var client: AnthropicClient
+    /// `--budget-wait`, `--budget-expiry`: budgets live in the base ledger when it can hold them.
+    var budget: BudgetOptions
 
     func run() async throws -> [VariantRun] {
         let progress = Terminal.stderrIsTTY ? ProgressBar(total: suite.cases.count * policies.count) : nil
         // Every price book and router is built before the first call, so bad input fails free.
+        // Budgets in the base ledger (shared with every other process using it), and starting
+        // from its spend: the tagging wrapper would hide that it is SQLite.
         let routers = try policies.enumerated().map { index, item in
             try ModelRouter(policy: .policy(item.policy), client: client,
                             ledger: VariantTaggingLedger(base: store, variant: names[index]),
-                            prices: try Inputs.prices(explicit: prices, policy: item.policy))
+                            prices: try Inputs.prices(explicit: prices, policy: item.policy),
+                            options: budget.routerOptions(ledger: store))
         }
+        for router in routers { try await router.restoreBudgets() }
         var runs: [VariantRun] = []
         for (index, item) in policies.enumerated() {
             if let reason = control.stopReason ?? (Task.isCancelled ? "interrupted" : nil) {

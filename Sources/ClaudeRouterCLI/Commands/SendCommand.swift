@@ -27,6 +27,8 @@ struct SendCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup var budget: BudgetOptions
+
     @Argument(help: "The prompt text.")
     var prompt: String
 
@@ -43,7 +45,8 @@ struct SendCommand: AsyncParsableCommand {
         let client = try connection.makeClient()
         defer { client.shutdown() }
         let store: any CostLedger = try ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
-        let router = try ModelRouter(policy: .policy(loaded), client: client, ledger: store, prices: book)
+        let router = try ModelRouter(policy: .policy(loaded), client: client, ledger: store, prices: book,
+                                     options: budget.routerOptions(ledger: store))
         try await router.restoreBudgets()
         let request = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(prompt)])
         let options = CallOptions(task: routing.task, metadata: metadata)

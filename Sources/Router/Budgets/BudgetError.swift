@@ -32,6 +32,14 @@ public struct BudgetError: Error, Sendable, CustomStringConvertible {
     /// tier's worst case before giving up.
     public var downgradeAllowed: Bool
 
+    /// Whether the call would fit once the reservations now held are settled
+    /// (spent + requested is within the limit): waiting may let it through.
+    public var fitsAfterReservationsSettle: Bool {
+        code == .hardLimitExceeded && !BudgetBuckets.exceeds(
+            BudgetRule(name: ruleName, scope: .global, period: .total, hardLimit: limit),
+            spent: spent, reserved: .zero, requested: requested)
+    }
+
     /// Creates an error.
     package init(code: Code, ruleName: String, scopeKey: String? = nil, limit: USDAmount, spent: USDAmount,
                 reserved: USDAmount, requested: USDAmount, downgradeAllowed: Bool) {
@@ -59,13 +67,20 @@ public struct BudgetError: Error, Sendable, CustomStringConvertible {
 
 /// Worst-case money held against every budget that applies to one call, until it is settled
 /// with the actual cost or released.
-package struct BudgetReservation: Sendable, Hashable {
-    /// Unique per reservation.
-    package let id: UInt64
+public struct BudgetReservation: Sendable, Hashable {
+    /// Unique per reservation (a UUID string); the attempt's ledger record id is the same string.
+    public let id: String
     /// The worst case reserved.
-    package let amount: USDAmount
+    public let amount: USDAmount
     /// Names of the rules the reservation counts against.
-    package let ruleNames: [String]
+    public let ruleNames: [String]
+
+    /// A reservation of `amount` against `ruleNames`.
+    public init(id: String, amount: USDAmount, ruleNames: [String]) {
+        self.id = id
+        self.amount = amount
+        self.ruleNames = ruleNames
+    }
 }
 
 /// The state of one budget (one rule, and for per-key rules one key) in its current period.

@@ -1,21 +1,20 @@
-package import Foundation
-package import RouterPolicies
+public import Foundation
+public import RouterPolicies
 
-/// Enforces a policy's budgets: a call reserves its worst-case cost against every applicable
+/// The in-memory ``BudgetStore``: a call reserves its worst-case cost against every applicable
 /// rule before it is sent, and settles with the actual cost (or releases) afterwards, so
-/// concurrent calls can never overspend a hard limit.
+/// concurrent calls of one process can never overspend a hard limit.
 ///
-/// Periods are UTC calendar days and months (`total` never resets); time comes from the
-/// injected clock. An actor: `reserve` checks and reserves in one step, with no suspension in
-/// between, so the check-then-reserve race cannot happen.
-package actor BudgetGuard {
+/// Its state lives in this process only: other processes (and other routers) using the same
+/// ledger do not see its reservations. Use ``SQLiteBudgetStore`` for limits that hold across
+/// processes. Periods are UTC calendar days and months (`total` never resets); time comes from
+/// the injected clock. An actor: `reserve` checks and reserves in one step, with no suspension
+/// in between, so the check-then-reserve race cannot happen.
+public actor BudgetGuard: BudgetStore {
     /// Called (on the guard's executor; keep it short) when a soft limit is first reached in a period.
     package typealias SoftLimitHandler = @Sendable (BudgetSoftLimitEvent) -> Void
 
-    private struct BucketID: Hashable {
-        var rule: Int
-        var key: String?
-    }
+    private typealias BucketID = BudgetBucketID
 
     private struct Bucket {
         var periodStart: Date?
@@ -25,13 +24,12 @@ package actor BudgetGuard {
     }
 
     /// The rules, in policy order.
-    package let rules: [BudgetRule]
+    public nonisolated let rules: [BudgetRule]
     private let clock: @Sendable () -> Date
     private let onSoftLimit: SoftLimitHandler?
-    private let calendar: Calendar
+    private let layout: BudgetBuckets
     private var buckets: [BucketID: Bucket] = [:]
-    private var open: [UInt64: [(BucketID, USDAmount)]] = [:]
-    private var nextReservationID: UInt64 = 1
+    private var open: [String: [(BucketID, USDAmount)]] = [:]
 
     /// A guard for `rules`.
     /// - Parameters:
@@ -42,16 +40,14 @@ package actor BudgetGuard {
         self.rules = rules
         self.clock = clock
         self.onSoftLimit = onSoftLimit
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? calendar.timeZone
-        self.calendar = calendar
+        self.layout = BudgetBuckets(rules: rules)
     }
 
     /// Reserves `estimatedWorstCase` against every rule that applies to a call with this task and
     /// metadata — all of them or none. Throws the first rule (in policy order) that would exceed
     /// its hard limit; the error says whether that rule allows a downgrade.
-    package func reserve(estimatedWorstCase: USDAmount, task: String?,
-                        metadata: [String: String]) throws(BudgetError) -> BudgetReservation {
+    public func reserve(estimatedWorstCase: USDAmount, task: String?, metadata: [String: String],
+                        id: String = UUID().uuidString) throws(BudgetError) -> BudgetReservation {
         guard estimatedWorstCase >= .zero else {
             throw BudgetError(code: .invalidAmount, ruleName: "", limit: .zero, spent: .zero, reserved: .zero,
                               requested: estimatedWorstCase, downgradeAllowed: false)
@@ -61,9 +57,8 @@ package actor BudgetGuard {
         for id in ids {
             let bucket = currentBucket(id, at: now)
             let rule = rules[id.rule]
-            let (held, overflow1) = bucket.spent.picodollars.addingReportingOverflow(bucket.reserved.picodollars)
-            let (wanted, overflow2) = held.addingReportingOverflow(estimatedWorstCase.picodollars)
-            if overflow1 || overflow2 || wanted > rule.hardLimit.picodollars {
+            if BudgetBuckets.exceeds(rule, spent: bucket.spent, reserved: bucket.reserved,
+                                     requested: estimatedWorstCase) {
                 throw BudgetError(code: .hardLimitExceeded, ruleName: rule.name, scopeKey: id.key, limit: rule.hardLimit,
                                   spent: bucket.spent, reserved: bucket.reserved, requested: estimatedWorstCase,
                                   downgradeAllowed: rule.onHardLimit == .downgrade)
@@ -74,17 +69,15 @@ package actor BudgetGuard {
             bucket.reserved += estimatedWorstCase
             buckets[id] = bucket
         }
-        let reservationID = nextReservationID
-        nextReservationID += 1
-        open[reservationID] = ids.map { ($0, estimatedWorstCase) }
-        return BudgetReservation(id: reservationID, amount: estimatedWorstCase, ruleNames: ids.map { rules[$0.rule].name })
+        open[id] = ids.map { ($0, estimatedWorstCase) }
+        return BudgetReservation(id: id, amount: estimatedWorstCase, ruleNames: ids.map { rules[$0.rule].name })
     }
 
     /// Replaces the reservation with the actual cost (counted in the current period). Returns
     /// `false`, changing nothing, when the reservation was already settled or released.
     /// The actual cost may exceed the reservation (it is what was billed); it is still counted.
     @discardableResult
-    package func settle(_ reservation: BudgetReservation, actualCost: USDAmount) -> Bool {
+    public func settle(_ reservation: BudgetReservation, actualCost: USDAmount) -> Bool {
         guard let holds = open.removeValue(forKey: reservation.id) else { return false }
         let now = clock()
         let actual = max(.zero, actualCost)
@@ -108,7 +101,7 @@ package actor BudgetGuard {
     /// Gives the reservation back (the call failed before costing anything). Idempotent; returns
     /// `false` when it was already settled or released.
     @discardableResult
-    package func release(_ reservation: BudgetReservation) -> Bool {
+    public func release(_ reservation: BudgetReservation) -> Bool {
         guard let holds = open.removeValue(forKey: reservation.id) else { return false }
         let now = clock()
         for (id, amount) in holds {
@@ -120,15 +113,9 @@ package actor BudgetGuard {
     }
 
     /// Every budget touched so far (plus each unkeyed rule), in the current period.
-    package func status() -> [BudgetStatus] {
+    public func status() -> [BudgetStatus] {
         let now = clock()
-        var ids = Set(buckets.keys)
-        for (index, rule) in rules.enumerated() {
-            switch rule.scope {
-            case .global, .task(.some): ids.insert(BucketID(rule: index, key: nil))
-            case .task(.none), .metadata: break
-            }
-        }
+        let ids = Set(buckets.keys).union(layout.unkeyed)
         return ids.sorted { ($0.rule, $0.key ?? "") < ($1.rule, $1.key ?? "") }.map { id in
             let bucket = currentBucket(id, at: now)
             let rule = rules[id.rule]
@@ -158,42 +145,31 @@ package actor BudgetGuard {
 
     /// Reads the ledger from the start of the earliest current period and ``seed(from:)``s it.
     package func seed(from ledger: any CostLedger) async throws {
-        let now = clock()
-        var since: Date? = now
-        for rule in rules {
-            guard let start = periodStart(rule.period, at: now) else { since = nil; break }
-            since = min(since ?? start, start)
-        }
+        let since = layout.earliestPeriodStart(at: clock())
         let records = try await ledger.records(LedgerQuery(since: since))
         seed(from: records)
     }
 
+    /// ``seed(from:)``: the spend of a JSON Lines or in-memory ledger, read once.
+    public func restore(from ledger: any CostLedger) async throws {
+        try await seed(from: ledger)
+    }
+
     /// The start (UTC) of the period containing `date`; `nil` for `total`.
     package nonisolated func periodStart(_ period: BudgetRule.Period, at date: Date) -> Date? {
-        switch period {
-        case .total: return nil
-        case .day: return calendar.startOfDay(for: date)
-        case .month: return calendar.date(from: calendar.dateComponents([.year, .month], from: date))
-        }
+        layout.periodStart(period, at: date)
     }
 
     // MARK: - Private
 
     private func applicableBuckets(task: String?, metadata: [String: String]) -> [BucketID] {
-        rules.indices.compactMap { index in
-            switch rules[index].scope {
-            case .global: return BucketID(rule: index, key: nil)
-            case .task(.some(let name)): return task == name ? BucketID(rule: index, key: nil) : nil
-            case .task(.none): return BucketID(rule: index, key: task ?? LedgerReport.noValue)
-            case .metadata(let key): return metadata[key].map { BucketID(rule: index, key: $0) }
-            }
-        }
+        layout.applicable(task: task, metadata: metadata)
     }
 
     /// The bucket with its period rolled over if `now` is in a new one. Reservations in flight
     /// stay reserved across a rollover; their cost is counted in the period they settle in.
     private func currentBucket(_ id: BucketID, at now: Date) -> Bucket {
-        let start = periodStart(rules[id.rule].period, at: now)
+        let start = layout.periodStart(rules[id.rule].period, at: now)
         guard var bucket = buckets[id] else { return Bucket(periodStart: start) }
         if bucket.periodStart != start {
             bucket.periodStart = start

@@ -55,9 +55,30 @@ enum SQLiteLedgerSchema {
             CREATE INDEX ledger_task_time ON ledger (task, time_us);
             CREATE INDEX ledger_parent ON ledger (parent_id) WHERE parent_id IS NOT NULL;
             """),
+        // 3: budgets shared by every process using the file (SQLiteBudgetStore). Spend is the
+        // ledger itself; budget_charge holds what a record counts against budgets when that is
+        // not cost_total (an unpriced attempt counts its reserved worst case). A reservation row
+        // per (call, budget) holds worst-case picodollars until the attempt's ledger row, whose
+        // id is the reservation id, deletes it in the same transaction, or until it expires.
+        Migration(version: 3, sql: """
+            ALTER TABLE ledger ADD COLUMN budget_charge INTEGER;
+            CREATE TABLE budget_reservations (
+                id TEXT NOT NULL,
+                budget TEXT NOT NULL,
+                amount INTEGER NOT NULL CHECK (amount >= 0),
+                created_us INTEGER NOT NULL,
+                expires_us INTEGER NOT NULL,
+                pid INTEGER NOT NULL,
+                PRIMARY KEY (id, budget)
+            );
+            CREATE INDEX budget_reservations_budget ON budget_reservations (budget);
+            CREATE INDEX budget_reservations_expiry ON budget_reservations (expires_us);
+            """),
     ]
 
     static var latestVersion: Int { migrations.last?.version ?? 0 }
+    /// The first version with `budget_reservations` (shared budgets).
+    static let budgetVersion = 3
 
     /// Brings the database to `target` in one transaction: all pending migrations or none.
     static func migrate(_ db: SQLiteConnection, to target: Int = latestVersion) throws(LedgerError) {

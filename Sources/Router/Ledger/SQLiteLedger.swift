@@ -42,7 +42,8 @@ public final class SQLiteLedger: CostLedger {
         // FULL: the WAL is synced at every commit, so a committed record survives power loss.
         try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
         try SQLiteLedgerSchema.migrate(db, to: schemaVersion)
-        writer = try LedgerWriter(storage: SQLiteStorage(connection: db), path: path, durability: durability,
+        let settlesReservations = Int(try db.integer("PRAGMA user_version")) >= SQLiteLedgerSchema.budgetVersion
+        writer = try LedgerWriter(storage: SQLiteStorage(connection: db, settlesReservations: settlesReservations), path: path, durability: durability,
                                   instrumentation: instrumentation)
     }
 
@@ -79,16 +80,25 @@ public final class SQLiteLedger: CostLedger {
 
 /// The `ledger` table as a ``LedgerStorage``: a batch is one `BEGIN IMMEDIATE … COMMIT`.
 ///
+/// From schema 3 on, the transaction that inserts a record also settles the budget reservation
+/// with the record's id (``SQLiteBudgetStore``), so the ledger's sum and the budgets' accounting
+/// can never disagree, not even after a crash between the two.
+///
 /// Confined to its writer's queue (``LedgerStorage``); the handle closes when this is released.
 final class SQLiteStorage: LedgerStorage {
     let connection: SQLiteConnection
+    /// Whether the file has the `budget_reservations` table (schema 3 and later).
+    let settlesReservations: Bool
 
-    init(connection: SQLiteConnection) { self.connection = connection }
+    init(connection: SQLiteConnection, settlesReservations: Bool = false) {
+        self.connection = connection
+        self.settlesReservations = settlesReservations
+    }
 
     static func entry(for record: LedgerRecord) -> LedgerRecord { record }
 
     func append(_ batch: [LedgerRecord]) throws(LedgerError) -> [Int: LedgerError] {
-        try Self.commit(batch, to: connection)
+        try Self.commit(batch, to: connection, settlingReservations: settlesReservations)
     }
 
     func records(_ query: LedgerQuery) throws(LedgerError) -> [LedgerRecord] {
@@ -112,12 +122,16 @@ final class SQLiteStorage: LedgerStorage {
     /// and returned by its index in `batch`; the others commit. Throws when the transaction itself
     /// fails (nothing written).
     @discardableResult
-    private static func commit(_ batch: [LedgerRecord], to db: SQLiteConnection) throws(LedgerError) -> [Int: LedgerError] {
+    private static func commit(_ batch: [LedgerRecord], to db: SQLiteConnection,
+                               settlingReservations: Bool) throws(LedgerError) -> [Int: LedgerError] {
         try db.execute("BEGIN IMMEDIATE")
         var rejected: [Int: LedgerError] = [:]
         do throws(LedgerError) {
             for (index, record) in batch.enumerated() {
-                do { try SQLiteLedger.insert(record, into: db) } catch where error.sqliteResultCode.map(isConstraint) ?? false {
+                do {
+                    try SQLiteLedger.insert(record, into: db)
+                    if settlingReservations { try SQLiteBudgetStore.settle(reservationOf: record, in: db) }
+                } catch where error.sqliteResultCode.map(isConstraint) ?? false {
                     // A failed statement rolls back only itself; the transaction goes on.
                     rejected[index] = error
                 }

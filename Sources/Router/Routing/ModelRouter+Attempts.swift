@@ -74,7 +74,8 @@ extension ModelRouter {
                 }
                 return try fallBack(error)
             } catch {
-                await call.snapshot.budgets.release(call.current.reservation)
+                // A store error here leaves the hold to expire: the call's own error matters more.
+                _ = try? await call.snapshot.budgets.release(call.current.reservation)
                 return try fallBack(error)
             }
             guard let end = ended(output) else { return (output, nil, call.attemptNumber) }

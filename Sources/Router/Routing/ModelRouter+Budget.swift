@@ -10,8 +10,12 @@ struct ReservedDecision: Sendable {
 
 extension ModelRouter {
     /// Reserves the worst case of `initial`; when a hard limit would be crossed and the rule
-    /// allows it, tries each cheaper tier that still fits the input, cheapest last. A policy
-    /// without budgets reserves nothing and estimates nothing.
+    /// allows it, tries each cheaper tier that still fits the input, cheapest last. When nothing
+    /// fits now but `initial` would once the reservations held by other calls settle, retries
+    /// until ``Options/budgetWait`` has passed. A policy without budgets reserves nothing and
+    /// estimates nothing. The reservation's id becomes the attempt's ledger record id.
+    /// - Throws: `RouterError` (`budgetExceeded`, `unpricedUnderBudget`), or the budget store's
+    ///   own error (e.g. a `LedgerError` from a SQLite store).
     func affordableDecision(initial: RoutingDecision, request: MessageRequest, input: RoutingInput,
                             snapshot: PolicyStore.Snapshot) async throws -> ReservedDecision {
         let budgets = snapshot.budgets
@@ -19,7 +23,7 @@ extension ModelRouter {
         // (the bound encodes the whole request, which the client is about to do anyway).
         guard !snapshot.policy.budgets.isEmpty else {
             let reservation = try await budgets.reserve(estimatedWorstCase: .zero, task: initial.task,
-                                                        metadata: input.metadata)
+                                                        metadata: input.metadata, id: UUID().uuidString)
             return ReservedDecision(decision: initial, reservation: reservation)
         }
         let accounting = CostAccounting(prices: prices)
@@ -32,9 +36,37 @@ extension ModelRouter {
                 throw RouterError(code: .unpricedUnderBudget, message:
                     "model \(decision.model) has no price in the price book, so no worst case can be reserved against the policy's budgets; add it to the price book")
             }
-            return try await budgets.reserve(estimatedWorstCase: worst, task: decision.task, metadata: input.metadata)
+            return try await budgets.reserve(estimatedWorstCase: worst, task: decision.task, metadata: input.metadata,
+                                             id: UUID().uuidString)
         }
 
+        let clock = ContinuousClock()
+        let deadline = clock.now + options.budgetWait
+        var pause = Duration.milliseconds(2)
+        while true {
+            do {
+                return try await reserveOrDowngrade(initial, snapshot: snapshot, reserve: reserve)
+            } catch let error as BudgetError {
+                let remaining = clock.now.duration(to: deadline)
+                if error.fitsAfterReservationsSettle, remaining > .zero {
+                    // Other calls' reservations settle at their own pace (in other processes too),
+                    // so poll with a growing pause, jittered so waiters do not retry in lockstep.
+                    let jittered = pause * Double.random(in: 0.5...1.5)
+                    try await Task.sleep(for: min(jittered, remaining))
+                    pause = min(pause * 2, .milliseconds(50))
+                    continue
+                }
+                metrics.budgetRejected(rule: error.ruleName)
+                throw RouterError(code: .budgetExceeded, message: error.description, budget: error)
+            }
+        }
+    }
+
+    /// One try: `initial`, else (when the refusing rule allows it) each cheaper tier that fits.
+    /// - Throws: the `BudgetError` of `initial` when nothing fits now.
+    private func reserveOrDowngrade(_ initial: RoutingDecision, snapshot: PolicyStore.Snapshot,
+                                    reserve: (RoutingDecision) async throws -> BudgetReservation)
+        async throws -> ReservedDecision {
         do {
             return ReservedDecision(decision: initial, reservation: try await reserve(initial))
         } catch let error as BudgetError where error.downgradeAllowed && initial.tierIndex > 0 {
@@ -58,11 +90,7 @@ extension ModelRouter {
                     continue
                 }
             }
-            metrics.budgetRejected(rule: error.ruleName)
-            throw RouterError(code: .budgetExceeded, message: error.description, budget: error)
-        } catch let error as BudgetError {
-            metrics.budgetRejected(rule: error.ruleName)
-            throw RouterError(code: .budgetExceeded, message: error.description, budget: error)
+            throw error
         }
     }
 }

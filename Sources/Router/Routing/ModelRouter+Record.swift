@@ -4,9 +4,13 @@ import Logging
 import RouterPolicies
 
 extension ModelRouter {
-    /// Prices the attempt in flight, settles its budget reservation, writes its ledger record
-    /// (awaited: durable before the call goes on), counts its metrics and appends its summary to
+    /// Prices the attempt in flight, writes its ledger record (awaited: durable before the call
+    /// goes on), settles its budget reservation, counts its metrics and appends its summary to
     /// `call.attempts`.
+    ///
+    /// The record's id is the reservation's id: a SQLite ledger settles a shared budget in the
+    /// transaction that inserts the record. The store's `settle` runs after the write, also when
+    /// the write failed (the call was paid for; an in-memory budget must count it either way).
     /// - Throws: `RouterError.ledgerWriteFailed`, carrying the reply when there was one (so a
     ///   reply that was paid for is not lost).
     @discardableResult
@@ -30,10 +34,10 @@ extension ModelRouter {
         let baselineCost = check.isPriceable
             ? baselineModel.flatMap { accounting.cost(usage, model: $0, inferenceGeo: geo, at: now)?.total } : nil
         // Unpriced: keep the reserved worst case as spent, so a budget is never under-counted.
-        await snapshot.budgets.settle(reservation, actualCost: cost?.total ?? reservation.amount)
+        let charge = cost?.total ?? reservation.amount
 
         let record = LedgerRecord(
-            time: now, requestID: end.requestID ?? "", attempt: call.attemptNumber, parentID: call.parentID,
+            id: reservation.id, time: now, requestID: end.requestID ?? "", attempt: call.attemptNumber, parentID: call.parentID,
             task: decision.task, variant: decision.variant, policyName: snapshot.policy.name,
             policyHash: snapshot.policy.contentHash, tier: decision.tier, model: model, reason: decision.reason,
             score: decision.score, usage: usage, cost: cost.map(LedgerRecord.Cost.init),
@@ -56,7 +60,9 @@ extension ModelRouter {
         call.attempts.append(summary)
         do {
             try await ledger.record(record)
+            await settle(reservation, charge: charge, in: snapshot, logger: call.logger)
         } catch {
+            await settle(reservation, charge: charge, in: snapshot, logger: call.logger)
             metrics.ledgerWriteFailed()
             call.logger.error("ledger write failed", metadata: ["record": "\(record.id)", "error": "\(error)"])
             let paid = end.message.map {
@@ -67,5 +73,16 @@ extension ModelRouter {
                               underlying: error, response: paid, unrecorded: record)
         }
         return summary
+    }
+
+    /// Settles with the store; a store error is logged, not thrown: the reply was paid for and
+    /// recorded, and a SQLite store's accounting is the ledger row already written.
+    func settle(_ reservation: BudgetReservation, charge: USDAmount, in snapshot: PolicyStore.Snapshot,
+                logger: Logger) async {
+        do {
+            try await snapshot.budgets.settle(reservation, actualCost: charge)
+        } catch {
+            logger.error("budget store settle failed", metadata: ["error": "\(error)"])
+        }
     }
 }

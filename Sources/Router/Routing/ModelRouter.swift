@@ -36,15 +36,26 @@ public final class ModelRouter: Sendable {
         public var now: @Sendable () -> Date
         /// Called (in addition to a warning log and a metric) when a budget's soft limit is reached.
         public var onSoftLimit: (@Sendable (BudgetSoftLimitEvent) -> Void)?
+        /// Where budget state lives. Default `nil`: in the ledger file when the ledger is a
+        /// ``SQLiteLedger`` (``BudgetStoreFactory/sqlite(_:reservationExpiry:)``: limits hold
+        /// across threads and processes), else in this router's memory (``BudgetStoreFactory/inMemory``).
+        public var budgetStore: BudgetStoreFactory?
+        /// How long a call that a hard limit refuses only because of other calls' reservations
+        /// (spent + its worst case fits the limit) waits for them to settle, re-trying the
+        /// reservation, before it fails with `budgetExceeded`. Default `.zero`: fail at once.
+        public var budgetWait: Duration
 
         /// Defaults as documented on each property.
         public init(recordContent: Bool = false, policyReloadInterval: Duration = .seconds(1),
                     now: @escaping @Sendable () -> Date = { Date() },
-                    onSoftLimit: (@Sendable (BudgetSoftLimitEvent) -> Void)? = nil) {
+                    onSoftLimit: (@Sendable (BudgetSoftLimitEvent) -> Void)? = nil,
+                    budgetStore: BudgetStoreFactory? = nil, budgetWait: Duration = .zero) {
             self.recordContent = recordContent
             self.policyReloadInterval = policyReloadInterval
             self.now = now
             self.onSoftLimit = onSoftLimit
+            self.budgetStore = budgetStore
+            self.budgetWait = budgetWait
         }
     }
 
@@ -66,7 +77,8 @@ public final class ModelRouter: Sendable {
     ///   - logger: where the router logs (policy reloads, escalations, unpriced models, ledger
     ///     failures). Default: no output, as is usual for a library — pass your own `Logger` to
     ///     see these; a call's `logger:` argument overrides it for that call.
-    /// - Throws: `PolicyError` when the policy file is invalid.
+    /// - Throws: `PolicyError` when the policy file is invalid; the budget store's error (e.g. a
+    ///   ``LedgerError`` opening the SQLite budget tables).
     public init(policy: PolicySource, client: AnthropicClient, ledger: any CostLedger,
                 prices: PriceBook = .bundledDefault, options: Options = .init(),
                 logger: Logger = Logger(label: "claude-router.router", factory: { _ in SwiftLogNoOpLogHandler() }))
@@ -80,8 +92,10 @@ public final class ModelRouter: Sendable {
         let metrics = self.metrics
         let softLimitHook = options.onSoftLimit
         let softLogger = logger
+        let budgetStore = options.budgetStore ?? (ledger as? SQLiteLedger).map { BudgetStoreFactory.sqlite($0) }
+            ?? BudgetStoreFactory.inMemory
         self.store = try PolicyStore(
-            source: policy, ledger: ledger, reloadInterval: options.policyReloadInterval, now: options.now,
+            source: policy, ledger: ledger, budgetStore: budgetStore, reloadInterval: options.policyReloadInterval, now: options.now,
             logger: logger,
             onSoftLimit: { event in
                 softLogger.warning("budget soft limit reached", metadata: [
@@ -93,9 +107,11 @@ public final class ModelRouter: Sendable {
     }
 
     /// Seeds every budget with the spend already in the ledger for the current period, so a
-    /// restart does not reset a monthly budget. Call once after creating the router.
+    /// restart does not reset a monthly budget. Call once after creating the router. (A SQLite
+    /// budget store reads its spend from the ledger file on every reservation; this does nothing.)
+    /// - Throws: the ledger's read error.
     public func restoreBudgets() async throws {
-        try await store.current().budgets.seed(from: ledger)
+        try await store.current().budgets.restore(from: ledger)
     }
 
     /// The policy in force now (after any reload).
@@ -103,8 +119,9 @@ public final class ModelRouter: Sendable {
         await store.current().policy
     }
 
-    /// Budget status per rule (and per metadata key) in the current period.
+    /// Budget status per rule (and per metadata key) in the current period; empty when the
+    /// budget store cannot be read (a SQLite error).
     public func budgetStatus() async -> [BudgetStatus] {
-        await store.current().budgets.status()
+        (try? await store.current().budgets.status()) ?? []
     }
 }

@@ -13,7 +13,7 @@ final class PolicyStore: Sendable {
     struct Snapshot: Sendable {
         var policy: Policy
         var engine: PolicyEngine
-        var budgets: BudgetGuard
+        var budgets: any BudgetStore
     }
 
     private struct FileStamp: Equatable {
@@ -34,12 +34,15 @@ final class PolicyStore: Sendable {
     private let logger: Logger
     private let onSoftLimit: @Sendable (BudgetSoftLimitEvent) -> Void
     private let ledger: any CostLedger
+    private let budgetStore: BudgetStoreFactory
     private let state: Mutex<State>
 
-    init(source: ModelRouter.PolicySource, ledger: any CostLedger, reloadInterval: Duration,
-         now: @escaping @Sendable () -> Date, logger: Logger,
-         onSoftLimit: @escaping @Sendable (BudgetSoftLimitEvent) -> Void) throws(PolicyError) {
+    /// - Throws: `PolicyError` for an invalid policy file, or the budget store's error.
+    init(source: ModelRouter.PolicySource, ledger: any CostLedger, budgetStore: BudgetStoreFactory,
+         reloadInterval: Duration, now: @escaping @Sendable () -> Date, logger: Logger,
+         onSoftLimit: @escaping @Sendable (BudgetSoftLimitEvent) -> Void) throws {
         self.ledger = ledger
+        self.budgetStore = budgetStore
         self.reloadInterval = reloadInterval
         self.now = now
         self.logger = logger
@@ -54,7 +57,8 @@ final class PolicyStore: Sendable {
             policy = loaded
         }
         let snapshot = Snapshot(policy: policy, engine: PolicyEngine(policy: policy),
-                                budgets: BudgetGuard(rules: policy.budgets, clock: now, onSoftLimit: onSoftLimit))
+                                budgets: try PolicyStore.makeBudgets(policy.budgets, factory: budgetStore, clock: now,
+                                                              onSoftLimit: onSoftLimit))
         let stamp = path.flatMap(Self.stamp(of:))
         self.state = Mutex(State(snapshot: snapshot, stamp: stamp, lastCheck: .now, rejectedHash: nil))
     }
@@ -103,11 +107,11 @@ final class PolicyStore: Sendable {
         }
         var budgets = previous.budgets
         if policy.budgets != previous.policy.budgets {
-            budgets = BudgetGuard(rules: policy.budgets, clock: now, onSoftLimit: onSoftLimit)
             do {
-                try await budgets.seed(from: ledger)
+                budgets = try PolicyStore.makeBudgets(policy.budgets, factory: budgetStore, clock: now, onSoftLimit: onSoftLimit)
+                try await budgets.restore(from: ledger)
             } catch {
-                logger.error("could not seed reloaded budgets from the ledger", metadata: ["error": "\(error)"])
+                logger.error("could not open or seed the reloaded budgets", metadata: ["error": "\(error)"])
             }
         }
         let snapshot = Snapshot(policy: policy, engine: PolicyEngine(policy: policy), budgets: budgets)
@@ -117,6 +121,15 @@ final class PolicyStore: Sendable {
             state.rejectedHash = nil
         }
         logger.info("policy reloaded", metadata: ["file": "\(path)", "policy": "\(policy.name)", "hash": "\(hash)"])
+    }
+
+    /// No rules: an empty in-memory guard (nothing to share, so no database connection).
+    private static func makeBudgets(_ rules: [BudgetRule], factory: BudgetStoreFactory,
+                                    clock: @escaping @Sendable () -> Date,
+                                    onSoftLimit: @escaping @Sendable (BudgetSoftLimitEvent) -> Void) throws
+        -> any BudgetStore {
+        let context = BudgetStoreFactory.Context(rules: rules, clock: clock, onSoftLimit: onSoftLimit)
+        return rules.isEmpty ? try BudgetStoreFactory.inMemory.make(context) : try factory.make(context)
     }
 
     private static func stamp(of path: String) -> FileStamp? {
