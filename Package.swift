@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // Property-based testing (generators, shrinking, reproducible seeds): test targets only.
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
     ],
     targets: [
         // MARK: C libraries at the edge (imported `internal` only)
@@ -149,6 +151,7 @@ let package = Package(
                 "ClaudeMockServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(
@@ -160,7 +163,10 @@ let package = Package(
         ),
         .testTarget(
             name: "RouterPoliciesTests",
-            dependencies: ["RouterPolicies"],
+            dependencies: [
+                "RouterPolicies",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
@@ -183,7 +189,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ClaudeRouterEvalTests",
-            dependencies: ["ClaudeRouterEval", "RouterPolicies", "Router"]
+            dependencies: [
+                "ClaudeRouterEval",
+                "RouterPolicies",
+                "Router",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         // Runs the built `claude-router` binary as a child process (exit codes, stdout, stderr).
         .testTarget(

@@ -1,28 +1,19 @@
 import Foundation
+import PropertyBased
 import RouterPolicies
 import Testing
 @testable import ClaudeRouterEval
 
-/// Properties of the fixture and outcome parsers over random inputs (seeded SplitMix64, so a
-/// failure reproduces): what is written is what is read back, line numbers point at the line.
+/// Properties of the fixture and outcome parsers over random inputs (swift-property-based: a
+/// failure prints the shrunk input and a `.fixedSeed(…)` trait that reproduces it): what is
+/// written is what is read back, line numbers point at the line.
 @Suite("Fixture and outcome parser properties")
 struct ParserPropertyTests {
-    struct Rng: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let characters = Array("abcXYZ 019 ,.:;!?'\"\\#-[]{}é✓𝄞\t")
 
     /// Never blank: fixtures refuse a whitespace-only prompt (a checked rule, not this property).
-    static func text(_ rng: inout Rng) -> String {
-        "p" + String((0..<Int.random(in: 1...30, using: &rng)).map { _ in characters.randomElement(using: &rng)! })
+    static let text = Gen.int(in: 0..<characters.count).array(of: 1...30).map { indices in
+        "p" + String(indices.map { characters[$0] })
     }
 
     /// A JSON string literal, which is also a valid YAML double-quoted scalar for these characters.
@@ -30,11 +21,9 @@ struct ParserPropertyTests {
         String(decoding: try JSONEncoder().encode(text), as: UTF8.self)
     }
 
-    @Test("fixture cases round-trip: ids, prompts and order", arguments: [UInt64(41), 42, 43])
-    func fixtureRoundTrip(seed: UInt64) throws {
-        var rng = Rng(state: seed)
-        for _ in 0..<30 {
-            let prompts = (0..<Int.random(in: 1...8, using: &rng)).map { _ in Self.text(&rng) }
+    @Test("fixture cases round-trip: ids, prompts and order")
+    func fixtureRoundTrip() async {
+        await propertyCheck(count: 90, input: Self.text.array(of: 1...8)) { prompts in
             var yaml = "suite: prop\ncases:\n"
             for (index, prompt) in prompts.enumerated() {
                 yaml += "  - id: c\(index)\n    prompt: \(try Self.quoted(prompt))\n"
@@ -45,29 +34,24 @@ struct ParserPropertyTests {
         }
     }
 
-    @Test("outcome lines round-trip, and a bad line is reported at its number", arguments: [UInt64(51), 52])
-    func outcomesRoundTrip(seed: UInt64) throws {
-        var rng = Rng(state: seed)
-        for _ in 0..<30 {
-            let count = Int.random(in: 1...10, using: &rng)
-            var lines: [String] = []
-            var expected: [(String, Bool)] = []
-            for _ in 0..<count {
-                let prompt = Self.text(&rng)
-                let passed = Bool.random(using: &rng)
+    @Test("outcome lines round-trip, and a bad line is reported at its number")
+    func outcomesRoundTrip() async {
+        // The second input picks the line to break (modulo the line count).
+        await propertyCheck(count: 60, input: zip(Self.text, Gen.bool).array(of: 1...10), Gen.int(in: 0...9)) { expected, pick in
+            let count = expected.count
+            let lines = try expected.map { prompt, passed in
                 let object: [String: Any] = ["prompt": prompt, "passed": ["haiku": passed]]
-                lines.append(String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self))
-                expected.append((prompt, passed))
+                return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
             }
             let records = try OutcomesFile.parse(Array(lines.joined(separator: "\n").utf8), file: "o.jsonl")
             #expect(records.map(\.text) == expected.map(\.0))
             #expect(records.map { $0.passed["haiku"] } == expected.map(\.1))
             #expect(records.map(\.line) == Array(1...count))
 
-            let bad = Int.random(in: 0..<count, using: &rng)
+            let bad = pick % count
             var broken = lines
             broken[bad] = "{\"prompt\": 1, \"passed\": {\"haiku\": true}}"
-            do {
+            do throws(OutcomesError) {
                 _ = try OutcomesFile.parse(Array(broken.joined(separator: "\n").utf8), file: "o.jsonl")
                 Issue.record("a bad line was accepted")
             } catch {
