@@ -84,13 +84,19 @@ struct BudgetProcessHarness {
         return (process, errURL)
     }
 
-    /// Runs a child to its end, off the cooperative thread pool.
+    /// Runs a child to its end, launch included, off the cooperative thread pool: `Process.run`
+    /// can block, and the mock server in this process needs the pool to answer the children.
     func run(_ arguments: [String]) async throws -> Child {
-        let (process, errURL) = try launch(arguments)
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        let (process, errURL) = try await withCheckedThrowingContinuation {
+            (done: CheckedContinuation<(Process, URL), any Error>) in
             DispatchQueue.global().async {
-                process.waitUntilExit()
-                done.resume()
+                do {
+                    let launched = try launch(arguments)
+                    launched.0.waitUntilExit()
+                    done.resume(returning: launched)
+                } catch {
+                    done.resume(throwing: error)
+                }
             }
         }
         let stderr = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
