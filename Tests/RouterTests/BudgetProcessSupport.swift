@@ -66,9 +66,10 @@ struct BudgetProcessHarness {
          "--budget-wait", "\(wait)", "--budget-expiry", "\(expiry)", prompt]
     }
 
-    /// Starts a child; the caller waits for it (or kills it).
-    func launch(_ arguments: [String]) throws -> (Process, URL) {
+    /// Starts a child; the caller waits for it (or kills it). `onExit` runs when it has exited.
+    func launch(_ arguments: [String], onExit: (@Sendable (Process) -> Void)? = nil) throws -> (Process, URL) {
         let process = Process()
+        process.terminationHandler = onExit
         process.executableURL = binary
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ANTHROPIC_") }
@@ -84,18 +85,39 @@ struct BudgetProcessHarness {
         return (process, errURL)
     }
 
-    /// Runs a child to its end, off the cooperative thread pool.
+    /// Runs a child to its end. Launched off the cooperative pool (`Process.run` can block, and
+    /// the mock server in this process needs the pool to answer the children); its exit is
+    /// awaited through `terminationHandler`, so no thread is parked per child (other suites
+    /// count this process's threads).
     func run(_ arguments: [String]) async throws -> Child {
-        let (process, errURL) = try launch(arguments)
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        let (status, errURL): (Int32, URL) = try await withCheckedThrowingContinuation { done in
             DispatchQueue.global().async {
-                process.waitUntilExit()
-                done.resume()
+                let url = LockedBox<URL?>(nil)
+                let status = LockedBox<Int32?>(nil)
+                // Resumes once both the launch has returned and the child has exited.
+                let finish: @Sendable () -> Void = {
+                    let ready = url.mutate { value -> (Int32, URL)? in
+                        guard let code = status.get(), let file = value else { return nil }
+                        value = nil
+                        return (code, file)
+                    }
+                    if let ready { done.resume(returning: ready) }
+                }
+                do {
+                    let (_, launched) = try launch(arguments, onExit: { exited in
+                        status.mutate { $0 = exited.terminationStatus }
+                        finish()
+                    })
+                    url.mutate { $0 = launched }
+                    finish()
+                } catch {
+                    done.resume(throwing: error)
+                }
             }
         }
         let stderr = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
         try? FileManager.default.removeItem(at: errURL)
-        return Child(status: process.terminationStatus, stderr: stderr)
+        return Child(status: status, stderr: stderr)
     }
 
     /// The ledger's records and their summed cost.

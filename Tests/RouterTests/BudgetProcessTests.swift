@@ -83,7 +83,7 @@ struct BudgetProcessTests {
         let slow = BudgetProcessHarness.prompt.replacingOccurrences(of: "reply=Ada", with: "reply=Ada delay-ms=60000")
         let quick = BudgetProcessHarness.prompt.replacingOccurrences(of: "reply=Ada", with: "reply=Ada delay-ms=00001")
         _ = try await harness.ledgerSpend() // creates the ledger file, so the store below can open it
-        let (child, _) = try harness.launch(harness.sendArguments(slow, expiry: 2))
+        let (child, _) = try harness.launch(harness.sendArguments(slow, expiry: 15))
         let store = try harness.budgetStatus(limit: ample)
         var held = USDAmount.zero
         for _ in 0..<200 where held == .zero {
@@ -101,8 +101,8 @@ struct BudgetProcessTests {
         let blocked = try await harness.run(harness.sendArguments(quick, wait: 0))
         #expect(blocked.status != 0)
         #expect(blocked.stderr.contains("budget_exceeded"))
-        // Waiting outlasts the 2-second expiry: the hold returns and the call goes through.
-        let waited = try await harness.run(harness.sendArguments(quick, wait: 20))
+        // Waiting outlasts the 15-second expiry: the hold returns and the call goes through.
+        let waited = try await harness.run(harness.sendArguments(quick, wait: 40))
         #expect(waited.status == 0, "\(waited.stderr)")
         let status = try #require(try await harness.budgetStatus(limit: limit).status().first)
         #expect(status.reserved == .zero)

@@ -123,9 +123,14 @@ struct SQLiteBudgetStoreTests {
         defer { directory.remove() }
         let path = directory.path("ledger.sqlite")
         let ledger = try SQLiteLedger(path: path)
-        let crashed = try SQLiteBudgetStore(path: path, rules: [Self.global], reservationExpiry: .milliseconds(200))
+        // An injected clock: the expiry is tested, not the machine's speed.
+        let now = LockedBox(Date())
+        let crashed = try SQLiteBudgetStore(path: path, rules: [Self.global], reservationExpiry: .seconds(60),
+                                            clock: { now.get() })
         _ = try await crashed.reserve(estimatedWorstCase: Self.cent * 8, task: nil, metadata: [:], id: "lost")
-        let other = try SQLiteBudgetStore(path: path, rules: [Self.global], reservationExpiry: .milliseconds(200))
+        let other = try SQLiteBudgetStore(path: path, rules: [Self.global], reservationExpiry: .seconds(60),
+                                          clock: { now.get() })
+        now.mutate { $0 = $0.addingTimeInterval(59) }
         do {
             _ = try await other.reserve(estimatedWorstCase: Self.cent * 5, task: nil, metadata: [:], id: "a")
             Issue.record("the live hold should refuse 8¢ + 5¢ against 10¢")
@@ -133,7 +138,7 @@ struct SQLiteBudgetStoreTests {
             #expect(error.reserved == Self.cent * 8)
             #expect(error.fitsAfterReservationsSettle)
         }
-        try await Task.sleep(for: .milliseconds(300))
+        now.mutate { $0 = $0.addingTimeInterval(2) }
         _ = try await other.reserve(estimatedWorstCase: Self.cent * 5, task: nil, metadata: [:], id: "b")
         #expect(try await other.status().first?.reserved == Self.cent * 5)
         try await ledger.close()

@@ -35,9 +35,9 @@ public struct BudgetError: Error, Sendable, CustomStringConvertible {
     /// Whether the call would fit once the reservations now held are settled
     /// (spent + requested is within the limit): waiting may let it through.
     public var fitsAfterReservationsSettle: Bool {
-        code == .hardLimitExceeded && !BudgetBuckets.exceeds(
-            BudgetRule(name: ruleName, scope: .global, period: .total, hardLimit: limit),
-            spent: spent, reserved: .zero, requested: requested)
+        guard code == .hardLimitExceeded else { return false }
+        let (wanted, overflow) = spent.picodollars.addingReportingOverflow(requested.picodollars)
+        return !overflow && wanted <= limit.picodollars
     }
 
     /// Creates an error.
