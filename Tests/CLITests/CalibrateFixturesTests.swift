@@ -124,10 +124,10 @@ struct CalibrateFixturesTests {
                  "--target-quality-ratio", "0.9", "--folds", "2", "--output", directory.appendingPathComponent("s.yaml").path,
                  "--price-date", "2026-11-01"], environment: key)
             #expect(result.status == 0, "\(result.stderr)")
-            #expect(result.stderr.contains("ran 53 cases on 3 tiers (159 calls)"))
+            #expect(result.stderr.contains("ran 47 cases on 3 tiers (141 calls)"))
         }
         let lines = try String(contentsOfFile: saved, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == 53)
+        #expect(lines.count == 47)
         for line in lines {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect((object["passed"] as? [String: Bool])?.count == 3)

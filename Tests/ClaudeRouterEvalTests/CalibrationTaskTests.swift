@@ -23,12 +23,13 @@ struct CalibrationTaskTests {
     """, file: "t.yaml")
 
     /// Rows of one task at ten score levels 0, 0.1, …, 0.9 (so every cross-validation fold sees
-    /// each level): the small tier fails at `cut` and above, the large tier always passes.
+    /// each level): the small tier fails at `cut` and above; the large tier fails every 20th row
+    /// routed by score (at level 0, where the small tier passes) and passes the rest.
     static func rows(count: Int, cut: Double, fixed: Int? = nil) -> [ThresholdSearch.Row] {
         (0..<count).map { i in
             let score = Double(i % 10) / 10
             return ThresholdSearch.Row(score: score, fixedTier: fixed, minTier: 0, maxTier: 1,
-                                       passed: [score < cut, true], cost: [1, 10])
+                                       passed: [score < cut, fixed != nil || i % 20 != 0], cost: [1, 10])
         }
     }
 
@@ -45,7 +46,8 @@ struct CalibrationTaskTests {
         let global = try ThresholdSearch().search(rows: rows, tierCount: 2, target: .passRate(1))
         let split = TaskThresholdFit.fit(rows: rows, tasks: tasks, policy: Self.policy, global: global, options: options)
         let byTask = Dictionary(uniqueKeysWithValues: split.tasks.map { ($0.task, $0) })
-        #expect(byTask["easy"]?.thresholds == [0, 0.8])
+        #expect(byTask["easy"]?.thresholds == [0, 0.8], "\(split.tasks)")
+        #expect(byTask["easy"]?.crossValidatedPassRate == 1)
         #expect(byTask["hard"]?.thresholds == [0, 0.2])
         #expect(byTask["few"]?.thresholds == nil)
         #expect(byTask["few"]?.note == "global: 10 rows < 50")
@@ -59,7 +61,7 @@ struct CalibrationTaskTests {
 
     @Test("a task where a tier never fails keeps the global thresholds and says which tier")
     func degenerate() throws {
-        let rows = Self.rows(count: 100, cut: 2)
+        let rows = Self.rows(count: 100, cut: 2)  // the small tier passes everything
         let global = try ThresholdSearch().search(rows: rows, tierCount: 2, target: .passRate(1))
         let split = TaskThresholdFit.fit(rows: rows, tasks: Array(repeating: "easy", count: 100), policy: Self.policy,
                                          global: global, options: CalibrationOptions(target: .passRate(1), minTaskRows: 50))
