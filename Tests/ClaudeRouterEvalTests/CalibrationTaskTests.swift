@@ -59,6 +59,27 @@ struct CalibrationTaskTests {
         #expect(split.estimate.costPerCall < global.costPerCall)
     }
 
+    @Test("the joint choice lets one group carry another's shortfall at the least total cost")
+    func jointChoice() throws {
+        typealias Point = ThresholdSearch.FrontierPoint
+        // Group A: 10 rows; 6 passes for 6, 9 for 20. Group B (say, fixed tiers): always 5 passes for 10.
+        let a = [Point(thresholds: [0, nil], passes: 6, cost: 6), Point(thresholds: [0, 0.5], passes: 9, cost: 20)]
+        let b = [Point(thresholds: [0, nil], passes: 5, cost: 10)]
+        // 14 of 20 needs A's 9-pass point; 11 of 20 is met by the cheap one.
+        #expect(ThresholdSearch.combine([a, b], rowCount: 20, topPasses: 20, target: .passRate(0.7)) == [1, 0])
+        #expect(ThresholdSearch.combine([a, b], rowCount: 20, topPasses: 20, target: .passRate(0.55)) == [0, 0])
+        #expect(ThresholdSearch.combine([a, b], rowCount: 20, topPasses: 20, target: .passRate(0.8)) == nil)
+        // A cap of $1.5 per call ($30 in all) affords the 9-pass point ($30); $0.9 only the cheap one ($16).
+        #expect(ThresholdSearch.combine([a, b], rowCount: 20, topPasses: 20, target: .maxCostPerCall(1.5)) == [1, 0])
+        #expect(ThresholdSearch.combine([a, b], rowCount: 20, topPasses: 20, target: .maxCostPerCall(0.9)) == [0, 0])
+        // The frontier keeps, per pass count, the cheapest thresholds.
+        let frontier = ThresholdSearch().frontier(rows: Self.rows(count: 20, cut: 0.5), tierCount: 2)
+        #expect(frontier.map(\.passes) == frontier.map(\.passes).sorted())
+        // Every row can pass: level 0 on the small tier (where the large one fails once), 0.5+ on the large.
+        #expect(frontier.last?.passes == 20)
+        #expect(frontier.last?.thresholds[1].map { $0 > 0 && $0 <= 0.5 } == true)
+    }
+
     @Test("a task where a tier never fails keeps the global thresholds and says which tier")
     func degenerate() throws {
         let rows = Self.rows(count: 100, cut: 2)  // the small tier passes everything

@@ -6,8 +6,9 @@ package import RouterPolicies
 /// only when the data allow it: the task routes by score (no fixed `tier`), it has at least
 /// `CalibrationOptions.minTaskRows` rows with every tier's outcome, every tier both passes and
 /// fails some of them, and thresholds chosen on k − 1 folds of its rows meet the target on the
-/// remaining fold (pooled over the folds, within one standard error of that estimate). The global thresholds are then chosen again on the
-/// rows of the other tasks, so every group meets the target on its own and so does the whole.
+/// remaining fold (pooled over the folds, within one standard error of that estimate). Then the
+/// thresholds of those tasks and the global ones (for every other row) are chosen jointly: the
+/// least-cost combination that meets the target over all rows (`ThresholdSearch.combine`).
 package struct TaskThresholdFit: Sendable, Hashable, Codable {
     /// Rows a task needs by default (docs/CALIBRATION.md): below a few hundred, thresholds
     /// chosen on one task's rows mostly fit noise.
@@ -65,32 +66,47 @@ package struct TaskThresholdFit: Sendable, Hashable, Codable {
             fits.append(fit)
         }
 
-        // Every row of a task without its own thresholds follows the global ones: choose them
-        // again on exactly those rows, so each group meets the target by itself.
-        let own = Dictionary(uniqueKeysWithValues: fits.compactMap { fit in fit.thresholds.map { (fit.task, $0) } })
-        guard !own.isEmpty else { return (global, fits, global) }
-        let rest = rows.indices.filter { own[tasks[$0]] == nil }
-        var chosen = global
-        if !rest.isEmpty {
-            guard let refit = try? ThresholdSearch().search(rows: rest.map { rows[$0] }, tierCount: tierCount,
-                                                            target: options.target) else {
-                // The other tasks cannot meet the target alone: keep one set of thresholds for all.
-                let note = "global: the other tasks alone cannot meet the target"
-                return (global, fits.map { var fit = $0; if fit.thresholds != nil { fit.thresholds = nil; fit.note = note }; return fit },
-                        global)
+        // Joint choice: each task with its own thresholds is one group, every other row (fixed
+        // tiers included) follows the global ones. One frontier point per group, picked so the
+        // whole meets the target at the least cost (the global thresholds are a candidate in every
+        // group, so this never does worse than one set of thresholds for all).
+        let ownTasks = fits.filter { $0.thresholds != nil }.map(\.task)
+        guard !ownTasks.isEmpty else { return (global, fits, global) }
+        var members: [[Int]] = ownTasks.map { task in rows.indices.filter { tasks[$0] == task } }
+        let ownSet = Set(ownTasks)
+        members.append(rows.indices.filter { !ownSet.contains(tasks[$0]) })
+        let search = ThresholdSearch()
+        let frontiers = members.enumerated().map { group, indices in
+            var extra = [global.thresholds]
+            if group < ownTasks.count, let own = fits.first(where: { $0.task == ownTasks[group] })?.thresholds { extra.append(own) }
+            return search.frontier(rows: indices.map { rows[$0] }, tierCount: tierCount, extra: extra)
+        }
+        let topPasses = rows.filter { $0.passed[tierCount - 1] }.count
+        guard let picks = ThresholdSearch.combine(frontiers, rowCount: rows.count, topPasses: topPasses,
+                                                  target: options.target) else {
+            let note = "global: no joint choice meets the target"
+            return (global, fits.map { fit in
+                var fit = fit
+                if fit.thresholds != nil { fit.thresholds = nil; fit.note = note }
+                return fit
+            }, global)
+        }
+        var result = fits
+        for (group, task) in ownTasks.enumerated() {
+            if let index = result.firstIndex(where: { $0.task == task }) {
+                result[index].thresholds = frontiers[group][picks[group]].thresholds
+                result[index].note = "own thresholds (cross-validated on \(options.folds) folds; joint least-cost choice)"
             }
-            chosen = refit
         }
-        var passes = 0, cost = 0.0
-        for (index, row) in rows.enumerated() {
-            let tier = row.tier(thresholds: own[tasks[index]] ?? chosen.thresholds)
-            if row.passed[tier] { passes += 1 }
-            cost += row.cost[tier]
-        }
+        let restPoint = frontiers[ownTasks.count][picks[ownTasks.count]]
+        let chosen = ThresholdSearch.Choice(thresholds: restPoint.thresholds, passRate: 0, costPerCall: 0,
+                                            required: global.required)
+        let passes = zip(frontiers, picks).reduce(0) { $0 + $1.0[$1.1].passes }
+        let cost = zip(frontiers, picks).reduce(0.0) { $0 + $1.0[$1.1].cost }
         let n = Double(max(rows.count, 1))
         let estimate = ThresholdSearch.Choice(thresholds: chosen.thresholds, passRate: Double(passes) / n,
                                               costPerCall: cost / n, required: global.required)
-        return (chosen, fits, estimate)
+        return (chosen, result, estimate)
     }
 
     /// Thresholds chosen on k − 1 folds (seeded by the options' seed and the task name), applied
