@@ -183,7 +183,7 @@ struct CalibrateFixturesTests {
         #expect(own["haiku"] == 0)
         let report = try #require(summary["report"] as? [String: Any])
         let rows = try #require(report["summaries"] as? [[String: Any]])
-        #expect(rows.contains { $0["name"] as? String == "calibrated, global thresholds" })
+        #expect(rows.contains { $0["name"] as? String == "calibrated, task thresholds removed" })
 
         #expect(try CLIHarness.run(["validate", output]).status == 0)
         let explained = try CLIHarness.run(["explain", "--policy", output, "--task", "qa", "what is the capital of country 3"])

@@ -42,7 +42,7 @@ package struct CalibrationReport: Sendable, Codable {
     /// Runs both policies' engines on every complete held-out record and compares them.
     /// Each record's pass/cost is that of the tier the engine chose (`cost_usd` when given, else
     /// estimated as in `Calibrator.costs`). `globalOnly`, when given, is reported as the row
-    /// `calibrated, global thresholds` (the comparison stays base vs. calibrated).
+    /// `calibrated, task thresholds removed` (the comparison stays base vs. calibrated).
     package static func evaluate(base: Policy, calibrated: Policy, records: [OutcomeRecord],
                                 options: CalibrationOptions, globalOnly: Policy? = nil) throws(CalibrationError) -> CalibrationReport {
         let tiers = base.tiers.map(\.name)
@@ -84,7 +84,7 @@ package struct CalibrationReport: Sendable, Codable {
         if let globalOnly {
             let engine = PolicyEngine(policy: globalOnly)
             let decisions = complete.map { engine.decide($0.routingInput) }
-            summaries.append(summarize("calibrated, global thresholds", choose: { decisions[$0].tierIndex },
+            summaries.append(summarize("calibrated, task thresholds removed", choose: { decisions[$0].tierIndex },
                                        scores: decisions.map(\.score)).0)
         }
         for t in tiers.indices { summaries.append(summarize("all \(tiers[t])", choose: { _ in t }, scores: nil).0) }
