@@ -25,7 +25,7 @@ DEV=data/routing-dev/routing-dev-llmrouter.jsonl
         '# hand-made complexity score: the scorer: block and thresholds were written by `claude-router calibrate`' \
         '# on the routing development data (data/routing-dev/); reproduce with scripts/train-default-scorer.sh.' \
         '# Everything else is policies/default.yaml.'
-    tail -n +5 "$WORK/default.yaml" | sed 's/^name: default$/name: learned/'
+    tail -n +5 "$WORK/default.yaml" | sed -E 's/^name: default(-calibrated)?$/name: learned/'
 } > "$WORK/learned.yaml"
 if [[ "${1:-}" == "--write" ]]; then
     cp "$WORK/default.scorer.json" policies/default.scorer.json

@@ -10,13 +10,18 @@ struct CalibrateCommand: AsyncParsableCommand {
         abstract: "Train a learned difficulty score on per-tier outcomes and write a calibrated policy.",
         discussion: """
         Reads --outcomes (JSON Lines: {"prompt": …, "passed": {"haiku": false, "opus": true}, …}; see \
-        docs/CALIBRATION.md), trains one logistic regression per tier, picks λ and thresholds by k-fold \
-        cross-validation on the training rows, and writes OUT.yaml (the base policy plus a `scorer:` block \
-        and new thresholds) and its sidecar OUT.scorer.json. Prints a report on held-out rows (--holdout \
+        docs/CALIBRATION.md), or makes them with --fixtures PATH: every eval case runs on every tier of \
+        the policy against the API (or the mock: --base-url), its checks decide each tier's pass, and \
+        --save-outcomes F keeps the lines (with each tier's real cost) for a later --outcomes run. \
+        Trains one logistic regression per tier, picks λ and thresholds by k-fold cross-validation on the \
+        training rows — per task where a task has --min-task-rows rows with every tier's outcome — and \
+        writes OUT.yaml (the base policy, named NAME-calibrated or --name, plus a `scorer:` block and new \
+        thresholds) and its sidecar OUT.scorer.json. Prints a report on held-out rows (--holdout \
         FRACTION of the outcomes, or --holdout-outcomes F).
         Conversion mode: --from-dev-data DEV.jsonl --split train --save-outcomes F writes outcome lines \
         from the routing development data and exits.
-        Exit codes: 0 written, 2 usage, 3 target unreachable (says what is reachable), 65 bad input.
+        Exit codes: 0 written, 2 usage, 3 target unreachable (says what is reachable), 65 bad input, \
+        69 API unreachable, 77 no API key (--fixtures).
         """)
 
     @Option(help: ArgumentHelp("Base policy file (`default` for the bundled policy).", valueName: "file"))
@@ -24,6 +29,26 @@ struct CalibrateCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Outcomes file (JSON Lines).", valueName: "file"))
     var outcomes: String?
+
+    @Option(help: ArgumentHelp("Make the outcomes by running these eval fixtures (a file or a directory) on every tier.",
+                               valueName: "path"))
+    var fixtures: String?
+
+    @Option(help: ArgumentHelp("With --fixtures: record every call in this ledger (SQLite, or JSON Lines if .jsonl).",
+                               valueName: "path"))
+    var ledger: String?
+
+    @Option(help: "With --fixtures: calls in flight at once.")
+    var concurrency: Int = 4
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: ArgumentHelp("The written policy's name (default: the base policy's name + '-calibrated').", valueName: "name"))
+    var name: String?
+
+    @Option(name: .customLong("min-task-rows"),
+            help: ArgumentHelp("Rows with every tier's outcome a task needs for its own thresholds.", valueName: "N"))
+    var minTaskRows: Int = TaskThresholdFit.defaultMinimumRows
 
     @Option(name: .customLong("target-pass-rate"), help: ArgumentHelp("Absolute pass rate to reach, 0…1.", valueName: "R"))
     var targetPassRate: Double?
@@ -74,7 +99,8 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Option(help: "With --from-dev-data: the split to convert (train, test or all).")
     var split: String = "train"
 
-    @Option(name: .customLong("save-outcomes"), help: ArgumentHelp("With --from-dev-data: write the outcome lines here.", valueName: "file"))
+    @Option(name: .customLong("save-outcomes"),
+            help: ArgumentHelp("With --fixtures or --from-dev-data: write the outcome lines here.", valueName: "file"))
     var saveOutcomes: String?
 
     func validate() throws {
@@ -83,8 +109,15 @@ struct CalibrateCommand: AsyncParsableCommand {
             guard ["train", "test", "all"].contains(split) else { throw ValidationError("--split must be train, test or all") }
             return
         }
-        guard outcomes != nil else { throw ValidationError("give --outcomes FILE (or --from-dev-data … --save-outcomes …)") }
+        guard (outcomes != nil) != (fixtures != nil) else {
+            throw ValidationError("give one of --outcomes FILE or --fixtures PATH (or --from-dev-data … --save-outcomes …)")
+        }
+        if saveOutcomes != nil && fixtures == nil { throw ValidationError("--save-outcomes needs --fixtures or --from-dev-data") }
+        if fixtures == nil && ledger != nil { throw ValidationError("--ledger records the calls of --fixtures; give --fixtures") }
         guard output != nil else { throw ValidationError("give --output OUT.yaml") }
+        if !(1...64).contains(concurrency) { throw ValidationError("--concurrency must be between 1 and 64") }
+        if minTaskRows < 1 { throw ValidationError("--min-task-rows must be at least 1") }
+        if let name, name.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--name must not be empty") }
         let targets = [targetPassRate != nil, targetQualityRatio != nil, maxCostPerCall != nil].filter { $0 }.count
         guard targets == 1 else {
             throw ValidationError("give exactly one of --target-pass-rate, --target-quality-ratio, --max-cost-per-call-usd")
@@ -122,12 +155,17 @@ struct CalibrateCommand: AsyncParsableCommand {
             Terminal.writeError("wrote \(lines.count) outcome lines to \(saveOutcomes)")
             return
         }
-        guard let outcomes, let output else { return }
+        guard let output else { return }
         let base = try Inputs.policy(policy)
         let baseYAML = policy == "default" && !FileManager.default.fileExists(atPath: policy)
             ? BundledPolicies.defaultYAML : try Inputs.text(of: policy)
         let tiers = base.tiers.map(\.name)
-        var training = try wrap { () throws(OutcomesError) in try OutcomesFile.load(path: outcomes, tiers: tiers) }
+        var training: [OutcomeRecord]
+        if let fixtures {
+            training = try await outcomesFromFixtures(fixtures, policy: base)
+        } else {
+            training = try wrap { () throws(OutcomesError) in try OutcomesFile.load(path: outcomes!, tiers: tiers) }
+        }
         var held: [OutcomeRecord] = []
         if let holdoutOutcomes {
             held = try wrap { () throws(OutcomesError) in try OutcomesFile.load(path: holdoutOutcomes, tiers: tiers) }
@@ -146,7 +184,7 @@ struct CalibrateCommand: AsyncParsableCommand {
         let options = CalibrationOptions(
             target: target, lambdas: parsedLambdas()!, folds: folds, seed: seed, maxNGrams: maxNGrams,
             assumedOutputTokens: assumedOutputTokens, priceDate: priceDate.flatMap(Self.day) ?? Date(),
-            priceBook: try Inputs.prices(explicit: prices, policy: base))
+            priceBook: try Inputs.prices(explicit: prices, policy: base), minTaskRows: minTaskRows)
         let result: CalibrationResult
         do {
             result = try Calibrator.train(policy: base, records: training, options: options)
@@ -162,39 +200,32 @@ struct CalibrateCommand: AsyncParsableCommand {
         let sidecarPath = outputURL.deletingLastPathComponent().appendingPathComponent(sidecarName).path
         let json = result.model.encodedJSON()
         let note = "chosen by `claude-router calibrate` (\(Self.describe(target)); λ \(result.lambda))"
+        let taskThresholds = Dictionary(uniqueKeysWithValues: result.tasks.compactMap { fit in fit.thresholds.map { (fit.task, $0) } })
+        let newName = name ?? (base.name.hasSuffix("-calibrated") ? base.name : base.name + "-calibrated")
         let yaml = CalibratedPolicyWriter.render(baseYAML: baseYAML, tiers: tiers, thresholds: result.thresholds,
-                                                 modelPath: sidecarName, sha256: SHA256.hex(of: Array(json.utf8)), note: note)
+                                                 modelPath: sidecarName, sha256: SHA256.hex(of: Array(json.utf8)), note: note,
+                                                 taskThresholds: taskThresholds, name: newName)
         try? FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         guard FileManager.default.createFile(atPath: sidecarPath, contents: Data(json.utf8)),
               FileManager.default.createFile(atPath: output, contents: Data(yaml.utf8)) else {
             throw CLIError("error: cannot write '\(output)' or '\(sidecarPath)'", status: .failure)
         }
-        // The written policy must load exactly as any user policy would (hash check included).
+        // The written policy must load exactly as any user policy would (hash check included)
+        // and carry exactly the thresholds chosen (the text edit keeps the base's layout).
         let calibrated = try Inputs.policy(output)
+        try Self.verify(calibrated, against: result.policy, path: output)
+        var globalOnly: Policy?
+        if !taskThresholds.isEmpty {
+            var copy = calibrated
+            for task in copy.tasks.keys { copy.tasks[task]?.thresholds = nil }
+            globalOnly = copy
+        }
         let report = try wrapCalibration { () throws(CalibrationError) in
-            try CalibrationReport.evaluate(base: base, calibrated: calibrated, records: held, options: options)
+            try CalibrationReport.evaluate(base: base, calibrated: calibrated, records: held, options: options,
+                                           globalOnly: globalOnly)
         }
-        switch format {
-        case .json:
-            let summary = Summary(policy: output, model: sidecarPath, lambda: result.lambda,
-                                  crossValidatedAPGR: result.crossValidatedAPGR.map { CVEntry(lambda: $0.lambda, apgr: $0.apgr) },
-                                  thresholds: Dictionary(uniqueKeysWithValues: zip(tiers, result.thresholds).compactMap { pair in pair.1.map { (pair.0, $0) } }),
-                                  trainingRows: training.count, heldOutRows: held.count,
-                                  trainingPassRate: result.trainingEstimate.passRate,
-                                  trainingCostPerCall: result.trainingEstimate.costPerCall, report: report)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            Terminal.writeOut(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n")
-        default:
-            var text = "wrote \(output) and \(sidecarPath) (\(result.model.ngramBuckets.count) n-gram weights, \(json.utf8.count) bytes)\n"
-            text += "trained on \(training.count) lines (\(result.completeRows) with every tier); λ \(result.lambda) by \(folds)-fold CV "
-            text += "(out-of-fold APGR " + result.crossValidatedAPGR.map { "\($0.lambda): \($0.apgr.map { String(format: "%.3f", $0) } ?? "–")" }.joined(separator: ", ") + ")\n"
-            text += "thresholds: " + zip(tiers, result.thresholds).map { "\($0.0) \($0.1.map { String($0) } ?? "never")" }.joined(separator: ", ")
-            text += String(format: " — out-of-fold pass rate %.1f%%, $%.6f per call\n", result.trainingEstimate.passRate * 100,
-                           result.trainingEstimate.costPerCall)
-            text += "\nheld-out report (\(report.rows) lines with every tier's outcome):\n" + report.table
-            Terminal.writeOut(text)
-        }
+        try printSummary(result: result, report: report, output: output, sidecarPath: sidecarPath, json: json,
+                  trainingRows: training.count, heldRows: held.count)
     }
 
     static func describe(_ target: ThresholdSearch.Target) -> String {
@@ -211,20 +242,5 @@ struct CalibrateCommand: AsyncParsableCommand {
 
     func wrapCalibration<T>(_ body: () throws(CalibrationError) -> T) throws -> T {
         do { return try body() } catch { throw CLIError.data("error: \(error.message)") }
-    }
-
-    struct CVEntry: Encodable { var lambda: Double; var apgr: Double? }
-
-    struct Summary: Encodable {
-        var policy: String
-        var model: String
-        var lambda: Double
-        var crossValidatedAPGR: [CVEntry]
-        var thresholds: [String: Double]
-        var trainingRows: Int
-        var heldOutRows: Int
-        var trainingPassRate: Double
-        var trainingCostPerCall: Double
-        var report: CalibrationReport
     }
 }

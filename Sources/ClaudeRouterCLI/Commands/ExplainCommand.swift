@@ -85,6 +85,7 @@ struct ExplainCommand: AsyncParsableCommand {
         lines.append("escalation: \(d.escalationPath.isEmpty ? "none" : d.escalationPath.joined(separator: " → "))")
         lines.append("input:      ~\(d.estimatedInputTokens) tokens")
         lines.append("reason:     \(d.reason)")
+        if let thresholds = Self.thresholdsLine(d, policy: policy) { lines.append(thresholds) }
         let fired = d.contributions.filter { $0.strength > 0 }
         if !fired.isEmpty {
             // A learned scorer's contributions are its top features, in logit units (docs/CALIBRATION.md).
@@ -97,6 +98,27 @@ struct ExplainCommand: AsyncParsableCommand {
             lines.append(table.rendered)
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension ExplainCommand {
+    /// `thresholds: thresholds of task qa (haiku 0.00, sonnet 0.31)` — which thresholds the score
+    /// was compared with, shown only for policies where some task has its own (docs/POLICY.md);
+    /// `nil` otherwise or for a task with a fixed tier.
+    static func thresholdsLine(_ d: RoutingDecision, policy: Policy) -> String? {
+        let variantTasks = policy.variants?.variants.first { $0.name == d.variant }?.overrides.tasks ?? [:]
+        let hasOwn = (policy.tasks.values.contains { $0.thresholds != nil }) || variantTasks.values.contains { $0.thresholds != nil }
+        guard hasOwn else { return nil }
+        let route = variantTasks[d.task] ?? policy.tasks[d.task]
+        guard route?.tier == nil else { return nil }
+        func list(_ map: [String: Double]) -> String {
+            policy.tiers.compactMap { tier in map[tier.name].map { "\(tier.name) \(String(format: "%.2f", $0))" } }
+                .joined(separator: ", ")
+        }
+        if let own = route?.thresholds { return "thresholds: thresholds of task \(d.task) (\(list(own)))" }
+        var global = policy.thresholds
+        global.merge(policy.variants?.variants.first { $0.name == d.variant }?.overrides.thresholds ?? [:]) { _, new in new }
+        return "thresholds: the policy's (\(list(global))); task \(d.task) has none of its own"
     }
 }
 

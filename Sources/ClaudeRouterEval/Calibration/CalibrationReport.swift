@@ -15,6 +15,10 @@ package struct RoutingSummary: Sendable, Hashable, Codable {
     package var apgr: Double?
     /// Share of top-tier calls the score needs for 95% of top-tier-only quality; `nil` without a score.
     package var strongShareFor95: Double?
+    /// Performance gap recovered at this routing's operating point (RouteLLM's PGR,
+    /// https://arxiv.org/abs/2406.18665): `(pass rate − cheapest-tier pass rate) / (top-tier
+    /// pass rate − cheapest-tier pass rate)`; `nil` when the two tiers pass equally often.
+    package var pgr: Double?
 }
 
 /// The held-out comparison `claude-router calibrate` prints.
@@ -23,7 +27,8 @@ package struct CalibrationReport: Sendable, Codable {
     package var tiers: [String]
     /// Held-out prompts with an outcome for every tier (the only ones evaluated).
     package var rows: Int
-    /// Base policy, calibrated policy, each single tier, oracle.
+    /// Base policy, calibrated policy (and, when it has per-task thresholds, the same policy with
+    /// only its global thresholds), each single tier, oracle.
     package var summaries: [RoutingSummary]
     /// Calibrated minus base pass rate, paired bootstrap 95% CI.
     package var passRateDifference: Estimate?
@@ -36,9 +41,10 @@ package struct CalibrationReport: Sendable, Codable {
 
     /// Runs both policies' engines on every complete held-out record and compares them.
     /// Each record's pass/cost is that of the tier the engine chose (`cost_usd` when given, else
-    /// estimated as in `Calibrator.costs`).
+    /// estimated as in `Calibrator.costs`). `globalOnly`, when given, is reported as the row
+    /// `calibrated, task thresholds removed` (the comparison stays base vs. calibrated).
     package static func evaluate(base: Policy, calibrated: Policy, records: [OutcomeRecord],
-                                options: CalibrationOptions) throws(CalibrationError) -> CalibrationReport {
+                                options: CalibrationOptions, globalOnly: Policy? = nil) throws(CalibrationError) -> CalibrationReport {
         let tiers = base.tiers.map(\.name)
         let complete = records.filter { record in tiers.allSatisfy { record.passed[$0] != nil } }
         let passed = complete.map { record in tiers.map { record.passed[$0]! } }
@@ -57,11 +63,14 @@ package struct CalibrationReport: Sendable, Codable {
             }
             let n = Double(max(complete.count, 1))
             let weak = passed.map { $0[0] ? 1.0 : 0 }, strong = passed.map { $0[top] ? 1.0 : 0 }
+            let passRate = Double(pass.filter { $0 }.count) / n
+            let weakRate = weak.reduce(0, +) / n, strongRate = strong.reduce(0, +) / n
             let summary = RoutingSummary(
-                name: name, passRate: Double(pass.filter { $0 }.count) / n, costPerCall: cost.reduce(0, +) / n,
+                name: name, passRate: passRate, costPerCall: cost.reduce(0, +) / n,
                 tierShares: shares.map { $0 / n },
                 apgr: scores.flatMap { RoutingQuality.apgr(scores: $0, weak: weak, strong: strong) },
-                strongShareFor95: scores.flatMap { RoutingQuality.strongShare(reaching: 0.95, scores: $0, weak: weak, strong: strong) })
+                strongShareFor95: scores.flatMap { RoutingQuality.strongShare(reaching: 0.95, scores: $0, weak: weak, strong: strong) },
+                pgr: strongRate != weakRate && !complete.isEmpty ? (passRate - weakRate) / (strongRate - weakRate) : nil)
             return (summary, pass, cost)
         }
         let baseEngine = PolicyEngine(policy: base), calibratedEngine = PolicyEngine(policy: calibrated)
@@ -72,6 +81,12 @@ package struct CalibrationReport: Sendable, Codable {
         let (calSummary, calPass, calCost) = summarize("calibrated", choose: { calibratedDecisions[$0].tierIndex },
                                                        scores: calibratedDecisions.map(\.score))
         var summaries = [baseSummary, calSummary]
+        if let globalOnly {
+            let engine = PolicyEngine(policy: globalOnly)
+            let decisions = complete.map { engine.decide($0.routingInput) }
+            summaries.append(summarize("calibrated, task thresholds removed", choose: { decisions[$0].tierIndex },
+                                       scores: decisions.map(\.score)).0)
+        }
         for t in tiers.indices { summaries.append(summarize("all \(tiers[t])", choose: { _ in t }, scores: nil).0) }
         summaries.append(summarize("oracle", choose: { i in passed[i].firstIndex(of: true) ?? 0 }, scores: nil).0)
 
@@ -88,12 +103,14 @@ package struct CalibrationReport: Sendable, Codable {
 
     /// A fixed-width table of the summaries plus the verdict.
     package var table: String {
-        var table = TextTable(headers: ["routing", "pass rate", "cost/call", "share " + tiers.joined(separator: "/"), "APGR", "strong@95%"],
-                              alignments: [.left, .right, .right, .right, .right, .right])
+        var table = TextTable(headers: ["routing", "pass rate", "cost/call", "share " + tiers.joined(separator: "/"), "PGR", "APGR",
+                                        "strong@95%"],
+                              alignments: [.left, .right, .right, .right, .right, .right, .right])
         for summary in summaries {
             table.append([summary.name, String(format: "%.1f%%", summary.passRate * 100),
                           String(format: "$%.6f", summary.costPerCall),
                           summary.tierShares.map { String(format: "%.0f%%", $0 * 100) }.joined(separator: "/"),
+                          summary.pgr.map { String(format: "%.3f", $0) } ?? "–",
                           summary.apgr.map { String(format: "%.3f", $0) } ?? "–",
                           summary.strongShareFor95.map { String(format: "%.0f%%", $0 * 100) } ?? "–"])
         }

@@ -22,11 +22,14 @@ package struct CalibrationOptions: Sendable {
     package var priceBook: PriceBook
     /// L-BFGS iteration cap per fit.
     package var maxIterations: Int
+    /// Fewest complete outcome rows a task needs for its own thresholds (`TaskThresholdFit`).
+    package var minTaskRows: Int
 
     /// Defaults: λ ∈ {1e-2, 1e-3, 1e-4}, 5 folds, seed 1, 10,000 n-grams, 512 output tokens.
     package init(target: ThresholdSearch.Target, lambdas: [Double] = [1e-2, 1e-3, 1e-4], folds: Int = 5,
                 seed: UInt64 = 1, maxNGrams: Int = 10_000, assumedOutputTokens: Int = 512,
-                priceDate: Date = Date(), priceBook: PriceBook = .bundledDefault, maxIterations: Int = 200) {
+                priceDate: Date = Date(), priceBook: PriceBook = .bundledDefault, maxIterations: Int = 200,
+                minTaskRows: Int = TaskThresholdFit.defaultMinimumRows) {
         self.target = target
         self.lambdas = lambdas
         self.folds = folds
@@ -36,6 +39,7 @@ package struct CalibrationOptions: Sendable {
         self.priceDate = priceDate
         self.priceBook = priceBook
         self.maxIterations = maxIterations
+        self.minTaskRows = minTaskRows
     }
 }
 
@@ -67,8 +71,11 @@ package struct CalibrationError: Error, Sendable, Hashable, CustomStringConverti
 package struct CalibrationResult: Sendable {
     /// The learned model (the sidecar's content).
     package var model: DifficultyModel
-    /// Chosen threshold per tier (`nil`: the tier is never chosen by score), in tier order.
+    /// Chosen threshold per tier (`nil`: the tier is never chosen by score), in tier order: the
+    /// policy's global thresholds, which apply to every task without its own.
     package var thresholds: [Double?]
+    /// Per task the engine routes outcome rows to: its own thresholds, or why it keeps the global ones.
+    package var tasks: [TaskThresholdFit]
     /// The λ cross-validation chose.
     package var lambda: Double
     /// Out-of-fold APGR (cheapest vs. top tier) per λ tried, in `options.lambdas` order.
@@ -164,12 +171,14 @@ package enum Calibrator {
         }
         let baseEngine = PolicyEngine(policy: policy)
         var rows: [ThresholdSearch.Row] = []
+        var taskOfRow: [String] = []
         for i in complete {
             let route = Self.route(of: records[i], engine: baseEngine)
             rows.append(ThresholdSearch.Row(score: oof.score(lambda: bestLambda, row: i), fixedTier: route.fixed,
                                             minTier: route.min, maxTier: route.max,
                                             passed: tiers.indices.map { labels[$0][i]! == 1 },
                                             cost: try costs(of: records[i], policy: policy, options: options)))
+            taskOfRow.append(route.task)
         }
         let choice: ThresholdSearch.Choice
         do {
@@ -177,27 +186,35 @@ package enum Calibrator {
         } catch {
             throw CalibrationError(code: .unreachable, message: error.message)
         }
+        let split = TaskThresholdFit.fit(rows: rows, tasks: taskOfRow, policy: policy, global: choice, options: options)
         var calibrated = policy
         calibrated.thresholds = [:]
-        for (index, threshold) in choice.thresholds.enumerated() {
+        for (index, threshold) in split.global.thresholds.enumerated() {
             if let threshold { calibrated.thresholds[tiers[index]] = threshold }
+        }
+        for name in calibrated.tasks.keys { calibrated.tasks[name]?.thresholds = nil }
+        for fit in split.tasks {
+            guard let own = fit.thresholds else { continue }
+            var map: [String: Double] = [:]
+            for (index, threshold) in own.enumerated() { if let threshold { map[tiers[index]] = threshold } }
+            calibrated.tasks[fit.task]?.thresholds = map
         }
         let bytes = Array(model.encodedJSON().utf8)
         calibrated.scorer = ScorerSettings(modelPath: "", sha256: SHA256.hex(of: bytes), model: model)
-        _ = (weakTier, strongTier)
-        return CalibrationResult(model: model, thresholds: choice.thresholds, lambda: lambda, crossValidatedAPGR: cv,
-                                 trainingEstimate: choice, trainingRows: records.count, completeRows: complete.count,
-                                 policy: calibrated)
+        return CalibrationResult(model: model, thresholds: split.global.thresholds, tasks: split.tasks, lambda: lambda,
+                                 crossValidatedAPGR: cv, trainingEstimate: split.estimate, trainingRows: records.count,
+                                 completeRows: complete.count, policy: calibrated)
     }
 
-    /// The task route the engine applies to a record: fixed tier, or allowed range.
-    static func route(of record: OutcomeRecord, engine: PolicyEngine) -> (fixed: Int?, min: Int, max: Int) {
+    /// The task the engine routes a record as, and that task's route: fixed tier, or allowed range.
+    static func route(of record: OutcomeRecord, engine: PolicyEngine) -> (task: String, fixed: Int?, min: Int, max: Int) {
         let policy = engine.policy
         let top = policy.tiers.count - 1
         let decision = engine.decide(record.routingInput)
-        guard let route = policy.tasks[decision.task] else { return (nil, 0, top) }
+        guard let route = policy.tasks[decision.task] else { return (decision.task, nil, 0, top) }
         let low = route.minTier.flatMap(policy.tierIndex(named:)) ?? 0
-        return (route.tier.flatMap(policy.tierIndex(named:)), low, max(route.maxTier.flatMap(policy.tierIndex(named:)) ?? top, low))
+        return (decision.task, route.tier.flatMap(policy.tierIndex(named:)), low,
+                max(route.maxTier.flatMap(policy.tierIndex(named:)) ?? top, low))
     }
 
     /// Per tier: the record's `cost_usd`, else the price book's cost of its estimated input

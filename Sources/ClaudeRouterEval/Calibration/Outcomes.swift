@@ -110,6 +110,12 @@ package enum OutcomesFile {
 
     struct Problem: Error { var text: String }
 
+    /// `"; did you mean 'sonnet'?"` when a declared tier is a close spelling of `tier`, else "".
+    static func closest(to tier: String, among known: Set<String>) -> String {
+        let hint = YAMLDecodingContext.suggestion(for: tier, among: known.sorted())
+        return hint.hasPrefix("; did you mean") ? hint : ""
+    }
+
     static func parseLine(_ data: Data, line: Int, known: Set<String>?) -> Result<OutcomeRecord, Problem> {
         let object: [String: Any]
         do {
@@ -185,7 +191,8 @@ package enum OutcomesFile {
         var passed: [String: Bool] = [:]
         for tier in passedMap.keys.sorted() {
             if let known, !known.contains(tier) {
-                return .failure(Problem(text: "'passed' names tier '\(tier)', which the policy does not declare (\(known.sorted().joined(separator: ", ")))"))
+                return .failure(Problem(text: "'passed' names tier '\(tier)', which the policy does not declare (\(known.sorted().joined(separator: ", ")))"
+                                        + closest(to: tier, among: known)))
             }
             // JSONSerialization gives NSNumber for booleans and numbers alike; a boolean's objCType is "c", so 1 and 0 are refused.
             guard let number = passedMap[tier] as? NSNumber, String(cString: number.objCType) == "c" else {
@@ -200,7 +207,8 @@ package enum OutcomesFile {
             }
             for tier in map.keys.sorted() {
                 if let known, !known.contains(tier) {
-                    return .failure(Problem(text: "'cost_usd' names tier '\(tier)', which the policy does not declare"))
+                    return .failure(Problem(text: "'cost_usd' names tier '\(tier)', which the policy does not declare"
+                                            + closest(to: tier, among: known)))
                 }
                 guard let text = map[tier] as? String, let amount = USDAmount(dollars: text), amount >= .zero else {
                     return .failure(Problem(text: "cost_usd.\(tier) must be a non-negative decimal string such as \"0.0012\""))

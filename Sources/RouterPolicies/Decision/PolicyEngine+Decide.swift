@@ -95,13 +95,15 @@ extension PolicyEngine {
         // Tier from the score.
         var index: Int
         var basis: TierBasis
+        // A task's own thresholds (docs/POLICY.md) replace the policy's for its prompts.
+        let thresholds = route.thresholds ?? arm.thresholds
         if let fixed = route.fixed {
             index = fixed
             basis = .fixedByTask
         } else {
             if score.recognizedSignal {
                 var reached: Int?
-                for (tier, threshold) in arm.thresholds.enumerated() where score.value >= threshold {
+                for (tier, threshold) in thresholds.enumerated() where score.value >= threshold {
                     reached = tier
                 }
                 index = reached ?? 0
@@ -161,7 +163,7 @@ extension PolicyEngine {
         }
 
         let reason = describe(task: taskName, source: source, confidence: confidence, tiers: arm.tiers, index: index,
-                              basis: basis, thresholds: arm.thresholds, score: score, adjustments: adjustments,
+                              basis: basis, thresholds: thresholds, score: score, adjustments: adjustments,
                               rule: matched, inputTokens: inputTokens, maxTokens: maxTokens,
                               variant: arm.variantName)
         return RoutingDecision(tier: tier.name, tierIndex: index, model: tier.model, maxTokens: maxTokens,

@@ -94,6 +94,8 @@ extension PolicyEngine {
         var maxIndex: Int
         var maxTokens: Int
         var escalation: [Int]?
+        /// The task's own per-tier minimum scores (`.infinity`: not by score); `nil` uses the arm's.
+        var thresholds: [Double]? = nil
     }
 
     /// The base policy or one variant of it, fully resolved.
@@ -135,7 +137,8 @@ extension PolicyEngine {
                 let high = max(lookup(route.maxTier) ?? top, low)
                 return ResolvedTask(fixed: lookup(route.tier), minIndex: low, maxIndex: high,
                                     maxTokens: route.maxTokens,
-                                    escalation: route.escalation.map { $0.compactMap(lookup) })
+                                    escalation: route.escalation.map { $0.compactMap(lookup) },
+                                    thresholds: route.thresholds.map { own in tiers.map { own[$0.name] ?? .infinity } })
             }
             fallbackRoute = tasks[policy.classifier.fallbackTask] ?? catchAll
         }

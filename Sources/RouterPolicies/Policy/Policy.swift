@@ -101,18 +101,25 @@ public struct TaskRoute: Sendable, Hashable {
     public var maxTokens: Int
     /// Tiers to escalate through, ascending; `nil` means every tier above the chosen one.
     public var escalation: [String]?
+    /// This task's own minimum score (0…1) per tier name, replacing the policy's `thresholds`
+    /// for prompts of this task (a tier it does not list is never chosen by score for them);
+    /// `nil` uses the policy's. Written by `claude-router calibrate` where a task has enough
+    /// outcome data (docs/CALIBRATION.md).
+    public var thresholds: [String: Double]?
 
     /// The tokens used when a task gives no `max_tokens`.
     public static let defaultMaxTokens = 4096
 
-    /// A route; give `tier`, or `minTier`/`maxTier`.
+    /// A route; give `tier`, or `minTier`/`maxTier` (and optionally the task's own `thresholds`).
     public init(tier: String? = nil, minTier: String? = nil, maxTier: String? = nil,
-                maxTokens: Int = TaskRoute.defaultMaxTokens, escalation: [String]? = nil) {
+                maxTokens: Int = TaskRoute.defaultMaxTokens, escalation: [String]? = nil,
+                thresholds: [String: Double]? = nil) {
         self.tier = tier
         self.minTier = minTier
         self.maxTier = maxTier
         self.maxTokens = maxTokens
         self.escalation = escalation
+        self.thresholds = thresholds
     }
 }
 

@@ -167,7 +167,7 @@ final class PolicyDecoder {
             context.error("task '\(task)' has no route: give 'tier', or 'min_tier'/'max_tier'", at: keyNode)
             return nil
         }
-        guard let map = context.mapping(node, optional: ["tier", "min_tier", "max_tier", "max_tokens", "escalation"],
+        guard let map = context.mapping(node, optional: ["tier", "min_tier", "max_tier", "max_tokens", "escalation", "thresholds"],
                                         what: "task '\(task)'") else { return nil }
         let tier = map.present("tier").flatMap(tierReference)
         let minTier = map.present("min_tier").flatMap(tierReference)
@@ -197,7 +197,19 @@ final class PolicyDecoder {
             }
         }
         let escalation = map.present("escalation").map(decodeTierPath)
-        return TaskRoute(tier: tier, minTier: minTier, maxTier: maxTier, maxTokens: maxTokens, escalation: escalation)
+        // The task's own thresholds replace the policy's for its prompts, so they are checked
+        // the same way; a fixed tier leaves nothing for them to choose.
+        var thresholds: [String: Double]?
+        if let node = map.present("thresholds") {
+            if map["tier"] != nil {
+                context.error("task '\(task)' has a fixed 'tier'; thresholds apply only to a min_tier/max_tier range",
+                              at: node)
+            } else {
+                thresholds = decodeThresholds(node, base: [:])
+            }
+        }
+        return TaskRoute(tier: tier, minTier: minTier, maxTier: maxTier, maxTokens: maxTokens, escalation: escalation,
+                         thresholds: thresholds)
     }
 
     /// A list of tier names in ascending order without repeats.

@@ -1,0 +1,159 @@
+import ClaudeClient
+import ClaudeRouterEval
+import Foundation
+import Router
+import RouterPolicies
+
+/// `calibrate --fixtures` (outcomes made by running eval cases on every tier) and the report.
+extension CalibrateCommand {
+    /// Runs every case of the fixtures on every tier (`TierSweep`), says what passed where on
+    /// stderr, writes `--save-outcomes` when given, and returns the lines parsed back as outcome
+    /// records — the same path a later `--outcomes` run takes.
+    func outcomesFromFixtures(_ path: String, policy: Policy) async throws -> [OutcomeRecord] {
+        let suite: EvalSuite
+        do {
+            suite = try EvalSuite.load(path: path)
+        } catch {
+            throw CLIError.data(error.description)
+        }
+        let client = try connection.makeClient()
+        defer { client.shutdown() }
+        let store: any CostLedger = try ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
+        let tiers = policy.tiers.map(\.name)
+        let calls = suite.cases.count * tiers.count
+        let progress = Terminal.stderrIsTTY ? ProgressBar(total: calls) : nil
+        let clock = ContinuousClock()
+        let started = clock.now
+        let results: [TierSweep.CaseResult]
+        do {
+            let router = try ModelRouter(policy: .policy(policy), client: client, ledger: store,
+                                         prices: try Inputs.prices(explicit: prices, policy: policy))
+            var onProgress: (@Sendable (Int, Int) -> Void)?
+            if let progress { onProgress = { done, _ in progress.update(done, label: "calls") } }
+            let sweep = TierSweep(concurrency: concurrency, progress: onProgress)
+            results = try await sweep.run(suite, router: router, policy: policy)
+        } catch {
+            progress?.finish()
+            try? await store.close()
+            throw error
+        }
+        progress?.finish()
+        try await store.close()
+        let seconds = Double((clock.now - started) / .milliseconds(1)) / 1000
+
+        let lines = results.compactMap { TierSweep.outcomeLine($0, tiers: tiers) }
+        let failed = results.flatMap { result in result.errors.sorted { $0.key < $1.key }.map { "\(result.item.id) on \($0.key): \($0.value)" } }
+        let passes = tiers.map { tier in "\(tier) \(results.filter { $0.passed[tier] == true }.count)/\(results.count)" }
+        var summary = "ran \(suite.cases.count) cases on \(tiers.count) tiers (\(calls) calls) in "
+            + String(format: "%.1f", seconds) + " s; passed: " + passes.joined(separator: ", ")
+        if !failed.isEmpty {
+            summary += "\n\(failed.count) calls failed (their tier is unknown for that case): "
+                + failed.prefix(3).joined(separator: "; ") + (failed.count > 3 ? "; …" : "")
+        }
+        Terminal.writeError(summary)
+        let text = lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
+        if let saveOutcomes {
+            guard FileManager.default.createFile(atPath: saveOutcomes, contents: Data(text.utf8)) else {
+                throw CLIError("error: cannot write '\(saveOutcomes)'", status: .failure)
+            }
+            Terminal.writeError("wrote \(lines.count) outcome lines to \(saveOutcomes)")
+        }
+        return try wrap { () throws(OutcomesError) in
+            try OutcomesFile.parse(Array(text.utf8), file: saveOutcomes ?? path, tiers: tiers)
+        }
+    }
+
+    /// Fails when the written policy's thresholds differ from the ones chosen (a base-policy
+    /// layout the text edit does not handle), rather than leaving a silently different policy.
+    static func verify(_ written: Policy, against chosen: Policy, path: String) throws {
+        func same(_ a: [String: Double]?, _ b: [String: Double]?) -> Bool {
+            guard let a, let b else { return a == nil && b == nil }
+            return a.keys.sorted() == b.keys.sorted() && a.allSatisfy { abs($0.value - b[$0.key]!) < 1e-9 }
+        }
+        var problems: [String] = []
+        if !same(written.thresholds, chosen.thresholds) { problems.append("global thresholds") }
+        for task in chosen.tasks.keys.sorted() where !same(written.tasks[task]?.thresholds, chosen.tasks[task]?.thresholds) {
+            problems.append("thresholds of task \(task)")
+        }
+        guard problems.isEmpty else {
+            throw CLIError("error: \(path): the written policy does not carry the chosen " + problems.joined(separator: ", ")
+                           + " (the base policy's layout of `tasks:` is not one calibrate can edit; write each task "
+                           + "on one line or as a block mapping)", status: .failure)
+        }
+    }
+
+    func printSummary(result: CalibrationResult, report: CalibrationReport, output: String, sidecarPath: String,
+                      json: String, trainingRows: Int, heldRows: Int) throws {
+        let tiers = result.model.tiers
+        func named(_ thresholds: [Double?]) -> [String: Double] {
+            Dictionary(uniqueKeysWithValues: zip(tiers, thresholds).compactMap { pair in pair.1.map { (pair.0, $0) } })
+        }
+        func listed(_ thresholds: [Double?]) -> String {
+            zip(tiers, thresholds).map { "\($0.0) \($0.1.map { String($0) } ?? "never")" }.joined(separator: ", ")
+        }
+        switch format {
+        case .json:
+            let summary = Summary(policy: output, model: sidecarPath, lambda: result.lambda,
+                                  crossValidatedAPGR: result.crossValidatedAPGR.map { CVEntry(lambda: $0.lambda, apgr: $0.apgr) },
+                                  thresholds: named(result.thresholds),
+                                  taskThresholds: result.tasks.map { fit in
+                                      TaskEntry(task: fit.task, rows: fit.rows, thresholds: fit.thresholds.map(named),
+                                                crossValidatedPassRate: fit.crossValidatedPassRate,
+                                                crossValidatedCostPerCall: fit.crossValidatedCostPerCall, note: fit.note)
+                                  },
+                                  trainingRows: trainingRows, heldOutRows: heldRows,
+                                  trainingPassRate: result.trainingEstimate.passRate,
+                                  trainingCostPerCall: result.trainingEstimate.costPerCall, report: report)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            Terminal.writeOut(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n")
+        default:
+            var text = "wrote \(output) and \(sidecarPath) (\(result.model.ngramBuckets.count) n-gram weights, \(json.utf8.count) bytes)\n"
+            text += "trained on \(trainingRows) lines (\(result.completeRows) with every tier); λ \(result.lambda) by \(folds)-fold CV "
+            text += "(out-of-fold APGR " + result.crossValidatedAPGR.map { "\($0.lambda): \($0.apgr.map { String(format: "%.3f", $0) } ?? "–")" }.joined(separator: ", ") + ")\n"
+            text += "thresholds: " + listed(result.thresholds)
+            text += String(format: " — out-of-fold pass rate %.1f%%, $%.6f per call\n", result.trainingEstimate.passRate * 100,
+                           result.trainingEstimate.costPerCall)
+            if !result.tasks.isEmpty {
+                text += "per task (own thresholds need ≥ \(minTaskRows) rows with every tier's outcome):\n"
+                var table = TextTable(headers: [])
+                for fit in result.tasks {
+                    var detail = fit.note
+                    if let own = fit.thresholds { detail = "own: " + listed(own) }
+                    if let pass = fit.crossValidatedPassRate, let cost = fit.crossValidatedCostPerCall {
+                        detail += String(format: " (cross-validated pass rate %.1f%%, $%.6f per call)", pass * 100, cost)
+                    }
+                    table.append(["  \(fit.task)", "\(fit.rows) rows", detail])
+                }
+                text += table.rendered + (table.rendered.hasSuffix("\n") ? "" : "\n")
+            }
+            text += "\nheld-out report (\(report.rows) lines with every tier's outcome):\n" + report.table
+            Terminal.writeOut(text)
+        }
+    }
+
+    struct CVEntry: Encodable { var lambda: Double; var apgr: Double? }
+
+    struct TaskEntry: Encodable {
+        var task: String
+        var rows: Int
+        var thresholds: [String: Double]?
+        var crossValidatedPassRate: Double?
+        var crossValidatedCostPerCall: Double?
+        var note: String
+    }
+
+    struct Summary: Encodable {
+        var policy: String
+        var model: String
+        var lambda: Double
+        var crossValidatedAPGR: [CVEntry]
+        var thresholds: [String: Double]
+        var taskThresholds: [TaskEntry]
+        var trainingRows: Int
+        var heldOutRows: Int
+        var trainingPassRate: Double
+        var trainingCostPerCall: Double
+        var report: CalibrationReport
+    }
+}
