@@ -51,15 +51,15 @@ package struct TierSweep: Sendable {
         let engine = PolicyEngine(policy: policy)
         let jobs = suite.cases.indices.flatMap { c in policy.tiers.indices.map { (c, $0) } }
         let total = jobs.count
-        let fatal = FatalErrorBox()
+        let fatal = RunControl()
         var onFinished: (@Sendable (Int) -> Void)?
         if let report = progress { onFinished = { finished in report(finished, total) } }
         let cases = suite.cases
         let outcomes = await boundedConcurrentMap(jobs, limit: concurrency, progress: onFinished) { job -> Attempt in
-            if fatal.error != nil { return .failed("not run: an earlier call failed fatally") }
+            if fatal.fatal != nil { return .failed("not run: an earlier call failed fatally") }
             return await Self.call(cases[job.0], tier: policy.tiers[job.1], engine: engine, router: router, fatal: fatal)
         }
-        if let error = fatal.error { throw error }
+        if let error = fatal.fatal { throw error }
         var results = cases.map { CaseResult(item: $0, passed: [:], costUSD: [:], errors: [:]) }
         for (job, outcome) in zip(jobs, outcomes) {
             let tier = policy.tiers[job.1].name
@@ -80,7 +80,7 @@ package struct TierSweep: Sendable {
     }
 
     static func call(_ item: EvalCase, tier: Tier, engine: PolicyEngine, router: ModelRouter,
-                     fatal: FatalErrorBox) async -> Attempt {
+                     fatal: RunControl) async -> Attempt {
         // The policy's decision gives the task (for the ledger) and the max_tokens it would send.
         let decision = engine.decide(item.routingInput)
         let maxTokens = min(item.maxTokens ?? decision.maxTokens, tier.maxOutputTokens)
@@ -103,7 +103,7 @@ package struct TierSweep: Sendable {
                 latencyMs: latencyMs, tier: tier.name))
             return .done(passed: evaluation.passed, cost: cost)
         } catch {
-            if LiveRun.isFatal(error) { fatal.set(error) }
+            if LiveRun.isFatal(error) { fatal.stop(fatal: error) }
             return .failed(LiveRun.describe(error))
         }
     }
