@@ -56,6 +56,26 @@ struct ScoringKeywordMatcherTests {
         }
     }
 
+    /// Long texts: each chain runs many blocks of lock-step steps (the reported states are
+    /// flushed after each block), with matches as dense as they can be (every other byte).
+    @Test func agreesWithTheNaiveReferenceOnLongDenseTexts() {
+        var generator = SeededGenerator(state: 0x5EED_B10C)
+        let phrases = ["a", "a b", "b a b", "ab", "c"].map(KeywordAutomaton.normalize)
+        let automaton = KeywordAutomaton(phrases: phrases)
+        let vocabulary = ["a", "a", "b", "ab", "c", "A"]
+        for length in [1, 63, 64, 65, 255, 256, 257, 1_023, 1_024, 1_025, 3_000, 9_000] {
+            var text = ""
+            while text.utf8.count < length {
+                text += vocabulary.randomElement(using: &generator)!
+                text += Int.random(in: 0..<8, using: &generator) == 0 ? ".\n " : " "
+            }
+            let expected = Self.naiveCounts(phrases, in: text)
+            #expect(Self.automatonCounts(automaton, in: text, minimumSplitLength: .max) == expected)
+            #expect(Self.automatonCounts(automaton, in: text) == expected, "length \(length)")
+            #expect(Self.automatonCounts(automaton, in: text, minimumSplitLength: 0) == expected, "length \(length)")
+        }
+    }
+
     @Test func matchesWholeWordsAndPhrasesOnly() {
         let phrases = ["step by step", "prove", "trade-off", "C#"].map(KeywordAutomaton.normalize)
         let automaton = KeywordAutomaton(phrases: phrases)

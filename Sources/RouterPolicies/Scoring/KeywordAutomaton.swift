@@ -15,6 +15,8 @@ struct KeywordAutomaton: Sendable {
     /// Byte → input class (0: word byte in no phrase, 1: separator, 2…: bytes used by phrases).
     private let classes: [UInt8]
     private let classCount: Int
+    /// `⌈2³² / classCount⌉`, for `stateNumber`.
+    private let classReciprocal: UInt64
     /// `(nextState · classCount) << 1 | reportsOutput`, indexed by `state · classCount + class`.
     private let table: [UInt32]
     /// Phrase ids completed in each state (own and through failure links), flattened.
@@ -27,6 +29,10 @@ struct KeywordAutomaton: Sendable {
     private let phraseSymbols: [Int32]
     /// Number of phrases (ids are `0..<phraseCount`).
     let phraseCount: Int
+
+    /// Lowercase letters, most frequent in English text first (the order of the classic
+    /// letter-frequency tables, e.g. https://en.wikipedia.org/wiki/Letter_frequency).
+    private static let lettersByFrequency: [UInt8] = Array("etaoinsrhldcumfpgwybvkxjqz".utf8)
 
     /// The normal form a phrase is matched in: lowercase ASCII words joined by single spaces.
     static func normalize(_ phrase: String) -> [UInt8] {
@@ -56,6 +62,15 @@ struct KeywordAutomaton: Sendable {
         var classes = [UInt8](repeating: 0, count: 256)
         for byte in 0..<256 where !Self.isWordByte(UInt8(byte)) { classes[byte] = 1 }
         var nextClass: UInt8 = 2
+        // Common English letters first: a state's transitions on them then sit together at the
+        // start of its table row, so prose touches fewer cache lines per state.
+        var used = [Bool](repeating: false, count: 256)
+        for phrase in phrases { for byte in phrase { used[Int(byte)] = true } }
+        for byte in Self.lettersByFrequency where used[Int(byte)] {
+            classes[Int(byte)] = nextClass
+            classes[Int(byte - 32)] = nextClass
+            nextClass += 1
+        }
         for phrase in phrases {
             for byte in phrase where byte != 32 && classes[Int(byte)] == 0 && Self.isWordByte(byte) {
                 classes[Int(byte)] = nextClass
@@ -147,6 +162,7 @@ struct KeywordAutomaton: Sendable {
         self.phraseSymbols = phrases.map { Int32($0.count + 2) }
         self.classes = classes
         self.classCount = classCount
+        self.classReciprocal = ((1 << 32) + UInt64(classCount) - 1) / UInt64(classCount)
         self.table = table
         self.outputStart = outputStart
         self.outputs = outputs
@@ -259,7 +275,7 @@ struct KeywordAutomaton: Sendable {
                                 let entry = table[Int(current) &+ symbol]
                                 current = entry >> 1
                                 if entry & 1 != 0 { record(state: current, into: counts, longerThan: symbolsSinceCut) }
-                                if depth[Int(current) / classCount] <= symbolsSinceCut { break }
+                                if depth[stateNumber(current)] <= symbolsSinceCut { break }
                                 position += 1
                             }
                         }
@@ -269,9 +285,18 @@ struct KeywordAutomaton: Sendable {
         }
     }
 
+    /// `state / classCount` for a table offset `state` (a multiple of `classCount` below 2³¹),
+    /// by a multiply with `⌈2³² / classCount⌉` instead of a 64-bit divide per match. Exact: with
+    /// `state = k · classCount`, the product is `k · (2³² + r)` with `r < classCount`, and
+    /// `k · r < state < 2³²`.
+    @inline(__always)
+    private func stateNumber(_ state: UInt32) -> Int {
+        Int(truncatingIfNeeded: (UInt64(state) &* classReciprocal) >> 32)
+    }
+
     @inline(never)
     private func record(state: UInt32, into counts: UnsafeMutableBufferPointer<Int32>, longerThan symbols: Int32) {
-        let index = Int(state) / classCount
+        let index = stateNumber(state)
         for output in outputs[Int(outputStart[index])..<Int(outputStart[index + 1])]
         where phraseSymbols[Int(output)] > symbols {
             counts[Int(output)] &+= 1
@@ -280,7 +305,7 @@ struct KeywordAutomaton: Sendable {
 
     @inline(never)
     private func record(state: UInt32, into counts: UnsafeMutableBufferPointer<Int32>) {
-        let index = Int(state) / classCount
+        let index = stateNumber(state)
         for output in outputs[Int(outputStart[index])..<Int(outputStart[index + 1])] {
             counts[Int(output)] &+= 1
         }

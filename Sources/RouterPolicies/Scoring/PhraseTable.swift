@@ -2,15 +2,22 @@
 /// in a single pass over the text.
 struct PhraseTable: Sendable {
     let automaton: KeywordAutomaton
-    /// For each list: the phrase ids of its keywords, in list order, and the keyword as written.
-    let lists: [[(id: Int, keyword: String)]]
+    /// The phrase ids of every list's keywords, list after list, each list in its order. Flat
+    /// integers, so counting a list's hits (on every request, for every list) touches no
+    /// reference-counted value.
+    private let ids: [Int32]
+    /// The keyword as written, parallel to `ids`: read only for evidence.
+    private let keywords: [String]
+    /// List `i` is `ids[listStart[i] ..< listStart[i + 1]]`.
+    private let listStart: [Int]
 
     init(lists keywordLists: [[String]]) {
         var ids: [[UInt8]: Int] = [:]
         var phrases: [[UInt8]] = []
-        var lists: [[(id: Int, keyword: String)]] = []
+        var flatIDs: [Int32] = []
+        var flatKeywords: [String] = []
+        var listStart = [0]
         for keywords in keywordLists {
-            var list: [(id: Int, keyword: String)] = []
             var seen = Set<Int>()
             for keyword in keywords {
                 let normalized = KeywordAutomaton.normalize(keyword)
@@ -24,12 +31,17 @@ struct PhraseTable: Sendable {
                     phrases.append(normalized)
                 }
                 // A keyword listed twice in one list counts once per occurrence in the text.
-                if seen.insert(id).inserted { list.append((id, keyword)) }
+                if seen.insert(id).inserted {
+                    flatIDs.append(Int32(id))
+                    flatKeywords.append(keyword)
+                }
             }
-            lists.append(list)
+            listStart.append(flatIDs.count)
         }
         self.automaton = KeywordAutomaton(phrases: phrases)
-        self.lists = lists
+        self.ids = flatIDs
+        self.keywords = flatKeywords
+        self.listStart = listStart
     }
 
     /// Counts every phrase in `bytes` and hands the per-phrase counts to `body`.
@@ -45,9 +57,13 @@ struct PhraseTable: Sendable {
     func hits(ofList index: Int, counts: UnsafeBufferPointer<Int32>, evidenceLimit: Int = 3) -> (count: Int, evidence: [String]) {
         var total = 0
         var evidence: [String] = []
-        for entry in lists[index] where counts[entry.id] > 0 {
-            total += Int(counts[entry.id])
-            if evidence.count < evidenceLimit { evidence.append(entry.keyword) }
+        ids.withUnsafeBufferPointer { ids in
+            for position in listStart[index]..<listStart[index + 1] {
+                let count = Int(counts[Int(ids[position])])
+                guard count > 0 else { continue }
+                total += count
+                if evidence.count < evidenceLimit { evidence.append(keywords[position]) }
+            }
         }
         return (total, evidence)
     }
