@@ -144,3 +144,73 @@ struct BundledDefaultScorerTests {
         #expect(decision.contributions.allSatisfy { $0.name.hasPrefix("ngram:") || $0.name.hasPrefix("signal:") || $0.name == "log_input_tokens" })
     }
 }
+
+@Suite("Learned scorer: word hashing and the no-evidence guard")
+struct DifficultyGuardTests {
+    @Test("the two-half branch-free word hasher agrees with the text form on long mixed text")
+    func longTextAgrees() {
+        var text = ""
+        for i in 0..<300 {
+            text += i % 7 == 0 ? "Ünïcödé WORD\(i), " : "the Quick-brown fox\(i % 13)   jumps; "
+        }
+        for length in [0, 1, 2, 3, 17, 64, 1_001, text.utf8.count] {
+            let prefix = String(decoding: Array(text.utf8.prefix(length)), as: UTF8.self)
+            var fast: [UInt32] = []
+            var copy = prefix
+            copy.withUTF8 { bytes in
+                DifficultyFeatures.forEachNGram(in: bytes, mask: (1 << 18) - 1) { bucket, _ in fast.append(bucket) }
+            }
+            #expect(fast == DifficultyFeatures.ngrams(of: prefix).map(\.bucket), "length \(length)")
+        }
+    }
+
+    func engine(guardLines lines: String) throws -> (PolicyEngine, URL) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("guard-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let json = DifficultyScorerTests.model().encodedJSON()
+        try json.write(to: directory.appendingPathComponent("m.scorer.json"), atomically: true, encoding: .utf8)
+        let yaml = DifficultyScorerTests.policyYAML(sha: SHA256.hex(of: Array(json.utf8)))
+            .replacingOccurrences(of: "tasks:\n", with: lines + "tasks:\n")
+        let file = directory.appendingPathComponent("p.yaml").path
+        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        return (PolicyEngine(policy: try Policy.load(file: file)), directory)
+    }
+
+    @Test("no_signal_fallback: without a hand-made signal the default tier decides, not the learned score")
+    func noSignalFallsBack() throws {
+        let (engine, directory) = try self.engine(guardLines: "  no_signal_fallback: true\n")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(engine.policy.scorer?.noSignalFallback == true)
+        // "prove it" has a large learned score but no hand-made signal: default tier (small).
+        let decision = engine.decide(RoutingInput(text: "prove it"))
+        #expect(decision.tier == "small")
+        #expect(decision.reason.contains("no recognised signal, default tier"))
+        #expect(decision.score < 0.3)
+        #expect(!decision.contributions.contains { $0.name.hasPrefix("ngram:") })
+        // With a hand-made signal (a code fence) the learned score decides again.
+        let coded = engine.decide(RoutingInput(text: "prove it\n```swift\nlet x = 1\n```"))
+        #expect(coded.contributions.contains { $0.name == "ngram:prove" })
+    }
+
+    @Test("min_known_fraction: a prompt whose n-grams are mostly unseen falls back to the default tier")
+    func unseenFallsBack() throws {
+        // "prove it": 1 of its 3 n-gram occurrences (prove, it, prove it) has a weight.
+        let (strict, first) = try self.engine(guardLines: "  min_known_fraction: 0.5\n")
+        defer { try? FileManager.default.removeItem(at: first) }
+        #expect(strict.decide(RoutingInput(text: "prove it")).tier == "small")
+        #expect(strict.decide(RoutingInput(text: "prove it")).reason.contains("no recognised signal"))
+        #expect(strict.decide(RoutingInput(text: "prove")).tier == "large")
+        let (lenient, second) = try self.engine(guardLines: "  min_known_fraction: 0.3\n")
+        defer { try? FileManager.default.removeItem(at: second) }
+        #expect(lenient.decide(RoutingInput(text: "prove it")).tier == "large")
+    }
+
+    @Test("a bad guard value is an error at its line")
+    func badGuardValues() throws {
+        for (lines, message) in [("  no_signal_fallback: maybe\n", "10:23: error: no_signal_fallback must be true or false"),
+                                 ("  min_known_fraction: 2\n", "10:23: error: min_known_fraction must be a number in 0…1")] {
+            let error = #expect(throws: PolicyError.self) { _ = try self.engine(guardLines: lines) }
+            #expect(error?.description.contains(message) == true, "\(error?.description ?? "")")
+        }
+    }
+}

@@ -84,6 +84,13 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-ngrams"), help: "Most n-gram weights kept in the sidecar.")
     var maxNGrams: Int = 10_000
 
+    @Option(name: .customLong("group-by"),
+            help: ArgumentHelp("Metadata key grouping rows in cross-validation folds (a group never spans two folds).", valueName: "key"))
+    var groupBy: String?
+
+    @Option(name: .customLong("min-document-frequency"), help: "N-grams in fewer training prompts than this get no weight.")
+    var minDocumentFrequency: Int = 1
+
     @Option(name: .customLong("assumed-output-tokens"), help: "Output tokens per call for costs estimated from prices.")
     var assumedOutputTokens: Int = 512
 
@@ -184,7 +191,8 @@ struct CalibrateCommand: AsyncParsableCommand {
         let options = CalibrationOptions(
             target: target, lambdas: parsedLambdas()!, folds: folds, seed: seed, maxNGrams: maxNGrams,
             assumedOutputTokens: assumedOutputTokens, priceDate: priceDate.flatMap(Self.day) ?? Date(),
-            priceBook: try Inputs.prices(explicit: prices, policy: base), minTaskRows: minTaskRows)
+            priceBook: try Inputs.prices(explicit: prices, policy: base), minTaskRows: minTaskRows,
+            groupKey: groupBy, minDocumentFrequency: max(1, minDocumentFrequency))
         let result: CalibrationResult
         do {
             result = try Calibrator.train(policy: base, records: training, options: options)

@@ -15,8 +15,12 @@ package struct CalibrationFeatures: Sendable {
     /// Bucket count exponent.
     package var bucketBits: Int
 
-    /// Extracts features of `records` under `policy`'s signals. Deterministic.
-    package init(records: [OutcomeRecord], policy: Policy, bucketBits: Int = DifficultyFeatures.defaultBucketBits) {
+    /// Extracts features of `records` under `policy`'s signals. Deterministic. N-gram buckets
+    /// present in fewer than `minDocumentFrequency` records get no column (rare n-grams are
+    /// mostly names and numbers of one task family and do not transfer); the normalisation
+    /// still counts them, as the decision-time scorer does.
+    package init(records: [OutcomeRecord], policy: Policy, bucketBits: Int = DifficultyFeatures.defaultBucketBits,
+                 minDocumentFrequency: Int = 1) {
         self.bucketBits = bucketBits
         let scorer = ComplexityScorer(policy.signals)
         denseNames = ["log_input_tokens"] + policy.signals.signals.map { "signal:\($0.name)" }
@@ -24,16 +28,16 @@ package struct CalibrationFeatures: Sendable {
         var ngrams: [[(bucket: UInt32, value: Float)]] = []
         dense.reserveCapacity(records.count)
         ngrams.reserveCapacity(records.count)
-        var seen = Set<UInt32>()
+        var documents: [UInt32: Int] = [:]
         for record in records {
             let input = record.routingInput
             let score = scorer.score(input)
             dense.append([DifficultyFeatures.logInputTokens(input.estimatedInputTokens)] + score.contributions.map(\.strength))
             let counts = DifficultyFeatures.normalizedCounts(of: record.text, bucketBits: bucketBits)
-            for entry in counts { seen.insert(entry.bucket) }
+            for entry in counts { documents[entry.bucket, default: 0] += 1 }
             ngrams.append(counts)
         }
-        buckets = seen.sorted()
+        buckets = documents.filter { $0.value >= minDocumentFrequency }.keys.sorted()
         var column: [UInt32: Int] = [:]
         column.reserveCapacity(buckets.count)
         let offset = denseNames.count
@@ -42,7 +46,9 @@ package struct CalibrationFeatures: Sendable {
         for i in records.indices {
             var entries: [(Int, Double)] = []
             for (k, value) in dense[i].enumerated() where value != 0 { entries.append((k, value)) }
-            for entry in ngrams[i] { entries.append((column[entry.bucket]!, Double(entry.value))) }
+            for entry in ngrams[i] {
+                if let index = column[entry.bucket] { entries.append((index, Double(entry.value))) }
+            }
             rows.append(entries)
         }
         self.rows = rows

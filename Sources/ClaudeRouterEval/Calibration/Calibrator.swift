@@ -24,12 +24,19 @@ package struct CalibrationOptions: Sendable {
     package var maxIterations: Int
     /// Fewest complete outcome rows a task needs for its own thresholds (`TaskThresholdFit`).
     package var minTaskRows: Int
+    /// Metadata key whose values group the rows for cross-validation (e.g. `task_hint`): a
+    /// group never spans two folds, so λ is chosen for prompts of a kind the fit has not seen.
+    /// `nil` (or fewer distinct values than 2): rows are assigned to folds at random.
+    package var groupKey: String?
+    /// N-grams that occur in fewer training prompts than this get no weight (1 keeps all).
+    package var minDocumentFrequency: Int
 
     /// Defaults: λ ∈ {1e-2, 1e-3, 1e-4}, 5 folds, seed 1, 10,000 n-grams, 512 output tokens.
     package init(target: ThresholdSearch.Target, lambdas: [Double] = [1e-2, 1e-3, 1e-4], folds: Int = 5,
                 seed: UInt64 = 1, maxNGrams: Int = 10_000, assumedOutputTokens: Int = 512,
                 priceDate: Date = Date(), priceBook: PriceBook = .bundledDefault, maxIterations: Int = 200,
-                minTaskRows: Int = TaskThresholdFit.defaultMinimumRows) {
+                minTaskRows: Int = TaskThresholdFit.defaultMinimumRows, groupKey: String? = nil,
+                minDocumentFrequency: Int = 1) {
         self.target = target
         self.lambdas = lambdas
         self.folds = folds
@@ -40,6 +47,8 @@ package struct CalibrationOptions: Sendable {
         self.priceBook = priceBook
         self.maxIterations = maxIterations
         self.minTaskRows = minTaskRows
+        self.groupKey = groupKey
+        self.minDocumentFrequency = minDocumentFrequency
     }
 }
 
@@ -106,7 +115,7 @@ package enum Calibrator {
         guard let weakTier = tiers.first, let strongTier = tiers.last, tiers.count >= 2 else {
             throw CalibrationError(code: .notEnoughData, message: "the policy needs at least two tiers to calibrate")
         }
-        let features = CalibrationFeatures(records: records, policy: policy)
+        let features = CalibrationFeatures(records: records, policy: policy, minDocumentFrequency: options.minDocumentFrequency)
         let labels: [[Double?]] = tiers.map { tier in records.map { $0.passed[tier].map { $0 ? 1 : 0 } } }
         let weak = 0, strong = tiers.count - 1
         let paired = records.indices.filter { labels[weak][$0] != nil && labels[strong][$0] != nil }
@@ -116,12 +125,22 @@ package enum Calibrator {
                                    + "'\(weakTier)' and '\(strongTier)' in the training lines (got \(paired.count), after the "
                                    + "held-out part is set aside): \(folds) cross-validation folds need \(folds * 4)")
         }
-        // Seeded fold assignment: Fisher–Yates shuffle with SplitMix64, then round-robin.
+        // Seeded fold assignment: Fisher–Yates shuffle with SplitMix64, then round-robin — of
+        // the rows, or of the groups when `groupKey` names at least two distinct values.
         var order = Array(records.indices)
         var generator = SeededGenerator(seed: options.seed)
         for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, generator.nextIndex(below: i + 1)) }
         var foldOf = [Int](repeating: 0, count: records.count)
-        for (position, index) in order.enumerated() { foldOf[index] = position % folds }
+        let groups = options.groupKey.map { key in records.map { $0.metadata[key] ?? "" } }
+        if let groups, Set(groups).count >= 2 {
+            var names = Set(groups).sorted()
+            for i in stride(from: names.count - 1, to: 0, by: -1) { names.swapAt(i, generator.nextIndex(below: i + 1)) }
+            var foldOfGroup: [String: Int] = [:]
+            for (position, name) in names.enumerated() { foldOfGroup[name] = position % folds }
+            for index in records.indices { foldOf[index] = foldOfGroup[groups[index]]! }
+        } else {
+            for (position, index) in order.enumerated() { foldOf[index] = position % folds }
+        }
         let fold = foldOf
 
         // Out-of-fold probabilities for every (λ, fold), fitted in parallel into separate slots.
@@ -271,6 +290,7 @@ package enum Calibrator {
             ngramBuckets: keptBuckets, ngramTexts: texts,
             ngramWeights: fits.map { fit in kept.map { round4(fit.weights[dense + $0]) } },
             training: ["rows": String(records.count), "lambda": String(lambda), "folds": String(options.folds),
+                       "fold_groups": options.groupKey ?? "", "min_document_frequency": String(options.minDocumentFrequency),
                        "seed": String(options.seed), "cv_apgr": String(format: "%.4f", cvAPGR),
                        "loss": "L2-regularised logistic regression, L-BFGS",
                        "score": "clamp(P_pass(\(tiers[tiers.count - 1])) - P_pass(\(tiers[0])), 0, 1)"])

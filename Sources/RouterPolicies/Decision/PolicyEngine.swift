@@ -46,7 +46,8 @@ public struct PolicyEngine: Sendable {
         self.rules = policy.rules.map { ResolvedRule($0, policy: policy) }
         self.scorer = ComplexityScorer(policy.signals)
         self.difficulty = policy.scorer.map {
-            DifficultyScorer(model: $0.model, signalNames: policy.signals.signals.map(\.name))
+            DifficultyScorer(model: $0.model, signalNames: policy.signals.signals.map(\.name),
+                             noSignalFallback: $0.noSignalFallback, minKnownFraction: $0.minKnownFraction)
         }
         self.classifier = TaskClassifier(rules: policy.classifier.rules,
                                          minimumConfidence: policy.classifier.minimumConfidence,

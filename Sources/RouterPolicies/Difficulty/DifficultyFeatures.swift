@@ -5,20 +5,30 @@ import Foundation
 /// https://arxiv.org/abs/0902.2206), plus the log of the input size.
 ///
 /// A word is a maximal run of ASCII letters and digits or non-ASCII bytes (so UTF-8 words stay
-/// whole); ASCII letters are lowercased. A unigram's hash is FNV-1a 64 of the word's bytes; a
-/// bigram's is FNV-1a 64 of `word1 + " " + word2`. Both are finished with MurmurHash3's `fmix64`
-/// and masked to the bucket count. FNV-1a is used rather than Swift's `Hasher`, which is seeded
-/// per process: buckets must mean the same thing in the trainer and in every later process.
-/// One pass over the bytes computes both hashes at once (no `String`/`Character` work).
+/// whole); ASCII letters are lowercased. Each word is hashed once, as it is read: every byte has
+/// a fixed pseudo-random 64-bit code (`A` and `a` share one) and the word's hash is
+/// `h = rotl(h, 5) ^ code(byte)` from `h = 0` — a tabulation-style hash whose per-byte
+/// dependency chain is a rotate and an xor, not a multiply. A unigram's bucket is `fmix64(h)`
+/// (MurmurHash3's finaliser); a bigram's is `fmix64(h₁ · 0x9E3779B97F4A7C15 + h₂)`, derived
+/// from the two word hashes without reading the bytes again. Both are masked to the bucket
+/// count. The codes are fixed constants, not Swift's per-process-seeded `Hasher`: buckets must
+/// mean the same thing in the trainer and in every later process.
 public enum DifficultyFeatures {
     /// Default bucket count exponent: 2^18 = 262,144 buckets.
     public static let defaultBucketBits = 18
 
-    static let offsetBasis = FNV1a64.offsetBasis
-    static let prime = FNV1a64.prime
+    /// Multiplier that makes a bigram's key depend on word order (2^64 / golden ratio, odd).
+    static let bigramMultiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
 
     @inline(__always)
     static func fmix64(_ value: UInt64) -> UInt64 { FNV1a64.fmix64(value) }
+
+    /// Per byte value: its code when the byte belongs to a word (never 0), else 0. Upper- and
+    /// lowercase ASCII letters share the lowercase letter's code.
+    static let byteCodes: [UInt64] = (0..<256).map { (value: Int) -> UInt64 in
+        guard let byte = wordByte(UInt8(value)) else { return 0 }
+        return fmix64(UInt64(byte) &+ 0x0100) | 1
+    }
 
     /// Lowercased byte when `byte` belongs to a word, else `nil`.
     @inline(__always)
@@ -30,38 +40,84 @@ public enum DifficultyFeatures {
         }
     }
 
+    /// Writes the hash of every word of `bytes`, in text order, to `out` and returns how many.
+    /// `out` must have room for `wordCapacity(bytes.count)` values. Branch-free per byte: the
+    /// running hash is stored at `out[n]` on every byte and `n` advances only where a word ends,
+    /// so word boundaries cost no mispredicted branch. The text is cut at a separator near its
+    /// middle and both halves are hashed in the same loop: two independent dependency chains
+    /// keep the core busy while each waits on its rotate and xor.
+    @inline(__always)
+    public static func wordHashes(in bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt64>) -> Int {
+        byteCodes.withUnsafeBufferPointer { codes in
+            guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
+            var middle = bytes.count / 2
+            while middle < bytes.count && codes[Int(base[middle])] != 0 { middle += 1 }
+            let firstLength = middle, secondLength = bytes.count - middle
+            let second = out + (firstLength / 2 + 2)
+            var hashA: UInt64 = 0, hashB: UInt64 = 0
+            var countA = 0, countB = 0
+            var inWordA = false, inWordB = false
+            let common = min(firstLength, secondLength)
+            for i in 0..<common {
+                step(codes[Int(base[i])], &hashA, &countA, &inWordA, out)
+                step(codes[Int(base[middle + i])], &hashB, &countB, &inWordB, second)
+            }
+            for i in common..<firstLength { step(codes[Int(base[i])], &hashA, &countA, &inWordA, out) }
+            for i in common..<secondLength { step(codes[Int(base[middle + i])], &hashB, &countB, &inWordB, second) }
+            if inWordA { out[countA] = hashA; countA &+= 1 }
+            if inWordB { second[countB] = hashB; countB &+= 1 }
+            (out + countA).update(from: second, count: countB)
+            return countA + countB
+        }
+    }
+
+    /// Room `wordHashes` needs for a text of `byteCount` bytes.
+    @inline(__always)
+    public static func wordCapacity(_ byteCount: Int) -> Int { byteCount / 2 + 4 }
+
+    /// One byte of `wordHashes`: store the running hash, count a word that just ended, and
+    /// extend (word byte) or reset (separator) the hash.
+    @inline(__always)
+    static func step(_ code: UInt64, _ hash: inout UInt64, _ count: inout Int, _ inWord: inout Bool,
+                     _ out: UnsafeMutablePointer<UInt64>) {
+        let isWord = code != 0
+        out[count] = hash
+        count &+= (inWord && !isWord) ? 1 : 0
+        let next = ((hash &<< 5) | (hash &>> 59)) ^ code
+        hash = isWord ? next : 0
+        inWord = isWord
+    }
+
+    /// The bucket of a unigram with word hash `word`.
+    @inline(__always)
+    public static func unigramBucket(_ word: UInt64, mask: UInt32) -> UInt32 {
+        UInt32(truncatingIfNeeded: fmix64(word)) & mask
+    }
+
+    /// The bucket of the bigram `first second`, from the two word hashes.
+    @inline(__always)
+    public static func bigramBucket(_ first: UInt64, _ second: UInt64, mask: UInt32) -> UInt32 {
+        UInt32(truncatingIfNeeded: fmix64(first &* bigramMultiplier &+ second)) & mask
+    }
+
     /// Calls `body(bucket, isBigram)` for every unigram and bigram of `bytes`, in text order
     /// (each word's unigram, then its bigram with the previous word). `mask` is `2^bits - 1`.
-    @inline(__always)
     public static func forEachNGram(in bytes: UnsafeBufferPointer<UInt8>, mask: UInt32,
                                     _ body: (UInt32, Bool) -> Void) {
-        var unigram = offsetBasis
-        var bigram = offsetBasis
-        var inWord = false
-        var hasPrevious = false
-        var previous = offsetBasis
-        for raw in bytes {
-            if let byte = wordByte(raw) {
-                if !inWord {
-                    inWord = true
-                    unigram = offsetBasis
-                    // The bigram continues the previous word's FNV state across one space.
-                    bigram = (previous ^ 0x20) &* prime
-                }
-                unigram = (unigram ^ UInt64(byte)) &* prime
-                bigram = (bigram ^ UInt64(byte)) &* prime
-            } else if inWord {
-                inWord = false
-                body(UInt32(truncatingIfNeeded: fmix64(unigram)) & mask, false)
-                if hasPrevious { body(UInt32(truncatingIfNeeded: fmix64(bigram)) & mask, true) }
-                previous = unigram
-                hasPrevious = true
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: wordCapacity(bytes.count)) { words in
+            let count = wordHashes(in: bytes, into: words.baseAddress!)
+            for index in 0..<count {
+                body(unigramBucket(words[index], mask: mask), false)
+                if index > 0 { body(bigramBucket(words[index - 1], words[index], mask: mask), true) }
             }
         }
-        if inWord {
-            body(UInt32(truncatingIfNeeded: fmix64(unigram)) & mask, false)
-            if hasPrevious { body(UInt32(truncatingIfNeeded: fmix64(bigram)) & mask, true) }
-        }
+    }
+
+    /// The hash of one word given as its (already lowercased) bytes.
+    static func wordHash(_ word: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0
+        for byte in word { hash = ((hash &<< 5) | (hash &>> 59)) ^ byteCodes[Int(byte)] }
+        return hash
     }
 
     /// The n-grams of `text` with their buckets, as text (`"prove"`, `"prove that"`), in text
@@ -79,20 +135,17 @@ public enum DifficultyFeatures {
         if !current.isEmpty { words.append(current) }
         var result: [(bucket: UInt32, text: String)] = []
         result.reserveCapacity(words.count * 2)
+        var previous: UInt64 = 0
         for (index, word) in words.enumerated() {
-            result.append((bucket(of: word, mask: mask), String(decoding: word, as: UTF8.self)))
+            let hash = wordHash(word)
+            result.append((unigramBucket(hash, mask: mask), String(decoding: word, as: UTF8.self)))
             if index > 0 {
-                let pair = words[index - 1] + [0x20] + word
-                result.append((bucket(of: pair, mask: mask), String(decoding: pair, as: UTF8.self)))
+                result.append((bigramBucket(previous, hash, mask: mask),
+                               String(decoding: words[index - 1] + [0x20] + word, as: UTF8.self)))
             }
+            previous = hash
         }
         return result
-    }
-
-    static func bucket(of bytes: [UInt8], mask: UInt32) -> UInt32 {
-        var hash = offsetBasis
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* prime }
-        return UInt32(truncatingIfNeeded: fmix64(hash)) & mask
     }
 
     /// The L2-normalised n-gram count vector of `text`: distinct buckets ascending, each with

@@ -19,11 +19,16 @@ struct DifficultyScorer: Sendable {
     /// Per dense feature: (weak weight, strong weight, signal index or -1 for log input tokens, -2 unknown).
     let dense: [(weak: Double, strong: Double, source: Int, name: String)]
     let texts: [UInt32: String]
+    /// The no-evidence guard (`ScorerSettings.noSignalFallback`, `.minKnownFraction`).
+    let noSignalFallback: Bool
+    let minKnownFraction: Double
 
     /// How many features `contributions` lists.
     static let explainedFeatures = 6
 
-    init(model: DifficultyModel, signalNames: [String]) {
+    init(model: DifficultyModel, signalNames: [String], noSignalFallback: Bool = false, minKnownFraction: Double = 0) {
+        self.noSignalFallback = noSignalFallback
+        self.minKnownFraction = minKnownFraction
         mask = UInt32((1 << model.bucketBits) - 1)
         let weak = model.tiers.firstIndex(of: model.weakTier) ?? 0
         let strong = model.tiers.firstIndex(of: model.strongTier) ?? 0
@@ -62,8 +67,13 @@ struct DifficultyScorer: Sendable {
     }
 
     /// The learned score of one prompt, with the features that moved it most. `base` supplies
-    /// the signal strengths (its contributions are in the policy's signal order).
+    /// the signal strengths (its contributions are in the policy's signal order). When the
+    /// no-evidence guard applies, `base` itself is returned (so the engine takes the default
+    /// tier): without any hand-made signal (`noSignalFallback`, checked before reading the
+    /// text), or when fewer than `minKnownFraction` of the n-gram occurrences have a weight.
     func score(bytes: UnsafeBufferPointer<UInt8>, inputTokens: Int, base: ComplexityScore) -> ComplexityScore {
+        if noSignalFallback && !base.recognizedSignal { return base }
+        var knownOccurrences = 0.0, occurrences = 0.0
         var weakLogit = weakBias
         var strongLogit = strongBias
         var top = TopContributions()
@@ -79,14 +89,12 @@ struct DifficultyScorer: Sendable {
             strongLogit += feature.strong * x
             top.offer(name: feature.name, delta: feature.strong - feature.weak, strength: x, evidence: [], bucket: nil)
         }
-        // Pass 1: every n-gram's bucket, in text order (at most one per byte, plus one).
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: bytes.count + 1) { grams in
-            var total = 0
-            DifficultyFeatures.forEachNGram(in: bytes, mask: mask) { bucket, _ in
-                grams[total] = bucket
-                total += 1
-            }
-            guard total > 0 else { return }
+        // Pass 1: every word's hash, in text order (branch-free, one rotate and xor per byte);
+        // the n-gram buckets are derived from these word hashes in pass 2.
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: DifficultyFeatures.wordCapacity(bytes.count)) { words in
+            let wordCount = DifficultyFeatures.wordHashes(in: bytes, into: words.baseAddress!)
+            guard wordCount > 0 else { return }
+            let total = 2 * wordCount - 1
             // Pass 2: distinct buckets and their counts in an open-addressed table at most half
             // full; only the key array is zeroed, and `occupied` lists the used slots in order.
             var capacity = 64
@@ -98,7 +106,12 @@ struct DifficultyScorer: Sendable {
                     withUnsafeTemporaryAllocation(of: Int.self, capacity: total) { occupied in
                         var distinct = 0
                         for j in 0..<total {
-                            let key = grams[j] &+ 1
+                            // Even j: the unigram of word j/2; odd j: the bigram ending at word (j+1)/2.
+                            let word = (j + 1) >> 1
+                            let bucket = j & 1 == 0
+                                ? DifficultyFeatures.unigramBucket(words[word], mask: mask)
+                                : DifficultyFeatures.bigramBucket(words[word - 1], words[word], mask: mask)
+                            let key = bucket &+ 1
                             var index = Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 40) & slotMask
                             while true {
                                 let slot = keys[index]
@@ -128,6 +141,7 @@ struct DifficultyScorer: Sendable {
                                 sumSquares += count * count
                                 let bucket = Int(keys[index] - 1)
                                 guard present[bucket >> 6] & (1 << UInt64(bucket & 63)) != 0 else { continue }
+                                knownOccurrences += count
                                 var slot = Self.slot(of: keys[index], mask: modelMask)
                                 while modelKeys[slot] != keys[index] { slot = (slot + 1) & modelMask }
                                 let w = Double(weights[2 * slot]), s = Double(weights[2 * slot + 1])
@@ -152,6 +166,7 @@ struct DifficultyScorer: Sendable {
                         }
                         }
                         }
+                        occurrences = Double(total)
                         let norm = 1 / sumSquares.squareRoot()
                         weakLogit += weakDot * norm
                         strongLogit += strongDot * norm
@@ -162,6 +177,9 @@ struct DifficultyScorer: Sendable {
                     }
                 }
             }
+        }
+        if minKnownFraction > 0 && knownOccurrences < minKnownFraction * occurrences {
+            return ComplexityScore(value: base.value, contributions: base.contributions, recognizedSignal: false)
         }
         let value = min(max(Self.sigmoid(strongLogit) - Self.sigmoid(weakLogit), 0), 1)
         let contributions = top.sorted().map { entry in

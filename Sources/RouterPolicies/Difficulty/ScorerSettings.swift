@@ -6,6 +6,12 @@ import Foundation
 /// YAML: `scorer: { kind: learned, model: default.scorer.json, sha256: <64 hex digits> }`. The
 /// model path is relative to the policy file's directory; `sha256` pins its exact bytes, and a
 /// missing file or a different hash is a load error at the `model:` / `sha256:` line.
+///
+/// Two optional keys guard against trusting an extrapolated score (docs/CALIBRATION.md, "The
+/// no-evidence guard"): `no_signal_fallback: true` and `min_known_fraction: F` (0…1). When the
+/// policy's hand-made signals recognise nothing, or fewer than `F` of the prompt's n-gram
+/// occurrences were seen in training, the learned score is not used: the score is the hand-made
+/// one and the prompt takes the default tier (then the task range and rules), as without a scorer.
 public struct ScorerSettings: Sendable, Hashable {
     /// The scorer kind; `learned` is the only one.
     public var kind: String
@@ -15,13 +21,22 @@ public struct ScorerSettings: Sendable, Hashable {
     public var sha256: String
     /// The decoded model.
     public var model: DifficultyModel
+    /// `no_signal_fallback`: when no hand-made signal with content fires, use the hand-made score
+    /// and the default tier instead of the learned score. Default `false`.
+    public var noSignalFallback: Bool
+    /// `min_known_fraction`: the least share (0…1) of the prompt's n-gram occurrences that must
+    /// have a weight in the model for the learned score to be used. Default 0 (no check).
+    public var minKnownFraction: Double
 
     /// Settings for an already-loaded model.
-    public init(kind: String = "learned", modelPath: String, sha256: String, model: DifficultyModel) {
+    public init(kind: String = "learned", modelPath: String, sha256: String, model: DifficultyModel,
+                noSignalFallback: Bool = false, minKnownFraction: Double = 0) {
         self.kind = kind
         self.modelPath = modelPath
         self.sha256 = sha256
         self.model = model
+        self.noSignalFallback = noSignalFallback
+        self.minKnownFraction = minKnownFraction
     }
 }
 

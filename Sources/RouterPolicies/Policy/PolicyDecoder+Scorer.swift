@@ -1,8 +1,26 @@
 extension PolicyDecoder {
-    /// Decodes `scorer: { kind: learned, model: FILE, sha256: HEX }`, reading and checking the sidecar.
+    /// Decodes `scorer: { kind: learned, model: FILE, sha256: HEX }` (optionally
+    /// `no_signal_fallback: BOOL`, `min_known_fraction: 0…1`), reading and checking the sidecar.
     func decodeScorer(_ node: YAMLNode) -> ScorerSettings? {
-        guard let map = context.mapping(node, required: ["kind", "model", "sha256"], optional: [], what: "scorer") else {
+        guard let map = context.mapping(node, required: ["kind", "model", "sha256"],
+                                        optional: ["no_signal_fallback", "min_known_fraction"], what: "scorer") else {
             return nil
+        }
+        var noSignalFallback = false
+        if let flagNode = map["no_signal_fallback"], let text = context.nonEmptyString(flagNode) {
+            switch text {
+            case "true": noSignalFallback = true
+            case "false": noSignalFallback = false
+            default: context.error("no_signal_fallback must be true or false (got '\(text)')", at: flagNode)
+            }
+        }
+        var minKnownFraction = 0.0
+        if let fractionNode = map["min_known_fraction"], let text = context.nonEmptyString(fractionNode) {
+            if let value = Double(text), (0...1).contains(value) {
+                minKnownFraction = value
+            } else {
+                context.error("min_known_fraction must be a number in 0…1 (got '\(text)')", at: fractionNode)
+            }
         }
         let kind = map["kind"].flatMap(context.nonEmptyString)
         if let kind, kind != "learned", let kindNode = map["kind"] {
@@ -38,6 +56,7 @@ extension PolicyDecoder {
                           at: pathNode)
             return nil
         }
-        return ScorerSettings(kind: kind, modelPath: path, sha256: wanted, model: model)
+        return ScorerSettings(kind: kind, modelPath: path, sha256: wanted, model: model,
+                              noSignalFallback: noSignalFallback, minKnownFraction: minKnownFraction)
     }
 }
