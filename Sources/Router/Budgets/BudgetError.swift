@@ -11,6 +11,7 @@ public struct BudgetError: Error, Sendable, CustomStringConvertible {
         public static let hardLimitExceeded = Code("hard_limit_exceeded")
         /// The requested worst case is negative.
         public static let invalidAmount = Code("invalid_amount")
+        /// The stable code, e.g. `hard_limit_exceeded`.
         public var description: String { name }
     }
 
@@ -53,6 +54,8 @@ public struct BudgetError: Error, Sendable, CustomStringConvertible {
         self.downgradeAllowed = downgradeAllowed
     }
 
+    /// One line naming the rule, its scope key, the limit, spent, reserved and requested
+    /// amounts (USD); never a prompt or a key.
     public var description: String {
         let scope = scopeKey.map { " [\($0)]" } ?? ""
         switch code {

@@ -158,11 +158,13 @@ public struct OverrideRule: Sendable, Hashable {
         public var tasks: [String]?
         /// Each key must be present with one of its listed values; `"*"` accepts any value.
         public var metadata: [String: [String]]
-        /// Inclusive bounds on the complexity score.
+        /// Inclusive lower bound on the difficulty score (0…1; `nil`: none).
         public var minScore: Double?
+        /// Inclusive upper bound on the difficulty score (0…1; `nil`: none).
         public var maxScore: Double?
-        /// Inclusive bounds on the estimated input tokens.
+        /// Inclusive lower bound on the estimated input tokens (`nil`: none).
         public var minInputTokens: Int?
+        /// Inclusive upper bound on the estimated input tokens (`nil`: none).
         public var maxInputTokens: Int?
 
         /// A match; every condition is optional.
@@ -199,7 +201,9 @@ public struct OverrideRule: Sendable, Hashable {
 
     /// The rule's name, reported in decisions.
     public var name: String
+    /// When the rule applies (every given condition must hold).
     public var match: Match
+    /// What the rule sets when it applies (tier, max_tokens).
     public var action: Action
 
     /// A rule.
@@ -270,6 +274,7 @@ public struct Variant: Sendable {
     public var name: String
     /// Relative share of callers (non-negative).
     public var weight: Double
+    /// What the variant changes relative to the policy.
     public var overrides: Overrides
 
     /// A variant.
