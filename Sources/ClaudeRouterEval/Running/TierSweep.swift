@@ -1,4 +1,4 @@
-package import ClaudeClient
+import ClaudeClient
 import Foundation
 package import Router
 package import RouterPolicies
