@@ -51,6 +51,24 @@ extension IntegrationTests {
             await harness.stop()
         }
 
+        @Test("concurrent calls over cleartext HTTP/1.1 are in flight together, not queued behind the first")
+        func concurrentCallsOverHTTP1AreParallel() async throws {
+            let harness = try await IntegrationHarness.start()
+            // Each reply is held 1.5 s: if the transfers waited for the first connection to
+            // tell whether it multiplexes, the server would never see 4 requests at once.
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<4 {
+                    group.addTask {
+                        try await harness.client.createMessage(
+                            IntegrationFixtures.request("parallel \(index) [[mock: delay-ms=1500]]")).status
+                    }
+                }
+                for try await status in group { #expect(status == 200) }
+            }
+            #expect(harness.server.stats.maxConcurrentRequests == 4)
+            await harness.stop()
+        }
+
         @Test("cancelling a call waiting on a stalled server ends it with cancelled, no retry")
         func cancelStalledCall() async throws {
             let harness = try await IntegrationHarness.start()

@@ -128,9 +128,13 @@ final class CurlTransfer: @unchecked Sendable {
         set(cr_easy_setopt_long(handle, CURLOPT_TCP_KEEPIDLE, 60))
         set(cr_easy_setopt_long(handle, CURLOPT_TCP_KEEPINTVL, 30))
         set(cr_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
-        // Wait for an existing connection to tell whether it multiplexes instead of opening
-        // a new one per concurrent request.
-        set(cr_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1))
+        // Over TLS, wait for an existing connection to tell whether it multiplexes (HTTP/2 via
+        // ALPN) instead of opening a new one per concurrent request. Cleartext http is always
+        // HTTP/1.1 here (2TLS), so waiting there would hold every concurrent request until the
+        // first one's reply arrived: open parallel connections instead.
+        if scheme == .https {
+            set(cr_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1))
+        }
         set(cr_easy_setopt_long(handle, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1))
         set(cr_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout)))
         if let idle = request.idleTimeout {
