@@ -14,6 +14,10 @@ extension CLIError {
             if let underlying = error.underlying as? ClaudeError {
                 return CLIError("error: \(error.description) (\(underlying.description))", status: status(for: underlying))
             }
+            if error.code == .budgetExceeded, let budget = error.budget {
+                // The budget error already names the rule, limit, spend and reservations.
+                return CLIError("error: budget_exceeded: refused before any request was sent: \(budget.description)", status: .budgetExceeded)
+            }
             return CLIError("error: \(error.description)", status: error.code == .invalidPolicy ? .dataError : .failure)
         case let error as LedgerError:
             return CLIError("error: ledger: \(error.description)", status: .failure)

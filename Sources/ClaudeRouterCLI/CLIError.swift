@@ -13,6 +13,8 @@ enum ExitStatus: Int32, Sendable {
     /// `send`: a reply came back, but it still fails a trigger no escalation resolved (a refusal
     /// or `max_tokens` stop on the top tier, a failed check): the reply is printed, flagged.
     case unresolvedTrigger = 4
+    /// `send`: a budget's hard limit refused the call before any request was sent.
+    case budgetExceeded = 5
     /// Bad policy, price book, fixture or JSONL input (`EX_DATAERR`).
     case dataError = 65
     /// The API (or mock) could not be reached after retries (`EX_UNAVAILABLE`).

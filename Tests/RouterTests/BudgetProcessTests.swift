@@ -35,6 +35,7 @@ struct BudgetProcessTests {
               + "(\(String(format: "%.1f", spent.dollars / limit.dollars * 100))%), \(succeeded) sent, "
               + "\(statuses.count - succeeded) refused, \(requests) requests at the mock")
         #expect(spent <= limit)
+        #expect(statuses.allSatisfy { $0 == 0 || $0 == 5 }, "a refused send exits 5: \(Set(statuses))")
         #expect(succeeded > 0 && succeeded < 320)
         #expect(records.count == succeeded)
         #expect(status.spent == spent)
@@ -62,6 +63,7 @@ struct BudgetProcessTests {
         }
         let child = try #require(refused, "no process was refused: budgets did not start from the ledger")
         #expect(child.stderr.contains("budget_exceeded"))
+        #expect(child.status == 5)
         #expect(sent >= 3)
         #expect(try await harness.ledgerSpend().sum <= limit)
         #expect(harness.server.stats.requests(to: .messages) - requestsBefore == sent)
