@@ -172,4 +172,15 @@ struct PolicyCommandTests {
         #expect(help.status == 0)
         #expect(help.stdout.contains("SUBCOMMANDS"))
     }
+
+    @Test("explain --task with a name the policy lacks warns on stderr, naming the policy's tasks")
+    func unknownTaskWarns() throws {
+        let typo = try CLIHarness.run(["explain", "--policy", "default", "--task", "clasification", "hi"])
+        #expect(typo.status == 0)
+        #expect(typo.stderr.contains("warning: --task 'clasification' is not a task of policy 'default'"))
+        #expect(typo.stderr.contains("classification"))
+        let known = try CLIHarness.run(["explain", "--policy", "default", "--task", "classification", "hi"])
+        #expect(known.status == 0)
+        #expect(!known.stderr.contains("warning"))
+    }
 }

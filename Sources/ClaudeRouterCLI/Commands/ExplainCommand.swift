@@ -35,7 +35,9 @@ struct ExplainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let engine = PolicyEngine(policy: try Inputs.policy(routing.policy))
+        let policy = try Inputs.policy(routing.policy)
+        routing.warnAboutUnknownTask(in: policy)
+        let engine = PolicyEngine(policy: policy)
         let metadata = try Inputs.metadata(routing.metadataPairs)
         if let jsonl {
             try explainLines(jsonl, engine: engine, metadata: metadata)

@@ -40,6 +40,7 @@ struct SendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try Inputs.policy(routing.policy)
+        routing.warnAboutUnknownTask(in: loaded)
         let book = try Inputs.prices(explicit: prices, policy: loaded)
         let metadata = try Inputs.metadata(routing.metadataPairs)
         let client = try connection.makeClient()
