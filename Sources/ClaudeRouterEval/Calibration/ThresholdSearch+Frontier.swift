@@ -20,12 +20,7 @@ extension ThresholdSearch {
     /// on `rows` (the same candidate grid as `search`, plus the `extra` threshold vectors), in
     /// ascending pass count. Ties keep the first found, so the result is deterministic.
     package func frontier(rows: [Row], tierCount: Int, extra: [[Double?]] = []) -> [FrontierPoint] {
-        var grid = candidates(scores: rows.map(\.score))
-        if tierCount > 3 {
-            let step = max(1, grid.count / 12)
-            grid = stride(from: 0, to: grid.count, by: step).map { grid[$0] }
-        }
-        let options: [Double?] = grid.map { Optional($0) } + [nil]
+        let options = thresholdOptions(rows: rows, tierCount: tierCount)
         var best: [Int: FrontierPoint] = [:]
         func evaluate(_ thresholds: [Double?]) {
             var passes = 0, cost = 0.0
@@ -37,17 +32,7 @@ extension ThresholdSearch {
             if let incumbent = best[passes], incumbent.cost <= cost { return }
             best[passes] = FrontierPoint(thresholds: thresholds, passes: passes, cost: cost)
         }
-        var current: [Double?] = [0]
-        func recurse(tier: Int, floor: Double) {
-            if tier == tierCount { evaluate(current); return }
-            for option in options {
-                if let value = option, value < floor { continue }
-                current.append(option)
-                recurse(tier: tier + 1, floor: option ?? floor)
-                current.removeLast()
-            }
-        }
-        recurse(tier: 1, floor: 0)
+        Self.forEachAscending(tierCount: tierCount, options: options, evaluate)
         for thresholds in extra where thresholds.count == tierCount { evaluate(thresholds) }
         return best.keys.sorted().map { best[$0]! }
     }

@@ -99,24 +99,46 @@ package struct ThresholdSearch: Sendable {
         return values.filter { $0 <= 1 }.sorted()
     }
 
-    /// The thresholds meeting `target` at the least cost (ties: higher pass rate, then the
-    /// first in enumeration order). Throws `Unreachable` when no thresholds meet it.
-    package func search(rows: [Row], tierCount: Int, target: Target) throws(Unreachable) -> Choice {
-        precondition(tierCount >= 1 && rows.allSatisfy { $0.passed.count == tierCount && $0.cost.count == tierCount })
+    /// The threshold values tried for each tier above the cheapest: the candidate grid of
+    /// `rows`' scores (coarser for more than 3 tiers, to keep the enumeration small), then `nil`
+    /// (the tier is never chosen by score).
+    func thresholdOptions(rows: [Row], tierCount: Int) -> [Double?] {
         var grid = candidates(scores: rows.map(\.score))
-        // Keep the enumeration small for many tiers: coarser grids as tiers grow.
         if tierCount > 3 {
             let step = max(1, grid.count / 12)
             grid = stride(from: 0, to: grid.count, by: step).map { grid[$0] }
         }
-        let options: [Double?] = grid.map { Optional($0) } + [nil]
+        return grid.map { Optional($0) } + [nil]
+    }
+
+    /// Calls `body` with every threshold vector for `tierCount` tiers, in a fixed order: 0 for
+    /// the cheapest tier, then one of `options` per tier above it, never below the last
+    /// threshold beneath it (`nil` leaves that floor where it was for the tiers above).
+    static func forEachAscending(tierCount: Int, options: [Double?], _ body: ([Double?]) -> Void) {
+        var current: [Double?] = [0]
+        func recurse(tier: Int, floor: Double) {
+            if tier == tierCount { body(current); return }
+            for option in options {
+                if let value = option, value < floor { continue }
+                current.append(option)
+                recurse(tier: tier + 1, floor: option ?? floor)
+                current.removeLast()
+            }
+        }
+        recurse(tier: 1, floor: 0)
+    }
+
+    /// The thresholds meeting `target` at the least cost (ties: higher pass rate, then the
+    /// first in enumeration order). Throws `Unreachable` when no thresholds meet it.
+    package func search(rows: [Row], tierCount: Int, target: Target) throws(Unreachable) -> Choice {
+        precondition(tierCount >= 1 && rows.allSatisfy { $0.passed.count == tierCount && $0.cost.count == tierCount })
+        let options = thresholdOptions(rows: rows, tierCount: tierCount)
         let n = Double(max(rows.count, 1))
         let topPass = rows.reduce(0) { $0 + ($1.passed[tierCount - 1] ? 1 : 0) } / n
         var best: Choice?
         var bestPass = 0.0
         var cheapest = Double.infinity
-        var current: [Double?] = [0]
-        func evaluate() {
+        func evaluate(_ current: [Double?]) {
             var passes = 0, cost = 0.0
             for row in rows {
                 let tier = row.tier(thresholds: current)
@@ -146,17 +168,7 @@ package struct ThresholdSearch: Sendable {
                 }
             }
         }
-        func recurse(tier: Int, floor: Double) {
-            if tier == tierCount { evaluate(); return }
-            for option in options {
-                if let value = option, value < floor { continue }
-                current.append(option)
-                // A tier with no threshold leaves the floor where it was for the tiers above.
-                recurse(tier: tier + 1, floor: option ?? floor)
-                current.removeLast()
-            }
-        }
-        recurse(tier: 1, floor: 0)
+        Self.forEachAscending(tierCount: tierCount, options: options, evaluate)
         if let best { return best }
         let asked: String
         switch target {
