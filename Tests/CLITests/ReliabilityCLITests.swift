@@ -62,16 +62,7 @@ struct ReliabilityCLITests {
     let key = ["ANTHROPIC_API_KEY": "sk-ant-test-reliability"]
 
     func withMock<T>(_ body: (MockAnthropicServer) async throws -> T) async throws -> T {
-        let server = MockAnthropicServer(configuration: .init(host: "127.0.0.1", port: 0))
-        try await server.start()
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await MockAnthropicServer.withLoopbackServer(body)
     }
 
     /// Waits until the mock has seen `count` Messages requests.

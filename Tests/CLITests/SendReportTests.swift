@@ -10,16 +10,7 @@ struct SendReportTests {
     let key = ["ANTHROPIC_API_KEY": "test-key-not-real"]
 
     func withMock<T>(_ body: (MockAnthropicServer) async throws -> T) async throws -> T {
-        let server = MockAnthropicServer(configuration: .init(host: "127.0.0.1", port: 0))
-        try await server.start()
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await MockAnthropicServer.withLoopbackServer(body)
     }
 
     @Test("send routes through the mock, prints the reply and the cost, and the ledger feeds report")
