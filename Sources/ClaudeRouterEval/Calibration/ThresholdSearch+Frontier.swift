@@ -23,12 +23,7 @@ extension ThresholdSearch {
         let options = thresholdOptions(rows: rows, tierCount: tierCount)
         var best: [Int: FrontierPoint] = [:]
         func evaluate(_ thresholds: [Double?]) {
-            var passes = 0, cost = 0.0
-            for row in rows {
-                let tier = row.tier(thresholds: thresholds)
-                if row.passed[tier] { passes += 1 }
-                cost += row.cost[tier]
-            }
+            let (passes, cost) = Self.totals(rows, thresholds: thresholds)
             if let incumbent = best[passes], incumbent.cost <= cost { return }
             best[passes] = FrontierPoint(thresholds: thresholds, passes: passes, cost: cost)
         }

@@ -111,6 +111,18 @@ package struct ThresholdSearch: Sendable {
         return grid.map { Optional($0) } + [nil]
     }
 
+    /// Routes every row by `thresholds`: how many pass on their chosen tier, and the summed cost
+    /// (USD) of those tiers, added in row order.
+    static func totals(_ rows: [Row], thresholds: [Double?]) -> (passes: Int, cost: Double) {
+        var passes = 0, cost = 0.0
+        for row in rows {
+            let tier = row.tier(thresholds: thresholds)
+            if row.passed[tier] { passes += 1 }
+            cost += row.cost[tier]
+        }
+        return (passes, cost)
+    }
+
     /// Calls `body` with every threshold vector for `tierCount` tiers, in a fixed order: 0 for
     /// the cheapest tier, then one of `options` per tier above it, never below the last
     /// threshold beneath it (`nil` leaves that floor where it was for the tiers above).
@@ -139,12 +151,7 @@ package struct ThresholdSearch: Sendable {
         var bestPass = 0.0
         var cheapest = Double.infinity
         func evaluate(_ current: [Double?]) {
-            var passes = 0, cost = 0.0
-            for row in rows {
-                let tier = row.tier(thresholds: current)
-                if row.passed[tier] { passes += 1 }
-                cost += row.cost[tier]
-            }
+            let (passes, cost) = Self.totals(rows, thresholds: current)
             let pass = Double(passes) / n, perCall = cost / n
             bestPass = max(bestPass, pass)
             cheapest = min(cheapest, perCall)
