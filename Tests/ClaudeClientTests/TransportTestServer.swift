@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 // This file imports Hummingbird and not ClaudeClient: both define `HTTPRequest`.
@@ -14,6 +15,7 @@ final class TransportServerProbe: Sendable {
         var endlessStarted = 0
         var endlessEnded = 0
         var lastHeaders: [String: String] = [:]
+        var stopping = false
     }
 
     private let observed = Mutex(Observed())
@@ -34,17 +36,25 @@ final class TransportServerProbe: Sendable {
         get { observed.withLock { $0.lastHeaders } }
         set { observed.withLock { $0.lastHeaders = newValue } }
     }
+    /// Set when the server is asked to stop: long-running handlers end so a graceful shutdown
+    /// does not wait for them.
+    var stopping: Bool {
+        get { observed.withLock { $0.stopping } }
+        set { observed.withLock { $0.stopping = newValue } }
+    }
 }
 
 /// A real HTTP/1.1 server on 127.0.0.1 with a random port, for transport tests.
 final class TransportTestServer: Sendable {
     let port: Int
     let probe: TransportServerProbe
+    private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    private init(port: Int, probe: TransportServerProbe, task: Task<Void, any Error>) {
+    private init(port: Int, probe: TransportServerProbe, group: ServiceGroup, task: Task<Void, any Error>) {
         self.port = port
         self.probe = probe
+        self.group = group
         self.task = task
     }
 
@@ -75,7 +85,7 @@ final class TransportTestServer: Sendable {
             Response(status: .ok, body: .init { writer in
                 try await writer.write(ByteBuffer(string: "first-chunk;"))
                 // Wait (bounded) until the test has seen the first chunk.
-                for _ in 0..<1000 where !probe.slowReleased {
+                for _ in 0..<1000 where !probe.slowReleased && !probe.stopping {
                     try await Task.sleep(for: .milliseconds(10))
                 }
                 probe.slowFinished = true
@@ -104,7 +114,7 @@ final class TransportTestServer: Sendable {
                 defer { probe.endlessDidEnd() }
                 let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 16 * 1024)
                 // Ends only when a write fails because the client went away (or after ~60 s).
-                for _ in 0..<60_000 {
+                for _ in 0..<60_000 where !probe.stopping {
                     try await writer.write(chunk)
                     try await Task.sleep(for: .milliseconds(1))
                 }
@@ -112,7 +122,9 @@ final class TransportTestServer: Sendable {
             })
         }
         router.get("stall") { _, _ -> String in
-            try await Task.sleep(for: .seconds(30))
+            for _ in 0..<3_000 where !probe.stopping {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             return "late"
         }
 
@@ -128,16 +140,22 @@ final class TransportTestServer: Sendable {
             },
             logger: logger
         )
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        // Stopped by graceful shutdown, never by cancelling the serving task: cancelling it can
+        // leave an accepted connection that no one closes, and NIO traps on that
+        // ("Deinited NIOAsyncWriter without calling finish()"; apple/swift-nio issue 3481).
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let task = Task { try await group.run() }
         guard let port = await portStream.first(where: { _ in true }), port > 0 else {
-            task.cancel()
+            await group.triggerGracefulShutdown()
+            _ = await task.result
             throw CancellationError()
         }
-        return TransportTestServer(port: port, probe: probe, task: task)
+        return TransportTestServer(port: port, probe: probe, group: group, task: task)
     }
 
     func stop() async {
-        task.cancel()
+        probe.stopping = true
+        await group.triggerGracefulShutdown()
         _ = await task.result
     }
 }
