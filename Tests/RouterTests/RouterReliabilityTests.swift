@@ -136,6 +136,22 @@ struct RouterReliabilityTests {
         let record = try await Self.only(harness)
         #expect(record.outcome == .success && record.cost != nil)
     }
+
+    @Test("an internally streamed call that breaks mid-stream records the usage it reported, flagged usage_partial")
+    func internalStreamBreakRecordsPartialUsage() async throws {
+        let harness = try await RouterHarness.start()
+        defer { Task { await harness.stop() } }
+        let request = MessageRequest(model: "claude-opus-4-8", maxTokens: 32_000,
+                                     messages: [.user("Prove it [[mock: error-after=2]]")])
+        #expect(harness.client.requiresStreaming(request))
+        await #expect(throws: ClaudeError.self) { try await harness.router.send(request) }
+        #expect(harness.server.stats.streamingRequests == 1)
+        let record = try await Self.only(harness)
+        #expect(record.outcome.kind == "error")
+        #expect(record.usage.input > 0)
+        #expect(record.cost.map { $0.total > .zero } == true)
+        #expect((record.flags ?? []).contains { $0.hasPrefix("usage_partial") })
+    }
 }
 
 @Suite("UsageCheck")

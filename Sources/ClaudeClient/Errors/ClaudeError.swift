@@ -63,6 +63,10 @@ public struct ClaudeError: Error, Sendable, Equatable, CustomStringConvertible {
     public var retryAfter: Duration?
     /// HTTP attempts made, retries included (0 when refused before sending).
     public var attempts: Int
+    /// For a stream that broke after `message_start` (from ``MessageStream/finalMessage()``): the
+    /// cumulative usage the events reported before it ended, in tokens. The API bills the input
+    /// of such a call, so a caller that records costs should record this. `nil` otherwise.
+    public var partialUsage: Usage?
 
     /// Creates an error.
     public init(

@@ -53,13 +53,24 @@ public struct MessageStream: AsyncSequence, Sendable {
 
     /// Reads the whole stream and returns the assembled message (tool inputs parsed, usage from
     /// the last `message_delta`). Consumes the stream.
+    /// - Throws: `ClaudeError` (`streamInterrupted` when the body ends before `message_stop`, or
+    ///   the stream's own error). When the break came after `message_start`, the error's
+    ///   ``ClaudeError/partialUsage`` holds the usage reported so far (tokens).
     public func finalMessage() async throws -> Message {
         var accumulator = MessageAccumulator()
-        for try await event in self { try accumulator.apply(event) }
+        do {
+            for try await event in self { try accumulator.apply(event) }
+        } catch var error as ClaudeError {
+            // The events before the break were billed: hand their usage to the caller.
+            if accumulator.message != nil { error.partialUsage = accumulator.usage }
+            throw error
+        }
         guard accumulator.isComplete, let message = accumulator.message else {
-            throw ClaudeError(
+            var error = ClaudeError(
                 code: .streamInterrupted, message: "stream ended before message_stop", requestID: requestID,
                 attempts: attempts)
+            if accumulator.message != nil { error.partialUsage = accumulator.usage }
+            throw error
         }
         return message
     }

@@ -69,14 +69,21 @@ struct AttemptEnd: Sendable {
                           trigger: trigger(for: message, checks: checks), outcome: .success)
     }
 
-    /// A client error before any reply: nothing consumed, except when the call was cancelled
-    /// (SIGINT, a caller's cancel) after the request went out (`error.attempts > 0`): the API
-    /// may bill the input it already read, so `estimatedInput` tokens are recorded and flagged
+    /// A client error before any reply: nothing consumed, except (1) a stream the router opened
+    /// underneath `createMessage` that broke after `message_start`: its reported usage
+    /// (`error.partialUsage`) is recorded, flagged `usage_partial`; (2) a call cancelled (SIGINT,
+    /// a caller's cancel) after the request went out (`error.attempts > 0`): the API may bill the
+    /// input it already read, so `estimatedInput` tokens are recorded and flagged
     /// `usage_estimated` rather than a $0 row.
     static func failure(_ error: ClaudeError, estimatedInput: Int = 0) -> AttemptEnd {
         var end = AttemptEnd(usage: Usage(), requestID: error.requestID, model: nil, message: nil,
                              trigger: trigger(for: error), outcome: .error(code: error.shortDescription))
-        if error.code == .cancelled, error.attempts > 0, estimatedInput > 0 {
+        if let partial = error.partialUsage {
+            // A stream (one the router opened to carry a large max_tokens) broke after
+            // message_start: what it reported was billed.
+            end.usage = partial
+            end.flags.append("usage_partial: the stream ended before message_stop; usage as last reported by the stream")
+        } else if error.code == .cancelled, error.attempts > 0, estimatedInput > 0 {
             end.usage.inputTokens = estimatedInput
             end.flags.append("usage_estimated: cancelled after the request was sent; input is the router's estimate")
         }
