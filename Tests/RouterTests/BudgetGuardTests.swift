@@ -59,6 +59,23 @@ struct BudgetGuardTests {
         try await ledger.close()
     }
 
+    @Test("lowering a reservation frees the difference at once and never raises it")
+    func lowerFreesTheDifference() async throws {
+        let budget = BudgetGuard(rules: [BudgetRule(name: "global", scope: .global, period: .total, hardLimit: Self.cent * 10)])
+        let first = try await budget.reserve(estimatedWorstCase: Self.cent * 8, task: nil, metadata: [:])
+        await #expect(throws: BudgetError.self) {
+            _ = try await budget.reserve(estimatedWorstCase: Self.cent * 5, task: nil, metadata: [:])
+        }
+        #expect(await budget.lower(first, to: Self.cent * 3))
+        #expect(!(await budget.lower(first, to: Self.cent * 9)))
+        let second = try await budget.reserve(estimatedWorstCase: Self.cent * 5, task: nil, metadata: [:])
+        #expect(await budget.status().first?.reserved == Self.cent * 8)
+        #expect(await budget.settle(first, actualCost: Self.cent * 3))
+        #expect(await budget.release(second))
+        let status = try #require(await budget.status().first)
+        #expect(status.spent == Self.cent * 3 && status.reserved == .zero)
+    }
+
     @Test("a call reserves against every applicable rule or none")
     func allOrNothing() async throws {
         let budget = BudgetGuard(rules: [

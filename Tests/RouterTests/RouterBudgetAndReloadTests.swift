@@ -44,6 +44,46 @@ struct RouterBudgetAndReloadTests {
         #expect(reply.decision.reason.contains("downgraded to haiku by budget 'cap'"))
     }
 
+    @Test("when a budget forbids the next tier, the reply is returned and its record says success, not escalated")
+    func budgetForbiddingEscalationKeepsTheRecordHonest() async throws {
+        // Haiku's worst case (512 output tokens, ~$0.0032 with headroom) fits under $0.005;
+        // after its max_tokens stop, Sonnet's (1,024 output tokens, ~$0.018) does not.
+        let harness = try await RouterHarness.start(policyYAML: Self.policy(budgets: """
+              - { name: cap, scope: global, period: day, hard_usd: "0.005", on_hard_limit: reject }
+
+            """))
+        defer { Task { await harness.stop() } }
+        let response = try await harness.router.send(
+            RouterHarness.auto("Extract A-1 [[mock: stop=max_tokens]]"), options: CallOptions(task: "extraction"))
+        #expect(response.unresolvedTrigger == .maxTokens)
+        #expect(response.decision.tier == "haiku")
+        #expect(harness.server.stats.totalRequests == 1)
+        let records = try await harness.ledger.records(LedgerQuery())
+        #expect(records.count == 1)
+        #expect(records.first?.outcome == .success)
+    }
+
+    @Test("an escalation is reserved against the first attempt's actual cost, not its worst case")
+    func escalationReservesAgainstActualCost() async throws {
+        // Worst cases carry 10% headroom and price input at the 1-hour cache-write rate: Haiku's
+        // (512 output tokens) is ~$0.0032, Sonnet's after a max_tokens stop (1,024 output
+        // tokens) ~$0.018; together over $0.0195. Haiku's actual cost (10 output tokens,
+        // ~$0.0001) plus Sonnet's worst case is under it: without lowering the first hold to its
+        // actual cost, the escalation would be refused.
+        let harness = try await RouterHarness.start(policyYAML: Self.policy(budgets: """
+              - { name: cap, scope: global, period: day, hard_usd: "0.0195", on_hard_limit: reject }
+
+            """))
+        defer { Task { await harness.stop() } }
+        let response = try await harness.router.send(
+            RouterHarness.auto("Extract A-1 [[mock: stop=max_tokens output-tokens=10 models=haiku]]"),
+            options: CallOptions(task: "extraction"))
+        #expect(response.unresolvedTrigger == nil)
+        #expect(response.attempts.count == 2)
+        let records = try await harness.ledger.records(LedgerQuery())
+        #expect(records.map(\.outcome.kind).sorted() == ["escalated", "success"])
+    }
+
     @Test("concurrent calls never overspend a budget, and the ledger matches its accounting")
     func concurrentCallsNeverOverspend() async throws {
         let harness = try await RouterHarness.start(policyYAML: Self.policy(budgets: """

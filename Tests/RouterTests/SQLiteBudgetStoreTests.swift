@@ -89,6 +89,31 @@ struct SQLiteBudgetStoreTests {
         try await ledger.close()
     }
 
+    @Test("lowering a reservation frees the difference for others at once, never raises it, and the row still settles it")
+    func lowerFreesTheDifference() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("ledger.sqlite")
+        let ledger = try SQLiteLedger(path: path)
+        let store = try SQLiteBudgetStore(path: path, rules: [Self.global]) // 10¢ limit
+        let other = try SQLiteBudgetStore(path: path, rules: [Self.global]) // another process
+        let first = try await store.reserve(estimatedWorstCase: Self.cent * 8, task: nil, metadata: [:], id: "r1")
+        await #expect(throws: BudgetError.self) {
+            _ = try await other.reserve(estimatedWorstCase: Self.cent * 5, task: nil, metadata: [:], id: "r2")
+        }
+        #expect(try await store.lower(first, to: Self.cent * 3))
+        #expect(!(try await store.lower(first, to: Self.cent * 9)))  // never raised
+        let second = try await other.reserve(estimatedWorstCase: Self.cent * 5, task: nil, metadata: [:], id: "r2")
+        let global = try #require(try await other.status().first { $0.ruleName == "global" })
+        #expect(global.reserved == Self.cent * 8)
+        try await ledger.record(Self.record(id: "r1", cost: Self.cent * 3))
+        #expect(try await store.settle(first, actualCost: Self.cent * 3))
+        #expect(try await other.release(second))
+        let after = try #require(try await other.status().first { $0.ruleName == "global" })
+        #expect(after.spent == Self.cent * 3 && after.reserved == .zero)
+        try await ledger.close()
+    }
+
     @Test("a new participant starts from the ledger's spend, including per-key and unpriced records")
     func startsFromLedgerSpend() async throws {
         let directory = try TemporaryDirectory()

@@ -112,6 +112,25 @@ public actor BudgetGuard: BudgetStore {
         return true
     }
 
+    /// Lowers an open reservation to `amount` (USD) when that is less than it holds; returns
+    /// whether anything was lowered.
+    @discardableResult
+    public func lower(_ reservation: BudgetReservation, to amount: USDAmount) -> Bool {
+        guard let holds = open[reservation.id] else { return false }
+        let target = max(.zero, amount)
+        let now = clock()
+        var lowered = false
+        open[reservation.id] = holds.map { id, held in
+            guard target < held else { return (id, held) }
+            var bucket = currentBucket(id, at: now)
+            bucket.reserved -= held - target
+            buckets[id] = bucket
+            lowered = true
+            return (id, target)
+        }
+        return lowered
+    }
+
     /// Every budget touched so far (plus each unkeyed rule), in the current period.
     public func status() -> [BudgetStatus] {
         let now = clock()

@@ -39,6 +39,15 @@ public protocol BudgetStore: AnyObject, Sendable {
     @discardableResult
     func release(_ reservation: BudgetReservation) async throws -> Bool
 
+    /// Lowers an open reservation to `amount` (USD) when that is less than it holds: an attempt
+    /// whose cost is known before its ledger record is written (the router does this before it
+    /// reserves the next tier of an escalation). Returns whether anything was lowered. A store
+    /// may return `false` and keep the worst case held until ``settle(_:actualCost:)``: that is
+    /// safe (it only over-counts for a moment).
+    /// - Throws: the store's own error.
+    @discardableResult
+    func lower(_ reservation: BudgetReservation, to amount: USDAmount) async throws -> Bool
+
     /// Spent and reserved per rule (and per key) in the current periods.
     /// - Throws: the store's own error.
     func status() async throws -> [BudgetStatus]

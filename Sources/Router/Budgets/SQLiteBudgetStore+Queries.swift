@@ -80,6 +80,15 @@ extension SQLiteBudgetStore {
         return try holds(id) == 0
     }
 
+    func lowerOnQueue(_ id: String, to amount: USDAmount) throws -> Bool {
+        let lower = try connection.statement(
+            "UPDATE budget_reservations SET amount = ?2 WHERE id = ?1 AND amount > ?2")
+        lower.bind(id, at: 1)
+        lower.bind(amount.picodollars, at: 2)
+        try lower.run()
+        return connection.changes > 0
+    }
+
     func releaseOnQueue(_ id: String) throws -> Bool {
         let held = try holds(id)
         let delete = try connection.statement("DELETE FROM budget_reservations WHERE id = ?1")

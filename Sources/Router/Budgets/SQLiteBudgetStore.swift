@@ -117,6 +117,15 @@ public final class SQLiteBudgetStore: BudgetStore, @unchecked Sendable {
         return try await onQueue { store in try store.releaseOnQueue(reservation.id) }
     }
 
+    /// Lowers the reservation's rows to `amount` (USD) where they hold more, in one statement;
+    /// returns whether any row was lowered.
+    /// - Throws: ``LedgerError`` (`sqlite`).
+    @discardableResult
+    public func lower(_ reservation: BudgetReservation, to amount: USDAmount) async throws -> Bool {
+        guard !reservation.ruleNames.isEmpty else { return false }
+        return try await onQueue { store in try store.lowerOnQueue(reservation.id, to: max(.zero, amount)) }
+    }
+
     /// Spend (from the ledger) and unexpired reservations (of every process) per budget now.
     /// - Throws: ``LedgerError`` (`sqlite`).
     public func status() async throws -> [BudgetStatus] {

@@ -44,6 +44,9 @@ final class SQLiteConnection {
         }
     }
 
+    /// Rows changed by the last INSERT, UPDATE or DELETE on this handle.
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
     /// A cached prepared statement, reset and with its bindings cleared.
     func statement(_ sql: String) throws(LedgerError) -> SQLiteStatement {
         if let cached = statements[sql] {

@@ -100,25 +100,48 @@ extension ModelRouter {
         return String(describing: type(of: error))
     }
 
-    /// The escalation step: records the attempt in flight as `end` (as `.escalated` when its
-    /// trigger moves the call on) and, when it does, reserves the next tier in `call`.
+    /// The escalation step: when `end`'s trigger moves the call on, reserves the next tier first
+    /// and then records the attempt in flight as `.escalated`; otherwise (no trigger, no next
+    /// tier, or the next tier cannot be reserved) records it with its own outcome. Reserving
+    /// first keeps the record honest: `escalated` only when another attempt follows. Before
+    /// that reservation the attempt's own hold is lowered to its known cost, so a budget is
+    /// not blocked by a worst case that is already paid at a lower price.
     /// - Returns: whether another attempt is due.
-    /// - Throws: `RouterError` (`ledgerWriteFailed`, or a budget error reserving the next tier).
+    /// - Throws: `RouterError` (`ledgerWriteFailed`, or a budget error reserving the next tier,
+    ///   thrown after the attempt was recorded).
     func escalate(_ end: AttemptEnd, in call: inout RoutedCall) async throws -> Bool {
         let from = call.decision
-        let next = end.trigger.flatMap {
-            call.snapshot.engine.escalate(from: from, trigger: $0, attempt: call.attemptNumber)
+        guard let trigger = end.trigger,
+              let next = call.snapshot.engine.escalate(from: from, trigger: trigger, attempt: call.attemptNumber)
+        else {
+            try await record(end, in: &call)
+            return false
         }
-        var end = end
-        if next != nil, let trigger = end.trigger { end.outcome = .escalated(reason: trigger.rawValue) }
-        try await record(end, in: &call)
-        guard let next, let trigger = end.trigger else { return false }
+        if let cost = attemptCost(end, in: call) {
+            // A store error only leaves the worst case held until the record settles it.
+            _ = try? await call.snapshot.budgets.lower(call.current.reservation, to: cost)
+        }
+        let reserved: ReservedDecision
+        do {
+            reserved = try await affordableDecision(initial: next, request: call.request, input: call.input,
+                                                    snapshot: call.snapshot)
+        } catch {
+            try await record(end, in: &call)
+            throw error
+        }
+        var escalated = end
+        escalated.outcome = .escalated(reason: trigger.rawValue)
+        do {
+            try await record(escalated, in: &call)
+        } catch {
+            _ = try? await call.snapshot.budgets.release(reserved.reservation)
+            throw error
+        }
         metrics.escalated(from: from, trigger: trigger)
         call.logger.debug("escalating", metadata: [
             "from": "\(from.tier)", "to": "\(next.tier)", "trigger": "\(trigger.rawValue)",
         ])
-        call.current = try await affordableDecision(initial: next, request: call.request, input: call.input,
-                                                    snapshot: call.snapshot)
+        call.current = reserved
         return true
     }
 }

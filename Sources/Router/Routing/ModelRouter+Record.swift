@@ -75,6 +75,15 @@ extension ModelRouter {
         return summary
     }
 
+    /// The attempt's cost as its record will price it (USD), or `nil` when its usage is not
+    /// priceable or its model has no price.
+    func attemptCost(_ end: AttemptEnd, in call: RoutedCall) -> USDAmount? {
+        let check = UsageCheck(end.usage, maxTokens: end.message == nil ? 0 : call.decision.maxTokens)
+        guard check.isPriceable else { return nil }
+        return CostAccounting(prices: prices).cost(check.usage, model: end.model ?? call.decision.model,
+                                                   inferenceGeo: end.usage.inferenceGeo, at: options.now())?.total
+    }
+
     /// Settles with the store; a store error is logged, not thrown: the reply was paid for and
     /// recorded, and a SQLite store's accounting is the ledger row already written.
     func settle(_ reservation: BudgetReservation, charge: USDAmount, in snapshot: PolicyStore.Snapshot,
