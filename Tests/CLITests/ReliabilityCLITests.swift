@@ -173,6 +173,33 @@ struct ReliabilityCLITests {
         }
     }
 
+    @Test("SIGINT during calibrate --fixtures: no new calls, in-flight calls recorded, nothing written, exit 130")
+    func sigintDuringCalibrate() async throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ledger = directory.appendingPathComponent("ledger.jsonl").path
+        let output = directory.appendingPathComponent("out.yaml").path
+        let outcomes = directory.appendingPathComponent("outcomes.jsonl").path
+        let fixtures = try fixture(cases: 8, prompt: "Classify [[mock: delay-ms=20000]]", in: directory)
+        try await withMock { server in
+            let child = try RunningCLI(["calibrate", "--fixtures", fixtures, "--policy", policy, "--concurrency", "2",
+                                        "--ledger", ledger, "--base-url", server.baseURL, "--save-outcomes", outcomes,
+                                        "--target-quality-ratio", "0.95", "--output", output], environment: key)
+            try await waitForRequests(server, 1)
+            try await Task.sleep(for: .milliseconds(300))
+            let inFlight = server.stats.requestsByEndpoint[.messages] ?? 0
+            child.send(SIGINT)
+            let result = try await child.finish()
+            #expect(result.status == 130, "\(result.stderr)")
+            #expect(result.stderr.contains("interrupted by SIGINT"))
+            #expect(server.stats.requestsByEndpoint[.messages] == inFlight)
+            let records = try rows(ledger)
+            #expect(records.count >= inFlight && records.count <= 2, "\(records)")
+            #expect(!FileManager.default.fileExists(atPath: output))
+            #expect(!FileManager.default.fileExists(atPath: outcomes))
+        }
+    }
+
     // MARK: Ledger failures and outputs
 
     @Test("eval --output to an unwritable path fails before any call (exit 70)")

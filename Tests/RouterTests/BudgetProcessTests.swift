@@ -43,6 +43,28 @@ struct BudgetProcessTests {
         #expect(requests == succeeded)
     }
 
+    @Test("calibrate --fixtures starts from the ledger's spend: with the budget spent, it sends nothing")
+    func calibrateStartsFromLedger() async throws {
+        let harness = try await BudgetProcessHarness.start()
+        defer { Task { await harness.stop() } }
+        let cost = try await harness.measureCallCost()
+        let worst = try await harness.measureWorstCase()
+        try harness.writePolicy(limit: worst + cost * 3)
+        // Fill the budget from separate send processes until one is refused.
+        for _ in 0..<10 where try await harness.run(harness.sendArguments(wait: 0)).status == 0 {}
+        let fixtures = harness.directory.path("fixtures.yaml")
+        try "suite: budget\ncases:\n  - id: one\n    task: extraction\n    prompt: \"\(BudgetProcessHarness.prompt)\"\n"
+            .write(toFile: fixtures, atomically: true, encoding: .utf8)
+        let requestsBefore = harness.server.stats.requests(to: .messages)
+        let child = try await harness.run(["calibrate", "--policy", harness.policyPath, "--fixtures", fixtures,
+                                           "--ledger", harness.ledgerPath, "--base-url", harness.server.baseURL,
+                                           "--budget-wait", "0", "--target-quality-ratio", "0.95",
+                                           "--output", harness.directory.path("out.yaml")])
+        #expect(harness.server.stats.requests(to: .messages) == requestsBefore, "\(child.stderr)")
+        #expect(child.stderr.contains("budget_exceeded"), "\(child.stderr)")
+        #expect(try await harness.ledgerSpend().sum <= worst + cost * 3)
+    }
+
     @Test("sequential sends start from the ledger's spend: a fresh process is refused once the ledger holds the limit")
     func sequentialRunsStartFromLedger() async throws {
         let harness = try await BudgetProcessHarness.start()

@@ -25,20 +25,36 @@ extension CalibrateCommand {
         let clock = ContinuousClock()
         let started = clock.now
         let results: [TierSweep.CaseResult]
+        let control = RunControl()
         do {
+            // Budgets hold across processes (a SQLite ledger) and start from the ledger's spend.
             let router = try ModelRouter(policy: .policy(policy), client: client, ledger: store,
-                                         prices: try Inputs.prices(explicit: prices, policy: policy))
+                                         prices: try Inputs.prices(explicit: prices, policy: policy),
+                                         options: budget.routerOptions(ledger: store))
+            try await router.restoreBudgets()
             var onProgress: (@Sendable (Int, Int) -> Void)?
             if let progress { onProgress = { done, _ in progress.update(done, label: "calls") } }
             let sweep = TierSweep(concurrency: concurrency, progress: onProgress)
-            results = try await sweep.run(suite, router: router, policy: policy)
+            // SIGINT/SIGTERM: no new call starts; calls in flight are cancelled and recorded.
+            let (result, signal) = await Interruption.run(onSignal: { control.interrupt(Interruption.name(of: $0)) }) {
+                try await sweep.run(suite, router: router, policy: policy, control: control)
+            }
+            progress?.finish()
+            var closeError: (any Error)?
+            do { try await store.close() } catch { closeError = error }
+            for record in control.unrecorded { UnrecordedUsage.print(record) }
+            if let signal {
+                Terminal.writeError("interrupted by \(Interruption.name(of: signal)): calls in flight were cancelled "
+                    + "and recorded; no outcomes or policy were written")
+                throw CLIError.interrupted(by: signal)
+            }
+            results = try result.get()
+            if let closeError { throw closeError }
         } catch {
             progress?.finish()
             try? await store.close()
             throw error
         }
-        progress?.finish()
-        try await store.close()
         let seconds = Double((clock.now - started) / .milliseconds(1)) / 1000
 
         let lines = results.compactMap { TierSweep.outcomeLine($0, tiers: tiers) }

@@ -43,6 +43,8 @@ struct CalibrateCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup var budget: BudgetOptions
+
     @Option(help: ArgumentHelp("The written policy's name (default: the base policy's name + '-calibrated').", valueName: "name"))
     var name: String?
 

@@ -46,20 +46,23 @@ package struct TierSweep: Sendable {
 
     /// Runs every case of `suite` on every tier of `router`'s policy, case by case in suite
     /// order. Throws the first fatal error (`LiveRun.isFatal`: authentication, permission,
-    /// unreachable API); other failed calls leave that tier unknown for that case.
-    package func run(_ suite: EvalSuite, router: ModelRouter, policy: Policy) async throws -> [CaseResult] {
+    /// unreachable API, a ledger write failure); other failed calls leave that tier unknown for
+    /// that case. Once `control` is stopped (a fatal error, or `interrupt` on a signal) no new
+    /// call starts; paid attempts whose ledger record could not be written are kept in
+    /// `control.unrecorded`.
+    package func run(_ suite: EvalSuite, router: ModelRouter, policy: Policy,
+                     control: RunControl = RunControl()) async throws -> [CaseResult] {
         let engine = PolicyEngine(policy: policy)
         let jobs = suite.cases.indices.flatMap { c in policy.tiers.indices.map { (c, $0) } }
         let total = jobs.count
-        let fatal = RunControl()
         var onFinished: (@Sendable (Int) -> Void)?
         if let report = progress { onFinished = { finished in report(finished, total) } }
         let cases = suite.cases
         let outcomes = await boundedConcurrentMap(jobs, limit: concurrency, progress: onFinished) { job -> Attempt in
-            if fatal.fatal != nil { return .failed("not run: an earlier call failed fatally") }
-            return await Self.call(cases[job.0], tier: policy.tiers[job.1], engine: engine, router: router, fatal: fatal)
+            if let reason = control.stopReason { return .failed("not run: \(reason)") }
+            return await Self.call(cases[job.0], tier: policy.tiers[job.1], engine: engine, router: router, control: control)
         }
-        if let error = fatal.fatal { throw error }
+        if let error = control.fatal { throw error }
         var results = cases.map { CaseResult(item: $0, passed: [:], costUSD: [:], errors: [:]) }
         for (job, outcome) in zip(jobs, outcomes) {
             let tier = policy.tiers[job.1].name
@@ -80,7 +83,7 @@ package struct TierSweep: Sendable {
     }
 
     static func call(_ item: EvalCase, tier: Tier, engine: PolicyEngine, router: ModelRouter,
-                     fatal: RunControl) async -> Attempt {
+                     control: RunControl) async -> Attempt {
         // The policy's decision gives the task (for the ledger) and the max_tokens it would send.
         let decision = engine.decide(item.routingInput)
         let maxTokens = min(item.maxTokens ?? decision.maxTokens, tier.maxOutputTokens)
@@ -103,7 +106,8 @@ package struct TierSweep: Sendable {
                 latencyMs: latencyMs, tier: tier.name))
             return .done(passed: evaluation.passed, cost: cost)
         } catch {
-            if LiveRun.isFatal(error) { fatal.stop(fatal: error) }
+            if let error = error as? RouterError, let record = error.unrecorded { control.keepUnrecorded(record) }
+            if LiveRun.isFatal(error) { control.stop(fatal: error) }
             return .failed(LiveRun.describe(error))
         }
     }
