@@ -9,21 +9,34 @@ enum ReportRendering {
         value.map { Verdict.percent($0 / 100) } ?? "–"
     }
 
+    /// A cost cell: exact when every attempt is priced, otherwise never a bare $0: `unpriced`
+    /// when nothing is priced, `≥ $X +N unpriced` when part is.
+    static func cost(_ row: LedgerReport.Row) -> String {
+        if let exact = row.exactCost { return exact.formatted() }
+        if row.unpricedRecords == row.attempts { return "unpriced" }
+        return "≥ \(row.cost.formatted()) +\(row.unpricedRecords) unpriced"
+    }
+
     static func table(rows: [LedgerReport.Row], total: LedgerReport.Row?, by: String, ledger: String) -> String {
+        guard let total, total.attempts > 0 else { return "no records in \(ledger) for this selection\n" }
         var table = TextTable(
-            headers: [by, "calls", "attempts", "input tok", "output tok", "cost", "baseline", "saved", "saved %", "escalated", "unpriced", "p50", "p95"],
-            alignments: [.left] + Array(repeating: .right, count: 12))
+            headers: [by, "calls", "attempts", "input tok", "output tok", "cost", "baseline", "saved", "saved %",
+                      "escalated", "escalation cost", "errors", "flagged", "p50", "p95"],
+            alignments: [.left] + Array(repeating: .right, count: 14))
         func cells(_ row: LedgerReport.Row, name: String) -> [String] {
             [name, "\(row.logicalCalls)", "\(row.attempts)", "\(row.tokens.promptTokens)", "\(row.tokens.output)",
-             row.cost.formatted(), row.baselineCost.formatted(), row.savings?.formatted() ?? "–", percent(row.savingsPercent),
-             "\(row.escalatedCalls) (\(Verdict.percent(row.escalationRate)))", "\(row.unpricedRecords)",
+             cost(row), row.baselineCost.formatted(), row.savings?.formatted() ?? "–", percent(row.savingsPercent),
+             "\(row.escalatedCalls) (\(Verdict.percent(row.escalationRate)))", row.escalationCost.formatted(),
+             "\(row.errorAttempts)", "\(row.flaggedRecords)",
              row.latencyP50.map { "\($0)ms" } ?? "–", row.latencyP95.map { "\($0)ms" } ?? "–"]
         }
         for row in rows { table.append(cells(row, name: row.group)) }
-        if let total, rows.count > 1 { table.append(cells(total, name: "TOTAL")) }
+        if rows.count > 1 { table.append(cells(total, name: "TOTAL")) }
         var text = table.rendered + "\n"
-        if let total, total.unpricedRecords > 0 {
-            text += "\(total.unpricedRecords) record(s) are unpriced (model not in the price book) and left out of the cost.\n"
+        text += "Each call is counted whole (escalations included) in the group of the attempt that answered it.\n"
+        if total.unpricedRecords > 0 {
+            text += "Total cost ≥ \(total.cost.formatted()) plus \(total.unpricedRecords) unpriced attempt(s) "
+                + "(model not in the price book, or usage flagged): their cost is unknown, not $0.\n"
         }
         return text
     }
@@ -36,13 +49,18 @@ enum ReportRendering {
         var outputTokens: Int
         var cacheReadTokens: Int
         var cacheWriteTokens: Int
-        var costUSD: String
+        /// `null` when an attempt is unpriced (unknown is never zero).
+        var costUSD: String?
+        /// The priced attempts' sum: the cost when `cost_usd` is known, a lower bound otherwise.
+        var costLowerBoundUSD: String
         var baselineCostUSD: String
         var savingsUSD: String?
         var savingsPercent: Double?
         var escalatedCalls: Int
         var escalationCostUSD: String
         var unpricedRecords: Int
+        var errorAttempts: Int
+        var flaggedRecords: Int
         var latencyP50Ms: Int?
         var latencyP95Ms: Int?
 
@@ -54,20 +72,55 @@ enum ReportRendering {
             outputTokens = row.tokens.output
             cacheReadTokens = row.tokens.cacheRead
             cacheWriteTokens = row.tokens.cacheWrite5m + row.tokens.cacheWrite1h
-            costUSD = row.cost.exactDecimal
+            costUSD = row.exactCost?.exactDecimal
+            costLowerBoundUSD = row.cost.exactDecimal
             baselineCostUSD = row.baselineCost.exactDecimal
             savingsUSD = row.savings?.exactDecimal
             savingsPercent = row.savingsPercent
             escalatedCalls = row.escalatedCalls
             escalationCostUSD = row.escalationCost.exactDecimal
             unpricedRecords = row.unpricedRecords
+            errorAttempts = row.errorAttempts
+            flaggedRecords = row.flaggedRecords
             latencyP50Ms = row.latencyP50
             latencyP95Ms = row.latencyP95
+        }
+
+        /// Optional fields are written as `null`, not left out: a reader sees "unknown".
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(group, forKey: .group)
+            try container.encode(calls, forKey: .calls)
+            try container.encode(attempts, forKey: .attempts)
+            try container.encode(inputTokens, forKey: .inputTokens)
+            try container.encode(outputTokens, forKey: .outputTokens)
+            try container.encode(cacheReadTokens, forKey: .cacheReadTokens)
+            try container.encode(cacheWriteTokens, forKey: .cacheWriteTokens)
+            try container.encode(costUSD, forKey: .costUSD)
+            try container.encode(costLowerBoundUSD, forKey: .costLowerBoundUSD)
+            try container.encode(baselineCostUSD, forKey: .baselineCostUSD)
+            try container.encode(savingsUSD, forKey: .savingsUSD)
+            try container.encode(savingsPercent, forKey: .savingsPercent)
+            try container.encode(escalatedCalls, forKey: .escalatedCalls)
+            try container.encode(escalationCostUSD, forKey: .escalationCostUSD)
+            try container.encode(unpricedRecords, forKey: .unpricedRecords)
+            try container.encode(errorAttempts, forKey: .errorAttempts)
+            try container.encode(flaggedRecords, forKey: .flaggedRecords)
+            try container.encode(latencyP50Ms, forKey: .latencyP50Ms)
+            try container.encode(latencyP95Ms, forKey: .latencyP95Ms)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case group, calls, attempts, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens
+            case costUSD, costLowerBoundUSD, baselineCostUSD, savingsUSD, savingsPercent, escalatedCalls
+            case escalationCostUSD, unpricedRecords, errorAttempts, flaggedRecords, latencyP50Ms, latencyP95Ms
         }
     }
 
     struct JSONReport: Encodable {
+        var schemaVersion = 1
         var groupedBy: String
+        var grouping = "each call in the group of its final attempt"
         var rows: [JSONRow]
         var total: JSONRow?
     }
@@ -81,18 +134,21 @@ enum ReportRendering {
         return String(decoding: try encoder.encode(report), as: UTF8.self)
     }
 
-    /// RFC 4180 CSV with a header row.
+    /// RFC 4180 CSV with a header row; an unknown cost is an empty field, never 0.
     static func csv(rows: [LedgerReport.Row], by: String) -> String {
         func field(_ text: String) -> String {
             text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
-        var lines = ["\(by),calls,attempts,input_tokens,output_tokens,cost_usd,baseline_cost_usd,savings_usd,escalated_calls,unpriced_records,latency_p50_ms,latency_p95_ms"]
+        var lines = ["\(field(by)),calls,attempts,input_tokens,output_tokens,cost_usd,cost_lower_bound_usd,baseline_cost_usd,"
+            + "savings_usd,escalated_calls,escalation_cost_usd,unpriced_records,error_attempts,flagged_records,"
+            + "latency_p50_ms,latency_p95_ms"]
         for row in rows {
             lines.append([field(row.group), "\(row.logicalCalls)", "\(row.attempts)", "\(row.tokens.input)", "\(row.tokens.output)",
-                          row.cost.exactDecimal, row.baselineCost.exactDecimal, row.savings?.exactDecimal ?? "",
-                          "\(row.escalatedCalls)", "\(row.unpricedRecords)", row.latencyP50.map(String.init) ?? "",
-                          row.latencyP95.map(String.init) ?? ""].joined(separator: ","))
+                          row.exactCost?.exactDecimal ?? "", row.cost.exactDecimal, row.baselineCost.exactDecimal,
+                          row.savings?.exactDecimal ?? "", "\(row.escalatedCalls)", row.escalationCost.exactDecimal,
+                          "\(row.unpricedRecords)", "\(row.errorAttempts)", "\(row.flaggedRecords)",
+                          row.latencyP50.map(String.init) ?? "", row.latencyP95.map(String.init) ?? ""].joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
     }

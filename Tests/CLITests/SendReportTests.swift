@@ -88,6 +88,55 @@ struct SendReportTests {
         #expect(unreachable.stderr.hasPrefix("error: "))
     }
 
+    @Test("report: a call counts whole under the model that answered it; unknown cost is null or 'unpriced', never $0; an empty selection says so")
+    func reportHonesty() async throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ledger = directory.appendingPathComponent("ledger.sqlite").path
+        try await withMock { server in
+            let escalated = try await CLIHarness.runAsync(
+                ["send", "--policy", defaultPolicy, "--task", "extraction", "--ledger", ledger, "--base-url", server.baseURL,
+                 "Extract the id from A-1 [[mock: stop=max_tokens models=haiku]]"], environment: key)
+            #expect(escalated.status == 0, "\(escalated.stderr)")
+            // A reply without usage: its cost is unknown (flagged usage_missing), never $0.
+            let unpriced = try await CLIHarness.runAsync(
+                ["send", "--policy", defaultPolicy, "--task", "reasoning", "--ledger", ledger,
+                 "--base-url", server.baseURL, "Prove it [[mock: usage=missing]]"], environment: key)
+            #expect(unpriced.status == 0, "\(unpriced.stderr)")
+        }
+        let json = try CLIHarness.run(["report", "--ledger", ledger, "--by", "model", "--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["schema_version"] as? Int == 1)
+        let rows = try #require(object["rows"] as? [[String: Any]])
+        // The escalated call is one row: the model that answered, with both attempts' cost.
+        #expect(rows.map { $0["group"] as? String } == ["claude-opus-4-8", "claude-sonnet-4-6"])
+        let sonnet = rows[1]
+        #expect(sonnet["calls"] as? Int == 1 && sonnet["attempts"] as? Int == 2 && sonnet["escalated_calls"] as? Int == 1)
+        // Its savings are against its own baseline, with the wasted Haiku attempt's cost in it
+        // (here negative: Haiku ran to max_tokens before Sonnet answered).
+        let cost = try #require((sonnet["cost_usd"] as? String).flatMap { Decimal(string: $0) })
+        let baseline = try #require((sonnet["baseline_cost_usd"] as? String).flatMap { Decimal(string: $0) })
+        let saved = try #require((sonnet["savings_usd"] as? String).flatMap { Decimal(string: $0) })
+        let escalation = try #require((sonnet["escalation_cost_usd"] as? String).flatMap { Decimal(string: $0) })
+        #expect(saved == baseline - cost)
+        #expect(escalation > 0 && escalation < cost)
+        let opus = rows[0]
+        #expect(opus["cost_usd"] is NSNull)
+        #expect(opus["unpriced_records"] as? Int == 1 && opus["flagged_records"] as? Int == 1)
+        let total = try #require(object["total"] as? [String: Any])
+        #expect(total["cost_usd"] is NSNull)
+        #expect((total["cost_lower_bound_usd"] as? String).map { $0 != "0" } == true)
+
+        let table = try CLIHarness.run(["report", "--ledger", ledger, "--by", "model"])
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("unpriced"))
+        #expect(table.stdout.contains("Total cost ≥ $"))
+        let empty = try CLIHarness.run(["report", "--ledger", ledger, "--since", "2999-01-01"])
+        #expect(empty.status == 0)
+        #expect(empty.stdout.hasPrefix("no records in"))
+    }
+
     @Test("report: a missing ledger is a data error; a bad --since is a usage error")
     func reportFailures() throws {
         let missing = try CLIHarness.run(["report", "--ledger", "/nonexistent/ledger.sqlite"])

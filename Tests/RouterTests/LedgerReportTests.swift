@@ -80,19 +80,36 @@ struct LedgerReportTests {
         #expect(code.latencyP50 == 40) // 20 40 900
     }
 
-    @Test("by model: escalation seen across groups; a group of later attempts has negative savings")
+    @Test("by model: each call counted whole (escalations included) in the group of the model that answered it")
     func byModel() {
         let rows = LedgerReport.aggregate(Self.dataset, by: .model)
         #expect(rows.map(\.group) == ["haiku", "mystery", "sonnet"])
-        let haiku = rows[0], sonnet = rows[2]
-        #expect(haiku.attempts == 4 && haiku.logicalCalls == 3)
-        #expect(haiku.cost == pico(210))
-        #expect(haiku.baselineCost == pico(2460)) // calls A, B, D start on haiku: 1600 + 500 + 360
-        #expect(haiku.savings == pico(2250)) // 2460 − 210
-        #expect(haiku.escalatedCalls == 2, "A escalated to sonnet still counts in haiku's row")
-        #expect(sonnet.logicalCalls == 0 && sonnet.escalationRate == 0)
-        #expect(sonnet.savings == pico(-400))
-        #expect(rows[1].unpricedRecords == 1 && rows[1].cost == .zero)
+        let haiku = rows[0], mystery = rows[1], sonnet = rows[2]
+        // B (haiku) and D (haiku, retried on haiku): B1, D1, D2.
+        #expect(haiku.attempts == 3 && haiku.logicalCalls == 2)
+        #expect(haiku.cost == pico(110)) // 50 + 30 + 30
+        #expect(haiku.baselineCost == pico(860)) // B1 500 + D2 360
+        #expect(haiku.savings == pico(750))
+        #expect(haiku.escalatedCalls == 1 && haiku.escalationCost == pico(30)) // D1
+        // A answered by sonnet: both of its attempts (A1 on haiku too) and its own baseline.
+        #expect(sonnet.attempts == 2 && sonnet.logicalCalls == 1)
+        #expect(sonnet.cost == pico(500)) // A1 100 + A2 400
+        #expect(sonnet.baselineCost == pico(1600))
+        #expect(sonnet.savings == pico(1100))
+        #expect(sonnet.escalatedCalls == 1 && sonnet.escalationRate == 1 && sonnet.escalationCost == pico(100))
+        // An unpriced group's cost is unknown, never $0.
+        #expect(mystery.unpricedRecords == 1 && mystery.exactCost == nil && mystery.savings == nil)
+        #expect(haiku.exactCost == pico(110))
+    }
+
+    @Test("errors and flagged usage are counted per group")
+    func errorsAndFlags() {
+        let failed = LedgerRecord(id: "E1", time: utc("2026-03-03T00:00:00Z"), requestID: "req-E1", task: "chat",
+                                  model: "haiku", usage: TokenUsage(input: 3), cost: LedgerRecord.Cost(input: pico(3)),
+                                  latencyMs: 5, outcome: .error(code: "overloaded"), flags: ["usage_estimated: test"])
+        let rows = LedgerReport.aggregate(Self.dataset + [failed], by: .task)
+        #expect(rows[0].errorAttempts == 1 && rows[0].flaggedRecords == 1)
+        #expect(rows[1].errorAttempts == 0 && rows[1].flaggedRecords == 0)
     }
 
     @Test("by UTC day, user and tier")
@@ -111,7 +128,8 @@ struct LedgerReportTests {
 
         let tiers = LedgerReport.aggregate(Self.dataset, by: .tier)
         #expect(tiers.map(\.group) == ["(none)", "medium", "small"])
-        #expect(tiers[2].cost == pico(210))
+        #expect(tiers[1].cost == pico(500)) // A, answered on medium, with its small first attempt
+        #expect(tiers[2].cost == pico(110)) // B and D
     }
 
     @Test("nearest-rank percentiles")

@@ -84,7 +84,7 @@ struct DemoCommand: AsyncParsableCommand {
                                   total: LedgerReport.aggregate(records, by: .all).first, by: "tier", ledger: ledgerPath))
         if let total = LedgerReport.aggregate(records, by: .all).first {
             let percent = total.savingsPercent.map { Verdict.percent($0 / 100) } ?? "n/a"
-            say("Routed cost \(total.cost.formatted()) vs \(total.baselineCost.formatted()) if every call had gone to the baseline tier (\(policy.baselineTier)): saved \(total.savings?.formatted() ?? "n/a") (\(percent)). Escalated calls: \(total.escalatedCalls) of \(total.logicalCalls).")
+            say("Routed cost \(ReportRendering.cost(total)) vs \(total.baselineCost.formatted()) if every call had gone to the baseline tier (\(policy.baselineTier)): saved \(total.savings?.formatted() ?? "n/a") (\(percent)). Escalated calls: \(total.escalatedCalls) of \(total.logicalCalls).")
         }
 
         say("\n3. A/B dry run (no calls): default policy vs an alternative, on the same workload\n")

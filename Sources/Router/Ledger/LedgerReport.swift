@@ -3,25 +3,29 @@ public import RouterPolicies
 
 /// Cost, savings, escalation and latency aggregates over ledger records, computed exactly.
 ///
-/// Works from `[LedgerRecord]`, so any ``CostLedger`` can feed it. Definitions:
-/// - attempts: records in the group; logical calls: records with `attempt == 1`.
-/// - cost: the sum of priced attempts' totals; unpriced attempts are counted in
-///   ``Row/unpricedRecords`` instead of being taken as `$0`.
-/// - baseline cost: once per logical call (in its first attempt's group), the `baselineCost` of
-///   its LAST attempt — the reply actually returned, priced on the baseline model: what calling
-///   the baseline directly would have cost for that answer. (An escalated first attempt's usage
-///   is often a truncated reply and would understate the baseline.) Matches
-///   `RoutedResponse.baselineCost`.
+/// Works from `[LedgerRecord]`, so any ``CostLedger`` can feed it. A logical call (its first
+/// attempt and every escalation linked to it through `parentID`) is counted whole in ONE group:
+/// the group of its final attempt, the one whose reply was returned (for ``GroupKey/model``,
+/// the model that finally answered). So every row compares like with like: what its calls cost,
+/// escalations included, against what the baseline would have cost for the same answers.
+/// Definitions:
+/// - attempts: records of the group's calls; logical calls: the calls.
+/// - cost: the sum of priced attempts' totals. Unknown cost is never zero: with an unpriced
+///   attempt in the group, ``Row/cost`` is only a lower bound and ``Row/exactCost`` is `nil`.
+/// - baseline cost: once per logical call, the `baselineCost` of its final attempt — the reply
+///   actually returned, priced on the baseline model: what calling the baseline directly would
+///   have cost for that answer. (An escalated first attempt's usage is often a truncated reply
+///   and would understate the baseline.) Matches `RoutedResponse.baselineCost`.
 /// - savings: baseline cost − cost (all attempts, escalations included); `nil` when the group
-///   holds an unpriced attempt or a logical call without a baseline cost, because the
-///   difference would then be wrong in an unknown direction.
-/// - escalation rate: logical calls that had more than one attempt ÷ logical calls. Attempts are
-///   linked through `parentID` across the whole input, so a call whose later attempt falls in
-///   another group (another model, say) still counts as escalated in its first attempt's group.
+///   holds an unpriced attempt or a call without a baseline cost, because the difference would
+///   then be wrong in an unknown direction.
+/// - escalation rate: calls with more than one attempt ÷ calls.
 /// - escalation cost: the cost of attempts whose outcome is `escalated` (money spent on replies
-///   that were thrown away).
-/// - latency percentiles: nearest-rank: the p-th percentile of n sorted values is the value at
-///   1-based rank ⌈p·n/100⌉ (always an observed value, no interpolation).
+///   that were not returned), included in cost.
+/// - errors: attempts whose outcome is `error`; flagged: attempts whose usage was flagged
+///   (docs/RELIABILITY.md, "Replies are validated").
+/// - latency percentiles: over attempts, nearest-rank: the p-th percentile of n sorted values
+///   is the value at 1-based rank ⌈p·n/100⌉ (always an observed value, no interpolation).
 public enum LedgerReport {
     /// What records are grouped by.
     public enum GroupKey: String, Sendable, Hashable, CaseIterable {
@@ -66,6 +70,10 @@ public enum LedgerReport {
         public var escalationCost: USDAmount
         /// Attempts without a price.
         public var unpricedRecords: Int
+        /// Attempts whose outcome is `error`.
+        public var errorAttempts: Int
+        /// Attempts whose usage was flagged (`LedgerRecord.flags`).
+        public var flaggedRecords: Int
         /// Logical calls without a baseline cost.
         public var callsWithoutBaseline: Int
         /// Median latency in milliseconds, nearest-rank (`nil` for an empty group).
@@ -74,6 +82,10 @@ public enum LedgerReport {
         public var latencyP95: Int?
         /// 99th-percentile latency in milliseconds, nearest-rank.
         public var latencyP99: Int?
+
+        /// The group's cost when every attempt is priced; `nil` when ``unpricedRecords`` > 0
+        /// (then ``cost`` is a lower bound).
+        public var exactCost: USDAmount? { unpricedRecords == 0 ? cost : nil }
 
         /// Savings as a percentage of the baseline cost (display only).
         public var savingsPercent: Double? {
@@ -87,24 +99,24 @@ public enum LedgerReport {
         }
     }
 
-    /// Aggregates `records` by `key`; rows are sorted by group value.
+    /// Aggregates `records` by `key`, each logical call whole in the group of its final
+    /// attempt; rows are sorted by group value.
     public static func aggregate(_ records: [LedgerRecord], by key: GroupKey) -> [Row] {
-        // Attempts per logical call over the whole input, so escalation is seen across groups.
+        // The final attempt of each logical call decides the call's group.
+        var finalAttempt: [String: LedgerRecord] = [:]
         var attemptsPerCall: [String: Int] = [:]
-        var lastAttempt: [String: LedgerRecord] = [:]
         for record in records {
             attemptsPerCall[record.logicalCallID, default: 0] += 1
-            if record.attempt >= lastAttempt[record.logicalCallID]?.attempt ?? 0 {
-                lastAttempt[record.logicalCallID] = record
+            if record.attempt >= finalAttempt[record.logicalCallID]?.attempt ?? 0 {
+                finalAttempt[record.logicalCallID] = record
             }
         }
 
         var builders: [String: Builder] = [:]
         for record in records {
-            let group = groupValue(of: record, by: key)
-            builders[group, default: Builder()].add(
-                record, attemptsInCall: attemptsPerCall[record.logicalCallID] ?? 1,
-                callBaseline: lastAttempt[record.logicalCallID]?.baselineCost)
+            let final = finalAttempt[record.logicalCallID] ?? record
+            builders[groupValue(of: final, by: key), default: Builder()].add(
+                record, isFinal: final.id == record.id, attemptsInCall: attemptsPerCall[record.logicalCallID] ?? 1)
         }
         return builders.sorted { $0.key < $1.key }.map { $0.value.row(group: $0.key) }
     }
@@ -150,10 +162,13 @@ public enum LedgerReport {
         var escalatedCalls = 0
         var escalationCost = USDAmount.zero
         var unpriced = 0
+        var errors = 0
+        var flagged = 0
         var withoutBaseline = 0
         var latencies: [Int] = []
 
-        mutating func add(_ record: LedgerRecord, attemptsInCall: Int, callBaseline: USDAmount?) {
+        /// Adds one attempt; the final attempt of its call also adds the call.
+        mutating func add(_ record: LedgerRecord, isFinal: Bool, attemptsInCall: Int) {
             attempts += 1
             tokens.input += record.usage.input
             tokens.output += record.usage.output
@@ -161,12 +176,17 @@ public enum LedgerReport {
             tokens.cacheWrite1h += record.usage.cacheWrite1h
             tokens.cacheRead += record.usage.cacheRead
             if let total = record.cost?.total { cost += total } else { unpriced += 1 }
-            if case .escalated = record.outcome { escalationCost += record.cost?.total ?? .zero }
+            switch record.outcome {
+            case .escalated: escalationCost += record.cost?.total ?? .zero
+            case .error: errors += 1
+            case .success: break
+            }
+            if !(record.flags ?? []).isEmpty { flagged += 1 }
             latencies.append(record.latencyMs)
-            if record.attempt == 1 {
+            if isFinal {
                 logicalCalls += 1
                 if attemptsInCall > 1 { escalatedCalls += 1 }
-                if let callBaseline { baseline += callBaseline } else { withoutBaseline += 1 }
+                if let callBaseline = record.baselineCost { baseline += callBaseline } else { withoutBaseline += 1 }
             }
         }
 
@@ -175,7 +195,7 @@ public enum LedgerReport {
                 baselineCost: baseline,
                 savings: unpriced == 0 && withoutBaseline == 0 ? baseline - cost : nil,
                 escalatedCalls: escalatedCalls, escalationCost: escalationCost, unpricedRecords: unpriced,
-                callsWithoutBaseline: withoutBaseline,
+                errorAttempts: errors, flaggedRecords: flagged, callsWithoutBaseline: withoutBaseline,
                 latencyP50: nearestRank(50, of: latencies), latencyP95: nearestRank(95, of: latencies),
                 latencyP99: nearestRank(99, of: latencies))
         }
