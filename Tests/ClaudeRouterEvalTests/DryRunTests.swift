@@ -24,8 +24,64 @@ struct DryRunTests {
         #expect(outcome.cost == USDAmount(dollars: "0.00051"))
         // Baseline tier opus (claude-opus-4-8): 10 × $5 + 100 × $25 per MTok = $0.00255.
         #expect(outcome.baselineCost == USDAmount(dollars: "0.00255"))
-        // expected_tier is evaluated; `contains` needs a reply and is skipped.
-        #expect(outcome.passed && outcome.skippedChecks == 1)
+        // expected_tier is evaluated; `contains` needs a reply and is skipped: the verdict is
+        // unknown ("not evaluated"), never a pass.
+        #expect(!outcome.passed && outcome.notEvaluated && outcome.skippedChecks == 1 && outcome.failures.isEmpty)
+        #expect(outcome.verdictWord == "not evaluated")
+    }
+
+    @Test("A dry run never counts an unevaluated check as a pass: pass rates and statistics cover judged cases only")
+    func notEvaluatedIsNeitherPassNorFail() throws {
+        let policy = try BundledPolicies.defaultPolicy()
+        func item(_ id: String, _ checks: [EvalCheck]) -> EvalCase {
+            EvalCase(id: id, task: "classification", messages: [FixtureMessage(role: "user", text: "Label: spam or ham?")],
+                     checks: checks.map { LocatedCheck($0, mark: .wholeFile("t")) }, mark: .wholeFile("t"))
+        }
+        let suite = EvalSuite(name: "t", files: [], cases: [
+            item("content-only", [.contains(["spam"])]),                     // not evaluated
+            item("tier-ok", [.expectedTier("haiku")]),                       // pass
+            item("tier-wrong", [.expectedTier("opus"), .contains(["spam"])]), // fail (a known failure wins)
+        ])
+        let run = DryRun(prices: .bundledDefault).run(suite, policy: policy, variant: "default", policyFile: "p.yaml")
+        #expect(run.outcomes.map(\.verdictWord) == ["not evaluated", "pass", "fail"])
+        let report = EvalReport(suite: "t", dryRun: true, runs: [run, run])
+        let summary = try #require(report.variants.first)
+        #expect(summary.passed == 1 && summary.notEvaluated == 1 && summary.passRate == 0.5)
+        #expect(summary.passCell == "1/2 (1 not evaluated)")
+        #expect(report.tableText.contains("1/2 (1 not evaluated)"))
+        #expect(report.comparisons.first.map { $0.mcnemar.baselineOnly + $0.mcnemar.candidateOnly } == 0)
+        #expect(report.anyCheckFailed)
+        let contentOnly = EvalReport(suite: "t", dryRun: true, runs: [DryRun(prices: .bundledDefault).run(
+            EvalSuite(name: "t", files: [], cases: [item("c", [.contains(["x"])])]), policy: policy, variant: "d", policyFile: "p")])
+        #expect(!contentOnly.anyCheckFailed)
+        #expect(contentOnly.variants.first?.rateCell == "not evaluated")
+    }
+
+    @Test("A task's expected_output_tokens in the policy drives the projection when the case gives none")
+    func taskExpectedOutput() throws {
+        let yaml = """
+            name: p
+            baseline_tier: big
+            default_tier: small
+            tiers:
+              - { name: small, model: claude-haiku-4-5, context_window: 200000, max_output_tokens: 64000 }
+              - { name: big, model: claude-opus-4-8, context_window: 1000000, max_output_tokens: 128000 }
+            tasks:
+              qa: { tier: small, max_tokens: 4096, expected_output_tokens: 60 }
+            classifier: { fallback_task: qa }
+
+            """
+        let policy = try Policy.parse(yaml: yaml, file: "p.yaml")
+        #expect(policy.tasks["qa"]?.expectedOutputTokens == 60)
+        let suite = EvalSuite(name: "t", files: [], cases: [
+            EvalCase(id: "c", task: "qa", messages: [FixtureMessage(role: "user", text: "What is the capital of France?")],
+                     mark: .wholeFile("t")),
+        ])
+        let outcome = try #require(DryRun(prices: .bundledDefault).run(suite, policy: policy, variant: "p", policyFile: "p.yaml")
+            .outcomes.first)
+        #expect(outcome.outputTokens == 60) // not 4096 / 4
+        let tooLong = yaml.replacingOccurrences(of: "expected_output_tokens: 60", with: "expected_output_tokens: 5000")
+        #expect(throws: PolicyError.self) { try Policy.parse(yaml: tooLong, file: "p.yaml") }
     }
 
     @Test("Without expected_output_tokens the projection uses a quarter of the decision's max_tokens")

@@ -15,7 +15,7 @@ extension EvalReport {
             + "<th class=\"n\">p50</th><th class=\"n\">p95</th><th>tiers</th></tr></thead><tbody>")
         for (i, v) in variants.enumerated() {
             body.append("<tr><td><span class=\"dot\" style=\"background:\(Self.color(i))\"></span>\(e(v.name))</td><td>\(e(v.policyFile))</td>"
-                + "<td class=\"n\">\(v.passed)/\(v.cases)</td><td class=\"n\">\(e(Verdict.percent(v.passRate)))</td>"
+                + "<td class=\"n\">\(e(v.passCell))</td><td class=\"n\">\(e(v.rateCell))</td>"
                 + "<td class=\"n\">\(e(v.totalCost.formatted()))</td><td class=\"n\">\(e(v.costPerCase.formatted()))</td>"
                 + "<td class=\"n\">\(e(v.savingVsBaseline.map { "saves " + Verdict.percent($0) } ?? "–"))</td>"
                 + "<td class=\"n\">\(e(Verdict.percent(v.escalationRate)))</td><td class=\"n\">\(e(Self.millis(v.latencyP50Ms)))</td>"
@@ -34,7 +34,8 @@ extension EvalReport {
             for run in runs {
                 guard index < run.outcomes.count else { row += "<td></td>"; continue }
                 let o = run.outcomes[index]
-                let mark = o.passed ? "<span class=\"pass\">pass</span>" : "<span class=\"fail\">fail</span>"
+                let mark = o.notEvaluated ? "<span class=\"skip\">not evaluated</span>"
+                    : o.passed ? "<span class=\"pass\">pass</span>" : "<span class=\"fail\">fail</span>"
                 var cell = "\(mark) \(e(o.tier ?? "–")) <span class=\"cost\">\(e(o.cost?.formatted() ?? "unpriced"))</span>"
                 if !o.failures.isEmpty {
                     cell += "<ul class=\"failures\">" + o.failures.map { "<li>\(e($0))</li>" }.joined() + "</ul>"
@@ -71,7 +72,7 @@ extension EvalReport {
     table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid #e5e7eb;padding:.35rem .5rem;text-align:left;vertical-align:top}
     th{background:#f9fafb;font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
     .dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.4rem;vertical-align:middle}
-    .pass{color:#047857;font-weight:600}.fail{color:#b91c1c;font-weight:600}.cost{color:#6b7280;font-variant-numeric:tabular-nums}
+    .pass{color:#047857;font-weight:600}.fail{color:#b91c1c;font-weight:600}.skip{color:#6b7280;font-style:italic}.cost{color:#6b7280;font-variant-numeric:tabular-nums}
     ul.failures{margin:.2rem 0 0;padding-left:1rem;color:#b91c1c;font-size:12px}.note{color:#6b7280}
     svg{max-width:100%;height:auto;border:1px solid #e5e7eb;border-radius:6px;background:#fff}
     footer{margin-top:2rem;color:#6b7280;font-size:12px}code{font-size:12px}

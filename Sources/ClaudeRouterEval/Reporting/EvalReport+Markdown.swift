@@ -12,7 +12,7 @@ extension EvalReport {
         lines.append("| variant | pass | rate | cost | cost/case | vs baseline tier | escalated | p50 | p95 | tiers |")
         lines.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")
         for v in variants {
-            lines.append("| \(cell(v.name)) | \(v.passed)/\(v.cases) | \(Verdict.percent(v.passRate)) | \(v.totalCost.formatted()) | "
+            lines.append("| \(cell(v.name)) | \(cell(v.passCell)) | \(v.rateCell) | \(v.totalCost.formatted()) | "
                 + "\(v.costPerCase.formatted()) | \(v.savingVsBaseline.map { "saves " + Verdict.percent($0) } ?? "–") | "
                 + "\(Verdict.percent(v.escalationRate)) | \(Self.millis(v.latencyP50Ms)) | \(Self.millis(v.latencyP95Ms)) | "
                 + "\(cell(Self.tierMixText(v.tierMix))) |")
@@ -30,7 +30,7 @@ extension EvalReport {
             let cells = runs.map { run -> String in
                 guard index < run.outcomes.count else { return "" }
                 let o = run.outcomes[index]
-                return "\(o.passed ? "✅" : "❌") \(o.tier ?? "–") \(o.cost?.formatted() ?? "unpriced")"
+                return "\(o.notEvaluated ? "❔" : o.passed ? "✅" : "❌") \(o.tier ?? "–") \(o.cost?.formatted() ?? "unpriced")"
             }
             lines.append("| \(cell(id)) | \(cell(task)) | " + cells.map(cell).joined(separator: " | ") + " |")
         }

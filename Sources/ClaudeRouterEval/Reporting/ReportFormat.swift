@@ -59,7 +59,7 @@ extension EvalReport {
             alignments: [.left, .right, .right, .right, .right, .right, .right, .right, .right, .left])
         for v in variants {
             table.append([
-                v.name, "\(v.passed)/\(v.cases)", Verdict.percent(v.passRate),
+                v.name, v.passCell, v.rateCell,
                 v.totalCost.formatted() + (v.unpricedCases > 0 ? "*" : ""), v.costPerCase.formatted(),
                 v.savingVsBaseline.map { "saves " + Verdict.percent($0) } ?? "–",
                 Verdict.percent(v.escalationRate), Self.millis(v.latencyP50Ms), Self.millis(v.latencyP95Ms),

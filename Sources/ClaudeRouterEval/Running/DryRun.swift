@@ -5,10 +5,11 @@ package import RouterPolicies
 ///
 /// For every case: the policy's decision (`PolicyEngine.decide`), then a projected cost priced
 /// with the price book: input tokens ≈ characters / 4 (the decision's estimate; rule of thumb in
-/// docs/ANTHROPIC-API.md), output tokens = the case's `expected_output_tokens`, else a quarter of
-/// the decision's `max_tokens`. The baseline cost prices the same tokens on the policy's
+/// docs/ANTHROPIC-API.md), output tokens = the case's `expected_output_tokens`, else the task's
+/// `expected_output_tokens` in the policy, else a quarter of the decision's `max_tokens`. The
+/// baseline cost prices the same tokens on the policy's
 /// baseline tier. Only `expected_tier` and `max_cost_usd` checks can be evaluated; the rest are
-/// counted as skipped.
+/// skipped, and a case with skipped checks and no failed one is `notEvaluated` — never a pass.
 package struct DryRun: Sendable {
     /// Prices for the projections.
     package var prices: PriceBook
@@ -21,9 +22,11 @@ package struct DryRun: Sendable {
         self.date = date
     }
 
-    /// Output tokens assumed for `item` when the decision allows `maxTokens`.
-    package static func projectedOutputTokens(for item: EvalCase, maxTokens: Int) -> Int {
-        item.expectedOutputTokens ?? max(1, maxTokens / 4)
+    /// Output tokens assumed for `item`: the case's `expected_output_tokens`, else its task's
+    /// in the policy (`taskExpected`), else a quarter of the decision's `maxTokens` (a crude
+    /// stand-in: declare the lengths), never above `maxTokens`.
+    package static func projectedOutputTokens(for item: EvalCase, maxTokens: Int, taskExpected: Int? = nil) -> Int {
+        min(max(1, item.expectedOutputTokens ?? taskExpected ?? maxTokens / 4), max(1, maxTokens))
     }
 
     /// Runs `suite` under `policy` as variant `variant`.
@@ -33,14 +36,17 @@ package struct DryRun: Sendable {
         let outcomes = suite.cases.map { item -> CaseOutcome in
             let decision = engine.decide(item.routingInput)
             let usage = TokenUsage(input: decision.estimatedInputTokens,
-                                   output: Self.projectedOutputTokens(for: item, maxTokens: decision.maxTokens))
+                                   output: Self.projectedOutputTokens(
+                                       for: item, maxTokens: decision.maxTokens,
+                                       taskExpected: policy.tasks[decision.task]?.expectedOutputTokens))
             let cost = prices.cost(of: usage, model: decision.model, at: date)?.total
             let baseline = baselineModel.flatMap { prices.cost(of: usage, model: $0, at: date)?.total }
             let evaluation = item.evaluate(CheckSubject(cost: cost, tier: decision.tier))
             return CaseOutcome(
                 caseID: item.id, variant: variant, task: item.task ?? decision.task, tier: decision.tier,
-                model: decision.model, passed: evaluation.passed, failures: evaluation.failures,
-                skippedChecks: evaluation.skipped, cost: cost, baselineCost: baseline,
+                model: decision.model, passed: evaluation.passed && evaluation.skipped == 0,
+                failures: evaluation.failures, skippedChecks: evaluation.skipped,
+                notEvaluated: evaluation.passed && evaluation.skipped > 0, cost: cost, baselineCost: baseline,
                 inputTokens: usage.input, outputTokens: usage.output, reason: decision.reason)
         }
         return VariantRun(name: variant, policyFile: policyFile, outcomes: outcomes)

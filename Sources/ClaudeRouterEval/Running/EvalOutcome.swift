@@ -18,6 +18,10 @@ package struct CaseOutcome: Sendable, Hashable, Codable {
     package var failures: [String]
     /// Checks that could not be evaluated (output checks in a dry run).
     package var skippedChecks: Int
+    /// Whether the verdict is unknown: nothing evaluated failed, but checks were skipped (a dry
+    /// run cannot judge an answer it never got). Such a case is neither a pass nor a fail: it is
+    /// left out of pass rates and of the pass/fail statistics. `passed` is then `false`.
+    package var notEvaluated: Bool
     /// What the call cost (projected in a dry run); nil when unpriced.
     package var cost: USDAmount?
     /// What the same tokens would have cost on the policy's baseline tier.
@@ -35,7 +39,8 @@ package struct CaseOutcome: Sendable, Hashable, Codable {
 
     /// An outcome; unknown figures stay nil.
     package init(caseID: String, variant: String, task: String, tier: String? = nil, model: String? = nil,
-                passed: Bool, failures: [String] = [], skippedChecks: Int = 0, cost: USDAmount? = nil,
+                passed: Bool, failures: [String] = [], skippedChecks: Int = 0, notEvaluated: Bool = false,
+                cost: USDAmount? = nil,
                 baselineCost: USDAmount? = nil, latencyMs: Double? = nil, escalated: Bool = false,
                 inputTokens: Int? = nil, outputTokens: Int? = nil, reason: String? = nil) {
         self.caseID = caseID
@@ -46,6 +51,7 @@ package struct CaseOutcome: Sendable, Hashable, Codable {
         self.passed = passed
         self.failures = failures
         self.skippedChecks = skippedChecks
+        self.notEvaluated = notEvaluated
         self.cost = cost
         self.baselineCost = baselineCost
         self.latencyMs = latencyMs

@@ -20,7 +20,9 @@ package struct VariantSummary: Sendable, Hashable, Codable {
     package var cases: Int
     /// Cases whose checks all passed.
     package var passed: Int
-    /// `passed / cases` (0 for an empty suite).
+    /// Cases whose verdict is unknown (checks a dry run cannot evaluate); neither passed nor failed.
+    package var notEvaluated: Int
+    /// `passed / (cases − notEvaluated)` (0 when no case was evaluated).
     package var passRate: Double
     /// Exact sum of the priced cases' cost.
     package var totalCost: USDAmount
@@ -40,6 +42,22 @@ package struct VariantSummary: Sendable, Hashable, Codable {
     package var latencyP50Ms: Double?
     /// 95th percentile latency in ms (nil in a dry run).
     package var latencyP95Ms: Double?
+}
+
+extension VariantSummary {
+    /// `passed/evaluated`, plus `(N not evaluated)` when a dry run could not judge some cases.
+    package var passCell: String {
+        let evaluated = cases - notEvaluated
+        return "\(passed)/\(evaluated)" + (notEvaluated > 0 ? " (\(notEvaluated) not evaluated)" : "")
+    }
+
+    /// The pass rate, or `not evaluated` when no case could be judged.
+    package var rateCell: String { cases > notEvaluated ? Verdict.percent(passRate) : "not evaluated" }
+}
+
+extension CaseOutcome {
+    /// `pass`, `fail` or `not evaluated`.
+    package var verdictWord: String { notEvaluated ? "not evaluated" : passed ? "pass" : "fail" }
 }
 
 /// A candidate variant compared with the first (baseline) variant on the same cases.
@@ -78,8 +96,9 @@ package struct EvalReport: Sendable, Hashable, Codable {
     /// Seed of the bootstrap's generator.
     package var bootstrapSeed: UInt64
 
-    /// Whether any case's checks failed under any variant (the CLI then exits 1).
-    package var anyCheckFailed: Bool { runs.contains { $0.outcomes.contains { !$0.passed } } }
+    /// Whether any case's checks failed under any variant (the CLI then exits 1); a case not
+    /// evaluated is not a failure.
+    package var anyCheckFailed: Bool { runs.contains { $0.outcomes.contains { !$0.passed && !$0.notEvaluated } } }
 
     /// Aggregates `runs` (all with the same case order) and compares each with the first.
     package init(suite: String, dryRun: Bool, runs: [VariantRun], bootstrap: PairedBootstrap = .init()) {
@@ -103,6 +122,8 @@ package struct EvalReport: Sendable, Hashable, Codable {
         let outcomes = run.outcomes
         let count = outcomes.count
         let passed = outcomes.filter(\.passed).count
+        let notEvaluated = outcomes.filter(\.notEvaluated).count
+        let evaluated = count - notEvaluated
         let priced = outcomes.filter { $0.cost != nil }
         let total = priced.compactMap(\.cost).sum()
         let baseline = priced.compactMap(\.baselineCost).sum()
@@ -112,8 +133,8 @@ package struct EvalReport: Sendable, Hashable, Codable {
             .map { TierShare(tier: $0.key, count: $0.value, fraction: Double($0.value) / Double(max(count, 1))) }
         let latencies = outcomes.compactMap(\.latencyMs)
         return VariantSummary(
-            name: run.name, policyFile: run.policyFile, cases: count, passed: passed,
-            passRate: count == 0 ? 0 : Double(passed) / Double(count),
+            name: run.name, policyFile: run.policyFile, cases: count, passed: passed, notEvaluated: notEvaluated,
+            passRate: evaluated == 0 ? 0 : Double(passed) / Double(evaluated),
             totalCost: total,
             costPerCase: count == 0 ? .zero : total.scaled(by: 1, over: Int64(count)),
             baselineCost: baseline,
@@ -132,7 +153,9 @@ package struct EvalReport: Sendable, Hashable, Codable {
         for (x, y) in zip(a.outcomes, b.outcomes) {
             if let cx = x.cost, let cy = y.cost { costA.append(cx.dollars); costB.append(cy.dollars) }
         }
-        let passA = a.outcomes.map(\.passed), passB = b.outcomes.map(\.passed)
+        // Pass/fail statistics only over pairs where both verdicts are known.
+        let judged = zip(a.outcomes, b.outcomes).filter { !$0.0.notEvaluated && !$0.1.notEvaluated }
+        let passA = judged.map(\.0.passed), passB = judged.map(\.1.passed)
         let saving = bootstrap.relativeSaving(baseline: costA, candidate: costB)
         let passDiff = bootstrap.passRateDifference(baseline: passA, candidate: passB)
         let test = McNemarTest(baseline: passA, candidate: passB)

@@ -106,14 +106,19 @@ public struct TaskRoute: Sendable, Hashable {
     /// `nil` uses the policy's. Written by `claude-router calibrate` where a task has enough
     /// outcome data (docs/CALIBRATION.md).
     public var thresholds: [String: Double]?
+    /// Typical reply length of this task in output tokens (at most `maxTokens`), for cost
+    /// projections that make no call (`eval --dry-run`); `nil` when the policy does not say.
+    public var expectedOutputTokens: Int?
 
     /// The tokens used when a task gives no `max_tokens`.
     public static let defaultMaxTokens = 4096
 
-    /// A route; give `tier`, or `minTier`/`maxTier` (and optionally the task's own `thresholds`).
+    /// A route; give `tier`, or `minTier`/`maxTier` (and optionally the task's own `thresholds`
+    /// and its typical reply length `expectedOutputTokens`).
     public init(tier: String? = nil, minTier: String? = nil, maxTier: String? = nil,
                 maxTokens: Int = TaskRoute.defaultMaxTokens, escalation: [String]? = nil,
-                thresholds: [String: Double]? = nil) {
+                thresholds: [String: Double]? = nil, expectedOutputTokens: Int? = nil) {
+        self.expectedOutputTokens = expectedOutputTokens
         self.tier = tier
         self.minTier = minTier
         self.maxTier = maxTier

@@ -167,7 +167,8 @@ final class PolicyDecoder {
             context.error("task '\(task)' has no route: give 'tier', or 'min_tier'/'max_tier'", at: keyNode)
             return nil
         }
-        guard let map = context.mapping(node, optional: ["tier", "min_tier", "max_tier", "max_tokens", "escalation", "thresholds"],
+        guard let map = context.mapping(node, optional: ["tier", "min_tier", "max_tier", "max_tokens", "escalation", "thresholds",
+                                                         "expected_output_tokens"],
                                         what: "task '\(task)'") else { return nil }
         let tier = map.present("tier").flatMap(tierReference)
         let minTier = map.present("min_tier").flatMap(tierReference)
@@ -208,8 +209,15 @@ final class PolicyDecoder {
                 thresholds = decodeThresholds(node, base: [:])
             }
         }
+        var expected: Int?
+        if let node = map.present("expected_output_tokens"), let value = context.int(node, in: 1...Int(Int32.max)) {
+            if value > maxTokens {
+                context.error("expected_output_tokens \(value) exceeds the task's max_tokens \(maxTokens)", at: node)
+            }
+            expected = value
+        }
         return TaskRoute(tier: tier, minTier: minTier, maxTier: maxTier, maxTokens: maxTokens, escalation: escalation,
-                         thresholds: thresholds)
+                         thresholds: thresholds, expectedOutputTokens: expected)
     }
 
     /// A list of tier names in ascending order without repeats.
