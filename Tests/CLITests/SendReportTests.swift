@@ -210,6 +210,15 @@ struct SendReportTests {
             #expect(variants.map { $0["passed"] as? Int } == [1, 1])
             #expect(variants.allSatisfy { $0["latencyP50Ms"] is Double })
             #expect(server.stats.requests(to: .messages) >= 4)
+            // The mock's answers are said to be the mock's, in every format.
+            #expect(object["mockReplies"] as? Int == 4 && object["answers"] as? Int == 4)
+            for format in ["table", "markdown", "html"] {
+                let text = try await CLIHarness.runAsync(
+                    ["eval", "--fixtures", fixture, "--policy", defaultPolicy, "--base-url", server.baseURL,
+                     "--format", format, "--resamples", "200"], environment: key)
+                #expect(text.stdout.contains("MOCK ANSWERS: 2 of 2 answers came from claude-router"), "\(format)")
+                #expect(text.stdout.contains("LOCAL MOCK server, not from Claude"), "\(format)")
+            }
         }
         let report = try CLIHarness.run(["report", "--ledger", ledger, "--by", "variant", "--format", "csv"])
         #expect(report.status == 0, "\(report.stderr)")

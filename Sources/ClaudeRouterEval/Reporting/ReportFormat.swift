@@ -33,6 +33,14 @@ extension EvalReport {
         return "Eval \(suite): \(caseIDs.count) cases × \(variants.count) variant\(variants.count == 1 ? "" : "s"), \(kind)"
     }
 
+    /// Said at the top of every format when answers came from the local mock: its replies are
+    /// placeholders, so pass/fail judges placeholder text (costs and routing are still real).
+    package var mockNotice: String? {
+        guard mockReplies > 0 else { return nil }
+        return "MOCK ANSWERS: \(mockReplies) of \(answers) answers came from claude-router's LOCAL MOCK server, "
+            + "not from Claude; they are placeholders, so their checks judge placeholder text"
+    }
+
     /// `fast 60%, balanced 30%, strong 10%`.
     static func tierMixText(_ mix: [TierShare]) -> String {
         mix.map { "\($0.tier) \(Verdict.percent($0.fraction))" }.joined(separator: ", ")
@@ -66,7 +74,7 @@ extension EvalReport {
                 Self.tierMixText(v.tierMix),
             ])
         }
-        var lines = [headline, "", table.rendered]
+        var lines = [headline] + (mockNotice.map { [$0] } ?? []) + ["", table.rendered]
         if variants.contains(where: { $0.unpricedCases > 0 }) {
             lines.append("* some cases are unpriced or failed and are left out of the cost")
         }

@@ -36,6 +36,13 @@ package struct CaseOutcome: Sendable, Hashable, Codable {
     package var outputTokens: Int?
     /// The routing decision's one-line reason.
     package var reason: String?
+    /// Whether the answer came from claude-router's local mock (its message id carries the
+    /// mock's mark, ``CaseOutcome/mockMessageIDPrefix``), not from Claude.
+    package var mockReply: Bool = false
+
+    /// The prefix of every message id the local mock server writes (`msg_mock_…`); the API's
+    /// ids never carry it. How an eval tells placeholder answers from real ones.
+    package static let mockMessageIDPrefix = "msg_mock_"
 
     /// An outcome; unknown figures stay nil.
     package init(caseID: String, variant: String, task: String, tier: String? = nil, model: String? = nil,

@@ -95,6 +95,10 @@ package struct EvalReport: Sendable, Hashable, Codable {
     package var bootstrapResamples: Int
     /// Seed of the bootstrap's generator.
     package var bootstrapSeed: UInt64
+    /// Answers (over all variants) that came from claude-router's local mock, not from Claude.
+    package var mockReplies: Int
+    /// Answers over all variants (cases × variants).
+    package var answers: Int
 
     /// Whether any case's checks failed under any variant (the CLI then exits 1); a case not
     /// evaluated is not a failure.
@@ -107,6 +111,8 @@ package struct EvalReport: Sendable, Hashable, Codable {
         self.runs = runs
         self.caseIDs = runs.first?.outcomes.map(\.caseID) ?? []
         self.variants = runs.map(Self.summarize)
+        self.mockReplies = runs.reduce(0) { $0 + $1.outcomes.filter(\.mockReply).count }
+        self.answers = runs.reduce(0) { $0 + $1.outcomes.count }
         self.bootstrapResamples = bootstrap.resamples
         self.bootstrapSeed = bootstrap.seed
         var comparisons: [PairComparison] = []

@@ -81,13 +81,15 @@ package struct LiveRun: Sendable {
             let evaluation = item.evaluate(CheckSubject(
                 text: response.message.text, outputTokens: response.message.usage.outputTokens, cost: cost,
                 latencyMs: latencyMs, tier: decision.tier))
-            return CaseOutcome(
+            var outcome = CaseOutcome(
                 caseID: item.id, variant: variant, task: item.task ?? decision.task, tier: decision.tier,
                 model: response.message.model, passed: evaluation.passed, failures: evaluation.failures,
                 skippedChecks: evaluation.skipped, cost: cost, baselineCost: response.baselineCost,
                 latencyMs: latencyMs, escalated: response.attempts.count > 1,
                 inputTokens: response.attempts.map(\.usage.promptTokens).reduce(0, +),
                 outputTokens: response.message.usage.outputTokens, reason: decision.reason)
+            outcome.mockReply = response.message.id.hasPrefix(CaseOutcome.mockMessageIDPrefix)
+            return outcome
         } catch {
             if let error = error as? RouterError, let record = error.unrecorded { control.keepUnrecorded(record) }
             if isFatal(error) { control.stop(fatal: error) }
