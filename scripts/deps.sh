@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages claude-router builds against, when they are missing.
+# Usage: bash scripts/deps.sh [EXTRA-PACKAGE...]
 # As root it runs apt-get itself; otherwise it prints the exact command to run and fails.
 set -euo pipefail
 
-required=(libcurl4-openssl-dev libyaml-dev libsqlite3-dev pkg-config)
+# Extra package names on the command line are installed too (the test command adds chromium,
+# which renders the HTML reports in a test).
+required=(libcurl4-openssl-dev libyaml-dev libsqlite3-dev pkg-config "$@")
 missing=()
 for pkg in "${required[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

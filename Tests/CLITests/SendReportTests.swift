@@ -137,6 +137,42 @@ struct SendReportTests {
         #expect(empty.stdout.hasPrefix("no records in"))
     }
 
+    @Test("eval HTML shows prompts, answers and attempt paths side by side; headless Chromium runs its filters")
+    func evalHTMLInChromium() async throws {
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+        let browser = try #require(chromium, "no Chromium: scripts/test.sh installs it (apt package chromium)")
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let page = directory.appendingPathComponent("report.html").path
+        let alternative = CLIHarness.path("policies/examples/ab-alternative.yaml")
+        try await withMock { server in
+            let result = try await CLIHarness.runAsync(
+                ["eval", "--fixtures", "evals/starter.yaml", "--policy", defaultPolicy, "--policy", alternative,
+                 "--base-url", server.baseURL, "--format", "html", "--output", page, "--resamples", "200"], environment: key)
+            #expect(result.status == 1, "\(result.stderr)") // the mock's placeholder answers fail content checks
+        }
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("This is a mock reply from claude-haiku-4-5")) // the answers themselves
+        #expect(html.contains("haiku → sonnet")) // an escalation's path
+        #expect(html.contains("class=\"failed differs\"") || html.contains("class=\"differs\""))
+        #expect(html.contains("Answers from: http://127.0.0.1:") && html.contains("by claude-router 0."))
+        // Rendered by a real browser: the inline script ran and filtered to the differences.
+        for filter in ["differences", "failures"] {
+            let dom = try await CLIHarness.runAsync(
+                ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://\(page)#\(filter)"],
+                executable: URL(fileURLWithPath: browser), directory: directory)
+            #expect(dom.stdout.contains("data-show=\"\(filter)\""), "\(dom.stderr.suffix(500))")
+            #expect(dom.stdout.contains("MOCK ANSWERS"))
+        }
+        let shot = directory.appendingPathComponent("report.png").path
+        _ = try await CLIHarness.runAsync(
+            ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,1600",
+             "--screenshot=\(shot)", "file://\(page)"], executable: URL(fileURLWithPath: browser), directory: directory)
+        let png = try Data(contentsOf: URL(fileURLWithPath: shot))
+        #expect(png.count > 20_000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+    }
+
     @Test("report: a missing ledger is a data error; a bad --since is a usage error")
     func reportFailures() throws {
         let missing = try CLIHarness.run(["report", "--ledger", "/nonexistent/ledger.sqlite"])

@@ -46,6 +46,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the report to this file instead of stdout.", valueName: "file"))
     var output: String?
 
+    @Flag(help: "Table and Markdown: add each case's prompt, every policy's answer and every attempt (JSON and HTML always have them).")
+    var answers = false
+
     @Option(help: "Bootstrap resamples for the confidence intervals.")
     var resamples: Int = 10_000
 
@@ -109,8 +112,11 @@ struct EvalCommand: AsyncParsableCommand {
                 Terminal.writeError("\(message) (the run stopped: no further calls were made; the report is partial)")
             }
         }
-        let report = EvalReport(suite: suite.name, dryRun: dryRun, runs: runs, bootstrap: bootstrap)
-        let text = try report.rendered(as: format)
+        var report = EvalReport(suite: suite.name, dryRun: dryRun, runs: runs, bootstrap: bootstrap)
+        report.toolVersion = ClaudeRouterCommand.configuration.version
+        report.answersSource = connection.baseURL ?? ProcessInfo.processInfo.environment["ANTHROPIC_BASE_URL"]
+            ?? "https://api.anthropic.com"
+        let text = try report.rendered(as: format, answers: answers)
         if let output {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: output))

@@ -42,7 +42,7 @@ struct LiveEval: Sendable {
                 runs.append(VariantRun(name: names[index], policyFile: item.path, outcomes: suite.cases.map {
                     CaseOutcome(caseID: $0.id, variant: names[index], task: $0.task ?? "", passed: false,
                                 failures: ["not run: \(reason)"])
-                }))
+                }, policyName: item.policy.name, policyHash: item.policy.contentHash))
                 continue
             }
             let router = routers[index]
@@ -54,7 +54,7 @@ struct LiveEval: Sendable {
             }
             let live = LiveRun(concurrency: concurrency, progress: onProgress)
             runs.append(await live.run(suite, router: router, variant: names[index], policyFile: item.path,
-                                       control: control))
+                                       policy: item.policy, control: control))
         }
         progress?.finish()
         return runs

@@ -124,6 +124,14 @@ package struct EvalCase: Sendable {
         ([system].compactMap { $0 } + messages.map(\.text)).joined(separator: "\n")
     }
 
+    /// The prompt as a reader should see it: a lone user message as is, otherwise each part on
+    /// its own line with its role (`system: …`, `user: …`, `assistant: …`).
+    package var displayPrompt: String {
+        if system == nil, messages.count == 1, messages[0].role == "user" { return messages[0].text }
+        return ([system.map { "system: " + $0 }].compactMap { $0 } + messages.map { "\($0.role): \($0.text)" })
+            .joined(separator: "\n")
+    }
+
     /// The routing input the ModelRouter would build for this case.
     package var routingInput: RoutingInput {
         RoutingInput(text: routingText, messageCount: messages.count, task: task, metadata: metadata,

@@ -7,12 +7,13 @@ package enum ReportFormat: String, Sendable, CaseIterable {
 }
 
 extension EvalReport {
-    /// Renders the report in `format`.
-    package func rendered(as format: ReportFormat) throws -> String {
+    /// Renders the report in `format`; `answers` adds the per-case prompts, answers and attempts
+    /// to the table and Markdown formats (JSON and HTML always carry them).
+    package func rendered(as format: ReportFormat, answers: Bool = false) throws -> String {
         switch format {
-        case .table: return tableText
+        case .table: return tableText + (answers ? "\n" + answersText(markdown: false) : "")
         case .json: return try jsonText
-        case .markdown: return markdownText
+        case .markdown: return markdownText + (answers ? "\n" + answersText(markdown: true) : "")
         case .html: return htmlPage
         }
     }

@@ -42,14 +42,17 @@ package struct DryRun: Sendable {
             let cost = prices.cost(of: usage, model: decision.model, at: date)?.total
             let baseline = baselineModel.flatMap { prices.cost(of: usage, model: $0, at: date)?.total }
             let evaluation = item.evaluate(CheckSubject(cost: cost, tier: decision.tier))
-            return CaseOutcome(
+            var outcome = CaseOutcome(
                 caseID: item.id, variant: variant, task: item.task ?? decision.task, tier: decision.tier,
                 model: decision.model, passed: evaluation.passed && evaluation.skipped == 0,
                 failures: evaluation.failures, skippedChecks: evaluation.skipped,
                 notEvaluated: evaluation.passed && evaluation.skipped > 0, cost: cost, baselineCost: baseline,
                 inputTokens: usage.input, outputTokens: usage.output, reason: decision.reason)
+            outcome.prompt = item.displayPrompt
+            return outcome
         }
-        return VariantRun(name: variant, policyFile: policyFile, outcomes: outcomes)
+        return VariantRun(name: variant, policyFile: policyFile, outcomes: outcomes, policyName: policy.name,
+                          policyHash: policy.contentHash)
     }
 }
 

@@ -36,6 +36,12 @@ package struct CaseOutcome: Sendable, Hashable, Codable {
     package var outputTokens: Int?
     /// The routing decision's one-line reason.
     package var reason: String?
+    /// The case's prompt as sent (system prompt and messages, one per line with their role).
+    package var prompt: String?
+    /// The final answer's text (nil when the call failed or in a dry run).
+    package var answer: String?
+    /// Every attempt of the routed call, in order (empty in a dry run or when nothing was sent).
+    package var attempts: [AttemptLine] = []
     /// Whether the answer came from claude-router's local mock (its message id carries the
     /// mock's mark, ``CaseOutcome/mockMessageIDPrefix``), not from Claude.
     package var mockReply: Bool = false
@@ -69,6 +75,37 @@ package struct CaseOutcome: Sendable, Hashable, Codable {
     }
 }
 
+/// One attempt of a case's routed call, as the eval report shows it.
+package struct AttemptLine: Sendable, Hashable, Codable {
+    /// 1-based attempt number.
+    package var attempt: Int
+    /// Tier and model the attempt went to.
+    package var tier: String
+    package var model: String
+    /// `success`, `escalated` or `error`, with its detail (trigger or error code) after a colon.
+    package var outcome: String
+    /// Input tokens (cache reads and writes included) and output tokens.
+    package var inputTokens: Int
+    package var outputTokens: Int
+    /// Exact cost; nil when unpriced.
+    package var cost: USDAmount?
+    /// Latency in milliseconds.
+    package var latencyMs: Int
+
+    /// An attempt line.
+    package init(attempt: Int, tier: String, model: String, outcome: String, inputTokens: Int, outputTokens: Int,
+                 cost: USDAmount?, latencyMs: Int) {
+        self.attempt = attempt
+        self.tier = tier
+        self.model = model
+        self.outcome = outcome
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.cost = cost
+        self.latencyMs = latencyMs
+    }
+}
+
 /// All outcomes of one variant, in fixture order.
 package struct VariantRun: Sendable, Hashable, Codable {
     /// Variant name (policy name or file stem).
@@ -77,11 +114,17 @@ package struct VariantRun: Sendable, Hashable, Codable {
     package var policyFile: String
     /// One outcome per case, in the same order for every variant (paired design).
     package var outcomes: [CaseOutcome]
+    /// The policy's name and content hash (`Policy.contentHash`), for the report's footer.
+    package var policyName: String
+    package var policyHash: String
 
     /// A variant's run.
-    package init(name: String, policyFile: String, outcomes: [CaseOutcome]) {
+    package init(name: String, policyFile: String, outcomes: [CaseOutcome], policyName: String = "",
+                 policyHash: String = "") {
         self.name = name
         self.policyFile = policyFile
         self.outcomes = outcomes
+        self.policyName = policyName
+        self.policyHash = policyHash
     }
 }

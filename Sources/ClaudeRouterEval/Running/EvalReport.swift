@@ -1,3 +1,4 @@
+import Foundation
 package import RouterPolicies
 
 /// How many cases of a variant finished on one tier.
@@ -99,6 +100,10 @@ package struct EvalReport: Sendable, Hashable, Codable {
     package var mockReplies: Int
     /// Answers over all variants (cases × variants).
     package var answers: Int
+    /// The claude-router version that made it (set by the CLI; empty when unknown).
+    package var toolVersion = ""
+    /// Where the answers came from, e.g. the API base URL (set by the CLI; empty when unknown).
+    package var answersSource = ""
 
     /// Whether any case's checks failed under any variant (the CLI then exits 1); a case not
     /// evaluated is not a failure.

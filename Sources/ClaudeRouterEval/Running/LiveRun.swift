@@ -1,7 +1,7 @@
 package import ClaudeClient
 import Foundation
 package import Router
-import RouterPolicies
+package import RouterPolicies
 import Synchronization
 
 /// Runs a suite against the API through a `ModelRouter`: one routed call per case, with bounded
@@ -46,7 +46,7 @@ package struct LiveRun: Sendable {
     /// and the reason is left in `control` for the caller. Never throws: a partial run is
     /// still a run to report.
     package func run(_ suite: EvalSuite, router: ModelRouter, variant: String, policyFile: String,
-                     control: RunControl = RunControl()) async -> VariantRun {
+                     policy: Policy? = nil, control: RunControl = RunControl()) async -> VariantRun {
         let total = suite.cases.count
         var onFinished: (@Sendable (Int) -> Void)?
         if let report = progress {
@@ -60,7 +60,8 @@ package struct LiveRun: Sendable {
             return await Self.runCase(item, router: router, variant: variant, control: control)
         }
         let outcomes = await boundedConcurrentMap(suite.cases, limit: concurrency, progress: onFinished, body)
-        return VariantRun(name: variant, policyFile: policyFile, outcomes: outcomes)
+        return VariantRun(name: variant, policyFile: policyFile, outcomes: outcomes, policyName: policy?.name ?? "",
+                          policyHash: policy?.contentHash ?? "")
     }
 
     static func runCase(_ item: EvalCase, router: ModelRouter, variant: String, control: RunControl) async -> CaseOutcome {
@@ -89,12 +90,28 @@ package struct LiveRun: Sendable {
                 inputTokens: response.attempts.map(\.usage.promptTokens).reduce(0, +),
                 outputTokens: response.message.usage.outputTokens, reason: decision.reason)
             outcome.mockReply = response.message.id.hasPrefix(CaseOutcome.mockMessageIDPrefix)
+            outcome.prompt = item.displayPrompt
+            outcome.answer = response.message.text
+            outcome.attempts = response.attempts.map { attempt in
+                let detail: String? = switch attempt.outcome {
+                case .success: attempt.trigger.map { "unresolved " + $0.rawValue }
+                case .escalated(let reason): reason
+                case .error(let code): code
+                }
+                return AttemptLine(
+                    attempt: attempt.attempt, tier: attempt.decision.tier, model: attempt.decision.model,
+                    outcome: attempt.outcome.kind + (detail.map { ": " + $0 } ?? ""),
+                    inputTokens: attempt.usage.promptTokens, outputTokens: attempt.usage.output,
+                    cost: attempt.cost?.total, latencyMs: attempt.latency.whole(.milliseconds(1)))
+            }
             return outcome
         } catch {
             if let error = error as? RouterError, let record = error.unrecorded { control.keepUnrecorded(record) }
             if isFatal(error) { control.stop(fatal: error) }
-            return CaseOutcome(caseID: item.id, variant: variant, task: item.task ?? "", passed: false,
-                               failures: ["call failed: \(Self.describe(error))"])
+            var outcome = CaseOutcome(caseID: item.id, variant: variant, task: item.task ?? "", passed: false,
+                                      failures: ["call failed: \(Self.describe(error))"])
+            outcome.prompt = item.displayPrompt
+            return outcome
         }
     }
 
