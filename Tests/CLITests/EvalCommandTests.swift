@@ -38,6 +38,25 @@ struct EvalCommandTests {
         #expect(((object["caseIDs"] as? [Any])?.count ?? 0) >= 40)
     }
 
+    @Test("--case and --tag select cases; an unknown case id or a tag nothing carries is a data error")
+    func caseAndTagFilters() throws {
+        let one = try CLIHarness.run(["eval", "--fixtures", "evals/starter.yaml", "--policy", defaultPolicy, "--dry-run",
+                                      "--format", "json", "--case", "sentiment-positive"])
+        #expect(one.status == 0, "\(one.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [String: Any])
+        #expect(object["caseIDs"] as? [String] == ["sentiment-positive"])
+        let tagged = try CLIHarness.run(["eval", "--fixtures", "evals/starter.yaml", "--policy", defaultPolicy, "--dry-run",
+                                         "--format", "json", "--tag", "sentiment"])
+        let ids = try #require((try JSONSerialization.jsonObject(with: Data(tagged.stdout.utf8)) as? [String: Any])?["caseIDs"] as? [String])
+        #expect(ids.count >= 2 && ids.allSatisfy { $0.hasPrefix("sentiment") })
+        let unknown = try CLIHarness.run(["eval", "--fixtures", "evals/starter.yaml", "--policy", defaultPolicy, "--dry-run",
+                                          "--case", "no-such-case"])
+        #expect(unknown.status == 65 && unknown.stderr.contains("no case 'no-such-case'"))
+        let none = try CLIHarness.run(["eval", "--fixtures", "evals/starter.yaml", "--policy", defaultPolicy, "--dry-run",
+                                       "--tag", "no-such-tag"])
+        #expect(none.status == 65 && none.stderr.contains("matches --tag no-such-tag"))
+    }
+
     @Test("HTML report: one well-formed, self-contained page")
     func html() throws {
         let directory = try CLIHarness.temporaryDirectory()

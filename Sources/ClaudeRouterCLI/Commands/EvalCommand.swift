@@ -55,6 +55,12 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Seed of the bootstrap's random generator (same seed, same intervals).")
     var seed: UInt64 = 0x5EED
 
+    @Option(name: .customLong("case"), help: ArgumentHelp("Run only the case with this id (repeatable).", valueName: "id"))
+    var caseIDs: [String] = []
+
+    @Option(help: ArgumentHelp("Run only cases carrying this tag (repeatable: any of them).", valueName: "tag"))
+    var tag: [String] = []
+
     @OptionGroup var connection: ConnectionOptions
 
     @OptionGroup var budget: BudgetOptions
@@ -66,11 +72,23 @@ struct EvalCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let suite: EvalSuite
+        var suite: EvalSuite
         do {
             suite = try EvalSuite.load(path: fixtures)
         } catch {
             throw CLIError.data(error.description)
+        }
+        if !caseIDs.isEmpty || !tag.isEmpty {
+            let known = Set(suite.cases.map(\.id))
+            if let unknown = caseIDs.first(where: { !known.contains($0) }) {
+                throw CLIError.data("error: no case '\(unknown)' in \(fixtures) (\(suite.cases.count) cases)")
+            }
+            suite.cases = suite.cases.filter { item in
+                (caseIDs.isEmpty || caseIDs.contains(item.id)) && (tag.isEmpty || !Set(item.tags).isDisjoint(with: tag))
+            }
+            if suite.cases.isEmpty {
+                throw CLIError.data("error: no case of \(fixtures) matches --tag \(tag.joined(separator: ", "))")
+            }
         }
         let loaded = try policies.map { path in (path: path, policy: try Inputs.policy(path)) }
         let names = variantNames(policyNames: loaded.map(\.policy.name), files: loaded.map(\.path))
