@@ -161,13 +161,20 @@ struct PolicyCommandTests {
 
     @Test("Usage errors exit 2 with the usage line, never 64")
     func usageErrors() throws {
-        for arguments in [["explain", "hello"], ["eval", "--fixtures", "evals", "--policy", "p", "--concurrency", "0"],
+        for arguments in [["explain", "--policy"], ["eval", "--fixtures", "evals", "--policy", "p", "--concurrency", "0"],
                           ["frobnicate"], ["validate"], ["explain", "--policy", "x", "--jsonl", "a", "b"],
                           ["send", "--policy", defaultPolicy, "--base-url", "ftp://x", "hi"]] {
             let result = try CLIHarness.run(arguments)
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains("Usage:") || result.stderr.contains("Error:"), "\(arguments)")
         }
+        // --policy defaults to the bundled policy.
+        let bundled = try CLIHarness.run(["explain", "Hello there"])
+        #expect(bundled.status == 0, "\(bundled.stderr)")
+        #expect(bundled.stdout.contains("haiku") || bundled.stdout.contains("sonnet"))
+        let dry = try CLIHarness.run(["eval", "--fixtures", "evals/starter.yaml", "--dry-run", "--case", "sentiment-positive"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("default"))
         let help = try CLIHarness.run(["--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("SUBCOMMANDS"))

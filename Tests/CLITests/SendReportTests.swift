@@ -159,16 +159,17 @@ struct SendReportTests {
         #expect(html.contains("Answers from: http://127.0.0.1:") && html.contains("by claude-router 0."))
         // Rendered by a real browser: the inline script ran and filtered to the differences.
         for filter in ["differences", "failures"] {
+            // Under timeout(1): a browser that hangs fails the test instead of the whole run.
             let dom = try await CLIHarness.runAsync(
-                ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://\(page)#\(filter)"],
-                executable: URL(fileURLWithPath: browser), directory: directory)
+                ["120", browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://\(page)#\(filter)"],
+                executable: URL(fileURLWithPath: "/usr/bin/timeout"), directory: directory)
             #expect(dom.stdout.contains("data-show=\"\(filter)\""), "\(dom.stderr.suffix(500))")
             #expect(dom.stdout.contains("MOCK ANSWERS"))
         }
         let shot = directory.appendingPathComponent("report.png").path
         _ = try await CLIHarness.runAsync(
-            ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,1600",
-             "--screenshot=\(shot)", "file://\(page)"], executable: URL(fileURLWithPath: browser), directory: directory)
+            ["120", browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,1600",
+             "--screenshot=\(shot)", "file://\(page)"], executable: URL(fileURLWithPath: "/usr/bin/timeout"), directory: directory)
         let png = try Data(contentsOf: URL(fileURLWithPath: shot))
         #expect(png.count > 20_000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
     }

@@ -17,7 +17,7 @@ struct EvalCommand: AsyncParsableCommand {
         compared with the first: relative cost saving and pass-rate difference with 95% paired \
         bootstrap intervals, and an exact McNemar test on the pass/fail pairs.
         --dry-run makes no API calls: it projects each policy's decisions and costs (input ≈ \
-        characters/4, output = expected_output_tokens or max_tokens/4) and evaluates only the \
+        characters/4, output = the case's or the task's expected_output_tokens, else max_tokens/4) and evaluates only the \
         expected_tier and max_cost_usd checks.
         Exit status: 1 when any case's checks failed under any policy, 0 otherwise.
         """)
@@ -25,7 +25,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A fixture file or a directory of *.yaml fixtures.", valueName: "path"))
     var fixtures: String
 
-    @Option(name: .customLong("policy"), help: ArgumentHelp("Policy file (repeat for an A/B test; the first is the baseline).", valueName: "file"))
+    @Option(name: .customLong("policy"), help: ArgumentHelp(
+        "Policy file (repeat for an A/B test; the first is the baseline). Default: the bundled policy.", valueName: "file"))
     var policies: [String] = []
 
     @Option(help: ArgumentHelp("Price book (default: each policy's prices, else the bundled book).", valueName: "file"))
@@ -66,7 +67,6 @@ struct EvalCommand: AsyncParsableCommand {
     @OptionGroup var budget: BudgetOptions
 
     func validate() throws {
-        if policies.isEmpty { throw ValidationError("give at least one --policy") }
         if !(1...64).contains(concurrency) { throw ValidationError("--concurrency must be between 1 and 64") }
         if !(100...1_000_000).contains(resamples) { throw ValidationError("--resamples must be between 100 and 1000000") }
     }
@@ -90,7 +90,7 @@ struct EvalCommand: AsyncParsableCommand {
                 throw CLIError.data("error: no case of \(fixtures) matches --tag \(tag.joined(separator: ", "))")
             }
         }
-        let loaded = try policies.map { path in (path: path, policy: try Inputs.policy(path)) }
+        let loaded = try (policies.isEmpty ? ["default"] : policies).map { path in (path: path, policy: try Inputs.policy(path)) }
         let names = variantNames(policyNames: loaded.map(\.policy.name), files: loaded.map(\.path))
         let bootstrap = PairedBootstrap(resamples: resamples, seed: seed)
 
