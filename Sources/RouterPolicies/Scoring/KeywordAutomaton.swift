@@ -20,13 +20,14 @@ struct KeywordAutomaton: Sendable {
     /// `nextState · classCount` (a table offset), indexed by `state · classCount + class`; the
     /// offset has `reportBit` set when the next state completes a phrase.
     private let table: [UInt32]
-    /// Phrase ids completed in each state (own and through failure links), flattened.
+    /// Phrase ids completed in each state (own and through failure links), flattened by slot
+    /// (a twin's list is empty: it never reports).
     private let outputStart: [Int32]
     private let outputs: [Int32]
     private let initialState: UInt32
     /// The table offset bit set exactly for the reporting states (a power of two).
     private let reportBit: UInt32
-    /// Symbols on the path to each state (breadth-first rank), for the two-chain split.
+    /// Symbols on the path to each state, by slot (`offset / classCount`), for the chain split.
     private let depth: [Int32]
     /// Symbols in each phrase's stored form `␠phrase␠`.
     private let phraseSymbols: [Int32]
