@@ -116,81 +116,79 @@ struct DifficultyScorer: Sendable {
             let slotMask = capacity - 1
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: capacity) { table in
                 table.initialize(repeating: 0)
-                do {
-                    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: total) { occupied in
-                        var distinct = 0
-                        @inline(__always) func add(_ bucket: UInt32) {
-                            let key = UInt64(bucket &+ 1) << 32
-                            var index = Int(truncatingIfNeeded: bucket) & slotMask
-                            while true {
-                                let entry = table[index]
-                                if entry & 0xFFFF_FFFF_0000_0000 == key { table[index] = entry &+ 1; return }
-                                if entry == 0 {
-                                    table[index] = key | 1
-                                    occupied[distinct] = UInt32(truncatingIfNeeded: index)
-                                    distinct &+= 1
-                                    return
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: total) { occupied in
+                    var distinct = 0
+                    @inline(__always) func add(_ bucket: UInt32) {
+                        let key = UInt64(bucket &+ 1) << 32
+                        var index = Int(truncatingIfNeeded: bucket) & slotMask
+                        while true {
+                            let entry = table[index]
+                            if entry & 0xFFFF_FFFF_0000_0000 == key { table[index] = entry &+ 1; return }
+                            if entry == 0 {
+                                table[index] = key | 1
+                                occupied[distinct] = UInt32(truncatingIfNeeded: index)
+                                distinct &+= 1
+                                return
+                            }
+                            index = (index &+ 1) & slotMask
+                        }
+                    }
+                    // Text order: each word's bigram with the previous word, then its unigram.
+                    add(DifficultyFeatures.unigramBucket(words[0], mask: mask))
+                    var word = 1
+                    while word < wordCount {
+                        add(DifficultyFeatures.bigramBucket(words[word &- 1], words[word], mask: mask))
+                        add(DifficultyFeatures.unigramBucket(words[word], mask: mask))
+                        word &+= 1
+                    }
+                    var sumSquares = 0.0, weakDot = 0.0, strongDot = 0.0
+                    // The n-grams with the largest |Δw · count| (the norm is common to all).
+                    var best: [(bucket: Int, delta: Double, count: Double, slot: Int)] = []
+                    best.reserveCapacity(Self.explainedFeatures)
+                    var floor = 0.0
+                    present.withUnsafeBufferPointer { present in
+                    self.keys.withUnsafeBufferPointer { modelKeys in
+                    weights.withUnsafeBufferPointer { weights in
+                        let modelMask = modelKeys.count - 1
+                        for k in 0..<distinct {
+                            let entry = table[Int(occupied[k])]
+                            let count = Double(UInt32(truncatingIfNeeded: entry))
+                            sumSquares += count * count
+                            let key = UInt32(truncatingIfNeeded: entry >> 32)
+                            let bucket = Int(key &- 1)
+                            guard present[bucket >> 6] & (1 << UInt64(bucket & 63)) != 0 else { continue }
+                            knownOccurrences += count
+                            var slot = Self.slot(of: key, mask: modelMask)
+                            while modelKeys[slot] != key { slot = (slot + 1) & modelMask }
+                            let w = Double(weights[2 * slot]), s = Double(weights[2 * slot + 1])
+                            weakDot += w * count
+                            strongDot += s * count
+                            let magnitude = abs(s - w) * count
+                            guard magnitude > floor || (best.count < Self.explainedFeatures && magnitude > 0) else { continue }
+                            if best.count < Self.explainedFeatures {
+                                best.append((bucket, s - w, count, slot))
+                            } else {
+                                var smallest = 0
+                                for m in 1..<best.count where abs(best[m].delta) * best[m].count < abs(best[smallest].delta) * best[smallest].count {
+                                    smallest = m
                                 }
-                                index = (index &+ 1) & slotMask
+                                best[smallest] = (bucket, s - w, count, slot)
+                            }
+                            if best.count == Self.explainedFeatures {
+                                floor = .infinity
+                                for entry in best { floor = min(floor, abs(entry.delta) * entry.count) }
                             }
                         }
-                        // Text order: each word's bigram with the previous word, then its unigram.
-                        add(DifficultyFeatures.unigramBucket(words[0], mask: mask))
-                        var word = 1
-                        while word < wordCount {
-                            add(DifficultyFeatures.bigramBucket(words[word &- 1], words[word], mask: mask))
-                            add(DifficultyFeatures.unigramBucket(words[word], mask: mask))
-                            word &+= 1
-                        }
-                        var sumSquares = 0.0, weakDot = 0.0, strongDot = 0.0
-                        // The n-grams with the largest |Δw · count| (the norm is common to all).
-                        var best: [(bucket: Int, delta: Double, count: Double, slot: Int)] = []
-                        best.reserveCapacity(Self.explainedFeatures)
-                        var floor = 0.0
-                        present.withUnsafeBufferPointer { present in
-                        self.keys.withUnsafeBufferPointer { modelKeys in
-                        weights.withUnsafeBufferPointer { weights in
-                            let modelMask = modelKeys.count - 1
-                            for k in 0..<distinct {
-                                let entry = table[Int(occupied[k])]
-                                let count = Double(UInt32(truncatingIfNeeded: entry))
-                                sumSquares += count * count
-                                let key = UInt32(truncatingIfNeeded: entry >> 32)
-                                let bucket = Int(key &- 1)
-                                guard present[bucket >> 6] & (1 << UInt64(bucket & 63)) != 0 else { continue }
-                                knownOccurrences += count
-                                var slot = Self.slot(of: key, mask: modelMask)
-                                while modelKeys[slot] != key { slot = (slot + 1) & modelMask }
-                                let w = Double(weights[2 * slot]), s = Double(weights[2 * slot + 1])
-                                weakDot += w * count
-                                strongDot += s * count
-                                let magnitude = abs(s - w) * count
-                                guard magnitude > floor || (best.count < Self.explainedFeatures && magnitude > 0) else { continue }
-                                if best.count < Self.explainedFeatures {
-                                    best.append((bucket, s - w, count, slot))
-                                } else {
-                                    var smallest = 0
-                                    for m in 1..<best.count where abs(best[m].delta) * best[m].count < abs(best[smallest].delta) * best[smallest].count {
-                                        smallest = m
-                                    }
-                                    best[smallest] = (bucket, s - w, count, slot)
-                                }
-                                if best.count == Self.explainedFeatures {
-                                    floor = .infinity
-                                    for entry in best { floor = min(floor, abs(entry.delta) * entry.count) }
-                                }
-                            }
-                        }
-                        }
-                        }
-                        occurrences = Double(total)
-                        let norm = 1 / sumSquares.squareRoot()
-                        weakLogit += weakDot * norm
-                        strongLogit += strongDot * norm
-                        for entry in best {
-                            top.offer(delta: entry.delta, strength: entry.count * norm,
-                                      bucket: UInt32(entry.bucket), label: entry.slot, feature: -1)
-                        }
+                    }
+                    }
+                    }
+                    occurrences = Double(total)
+                    let norm = 1 / sumSquares.squareRoot()
+                    weakLogit += weakDot * norm
+                    strongLogit += strongDot * norm
+                    for entry in best {
+                        top.offer(delta: entry.delta, strength: entry.count * norm,
+                                  bucket: UInt32(entry.bucket), label: entry.slot, feature: -1)
                     }
                 }
             }
