@@ -127,6 +127,7 @@ public struct ComplexityScorer: Sendable {
             let blocks = (structure.fenceLines + 1) / 2
             var evidence: [String] = []
             if e {
+                if blocks > 0 || structure.codeLines > 0 { evidence.reserveCapacity(2 + hits.evidence.count) }
                 if blocks > 0 { evidence.append("\(blocks) code block\(blocks == 1 ? "" : "s")") }
                 if structure.codeLines > 0 { evidence.append("\(structure.codeLines) code-like line\(structure.codeLines == 1 ? "" : "s")") }
                 evidence.append(contentsOf: hits.evidence)
