@@ -75,16 +75,22 @@ if arguments.count > 1, arguments[1] == "check-markers" {
 if arguments.count > 1, arguments[1] == "check-keywords" {
     exit(KeywordCheck.run(texts: 3_000) ? 0 : 1)
 }
+if arguments.count > 1, arguments[1] == "dump" {
+    DecisionDump.run(files: Array(arguments.dropFirst(2)))
+    exit(0)
+}
 if arguments.count > 1, arguments[1] == "check-structure" {
     exit(StructureCheck.run(texts: 20_000) ? 0 : 1)
 }
-/// Optional second argument: only run functions whose name contains it.
+/// Optional second argument: only run functions whose name contains it; optional third: only
+/// prompts whose name contains it (`2,000`), e.g. to profile one row with `perf record`.
 let filter: String? = arguments.count > 2 ? arguments[2] : nil
+let promptFilter: String? = arguments.count > 3 ? arguments[3] : nil
 let samples = arguments.count > 1 ? Int(arguments[1]) ?? 2_000 : 2_000
 
 print("DecisionBench — \(samples) samples per row after warm-up; times per call")
 print(pad("prompt", 20) + pad("function", 26) + pad("median", 12) + pad("p99", 12) + "× baseline (median)")
-for prompt in prompts {
+for prompt in prompts where promptFilter.map({ prompt.name.contains($0) }) ?? true {
     let reference = Measurement.run(samples: samples) { baseline(prompt.input) }
     print(pad(prompt.name, 20) + pad("baseline lowercased+contains", 26)
           + pad(format(reference.median), 12) + pad(format(reference.p99), 12) + "1.00")

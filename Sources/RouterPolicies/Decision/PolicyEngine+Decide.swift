@@ -53,17 +53,26 @@ extension PolicyEngine {
         let (guess, score) = withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
                 let structure = TextStructure(bytes, firstThenLimit: firstThenLimit)
-                let score = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts)
+                // A learned scorer reads only the signal strengths, so the hand-made evidence
+                // strings are built only if its score is not used (the no-evidence guard).
+                let score = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts,
+                                         evidence: difficulty == nil)
+                // The decision reads the task and confidence only, not the classifier's evidence.
                 let guess = namedRoute == nil
                     ? classifier.classify(bytes: bytes, structure: structure, phrases: phrases,
                                           firstList: scorer.keywordLists.count, counts: counts,
-                                          contributions: score.contributions)
+                                          contributions: score.contributions, evidence: false)
                     : nil
                 // A learned scorer replaces the value the thresholds apply to; the signal
                 // strengths it was trained on are among its features (and the classifier above
                 // reads the signals' own contributions).
                 guard let difficulty else { return (guess, score) }
-                return (guess, difficulty.score(bytes: bytes, inputTokens: input.estimatedInputTokens, base: score))
+                let learned = difficulty.score(bytes: bytes, inputTokens: input.estimatedInputTokens, base: score)
+                guard !learned.recognizedSignal else { return (guess, learned) }
+                // The guard fell back to the hand-made score: the same one, now with its evidence.
+                var handMade = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts)
+                handMade.recognizedSignal = false
+                return (guess, handMade)
             }
         }
 

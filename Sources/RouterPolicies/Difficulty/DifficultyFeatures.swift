@@ -56,16 +56,24 @@ public enum DifficultyFeatures {
             let second = out + (firstLength / 2 + 2)
             var hashA: UInt64 = 0, hashB: UInt64 = 0
             var countA = 0, countB = 0
-            var inWordA = false, inWordB = false
+            // 1 while inside a word, else 0 (integers, not `Bool`s: the compiler turns `Bool`
+            // selects here into branches, one misprediction per word boundary).
+            var inWordA: UInt64 = 0, inWordB: UInt64 = 0
             let common = min(firstLength, secondLength)
-            for i in 0..<common {
+            let codes = codes.baseAddress!
+            let secondBase = base + middle
+            var i = 0
+            while i < common {
                 step(codes[Int(base[i])], &hashA, &countA, &inWordA, out)
-                step(codes[Int(base[middle + i])], &hashB, &countB, &inWordB, second)
+                step(codes[Int(secondBase[i])], &hashB, &countB, &inWordB, second)
+                i &+= 1
             }
-            for i in common..<firstLength { step(codes[Int(base[i])], &hashA, &countA, &inWordA, out) }
-            for i in common..<secondLength { step(codes[Int(base[middle + i])], &hashB, &countB, &inWordB, second) }
-            if inWordA { out[countA] = hashA; countA &+= 1 }
-            if inWordB { second[countB] = hashB; countB &+= 1 }
+            i = common
+            while i < firstLength { step(codes[Int(base[i])], &hashA, &countA, &inWordA, out); i &+= 1 }
+            i = common
+            while i < secondLength { step(codes[Int(secondBase[i])], &hashB, &countB, &inWordB, second); i &+= 1 }
+            if inWordA != 0 { out[countA] = hashA; countA &+= 1 }
+            if inWordB != 0 { second[countB] = hashB; countB &+= 1 }
             (out + countA).update(from: second, count: countB)
             return countA + countB
         }
@@ -76,15 +84,15 @@ public enum DifficultyFeatures {
     public static func wordCapacity(_ byteCount: Int) -> Int { byteCount / 2 + 4 }
 
     /// One byte of `wordHashes`: store the running hash, count a word that just ended, and
-    /// extend (word byte) or reset (separator) the hash.
+    /// extend (word byte) or reset (separator) the hash. Pure arithmetic, no branch: a word
+    /// byte's code is odd and a separator's is 0, so `code & 1` says which this byte is.
     @inline(__always)
-    static func step(_ code: UInt64, _ hash: inout UInt64, _ count: inout Int, _ inWord: inout Bool,
+    static func step(_ code: UInt64, _ hash: inout UInt64, _ count: inout Int, _ inWord: inout UInt64,
                      _ out: UnsafeMutablePointer<UInt64>) {
-        let isWord = code != 0
+        let isWord = code & 1
         out[count] = hash
-        count &+= (inWord && !isWord) ? 1 : 0
-        let next = ((hash &<< 5) | (hash &>> 59)) ^ code
-        hash = isWord ? next : 0
+        count &+= Int(truncatingIfNeeded: inWord & ~isWord)
+        hash = (((hash &<< 5) | (hash &>> 59)) ^ code) & (0 &- isWord)
         inWord = isWord
     }
 

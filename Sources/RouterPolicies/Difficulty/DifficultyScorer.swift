@@ -16,9 +16,17 @@ struct DifficultyScorer: Sendable {
     let weights: [Float]
     let weakBias: Double
     let strongBias: Double
-    /// Per dense feature: (weak weight, strong weight, signal index or -1 for log input tokens, -2 unknown).
-    let dense: [(weak: Double, strong: Double, source: Int, name: String)]
+    /// Per dense feature: the weak and strong weights, the signal index (-1: log input tokens,
+    /// -2: unknown) and the name. Parallel arrays, so the per-request loop over the features
+    /// copies no string.
+    let denseWeak: [Double]
+    let denseStrong: [Double]
+    let denseSource: [Int]
+    let denseNames: [String]
     let texts: [UInt32: String]
+    /// Per slot of `keys`: the contribution name (`ngram:<text>`) and evidence (`[<text>]`) of
+    /// its bucket, built once here rather than on every explained decision.
+    let labels: [(name: String, evidence: [String])]
     /// The no-evidence guard (`ScorerSettings.noSignalFallback`, `.minKnownFraction`).
     let noSignalFallback: Bool
     let minKnownFraction: Double
@@ -50,20 +58,22 @@ struct DifficultyScorer: Sendable {
         self.weights = weights
         weakBias = Double(model.bias[weak])
         strongBias = Double(model.bias[strong])
-        dense = model.denseFeatures.enumerated().map { index, name in
-            let source: Int
-            if name == "log_input_tokens" {
-                source = -1
-            } else if name.hasPrefix("signal:"), let found = signalNames.firstIndex(of: String(name.dropFirst(7))) {
-                source = found
-            } else {
-                source = -2
-            }
-            return (Double(model.denseWeights[weak][index]), Double(model.denseWeights[strong][index]), source, name)
+        denseSource = model.denseFeatures.map { name in
+            if name == "log_input_tokens" { return -1 }
+            if name.hasPrefix("signal:"), let found = signalNames.firstIndex(of: String(name.dropFirst(7))) { return found }
+            return -2
         }
+        denseWeak = model.denseWeights[weak].map(Double.init)
+        denseStrong = model.denseWeights[strong].map(Double.init)
+        denseNames = model.denseFeatures
         var texts: [UInt32: String] = [:]
         for (index, bucket) in model.ngramBuckets.enumerated() { texts[bucket] = model.ngramTexts[index] }
         self.texts = texts
+        labels = keys.map { key in
+            guard key != 0 else { return ("", []) }
+            let text = texts[key &- 1]
+            return ("ngram:\(text ?? "#\(key &- 1)")", text.map { [$0] } ?? [])
+        }
     }
 
     /// The learned score of one prompt, with the features that moved it most. `base` supplies
@@ -77,17 +87,19 @@ struct DifficultyScorer: Sendable {
         var weakLogit = weakBias
         var strongLogit = strongBias
         var top = TopContributions()
-        for feature in dense {
+        for feature in denseSource.indices {
             let x: Double
-            switch feature.source {
+            let source = denseSource[feature]
+            switch source {
             case -1: x = DifficultyFeatures.logInputTokens(inputTokens)
-            case 0...: x = feature.source < base.contributions.count ? base.contributions[feature.source].strength : 0
+            case 0...: x = source < base.contributions.count ? base.contributions[source].strength : 0
             default: x = 0
             }
             guard x != 0 else { continue }
-            weakLogit += feature.weak * x
-            strongLogit += feature.strong * x
-            top.offer(name: feature.name, delta: feature.strong - feature.weak, strength: x, evidence: [], bucket: nil)
+            let weak = denseWeak[feature], strong = denseStrong[feature]
+            weakLogit += weak * x
+            strongLogit += strong * x
+            top.offer(delta: strong - weak, strength: x, bucket: nil, label: -1, feature: feature)
         }
         // Pass 1: every word's hash, in text order (branch-free, one rotate and xor per byte);
         // the n-gram buckets are derived from these word hashes in pass 2.
@@ -95,85 +107,88 @@ struct DifficultyScorer: Sendable {
             let wordCount = DifficultyFeatures.wordHashes(in: bytes, into: words.baseAddress!)
             guard wordCount > 0 else { return }
             let total = 2 * wordCount - 1
-            // Pass 2: distinct buckets and their counts in an open-addressed table at most half
-            // full; only the key array is zeroed, and `occupied` lists the used slots in order.
+            // Pass 2: distinct buckets and their counts in an open-addressed table at most two
+            // thirds full, one 64-bit entry per slot (`(bucket + 1) << 32 | count`, 0 = empty) so a
+            // probe touches one cache line; `occupied` lists the used slots in first-seen order.
+            // Buckets are `fmix64` outputs, so their low bits already spread over the slots.
             var capacity = 64
-            while capacity < 2 * total { capacity <<= 1 }
+            while capacity < total &+ total >> 1 { capacity <<= 1 }
             let slotMask = capacity - 1
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { keys in
-                keys.initialize(repeating: 0)
-                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { counts in
-                    withUnsafeTemporaryAllocation(of: Int.self, capacity: total) { occupied in
-                        var distinct = 0
-                        for j in 0..<total {
-                            // Even j: the unigram of word j/2; odd j: the bigram ending at word (j+1)/2.
-                            let word = (j + 1) >> 1
-                            let bucket = j & 1 == 0
-                                ? DifficultyFeatures.unigramBucket(words[word], mask: mask)
-                                : DifficultyFeatures.bigramBucket(words[word - 1], words[word], mask: mask)
-                            let key = bucket &+ 1
-                            var index = Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 40) & slotMask
-                            while true {
-                                let slot = keys[index]
-                                if slot == key { counts[index] &+= 1; break }
-                                if slot == 0 {
-                                    keys[index] = key
-                                    counts[index] = 1
-                                    occupied[distinct] = index
-                                    distinct += 1
-                                    break
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: capacity) { table in
+                table.initialize(repeating: 0)
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: total) { occupied in
+                    var distinct = 0
+                    @inline(__always) func add(_ bucket: UInt32) {
+                        let key = UInt64(bucket &+ 1) << 32
+                        var index = Int(truncatingIfNeeded: bucket) & slotMask
+                        while true {
+                            let entry = table[index]
+                            if entry & 0xFFFF_FFFF_0000_0000 == key { table[index] = entry &+ 1; return }
+                            if entry == 0 {
+                                table[index] = key | 1
+                                occupied[distinct] = UInt32(truncatingIfNeeded: index)
+                                distinct &+= 1
+                                return
+                            }
+                            index = (index &+ 1) & slotMask
+                        }
+                    }
+                    // Text order: each word's bigram with the previous word, then its unigram.
+                    add(DifficultyFeatures.unigramBucket(words[0], mask: mask))
+                    var word = 1
+                    while word < wordCount {
+                        add(DifficultyFeatures.bigramBucket(words[word &- 1], words[word], mask: mask))
+                        add(DifficultyFeatures.unigramBucket(words[word], mask: mask))
+                        word &+= 1
+                    }
+                    var sumSquares = 0.0, weakDot = 0.0, strongDot = 0.0
+                    // The n-grams with the largest |Δw · count| (the norm is common to all).
+                    var best: [(bucket: Int, delta: Double, count: Double, slot: Int)] = []
+                    best.reserveCapacity(Self.explainedFeatures)
+                    var floor = 0.0
+                    present.withUnsafeBufferPointer { present in
+                    self.keys.withUnsafeBufferPointer { modelKeys in
+                    weights.withUnsafeBufferPointer { weights in
+                        let modelMask = modelKeys.count - 1
+                        for k in 0..<distinct {
+                            let entry = table[Int(occupied[k])]
+                            let count = Double(UInt32(truncatingIfNeeded: entry))
+                            sumSquares += count * count
+                            let key = UInt32(truncatingIfNeeded: entry >> 32)
+                            let bucket = Int(key &- 1)
+                            guard present[bucket >> 6] & (1 << UInt64(bucket & 63)) != 0 else { continue }
+                            knownOccurrences += count
+                            var slot = Self.slot(of: key, mask: modelMask)
+                            while modelKeys[slot] != key { slot = (slot + 1) & modelMask }
+                            let w = Double(weights[2 * slot]), s = Double(weights[2 * slot + 1])
+                            weakDot += w * count
+                            strongDot += s * count
+                            let magnitude = abs(s - w) * count
+                            guard magnitude > floor || (best.count < Self.explainedFeatures && magnitude > 0) else { continue }
+                            if best.count < Self.explainedFeatures {
+                                best.append((bucket, s - w, count, slot))
+                            } else {
+                                var smallest = 0
+                                for m in 1..<best.count where abs(best[m].delta) * best[m].count < abs(best[smallest].delta) * best[smallest].count {
+                                    smallest = m
                                 }
-                                index = (index + 1) & slotMask
+                                best[smallest] = (bucket, s - w, count, slot)
+                            }
+                            if best.count == Self.explainedFeatures {
+                                floor = .infinity
+                                for entry in best { floor = min(floor, abs(entry.delta) * entry.count) }
                             }
                         }
-                        var sumSquares = 0.0, weakDot = 0.0, strongDot = 0.0
-                        // The n-grams with the largest |Δw · count| (the norm is common to all).
-                        var best: [(bucket: Int, delta: Double, count: Double)] = []
-                        best.reserveCapacity(Self.explainedFeatures)
-                        var floor = 0.0
-                        present.withUnsafeBufferPointer { present in
-                        self.keys.withUnsafeBufferPointer { modelKeys in
-                        weights.withUnsafeBufferPointer { weights in
-                            let modelMask = modelKeys.count - 1
-                            for k in 0..<distinct {
-                                let index = occupied[k]
-                                let count = Double(counts[index])
-                                sumSquares += count * count
-                                let bucket = Int(keys[index] - 1)
-                                guard present[bucket >> 6] & (1 << UInt64(bucket & 63)) != 0 else { continue }
-                                knownOccurrences += count
-                                var slot = Self.slot(of: keys[index], mask: modelMask)
-                                while modelKeys[slot] != keys[index] { slot = (slot + 1) & modelMask }
-                                let w = Double(weights[2 * slot]), s = Double(weights[2 * slot + 1])
-                                weakDot += w * count
-                                strongDot += s * count
-                                let magnitude = abs(s - w) * count
-                                guard magnitude > floor || (best.count < Self.explainedFeatures && magnitude > 0) else { continue }
-                                if best.count < Self.explainedFeatures {
-                                    best.append((bucket, s - w, count))
-                                } else {
-                                    var smallest = 0
-                                    for m in 1..<best.count where abs(best[m].delta) * best[m].count < abs(best[smallest].delta) * best[smallest].count {
-                                        smallest = m
-                                    }
-                                    best[smallest] = (bucket, s - w, count)
-                                }
-                                if best.count == Self.explainedFeatures {
-                                    floor = .infinity
-                                    for entry in best { floor = min(floor, abs(entry.delta) * entry.count) }
-                                }
-                            }
-                        }
-                        }
-                        }
-                        occurrences = Double(total)
-                        let norm = 1 / sumSquares.squareRoot()
-                        weakLogit += weakDot * norm
-                        strongLogit += strongDot * norm
-                        for entry in best {
-                            top.offer(name: "", delta: entry.delta, strength: entry.count * norm, evidence: [],
-                                      bucket: UInt32(entry.bucket))
-                        }
+                    }
+                    }
+                    }
+                    occurrences = Double(total)
+                    let norm = 1 / sumSquares.squareRoot()
+                    weakLogit += weakDot * norm
+                    strongLogit += strongDot * norm
+                    for entry in best {
+                        top.offer(delta: entry.delta, strength: entry.count * norm,
+                                  bucket: UInt32(entry.bucket), label: entry.slot, feature: -1)
                     }
                 }
             }
@@ -182,12 +197,10 @@ struct DifficultyScorer: Sendable {
             return ComplexityScore(value: base.value, contributions: base.contributions, recognizedSignal: false)
         }
         let value = min(max(Self.sigmoid(strongLogit) - Self.sigmoid(weakLogit), 0), 1)
-        let contributions = top.sorted().map { entry in
-            let text = entry.bucket.flatMap { texts[$0] }
-            let name = entry.bucket == nil ? entry.name : "ngram:\(text ?? "#\(entry.bucket!)")"
+        let contributions = top.sorted(names: denseNames).map { entry in
+            let (name, evidence) = entry.label >= 0 ? labels[entry.label] : (denseNames[entry.feature], [])
             return SignalContribution(name: name, weight: entry.delta, strength: entry.strength,
-                                      contribution: entry.delta * entry.strength,
-                                      evidence: text.map { [$0] } ?? entry.evidence)
+                                      contribution: entry.delta * entry.strength, evidence: evidence)
         }
         return ComplexityScore(value: value, contributions: contributions, recognizedSignal: true)
     }
@@ -203,11 +216,17 @@ struct DifficultyScorer: Sendable {
 
     /// The few largest |Δw·x| seen so far; a fixed small array, no allocation per offer.
     struct TopContributions {
-        struct Entry { var name: String; var delta: Double; var strength: Double; var evidence: [String]; var bucket: UInt32? }
+        struct Entry {
+            var delta: Double; var strength: Double; var bucket: UInt32?
+            /// The n-gram's slot in `labels` (-1: a dense feature).
+            var label: Int
+            /// The dense feature's index in `denseNames` (-1: an n-gram).
+            var feature: Int
+        }
         var entries: [Entry] = []
 
-        mutating func offer(name: String, delta: Double, strength: Double, evidence: [String], bucket: UInt32?) {
-            let entry = Entry(name: name, delta: delta, strength: strength, evidence: evidence, bucket: bucket)
+        mutating func offer(delta: Double, strength: Double, bucket: UInt32?, label: Int, feature: Int) {
+            let entry = Entry(delta: delta, strength: strength, bucket: bucket, label: label, feature: feature)
             if entries.count < DifficultyScorer.explainedFeatures { entries.append(entry); return }
             var smallest = 0
             for index in entries.indices where abs(entries[index].delta * entries[index].strength)
@@ -218,11 +237,13 @@ struct DifficultyScorer: Sendable {
         }
 
         /// Largest magnitude first; ties by name then bucket, so the order is deterministic.
-        func sorted() -> [Entry] {
+        /// `names` are the dense features' names (an n-gram's name sorts as `""` here).
+        func sorted(names: [String]) -> [Entry] {
             entries.sorted { a, b in
                 let x = abs(a.delta * a.strength), y = abs(b.delta * b.strength)
                 if x != y { return x > y }
-                if a.name != b.name { return a.name < b.name }
+                let nameA = a.feature >= 0 ? names[a.feature] : "", nameB = b.feature >= 0 ? names[b.feature] : ""
+                if nameA != nameB { return nameA < nameB }
                 return (a.bucket ?? 0) < (b.bucket ?? 0)
             }
         }

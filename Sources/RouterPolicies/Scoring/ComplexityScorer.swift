@@ -16,8 +16,12 @@ public struct ComplexityScorer: Sendable {
     /// signal, then the constraint phrases. A caller that scans for more lists at once (the
     /// policy engine) builds a table whose first lists are these, so the indices still hold.
     let keywordLists: [[String]]
-    /// For each signal, the index of its keyword list in `phrases` (or -1).
-    private let listIndex: [Int]
+    /// For each signal, what `score` measures: trivial values only, so the per-request loop
+    /// copies no reference-counted value (a `ComplexitySignal` holds strings and arrays, and each
+    /// copy costs an atomic retain and release).
+    private let plans: [SignalPlan]
+    /// Each signal's name, for its `SignalContribution`.
+    private let names: [String]
     private let constraintList: Int
     private let totalWeight: Double
     /// How many `first … then` sequences the signals need counted (the largest `full_at` of a
@@ -48,7 +52,8 @@ public struct ComplexityScorer: Sendable {
         }
         constraintList = lists.count
         lists.append(Self.constraintPhrases)
-        self.listIndex = listIndex
+        plans = zip(configuration.signals, listIndex).map { SignalPlan($0.kind, weight: $0.weight, list: $1) }
+        names = configuration.signals.map(\.name)
         self.keywordLists = lists
         self.phrases = PhraseTable(lists: lists)
         totalWeight = configuration.signals.reduce(0) { $0 + max($1.weight, 0) }
@@ -70,24 +75,28 @@ public struct ComplexityScorer: Sendable {
 
     /// Scores `input` from a structure scan and phrase counts already taken with `phrases`, a
     /// table whose first lists are `keywordLists` (in order). `structure` must count
-    /// at least `firstThenLimit` `first … then` sequences.
+    /// at least `firstThenLimit` `first … then` sequences. With `evidence: false` every
+    /// contribution's `evidence` is left empty (value, strengths and contributions are the same):
+    /// a learned scorer reads only the strengths, and the evidence strings are most of the cost
+    /// of this step.
     func score(_ input: RoutingInput, bytes: UnsafeBufferPointer<UInt8>, structure: TextStructure,
-               phrases: PhraseTable, counts: UnsafeBufferPointer<Int32>) -> ComplexityScore {
+               phrases: PhraseTable, counts: UnsafeBufferPointer<Int32>, evidence wantsEvidence: Bool = true) -> ComplexityScore {
         var contributions: [SignalContribution] = []
         contributions.reserveCapacity(configuration.signals.count)
         var value = 0.0
         var recognized = false
-        for (index, signal) in configuration.signals.enumerated() {
-            let measured = measure(signal.kind, list: listIndex[index], input: input, bytes: bytes,
-                                   structure: structure, phrases: phrases, counts: counts)
+        for index in plans.indices {
+            let plan = plans[index]
+            let measured = measure(plan, signal: index, input: input, bytes: bytes,
+                                   structure: structure, phrases: phrases, counts: counts, evidence: wantsEvidence)
             let strength = min(1, Double(measured.count) / Double(max(measured.fullAt, 1)))
-            let weight = max(signal.weight, 0)
+            let weight = max(plan.weight, 0)
             let contribution = totalWeight > 0 ? weight * strength / totalWeight : 0
             value += contribution
             if strength > 0, measured.isContent { recognized = true }
             contributions.append(SignalContribution(
-                name: signal.name, weight: signal.weight, strength: strength,
-                contribution: contribution, evidence: strength > 0 ? measured.evidence : []))
+                name: names[index], weight: plan.weight, strength: strength,
+                contribution: contribution, evidence: strength > 0 && wantsEvidence ? measured.evidence : []))
         }
         return ComplexityScore(value: min(max(value, 0), 1), contributions: contributions,
                                recognizedSignal: recognized)
@@ -100,71 +109,114 @@ public struct ComplexityScorer: Sendable {
         var isContent: Bool
     }
 
-    private func measure(_ kind: ComplexitySignal.Kind, list: Int, input: RoutingInput,
+    private func measure(_ plan: SignalPlan, signal: Int, input: RoutingInput,
                          bytes: UnsafeBufferPointer<UInt8>, structure: TextStructure,
-                         phrases: PhraseTable, counts: UnsafeBufferPointer<Int32>) -> Measurement {
-        switch kind {
-        case .inputSize(let fullAt):
+                         phrases: PhraseTable, counts: UnsafeBufferPointer<Int32>, evidence e: Bool) -> Measurement {
+        let fullAt = plan.fullAt
+        let list = plan.list
+        switch plan.step {
+        case .inputSize:
             let tokens = input.estimatedInputTokens
-            return Measurement(count: tokens, fullAt: fullAt, evidence: tokens > 0 ? ["\(tokens) tokens"] : [],
+            return Measurement(count: tokens, fullAt: fullAt, evidence: e && tokens > 0 ? ["\(tokens) tokens"] : [],
                                isContent: false)
-        case .keywords(_, let fullAt):
-            let hits = phrases.hits(ofList: list, counts: counts)
+        case .keywords:
+            let hits = phrases.hits(ofList: list, counts: counts, evidenceLimit: e ? 3 : 0)
             return Measurement(count: hits.count, fullAt: fullAt, evidence: hits.evidence, isContent: true)
-        case .code(_, let fullAt):
-            let hits = phrases.hits(ofList: list, counts: counts)
+        case .code:
+            let hits = phrases.hits(ofList: list, counts: counts, evidenceLimit: e ? 3 : 0)
             let blocks = (structure.fenceLines + 1) / 2
             var evidence: [String] = []
-            if blocks > 0 { evidence.append("\(blocks) code block\(blocks == 1 ? "" : "s")") }
-            if structure.codeLines > 0 { evidence.append("\(structure.codeLines) code-like line\(structure.codeLines == 1 ? "" : "s")") }
-            evidence.append(contentsOf: hits.evidence)
+            if e {
+                if blocks > 0 || structure.codeLines > 0 { evidence.reserveCapacity(2 + hits.evidence.count) }
+                if blocks > 0 { evidence.append("\(blocks) code block\(blocks == 1 ? "" : "s")") }
+                if structure.codeLines > 0 { evidence.append("\(structure.codeLines) code-like line\(structure.codeLines == 1 ? "" : "s")") }
+                evidence.append(contentsOf: hits.evidence)
+            }
             return Measurement(count: 3 * blocks + structure.codeLines + hits.count, fullAt: fullAt,
                                evidence: evidence, isContent: true)
-        case .patterns(let patterns, let fullAt):
+        case .patterns:
+            // The regular expressions are read from the configuration only for this kind.
+            guard case .patterns(let patterns, _) = configuration.signals[signal].kind else {
+                return Measurement(count: 0, fullAt: fullAt, evidence: [], isContent: true)
+            }
             var total = 0
             var evidence: [String] = []
             for pattern in patterns where total < max(fullAt, 1) {
                 let found = pattern.program.countMatches(in: bytes, limit: max(fullAt, 1) - total)
                 if found > 0 {
                     total += found
-                    if evidence.count < 3 { evidence.append(pattern.pattern) }
+                    if e && evidence.count < 3 { evidence.append(pattern.pattern) }
                 }
             }
             return Measurement(count: total, fullAt: fullAt, evidence: evidence, isContent: true)
-        case .structure(let markers, let fullAt):
+        case .structure:
+            guard case .structure(let markers, _) = configuration.signals[signal].kind else {
+                return Measurement(count: 0, fullAt: fullAt, evidence: [], isContent: true)
+            }
             var total = 0
             var evidence: [String] = []
             for marker in markers {
                 let found = structure.count(of: marker)
                 if found > 0 {
                     total += found
-                    evidence.append("\(found) \(marker.rawValue)")
+                    if e { evidence.append("\(found) \(marker.rawValue)") }
                 }
             }
             return Measurement(count: total, fullAt: fullAt, evidence: evidence, isContent: true)
-        case .questions(let fullAt):
+        case .questions:
             let found = structure.questionMarks
             return Measurement(count: found, fullAt: fullAt,
-                               evidence: found > 0 ? ["\(found) question\(found == 1 ? "" : "s")"] : [],
+                               evidence: e && found > 0 ? ["\(found) question\(found == 1 ? "" : "s")"] : [],
                                isContent: false)
-        case .constraints(let fullAt):
-            let hits = phrases.hits(ofList: constraintList, counts: counts)
+        case .constraints:
+            let hits = phrases.hits(ofList: constraintList, counts: counts, evidenceLimit: e ? 3 : 0)
             var evidence = hits.evidence
-            if structure.bulletLines > 0 { evidence.insert("\(structure.bulletLines) list items", at: 0) }
+            if e && structure.bulletLines > 0 { evidence.insert("\(structure.bulletLines) list items", at: 0) }
             return Measurement(count: hits.count + structure.bulletLines, fullAt: fullAt, evidence: evidence, isContent: true)
-        case .attachments(let fullAt):
+        case .attachments:
             let found = input.imageCount + input.documentCount
             // Evidence only when the signal fired: a zero strength drops it anyway, and this runs per request.
             return Measurement(count: found, fullAt: fullAt,
-                               evidence: found > 0 ? ["\(input.imageCount) images, \(input.documentCount) documents"] : [],
+                               evidence: e && found > 0 ? ["\(input.imageCount) images, \(input.documentCount) documents"] : [],
                                isContent: true)
-        case .tools(let fullAt):
+        case .tools:
             return Measurement(count: input.toolCount, fullAt: fullAt,
-                               evidence: input.toolCount > 0 ? ["\(input.toolCount) tools"] : [], isContent: true)
-        case .conversationDepth(let fullAt):
+                               evidence: e && input.toolCount > 0 ? ["\(input.toolCount) tools"] : [], isContent: true)
+        case .conversationDepth:
             let depth = max(input.messageCount - 1, 0)
-            return Measurement(count: depth, fullAt: fullAt, evidence: depth > 0 ? ["\(input.messageCount) messages"] : [],
+            return Measurement(count: depth, fullAt: fullAt, evidence: e && depth > 0 ? ["\(input.messageCount) messages"] : [],
                                isContent: false)
+        }
+    }
+}
+
+/// One signal of a `ComplexityScorer`, flattened: which measurement, its `full_at`, its weight as
+/// configured and its keyword list in the scorer's phrase table (-1: none).
+struct SignalPlan: Sendable {
+    enum Step: Sendable {
+        case inputSize, keywords, code, patterns, structure, questions, constraints, attachments, tools
+        case conversationDepth
+    }
+
+    var step: Step
+    var fullAt: Int
+    var weight: Double
+    var list: Int
+
+    init(_ kind: ComplexitySignal.Kind, weight: Double, list: Int) {
+        self.weight = weight
+        self.list = list
+        switch kind {
+        case .inputSize(let fullAt): (step, self.fullAt) = (.inputSize, fullAt)
+        case .keywords(_, let fullAt): (step, self.fullAt) = (.keywords, fullAt)
+        case .code(_, let fullAt): (step, self.fullAt) = (.code, fullAt)
+        case .patterns(_, let fullAt): (step, self.fullAt) = (.patterns, fullAt)
+        case .structure(_, let fullAt): (step, self.fullAt) = (.structure, fullAt)
+        case .questions(let fullAt): (step, self.fullAt) = (.questions, fullAt)
+        case .constraints(let fullAt): (step, self.fullAt) = (.constraints, fullAt)
+        case .attachments(let fullAt): (step, self.fullAt) = (.attachments, fullAt)
+        case .tools(let fullAt): (step, self.fullAt) = (.tools, fullAt)
+        case .conversationDepth(let fullAt): (step, self.fullAt) = (.conversationDepth, fullAt)
         }
     }
 }

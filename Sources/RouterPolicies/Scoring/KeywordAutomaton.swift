@@ -9,21 +9,25 @@
 /// - Separator runs are collapsed by the DFA itself: a state entered by a separator loops to
 ///   itself on another separator, without reporting again.
 ///
-/// The hot loop is one table load per byte (`next = table[state + class[byte]]`); the low bit
-/// of each entry says whether the new state completes a phrase.
+/// The hot loop is one table load per byte (`next = table[state + class[byte]]`); one bit of
+/// each entry (`reportBit`) says whether the new state completes a phrase.
 struct KeywordAutomaton: Sendable {
     /// Byte → input class (0: word byte in no phrase, 1: separator, 2…: bytes used by phrases).
     private let classes: [UInt8]
     private let classCount: Int
     /// `⌈2³² / classCount⌉`, for `stateNumber`.
     private let classReciprocal: UInt64
-    /// `(nextState · classCount) << 1 | reportsOutput`, indexed by `state · classCount + class`.
+    /// `nextState · classCount` (a table offset), indexed by `state · classCount + class`; the
+    /// offset has `reportBit` set when the next state completes a phrase.
     private let table: [UInt32]
-    /// Phrase ids completed in each state (own and through failure links), flattened.
+    /// Phrase ids completed in each state (own and through failure links), flattened by slot
+    /// (a twin's list is empty: it never reports).
     private let outputStart: [Int32]
     private let outputs: [Int32]
     private let initialState: UInt32
-    /// Symbols on the path to each state (breadth-first rank), for the two-chain split.
+    /// The table offset bit set exactly for the reporting states (a power of two).
+    private let reportBit: UInt32
+    /// Symbols on the path to each state, by slot (`offset / classCount`), for the chain split.
     private let depth: [Int32]
     /// Symbols in each phrase's stored form `␠phrase␠`.
     private let phraseSymbols: [Int32]
@@ -135,30 +139,60 @@ struct KeywordAutomaton: Sendable {
             }
         }
 
-        // Renumber in breadth-first order so the shallow states, where the scan spends nearly all
-        // its time, sit together in the table (fewer cache lines touched per byte).
+        // Slots. Renumber in breadth-first order so the shallow states, where the scan spends
+        // nearly all its time, sit together in the table (fewer cache lines touched per byte).
+        // A state that completes a phrase (a reporting state) lives in the upper region
+        // `[reportBit, 2 · reportBit)` of table offsets and every other state below `reportBit`,
+        // so whether a transition reports is one bit of the offset it loads — no flag to shift
+        // off on the scan's critical path. A reporting state is entered by a separator and loops
+        // on further separators without reporting again: that loop goes to its twin, a
+        // non-reporting copy of its row.
         let order = [0] + queue
-        var rank = [Int](repeating: 0, count: stateCount)
-        for (newIndex, state) in order.enumerated() { rank[state] = newIndex }
-        var table = [UInt32](repeating: 0, count: stateCount * classCount)
+        let reportingStates = order.filter { !allOutputs[$0].isEmpty }
+        let quiet = order.count  // the non-reporting states plus one twin per reporting state
+        var reportBit = 1
+        while reportBit < quiet * classCount { reportBit <<= 1 }
+        var firstReporting = (reportBit + classCount - 1) / classCount
+        while (firstReporting + reportingStates.count) * classCount > 2 * reportBit {
+            reportBit <<= 1
+            firstReporting = (reportBit + classCount - 1) / classCount
+        }
+        let slotCount = firstReporting + reportingStates.count
+        var slot = [Int](repeating: 0, count: stateCount)
+        var twin = [Int](repeating: -1, count: stateCount)
+        var next = 0
+        for state in order where allOutputs[state].isEmpty { slot[state] = next; next += 1 }
+        for (index, state) in reportingStates.enumerated() {
+            twin[state] = next
+            next += 1
+            slot[state] = firstReporting + index
+        }
+        var table = [UInt32](repeating: 0, count: slotCount * classCount)
+        var slotDepth = [Int32](repeating: 0, count: slotCount)
+        var slotOutputs = [[Int32]](repeating: [], count: slotCount)
         for state in 0..<stateCount {
+            var row = [UInt32](repeating: 0, count: classCount)
             for symbol in 0..<classCount {
-                var target = delta[state * classCount + symbol]
-                var reports = !allOutputs[target].isEmpty
+                var target = slot[delta[state * classCount + symbol]]
                 if symbol == 1, enteredBySeparator[state] {
-                    target = state  // collapse separator runs
-                    reports = false
+                    target = twin[state] >= 0 ? twin[state] : slot[state]  // collapse separator runs
                 }
-                table[rank[state] * classCount + symbol] = UInt32(rank[target] * classCount) << 1 | (reports ? 1 : 0)
+                row[symbol] = UInt32(target * classCount)
             }
+            for copy in [slot[state], twin[state]] where copy >= 0 {
+                table.replaceSubrange((copy * classCount)..<((copy + 1) * classCount), with: row)
+                slotDepth[copy] = Int32(trieDepth[state])
+            }
+            slotOutputs[slot[state]] = allOutputs[state]
         }
         var outputStart: [Int32] = [0]
         var outputs: [Int32] = []
-        for state in order {
-            outputs.append(contentsOf: allOutputs[state])
+        for copy in 0..<slotCount {
+            outputs.append(contentsOf: slotOutputs[copy])
             outputStart.append(Int32(outputs.count))
         }
-        self.depth = order.map { Int32(trieDepth[$0]) }
+        self.depth = slotDepth
+        self.reportBit = UInt32(reportBit)
         self.phraseSymbols = phrases.map { Int32($0.count + 2) }
         self.classes = classes
         self.classCount = classCount
@@ -167,7 +201,7 @@ struct KeywordAutomaton: Sendable {
         self.outputStart = outputStart
         self.outputs = outputs
         // The text is read as if preceded by a separator.
-        self.initialState = table[1] >> 1
+        self.initialState = table[1]
     }
 
     /// Adds each phrase's whole-word occurrences in `bytes` to `counts[id]`.
@@ -180,6 +214,7 @@ struct KeywordAutomaton: Sendable {
     /// that starts at or after the cut.
     func count(in bytes: UnsafeBufferPointer<UInt8>, into counts: UnsafeMutableBufferPointer<Int32>,
                minimumSplitLength: Int = 256) {
+        let reportBit = self.reportBit
         classes.withUnsafeBufferPointer { classes in
             table.withUnsafeBufferPointer { table in
                 let total = bytes.count
@@ -219,15 +254,15 @@ struct KeywordAutomaton: Sendable {
                                 let e1 = table[Int(s1) &+ Int(classes[Int(bytes[c1 &+ index])])]
                                 let e2 = table[Int(s2) &+ Int(classes[Int(bytes[c2 &+ index])])]
                                 let e3 = table[Int(s3) &+ Int(classes[Int(bytes[c3 &+ index])])]
-                                s0 = e0 >> 1
-                                s1 = e1 >> 1
-                                s2 = e2 >> 1
-                                s3 = e3 >> 1
-                                if (e0 | e1 | e2 | e3) & 1 != 0 {
-                                    if e0 & 1 != 0 { record(state: s0, into: counts) }
-                                    if e1 & 1 != 0 { record(state: s1, into: counts) }
-                                    if e2 & 1 != 0 { record(state: s2, into: counts) }
-                                    if e3 & 1 != 0 { record(state: s3, into: counts) }
+                                s0 = e0
+                                s1 = e1
+                                s2 = e2
+                                s3 = e3
+                                if (e0 | e1 | e2 | e3) & reportBit != 0 {
+                                    if e0 & reportBit != 0 { record(state: s0, into: counts) }
+                                    if e1 & reportBit != 0 { record(state: s1, into: counts) }
+                                    if e2 & reportBit != 0 { record(state: s2, into: counts) }
+                                    if e3 & reportBit != 0 { record(state: s3, into: counts) }
                                 }
                                 index += 1
                             }
@@ -238,10 +273,10 @@ struct KeywordAutomaton: Sendable {
                             while index < paired {
                                 let e0 = table[Int(s0) &+ Int(classes[Int(bytes[index])])]
                                 let e1 = table[Int(s1) &+ Int(classes[Int(bytes[c1 &+ index])])]
-                                s0 = e0 >> 1
-                                s1 = e1 >> 1
-                                if e0 & 1 != 0 { record(state: s0, into: counts) }
-                                if e1 & 1 != 0 { record(state: s1, into: counts) }
+                                s0 = e0
+                                s1 = e1
+                                if e0 & reportBit != 0 { record(state: s0, into: counts) }
+                                if e1 & reportBit != 0 { record(state: s1, into: counts) }
                                 index += 1
                             }
                             (state[0], state[1]) = (s0, s1)
@@ -253,14 +288,14 @@ struct KeywordAutomaton: Sendable {
                             let end = cut[lane + 1]
                             while position < end {
                                 let entry = table[Int(current) &+ Int(classes[Int(bytes[position])])]
-                                current = entry >> 1
-                                if entry & 1 != 0 { record(state: current, into: counts) }
+                                current = entry
+                                if entry & reportBit != 0 { record(state: current, into: counts) }
                                 position += 1
                             }
                             if end >= total {
                                 // The text is read as if followed by a separator.
                                 let final = table[Int(current) &+ 1]
-                                if final & 1 != 0 { record(state: final >> 1, into: counts) }
+                                if final & reportBit != 0 { record(state: final, into: counts) }
                                 break
                             }
                             // Past the cut: only phrases that began before it.
@@ -273,8 +308,8 @@ struct KeywordAutomaton: Sendable {
                                 if !(isSeparator && previousWasSeparator) { symbolsSinceCut += 1 }
                                 previousWasSeparator = isSeparator
                                 let entry = table[Int(current) &+ symbol]
-                                current = entry >> 1
-                                if entry & 1 != 0 { record(state: current, into: counts, longerThan: symbolsSinceCut) }
+                                current = entry
+                                if entry & reportBit != 0 { record(state: current, into: counts, longerThan: symbolsSinceCut) }
                                 if depth[stateNumber(current)] <= symbolsSinceCut { break }
                                 position += 1
                             }
@@ -306,8 +341,12 @@ struct KeywordAutomaton: Sendable {
     @inline(never)
     private func record(state: UInt32, into counts: UnsafeMutableBufferPointer<Int32>) {
         let index = stateNumber(state)
-        for output in outputs[Int(outputStart[index])..<Int(outputStart[index + 1])] {
-            counts[Int(output)] &+= 1
+        // Indices rather than an `ArraySlice`, which would retain the array on every match.
+        var output = Int(outputStart[index])
+        let end = Int(outputStart[index + 1])
+        while output < end {
+            counts[Int(outputs[output])] &+= 1
+            output &+= 1
         }
     }
 }

@@ -62,7 +62,11 @@ struct PhraseTable: Sendable {
                 let count = Int(counts[Int(ids[position])])
                 guard count > 0 else { continue }
                 total += count
-                if evidence.count < evidenceLimit { evidence.append(keywords[position]) }
+                if evidence.count < evidenceLimit {
+                    // One allocation, with room for the two counts a signal may add in front.
+                    if evidence.isEmpty { evidence.reserveCapacity(evidenceLimit + 2) }
+                    evidence.append(keywords[position])
+                }
             }
         }
         return (total, evidence)

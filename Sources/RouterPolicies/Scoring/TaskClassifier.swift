@@ -66,8 +66,18 @@ public struct TaskClassifier: Sendable {
     /// The distinct task names, in first-listed order, and each rule's index into them.
     private let tasks: [String]
     private let taskOfRule: [Int]
-    /// For each rule, the indices of its context signals in `signals` (unknown names dropped).
-    private let contextOfRule: [[Int]]
+    /// For each rule, the indices of its context signals in `signals` (unknown names dropped):
+    /// rule `i`'s are `contextSignals[contextStart[i] ..< contextStart[i + 1]]`. Flat integer
+    /// arrays, like the rule facts below, so a classification copies no reference-counted value.
+    private let contextSignals: [Int]
+    private let contextStart: [Int]
+    /// Per rule: whether it names any context (even only unknown signals), its weight (negative
+    /// as 0), and whether it has patterns; its markers are `markers[markerStart[i] ..< markerStart[i + 1]]`.
+    private let hasContext: [Bool]
+    private let ruleWeight: [Double]
+    private let hasPatterns: [Bool]
+    private let markers: [StructureMarker]
+    private let markerStart: [Int]
     /// Indices of the domain signals in `signals`.
     private let domains: [Int]
     /// Scores the context signals for `classify(_:)`; `nil` when no rule has a context.
@@ -91,7 +101,14 @@ public struct TaskClassifier: Sendable {
         }
         self.tasks = tasks
         let names = signals.signals.map(\.name)
-        contextOfRule = rules.map { $0.context.compactMap { names.firstIndex(of: $0) } }
+        let contextOfRule = rules.map { $0.context.compactMap { names.firstIndex(of: $0) } }
+        contextSignals = contextOfRule.flatMap { $0 }
+        contextStart = contextOfRule.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        hasContext = rules.map { !$0.context.isEmpty }
+        ruleWeight = rules.map { max($0.weight, 0) }
+        hasPatterns = rules.map { !$0.patterns.isEmpty }
+        markers = rules.flatMap(\.markers)
+        markerStart = rules.reduce(into: [0]) { $0.append($0.last! + $1.markers.count) }
         domains = signals.signals.indices.filter { signals.signals[$0].isDomain }
         contextScorer = rules.contains { !$0.context.isEmpty } ? ComplexityScorer(signals) : nil
         firstThenLimit = rules.contains { $0.markers.contains(.firstThen) } ? 1_000 : 0
@@ -113,32 +130,41 @@ public struct TaskClassifier: Sendable {
     /// `firstList ..< firstList + rules.count` are the rules' keywords (in order), and the
     /// contributions of the signals given at `init` (in order) for the same input. `structure`
     /// must count at least `firstThenLimit` `first … then` sequences.
+    /// With `evidence: false` the classification's `evidence` is left empty (task and confidence
+    /// are the same): the policy engine reads only those, and the evidence re-runs patterns.
     func classify(bytes: UnsafeBufferPointer<UInt8>, structure: TextStructure, phrases: PhraseTable, firstList: Int,
-                  counts: UnsafeBufferPointer<Int32>, contributions: [SignalContribution]) -> TaskClassification {
+                  counts: UnsafeBufferPointer<Int32>, contributions: [SignalContribution],
+                  evidence wantsEvidence: Bool = true) -> TaskClassification {
         guard !rules.isEmpty else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
         var strongestDomain = 0.0
         for index in domains where index < contributions.count {
             strongestDomain = max(strongestDomain, contributions[index].strength)
         }
         func inContext(_ rule: Int) -> Bool {
-            let context = contextOfRule[rule]
-            if context.isEmpty { return rules[rule].context.isEmpty }
-            return context.contains { index in
-                guard index < contributions.count else { return false }
+            let start = contextStart[rule], end = contextStart[rule + 1]
+            if start == end { return !hasContext[rule] }
+            for position in start..<end {
+                let index = contextSignals[position]
+                guard index < contributions.count else { continue }
                 let strength = contributions[index].strength
-                return strength >= 0.5 && strength >= strongestDomain
+                if strength >= 0.5 && strength >= strongestDomain { return true }
             }
+            return false
         }
         // Per-task sums on the stack: this runs on every request without a named task.
         let best = withUnsafeTemporaryAllocation(of: Double.self, capacity: tasks.count) { scores in
             scores.initialize(repeating: 0)
-            for (index, rule) in rules.enumerated() where inContext(index) {
+            for index in 0..<rules.count where inContext(index) {
                 var hits = phrases.hits(ofList: firstList + index, counts: counts, evidenceLimit: 0).count
-                for pattern in rule.patterns {
-                    hits += pattern.program.countMatches(in: bytes, limit: 1_000)
+                if hasPatterns[index] {
+                    for pattern in rules[index].patterns {
+                        hits += pattern.program.countMatches(in: bytes, limit: 1_000)
+                    }
                 }
-                for marker in rule.markers { hits += structure.count(of: marker) }
-                scores[taskOfRule[index]] += max(rule.weight, 0) * Double(hits)
+                for position in markerStart[index]..<markerStart[index + 1] {
+                    hits += structure.count(of: markers[position])
+                }
+                scores[taskOfRule[index]] += ruleWeight[index] * Double(hits)
             }
             var best = (index: -1, score: 0.0, second: 0.0)
             for (index, score) in scores.enumerated() {
@@ -153,7 +179,7 @@ public struct TaskClassifier: Sendable {
         guard best.index >= 0 else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
         let confidence = best.score / (best.score + 1) * (best.score - best.second) / best.score
         var evidence: [String] = []
-        for (index, rule) in rules.enumerated() where taskOfRule[index] == best.index && inContext(index) {
+        for (index, rule) in rules.enumerated() where wantsEvidence && taskOfRule[index] == best.index && inContext(index) {
             let remaining = 3 - evidence.count
             guard remaining > 0 else { break }
             evidence += phrases.hits(ofList: firstList + index, counts: counts, evidenceLimit: remaining).evidence
