@@ -5,3 +5,6 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 swift build --build-tests "$@"
 swift test --skip-build "$@"
+
+# The gateway with the official `anthropic` Python SDK (docs/GATEWAY.md): its own virtualenv.
+bash scripts/gateway-sdk-test.sh
