@@ -235,6 +235,8 @@ let package = Package(
                 "Router",
                 "RouterPolicies",
                 "ClaudeClient",
+                // A plain HTTP/1.1 client, one connection each: the 1,000-stream load test.
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
     ]
