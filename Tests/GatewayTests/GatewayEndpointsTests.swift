@@ -85,6 +85,48 @@ struct GatewayEndpointsTests {
         #expect(!page.body.contains("<b>"))
     }
 
+    @Test("policy hot reload: an edited policy file changes the routing of the running gateway")
+    func hotReload() async throws {
+        let harness = try await GatewayHarness.start(policyFile: true)
+        defer { Task { await harness.stop() } }
+        let url = harness.gateway.baseURL + "/v1/messages"
+        let before = try await Curl.run(url, body: Curl.messageBody(model: "auto:extraction", prompt: "Extract 4411"),
+                                        headers: ["x-api-key": "k"])
+        #expect(before.headers["x-router-tier"] == "haiku")
+        let edited = GatewayHarness.policyYAML().replacingOccurrences(
+            of: "extraction: { tier: haiku, max_tokens: 512 }", with: "extraction: { tier: sonnet, max_tokens: 512 }")
+        #expect(edited != GatewayHarness.policyYAML())
+        // A different size, so the change is seen even within the file system's timestamp granularity.
+        try (edited + "\n# edited\n").write(toFile: harness.policyPath, atomically: true, encoding: .utf8)
+        let after = try await Curl.run(url, body: Curl.messageBody(model: "auto:extraction", prompt: "Extract 4411"),
+                                       headers: ["x-api-key": "k"])
+        #expect(after.headers["x-router-tier"] == "sonnet")
+    }
+
+    @Test("batches pass through; a request with model auto gets the routed model")
+    func batches() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        let body = #"{"requests":[{"custom_id":"a","params":{"model":"auto:extraction","max_tokens":100,"messages":[{"role":"user","content":"Extract 4411"}]}},{"custom_id":"b","params":{"model":"claude-opus-4-8","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}}]}"#
+        let created = try await Curl.run(harness.gateway.baseURL + "/v1/messages/batches", body: body, headers: ["x-api-key": "k"])
+        #expect(created.status == 200)
+        let id = try #require(created.json?["id"] as? String)
+        #expect(created.json?["type"] as? String == "message_batch")
+        let retrieved = try await Curl.run(harness.gateway.baseURL + "/v1/messages/batches/\(id)", headers: ["x-api-key": "k"])
+        #expect(retrieved.json?["id"] as? String == id)
+        let results = try await Curl.run(harness.gateway.baseURL + "/v1/messages/batches/\(id)/results", headers: ["x-api-key": "k"])
+        #expect(results.status == 200)
+        let lines = results.body.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(lines.count == 2)
+        let models = lines.compactMap { (($0["result"] as? [String: Any])?["message"] as? [String: Any])?["model"] as? String }
+        #expect(models.contains { $0.contains("claude-haiku-4-5") })
+        #expect(models.contains { $0.contains("claude-opus-4-8") })
+        let list = try await Curl.run(harness.gateway.baseURL + "/v1/messages/batches?limit=5", headers: ["x-api-key": "k"])
+        #expect(((list.json?["data"] as? [[String: Any]]) ?? []).contains { $0["id"] as? String == id })
+    }
+
     @Test("development mode refuses a non-loopback host")
     func developmentModeLoopbackOnly() async throws {
         let harness = try await GatewayHarness.start()

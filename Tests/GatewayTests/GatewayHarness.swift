@@ -43,15 +43,27 @@ struct GatewayHarness {
     let gateway: Gateway
     let directory: URL
 
-    static func start(budgets: String = "", keys: GatewayKeys? = nil, upstreamRetries: Int = 0) async throws -> GatewayHarness {
+    /// The policy file when started with `policyFile: true` (a watched `.file` source).
+    var policyPath: String { directory.appendingPathComponent("policy.yaml").path }
+
+    static func start(budgets: String = "", keys: GatewayKeys? = nil, upstreamRetries: Int = 0,
+                      policyFile: Bool = false) async throws -> GatewayHarness {
         let mock = MockAnthropicServer()
         try await mock.start()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let client = AnthropicClient(configuration: .init(apiKey: canaryKey, baseURL: mock.baseURL, maxRetries: upstreamRetries))
         let ledger = try SQLiteLedger(path: directory.appendingPathComponent("ledger.sqlite").path)
-        let policy = try Policy.parse(yaml: policyYAML(budgets: budgets), file: "gateway-test.yaml")
-        let router = try ModelRouter(policy: .policy(policy), client: client, ledger: ledger)
+        let source: ModelRouter.PolicySource
+        if policyFile {
+            let path = directory.appendingPathComponent("policy.yaml").path
+            try policyYAML(budgets: budgets).write(toFile: path, atomically: true, encoding: .utf8)
+            source = .file(path)
+        } else {
+            source = .policy(try Policy.parse(yaml: policyYAML(budgets: budgets), file: "gateway-test.yaml"))
+        }
+        let router = try ModelRouter(policy: source, client: client, ledger: ledger,
+                                     options: .init(policyReloadInterval: .zero))
         let gateway = try Gateway(router: router, client: client, ledger: ledger,
                                   configuration: .init(host: "127.0.0.1", port: 0, keys: keys, drainGracePeriod: .seconds(5)),
                                   logger: Self.quiet("gateway"), accessLog: Self.quiet("access"))
