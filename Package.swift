@@ -168,6 +168,15 @@ let package = Package(
             path: "Benchmarks/RoutingQuality"
         ),
 
+        // What `claude-router serve` adds per call (latency p50/p99, CPU) against calling the mock
+        // directly, in one run. Run: swift build -c release --product GatewayBench --product claude-router
+        // && .build/release/GatewayBench
+        .executableTarget(
+            name: "GatewayBench",
+            dependencies: ["ClaudeClient"],
+            path: "Benchmarks/Gateway"
+        ),
+
         // MARK: Tests
         .testTarget(
             name: "ClaudeClientTests",
