@@ -3,6 +3,11 @@
 //
 //   swift build -c release --product GatewayBench --product claude-router
 //   .build/release/GatewayBench [CALLS=2000]
+//   LITELLM=path/to/venv/bin/litellm .build/release/GatewayBench     # adds LiteLLM's proxy
+//
+// With LITELLM set (an executable from `pip install 'litellm[proxy]'`), LiteLLM's proxy is started
+// in front of the same mock (model claude-haiku-4-5 → anthropic/claude-haiku-4-5 at the mock's URL)
+// and measured the same way on its Anthropic-format `POST /v1/messages` endpoint.
 //
 // Starts `claude-router mock-server` and two `claude-router serve` processes (ledger in memory;
 // SQLite ledger, durable) on 127.0.0.1, then sends CALLS non-streaming requests one at a time
@@ -28,10 +33,11 @@ final class Child {
     let log: URL
     var url = ""
 
-    init(_ arguments: [String], pattern: String, environment: [String: String] = [:]) throws {
+    init(_ arguments: [String], pattern: String, environment: [String: String] = [:], executable: URL = binary,
+         startTimeout: TimeInterval = 60) throws {
         log = work.appendingPathComponent("child-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ANTHROPIC_") }
         env.merge(environment) { $1 }
@@ -41,7 +47,7 @@ final class Child {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(startTimeout)
         while Date() < deadline {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if let range = text.range(of: pattern) {
@@ -65,8 +71,12 @@ final class Child {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// SIGTERM, then SIGKILL after 10 s (LiteLLM's proxy can hang in its shutdown).
     func stop() {
         kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }
@@ -107,8 +117,10 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
 }
 
 @MainActor
-func measure(_ name: String, baseURL: String, model: String, gateway: Child?) async throws -> Row {
-    let client = AnthropicClient(configuration: .init(apiKey: "sk-bench", baseURL: baseURL, maxRetries: 0))
+func measure(_ name: String, baseURL: String, model: String, gateway: Child?, apiKey: String = "sk-bench",
+             bearer: Bool = false) async throws -> Row {
+    let client = AnthropicClient(configuration: .init(apiKey: apiKey, baseURL: baseURL, maxRetries: 0,
+                                                      authScheme: bearer ? .bearer : .apiKeyHeader))
     defer { client.shutdown() }
     let request = MessageRequest(model: model, maxTokens: 64, messages: [
         .user("What is the capital of France? Answer in one word."),
@@ -136,6 +148,35 @@ let viaMemory = try await measure("via serve, ledger in memory (model auto)", ba
 let viaSQLite = try await measure("via serve, SQLite durable ledger (model auto)", baseURL: sqliteGateway.url, model: "auto", gateway: sqliteGateway)
 memoryGateway.stop()
 sqliteGateway.stop()
+var rows = [direct, viaMemory, viaSQLite]
+var litellmRow: Row?
+if let litellm = ProcessInfo.processInfo.environment["LITELLM"] {
+    let config = work.appendingPathComponent("litellm.yaml")
+    try """
+    model_list:
+      - model_name: claude-haiku-4-5
+        litellm_params:
+          model: anthropic/claude-haiku-4-5
+          api_base: \(mock.url)
+          api_key: sk-bench
+    litellm_settings:
+      telemetry: false
+
+    """.write(to: config, atomically: true, encoding: .utf8)
+    let masterKey = "sk-litellm-bench-\(UUID().uuidString)"
+    let port = 20_000 + Int(getpid() % 20_000)
+    let proxy = try Child(["--config", config.path, "--host", "127.0.0.1", "--port", String(port)],
+                          pattern: "Uvicorn running on ", environment: [
+                              "LITELLM_MASTER_KEY": masterKey, "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+                              "LITELLM_TELEMETRY": "False",
+                          ], executable: URL(fileURLWithPath: litellm), startTimeout: 300)
+    let row = try await measure("via LiteLLM proxy, /v1/messages (model claude-haiku-4-5)",
+                                baseURL: "http://127.0.0.1:\(port)", model: "claude-haiku-4-5", gateway: proxy,
+                                apiKey: masterKey, bearer: true)
+    proxy.stop()
+    rows.append(row)
+    litellmRow = row
+}
 mock.stop()
 
 func ms(_ value: Double) -> String { String(format: "%.3f", value) }
@@ -143,10 +184,14 @@ print("GatewayBench: \(calls) sequential non-streaming calls per row, after 200 
 print("")
 print("| path | p50 ms | p99 ms | added p50 ms | added p99 ms | gateway CPU µs/request | mock CPU µs/request |")
 print("|---|---:|---:|---:|---:|---:|---:|")
-for row in [direct, viaMemory, viaSQLite] {
+for row in rows {
     let added = row.gatewayCPU == nil ? ("–", "–") : (ms(row.p50 - direct.p50), ms(row.p99 - direct.p99))
     print("| \(row.name) | \(ms(row.p50)) | \(ms(row.p99)) | \(added.0) | \(added.1) | \(row.gatewayCPU.map { String(format: "%.0f", $0) } ?? "–") | \(String(format: "%.0f", row.mockCPU)) |")
 }
 print("")
 print(String(format: "gateway CPU per request / mock CPU per request: %.2fx (memory ledger), %.2fx (SQLite)",
              (viaMemory.gatewayCPU ?? 0) / max(direct.mockCPU, 1e-9), (viaSQLite.gatewayCPU ?? 0) / max(direct.mockCPU, 1e-9)))
+if let litellmRow, let cpu = litellmRow.gatewayCPU, let ours = viaMemory.gatewayCPU, let durable = viaSQLite.gatewayCPU {
+    print(String(format: "LiteLLM proxy CPU per request / serve's: %.1fx (memory ledger), %.1fx (SQLite); added p50: LiteLLM %.3f ms, serve %.3f ms",
+                 cpu / ours, cpu / durable, litellmRow.p50 - direct.p50, viaMemory.p50 - direct.p50))
+}

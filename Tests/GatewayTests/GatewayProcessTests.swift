@@ -2,6 +2,7 @@ import ClaudeMockServer
 import ClaudeRouterGateway
 import Foundation
 import Router
+import Synchronization
 import Testing
 
 /// The built `claude-router serve` as a separate process in front of the mock, driven by curl.
@@ -81,6 +82,61 @@ struct GatewayProcessTests {
         }
         for output in outputs { #expect(!output.contains(canary)) }
         #expect(!outputs.joined().contains("CANARY"))
+    }
+
+    @Test("kill -9 mid-load: every reply a client received has its record in the SQLite ledger")
+    func killNineLosesNoDeliveredRecord() async throws {
+        let mock = MockAnthropicServer()
+        try await mock.start()
+        defer { Task { await mock.stop() } }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-kill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let policy = directory.appendingPathComponent("policy.yaml").path
+        try GatewayHarness.policyYAML().write(toFile: policy, atomically: true, encoding: .utf8)
+        let ledger = directory.appendingPathComponent("ledger.sqlite").path
+        let serve = try await ServeProcess(
+            arguments: ["--policy", policy, "--ledger", ledger, "--base-url", mock.baseURL, "--upstream-retries", "0"],
+            environment: ["ANTHROPIC_API_KEY": "sk-kill-test"], directory: directory)
+        // 60 calls, JSON and streamed, finishing over ~3 s; the process is killed once 5 replies
+        // have been delivered, with most calls still in flight.
+        let delivered = DeliveredCount()
+        let replies = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<60 {
+                group.addTask {
+                    let stream = index % 2 == 1
+                    let body = Curl.messageBody(prompt: "call \(index) [[mock: delay-ms=\(index * 50)]]", stream: stream)
+                    guard let reply = try? await Curl.run(serve.baseURL + "/v1/messages", body: body,
+                                                          headers: ["x-api-key": "k"], timeout: 20),
+                          reply.status == 200 else { return false }
+                    let complete = stream ? reply.body.contains("event: message_stop") : reply.json?["type"] as? String == "message"
+                    if complete { delivered.increment() }
+                    return complete
+                }
+            }
+            group.addTask {
+                let deadline = ContinuousClock.now + .seconds(30)
+                while delivered.value < 5, ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(5))
+                }
+                kill(serve.process.processIdentifier, SIGKILL)
+                return false
+            }
+            var count = 0
+            for await ok in group where ok { count += 1 }
+            return count
+        }
+        _ = try await serve.stop(signal: SIGKILL)
+        let recorded = try await ledgerRecords(ledger)
+        #expect(replies > 0 && replies < 60)
+        #expect(recorded >= replies)
+    }
+
+    /// Replies fully received so far, shared by the calling tasks.
+    final class DeliveredCount: Sendable {
+        private let count = Mutex(0)
+        func increment() { count.withLock { $0 += 1 } }
+        var value: Int { count.withLock { $0 } }
     }
 
     /// Rows in the SQLite ledger, read by a fresh router-independent ledger handle.
