@@ -90,6 +90,11 @@ struct GatewayHarness {
     }
 }
 
+/// Whether the heavy gateway tests run (1,000 concurrent streams; kill -9 under load): set
+/// `CLAUDE_ROUTER_GATEWAY_HEAVY=1`. scripts/test.sh runs them on their own after the main run, so
+/// they never starve the suites that run in parallel with them.
+let heavyGatewayTests = ProcessInfo.processInfo.environment["CLAUDE_ROUTER_GATEWAY_HEAVY"] == "1"
+
 /// One HTTP exchange made with the `curl` binary, a separate process.
 struct CurlReply {
     var status: Int
@@ -109,10 +114,13 @@ enum Curl {
     /// Runs `curl -sS` for `url`; `body` is sent as JSON with POST.
     static func run(_ url: String, method: String? = nil, body: String? = nil, headers: [String: String] = [:],
                     timeout: Int = 30) async throws -> CurlReply {
+        // A thread of its own per call: waiting on a child process must not hold one of the
+        // dispatch pool's threads, which every other suite running in parallel shares.
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            let thread = Thread {
                 continuation.resume(with: Result { try runBlocking(url, method: method, body: body, headers: headers, timeout: timeout) })
             }
+            thread.start()
         }
     }
 

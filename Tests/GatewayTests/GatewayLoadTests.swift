@@ -41,6 +41,7 @@ struct GatewayLoadTests {
     }
 
     @Test("1,000 concurrent streams complete through serve; its memory stays bounded; the ledger holds every call",
+          .enabled(if: heavyGatewayTests, "heavy: set CLAUDE_ROUTER_GATEWAY_HEAVY=1 (scripts/test.sh does)"),
           .enabled(if: raiseFileLimit(), "needs 4,500 file descriptors"))
     func thousandStreams() async throws {
         let mock = MockAnthropicServer()

@@ -59,7 +59,13 @@ struct GatewayProcessTests {
                                body: Curl.messageBody(prompt: "slow [[mock: reply=a_b_c_d_e_f_g_h slow-ms=150]]", stream: true),
                                headers: auth)
         }
-        try await Task.sleep(for: .milliseconds(400))
+        // SIGTERM once the slow stream reached the upstream (spawning curl can be slow under load).
+        let deadline = ContinuousClock.now + .seconds(30)
+        while mock.stats.inFlightRequests == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(mock.stats.inFlightRequests == 1)
+        try await Task.sleep(for: .milliseconds(100))
         let status = try await serve.stop(signal: SIGTERM)
         let slowReply = try await slow.value
         #expect(status == 0)
@@ -84,7 +90,8 @@ struct GatewayProcessTests {
         #expect(!outputs.joined().contains("CANARY"))
     }
 
-    @Test("kill -9 mid-load: every reply a client received has its record in the SQLite ledger")
+    @Test("kill -9 mid-load: every reply a client received has its record in the SQLite ledger",
+          .enabled(if: heavyGatewayTests, "heavy: set CLAUDE_ROUTER_GATEWAY_HEAVY=1 (scripts/test.sh does)"))
     func killNineLosesNoDeliveredRecord() async throws {
         let mock = MockAnthropicServer()
         try await mock.start()
