@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         // Property-based testing (generators, shrinking, reproducible seeds): test targets only.
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+        // The gateway (`claude-router serve`): start/stop and Prometheus exposition. Not used by libraries.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: C libraries at the edge (imported `internal` only)
@@ -90,6 +93,23 @@ let package = Package(
             ]
         ),
 
+        // MARK: The gateway (`claude-router serve`): an Anthropic-compatible HTTP front door over ModelRouter
+        .target(
+            name: "ClaudeRouterGateway",
+            dependencies: [
+                "Router",
+                "RouterPolicies",
+                "ClaudeClient",
+                "ClaudeRouterEval",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The command-line tool
         // Eval fixtures, A/B statistics and report rendering: a library so they are unit-tested.
         .target(
@@ -110,8 +130,13 @@ let package = Package(
                 "RouterPolicies",
                 "ClaudeClient",
                 "ClaudeMockServer",
+                "ClaudeRouterGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -141,6 +166,15 @@ let package = Package(
             name: "RoutingQualityBench",
             dependencies: ["ClaudeRouterEval", "RouterPolicies"],
             path: "Benchmarks/RoutingQuality"
+        ),
+
+        // What `claude-router serve` adds per call (latency p50/p99, CPU) against calling the mock
+        // directly, in one run. Run: swift build -c release --product GatewayBench --product claude-router
+        // && .build/release/GatewayBench
+        .executableTarget(
+            name: "GatewayBench",
+            dependencies: ["ClaudeClient"],
+            path: "Benchmarks/Gateway"
         ),
 
         // MARK: Tests
@@ -200,6 +234,19 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: ["ClaudeMockServer"]
+        ),
+        // Starts the built `claude-router serve` in front of the mock as child processes over loopback.
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "ClaudeRouterGateway",
+                "ClaudeMockServer",
+                "Router",
+                "RouterPolicies",
+                "ClaudeClient",
+                // A plain HTTP/1.1 client, one connection each: the 1,000-stream load test.
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ]
 )

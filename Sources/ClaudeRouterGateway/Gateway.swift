@@ -1,0 +1,248 @@
+public import ClaudeClient
+import Foundation
+import Hummingbird
+public import Logging
+import NIOCore
+public import Prometheus
+public import Router
+public import ServiceLifecycle
+public import UnixSignals
+import Synchronization
+
+/// `claude-router serve`: an Anthropic-compatible HTTP gateway in front of one ``ModelRouter``.
+///
+/// Point any Anthropic SDK at it by changing the base URL; `model: "auto"` (or `auto:TASK`)
+/// is routed by the policy, a concrete model id passes through (still budgeted and recorded).
+/// Bodies and errors keep the Messages API's shapes (https://docs.anthropic.com/en/api/messages),
+/// routing facts travel in `x-router-*` response headers. Endpoints: `POST /v1/messages` (JSON
+/// and SSE), `POST /v1/messages/count_tokens`, `GET /v1/models`, `GET /healthz`, `GET /readyz`,
+/// `GET /metrics` (when a Prometheus registry is given), the Message Batches endpoints, and
+/// `GET /dashboard` (the ledger report as one HTML page).
+///
+/// Stopping (``stop()`` or a configured signal) stops accepting connections, lets requests and
+/// streams in flight finish for ``Configuration/drainGracePeriod`` (then cancels them, which
+/// records what they consumed), and flushes the ledger.
+public final class Gateway: Sendable {
+    /// How the gateway listens and whom it lets in; every default is documented.
+    public struct Configuration: Sendable {
+        /// Interface to bind. Default `127.0.0.1` (loopback only).
+        public var host: String
+        /// Port; `0` picks a free one (see ``Gateway/port``). Default 8080.
+        public var port: Int
+        /// The callers' keys. `nil` (the default) is development mode: any key (or none) is
+        /// accepted, and only a loopback ``host`` is allowed.
+        public var keys: GatewayKeys?
+        /// How long requests and streams in flight may take to finish after a stop. Default 30 s.
+        public var drainGracePeriod: Duration
+        /// The largest request body accepted (bytes). Default 32 MiB (the Messages API's limit).
+        public var maxRequestBytes: Int
+        /// Where `GET /metrics` reads from (the registry behind the process's swift-metrics
+        /// factory). Default `nil`: `/metrics` answers 404.
+        public var metricsRegistry: PrometheusCollectorRegistry?
+
+        /// Creates a configuration; see each property for its default.
+        public init(host: String = "127.0.0.1", port: Int = 8080, keys: GatewayKeys? = nil,
+                    drainGracePeriod: Duration = .seconds(30), maxRequestBytes: Int = 32 * 1024 * 1024,
+                    metricsRegistry: PrometheusCollectorRegistry? = nil) {
+            self.host = host
+            self.port = port
+            self.keys = keys
+            self.drainGracePeriod = drainGracePeriod
+            self.maxRequestBytes = maxRequestBytes
+            self.metricsRegistry = metricsRegistry
+        }
+
+        /// Whether callers are let in without a keys file.
+        public var isDevelopmentMode: Bool { keys == nil }
+    }
+
+    /// The configuration the gateway was created with.
+    public let configuration: Configuration
+    let router: ModelRouter
+    let client: AnthropicClient
+    let ledger: any CostLedger
+    let logger: Logger
+    let accessLog: Logger
+    let state = SharedGatewayState()
+    private let lifecycle = Mutex(Lifecycle())
+
+    private struct Lifecycle {
+        var group: ServiceGroup?
+        var task: Task<(any Error)?, Never>?
+    }
+
+    /// Creates a stopped gateway.
+    /// - Parameters:
+    ///   - router: routes, sends and records every call.
+    ///   - client: the upstream client (count_tokens, models and batches go straight to it).
+    ///   - ledger: the router's ledger; flushed when the gateway stops, read by `/dashboard`.
+    ///   - logger: start, stop and failures. `accessLog`: one line per request, no prompt text, no keys.
+    /// - Throws: ``GatewayConfigurationError`` for development mode on a non-loopback host or a bad port.
+    public init(router: ModelRouter, client: AnthropicClient, ledger: any CostLedger,
+                configuration: Configuration = .init(),
+                logger: Logger = Logger(label: "claude-router.gateway"),
+                accessLog: Logger = Logger(label: "claude-router.access")) throws {
+        guard (0...65_535).contains(configuration.port) else {
+            throw GatewayConfigurationError(message: "port \(configuration.port) is not between 0 and 65535")
+        }
+        if configuration.isDevelopmentMode, !Self.isLoopback(configuration.host) {
+            throw GatewayConfigurationError(message:
+                "development mode (no keys file) accepts any caller key, so it binds loopback only; "
+                + "got host '\(configuration.host)': give --keys FILE to listen on other interfaces")
+        }
+        self.router = router
+        self.client = client
+        self.ledger = ledger
+        self.configuration = configuration
+        self.logger = logger
+        self.accessLog = accessLog
+    }
+
+    /// Whether `host` names a loopback interface (`127.0.0.0/8`, `::1`, `localhost`).
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
+    /// The bound port once started, else `nil`.
+    public var port: Int? { state.withLock { $0.port } }
+
+    /// `http://HOST:PORT` once started, else an empty string.
+    public var baseURL: String {
+        guard let port else { return "" }
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        return "http://\(host):\(port)"
+    }
+
+    /// Binds and serves in the background; returns once ``port`` is known.
+    /// - Throws: ``GatewayConfigurationError`` when already started or when binding fails.
+    public func start() async throws {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let group = makeGroup(signals: [], onRunning: { port in
+            continuation.yield(port)
+            continuation.finish()
+        })
+        let started = lifecycle.withLock { lifecycle -> Bool in
+            guard lifecycle.group == nil else { return false }
+            lifecycle.group = group
+            lifecycle.task = Task {
+                defer { continuation.finish() }
+                do {
+                    try await group.run()
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            return true
+        }
+        guard started else { throw GatewayConfigurationError(message: "the gateway is already started") }
+        var bound: Int?
+        for await port in ports { bound = port }
+        guard let bound, bound > 0 else {
+            let failure = await stop()
+            throw GatewayConfigurationError(message:
+                "cannot listen on \(configuration.host):\(configuration.port): \(failure.map { "\($0)" } ?? "no socket")")
+        }
+    }
+
+    /// Drains (up to the grace period), stops and flushes the ledger.
+    /// - Returns: the error the server stopped with, if any.
+    @discardableResult
+    public func stop() async -> (any Error)? {
+        let (group, task) = lifecycle.withLock { lifecycle in
+            defer { lifecycle = Lifecycle() }
+            return (lifecycle.group, lifecycle.task)
+        }
+        guard let group, let task else { return nil }
+        state.withLock { $0.draining = true }
+        await group.triggerGracefulShutdown()
+        let failure = await task.value
+        await flushLedger()
+        state.withLock { $0.port = nil }
+        return failure
+    }
+
+    /// Serves until one of `signals` arrives (e.g. SIGTERM, SIGINT), then drains for the grace
+    /// period and flushes the ledger. `onRunning` gets the bound port.
+    /// - Throws: the server's error (e.g. the port is taken).
+    public func run(until signals: [UnixSignal], onRunning: @escaping @Sendable (Int) -> Void) async throws {
+        let group = makeGroup(signals: signals, onRunning: onRunning)
+        do {
+            try await group.run()
+        } catch {
+            await flushLedger()
+            throw error
+        }
+        await flushLedger()
+    }
+
+    private func flushLedger() async {
+        do {
+            try await ledger.flush()
+        } catch {
+            logger.error("ledger flush failed at stop", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func makeGroup(signals: [UnixSignal], onRunning: @escaping @Sendable (Int) -> Void) -> ServiceGroup {
+        let state = self.state
+        let app = Application(
+            responder: GatewayResponder(gateway: self),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "claude-router-gateway"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                state.withLock { $0.port = port }
+                onRunning(port)
+            },
+            logger: logger)
+        var config = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: signals, logger: logger)
+        config.maximumGracefulShutdownDuration = configuration.drainGracePeriod
+        let drainingFlag = DrainingService(state: state)
+        config.services.append(.init(service: drainingFlag))
+        return ServiceGroup(configuration: config)
+    }
+}
+
+/// The gateway's mutable state behind one lock, shared by the responder, the lifecycle and
+/// the draining service (a class, so all hold the same lock).
+final class SharedGatewayState: Sendable {
+    private let mutex = Mutex(GatewayState())
+
+    func withLock<T>(_ body: (inout GatewayState) -> T) -> T {
+        mutex.withLock { body(&$0) }
+    }
+}
+
+/// Mutable gateway state shared by the responder and the lifecycle.
+struct GatewayState {
+    var port: Int?
+    /// Set once shutdown began: `/readyz` answers 503 so load balancers stop sending.
+    var draining = false
+    /// Requests being handled (streams until their last byte).
+    var inFlight = 0
+}
+
+/// Marks the gateway as draining as soon as graceful shutdown starts (a signal included).
+private struct DrainingService: Service {
+    let state: SharedGatewayState
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            // Park until shutdown; `gracefulShutdown()` returns when it begins (or on cancellation).
+            try? await gracefulShutdown()
+        } onGracefulShutdown: {
+            state.withLock { $0.draining = true }
+        }
+        state.withLock { $0.draining = true }
+    }
+}
+
+/// A gateway that cannot be configured or started as asked.
+public struct GatewayConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong, naming the setting.
+    public var message: String
+    /// The message.
+    public var description: String { message }
+}

@@ -1,0 +1,223 @@
+import ClaudeClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Router
+import RouterPolicies
+
+/// `POST /v1/messages`: routed JSON replies and SSE streams passed through as they arrive.
+extension GatewayResponder {
+    /// A reply, and whether its access-log line is written by the stream when it ends.
+    struct MessagesReply {
+        var response: Response
+        var streaming: Bool
+    }
+
+    /// The prefix of a model alias that routes with a fixed task: `auto:extraction`.
+    static let taskAliasPrefix = "auto:"
+
+    func messages(_ request: Request, context: Context, caller: GatewayKeys.Caller?, facts: inout AccessFacts,
+                  started: ContinuousClock.Instant) async throws -> MessagesReply {
+        var body = try await decodeBody(MessageRequest.self, request, context: context)
+        let options = try await callOptions(request.headers, model: &body.model, caller: caller)
+        let streaming = body.stream == true
+        // The router's client sets `stream` itself.
+        body.stream = nil
+        facts.stream = streaming
+        if streaming {
+            return MessagesReply(response: try await stream(body, options: options, facts: facts, started: started,
+                                                            request: request),
+                                 streaming: true)
+        }
+        do {
+            let routed = try await gateway.router.send(body, options: options)
+            Self.describe(routed, into: &facts)
+            return MessagesReply(response: try reply(routed), streaming: false)
+        } catch let error as RouterError where error.code == .ledgerWriteFailed && error.response != nil {
+            // The reply was paid for: hand it over, and say the record is missing.
+            let paid = error.response!
+            Self.describe(paid, into: &facts)
+            facts.error = "ledger_write_failed"
+            return MessagesReply(response: try reply(paid, extra: [("x-router-ledger", "write_failed")]), streaming: false)
+        }
+    }
+
+    /// The routing inputs of a request: `x-router-task`, `x-router-metadata-KEY` headers, the
+    /// `auto:TASK` alias, and the caller's identity (which wins over headers).
+    func callOptions(_ headers: HTTPFields, model: inout String, caller: GatewayKeys.Caller?) async throws -> CallOptions {
+        var options = CallOptions()
+        let metadataPrefix = "x-router-metadata-"
+        for field in headers {
+            let name = field.name.canonicalName
+            if name == "x-router-task" {
+                options.task = field.value
+            } else if name.hasPrefix(metadataPrefix), name.count > metadataPrefix.count {
+                options.metadata[String(name.dropFirst(metadataPrefix.count))] = field.value
+            }
+        }
+        if model.hasPrefix(Self.taskAliasPrefix) {
+            let task = String(model.dropFirst(Self.taskAliasPrefix.count))
+            let policy = await gateway.router.currentPolicy()
+            guard policy.tasks[task] != nil else {
+                let known = policy.tasks.keys.sorted().map { "auto:\($0)" }.joined(separator: ", ")
+                throw GatewayAPIError.invalidRequest(
+                    "model: '\(model)' names no task of policy '\(policy.name)' (aliases: auto, \(known))")
+            }
+            options.task = task
+            model = "auto"
+        }
+        if let caller {
+            options.metadata.merge(caller.callMetadata) { _, identity in identity }
+        }
+        return options
+    }
+
+    /// Decodes a JSON body; a malformed one is the API's 400 naming the field.
+    func decodeBody<Body: Decodable>(_ type: Body.Type, _ request: Request, context: Context) async throws -> Body {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: gateway.configuration.maxRequestBytes)
+        } catch {
+            throw GatewayAPIError(status: 413, type: "request_too_large",
+                                  message: "request exceeds the maximum size of \(gateway.configuration.maxRequestBytes) bytes",
+                                  logCode: "request_too_large")
+        }
+        do {
+            return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw GatewayAPIError.invalidRequest(Self.describe(error))
+        } catch {
+            throw GatewayAPIError.invalidRequest("the body is not valid JSON")
+        }
+    }
+
+    /// A decoding error's field path and reason, without echoing the body (it holds prompt text).
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context, _ extra: String? = nil) -> String {
+            let parts = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue } + (extra.map { [$0] } ?? [])
+            return parts.isEmpty ? "body" : parts.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context, key.stringValue)): Field required"
+        case .typeMismatch(_, let context): return "\(path(context)): wrong type"
+        case .valueNotFound(_, let context): return "\(path(context)): must not be null"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "the body is not valid JSON" : "\(path(context)): invalid value"
+        @unknown default: return "invalid request body"
+        }
+    }
+
+    static func describe(_ routed: RoutedResponse, into facts: inout AccessFacts) {
+        facts.tier = routed.decision.tier
+        facts.model = routed.message.model
+        facts.attempts = routed.attempts.count
+        facts.costUSD = routed.unpricedAttempts > 0 ? "unknown" : routed.totalCost.exactDecimal
+    }
+
+    /// The reply's JSON body with the `x-router-*` headers.
+    func reply(_ routed: RoutedResponse, extra: [(String, String)] = []) throws -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        for (name, value) in Self.routerHeaders(routed) + extra { Self.set(&fields, name, value) }
+        let bytes = try WireEncoding.messageJSON(routed.message)
+        return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// `x-router-tier`, `-model`, `-task`, `-attempts`, `-cost-usd`, `-baseline-usd`, `-savings-usd`,
+    /// `-reason`, `-unresolved`, and the API's `request-id` of the attempt that produced the reply.
+    static func routerHeaders(_ routed: RoutedResponse) -> [(String, String)] {
+        let decision = routed.decision
+        var headers: [(String, String)] = [
+            ("x-router-tier", decision.tier), ("x-router-model", decision.model), ("x-router-task", decision.task),
+            ("x-router-attempts", String(routed.attempts.count)),
+            ("x-router-cost-usd", routed.unpricedAttempts > 0 ? "unknown" : routed.totalCost.exactDecimal),
+            ("x-router-reason", decision.reason),
+        ]
+        if let baseline = routed.baselineCost { headers.append(("x-router-baseline-usd", baseline.exactDecimal)) }
+        if let savings = routed.savings { headers.append(("x-router-savings-usd", savings.exactDecimal)) }
+        if let trigger = routed.unresolvedTrigger { headers.append(("x-router-unresolved", trigger.rawValue)) }
+        if let requestID = routed.attempts[routed.replyAttempt - 1].requestID { headers.append(("request-id", requestID)) }
+        return headers
+    }
+
+    /// An SSE reply: the routed stream's events written one at a time as they arrive.
+    ///
+    /// Buffering is bounded by construction: the next event is pulled from the upstream only
+    /// after the previous one was handed to the connection, whose writes wait while the client
+    /// is not reading (the upstream transfer pauses in turn). A failure after the first event is
+    /// sent as the API's `error` event; a client that goes away cancels the upstream transfer,
+    /// and the router records what was consumed. Trailers carry the cost once it is known.
+    func stream(_ body: MessageRequest, options: CallOptions, facts: AccessFacts, started: ContinuousClock.Instant,
+                request: Request) async throws -> Response {
+        let routed = try await gateway.router.stream(body, options: options)
+        var facts = facts
+        facts.tier = routed.decision.tier
+        facts.model = routed.decision.model
+        var fields = HTTPFields()
+        fields[.contentType] = "text/event-stream; charset=utf-8"
+        fields[.cacheControl] = "no-cache"
+        let decision = routed.decision
+        for (name, value) in [("x-router-tier", decision.tier), ("x-router-model", decision.model),
+                              ("x-router-task", decision.task), ("x-router-reason", decision.reason)] {
+            Self.set(&fields, name, value)
+        }
+        Self.set(&fields, "trailer", "x-router-cost-usd, x-router-attempts")
+        let gateway = self.gateway
+        let method = request.method.rawValue
+        let path = request.uri.path
+        let startFacts = facts
+        let responseBody = ResponseBody { writer in
+            var facts = startFacts
+            defer {
+                gateway.state.withLock { $0.inFlight -= 1 }
+                Self.logAccess(gateway.accessLog, method: method, path: path, facts: facts, since: started)
+            }
+            var iterator = routed.makeAsyncIterator()
+            var trailers = HTTPFields()
+            var held: MessageStreamEvent?
+            while true {
+                var event: MessageStreamEvent?
+                do {
+                    event = try await iterator.next()
+                    if case .messageStop? = event {
+                        // Hold `message_stop` until the stream's end is read, which writes its
+                        // ledger record: a client that has the whole reply has a committed record.
+                        held = event
+                        event = try await iterator.next()
+                    }
+                } catch let error as RouterError where error.code == .ledgerWriteFailed {
+                    facts.error = "ledger_write_failed"
+                    Self.set(&trailers, "x-router-ledger", "write_failed")
+                    event = nil
+                } catch {
+                    // After HTTP 200 a failure can only be told in the stream, as the API does.
+                    let reply = GatewayAPIError.from(error, policy: nil, now: Date())
+                    facts.error = reply.logCode
+                    try await writer.write(ByteBuffer(bytes: WireEncoding.errorFrame(type: reply.type, message: reply.message)))
+                    try await writer.finish(nil)
+                    return
+                }
+                for next in [held, event].compactMap({ $0 }) {
+                    do {
+                        try await writer.write(ByteBuffer(bytes: try WireEncoding.frame(next)))
+                    } catch {
+                        facts.error = "client_gone"
+                        await routed.cancel()
+                        throw error
+                    }
+                }
+                if event == nil { break }
+                held = nil
+            }
+            if let result = try? await routed.result() {
+                Self.describe(result, into: &facts)
+                Self.set(&trailers, "x-router-cost-usd", facts.costUSD ?? "unknown")
+                Self.set(&trailers, "x-router-attempts", String(result.attempts.count))
+            }
+            try await writer.finish(trailers)
+        }
+        return Response(status: .ok, headers: fields, body: responseBody)
+    }
+}

@@ -1,0 +1,226 @@
+"""The official `anthropic` Python SDK against `claude-router serve` in front of the mock.
+
+Run by scripts/test.sh in its own virtualenv (after `swift build --build-tests`):
+    python scripts/gateway_sdk_test.py [path/to/claude-router]
+Starts `claude-router mock-server` and `claude-router serve` as child processes on loopback,
+exercises create, stream, tool use, count_tokens, models, typed errors (401, 400, budget), the
+SDK's own retries on 529, and checks that the upstream (canary) key appears in no output.
+Exits non-zero when any check fails.
+"""
+import hashlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import anthropic
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "debug", "claude-router")
+CANARY = "sk-ant-api03-CANARY-" + uuid.uuid4().hex + "-gateway-must-never-echo"
+ALICE, BOB = "gw-alice-" + uuid.uuid4().hex, "gw-bob-" + uuid.uuid4().hex
+
+POLICY = """
+name: sdk-test
+version: "1"
+baseline_tier: opus
+default_tier: sonnet
+tiers:
+  - { name: haiku, model: claude-haiku-4-5, context_window: 200000, max_output_tokens: 64000 }
+  - { name: sonnet, model: claude-sonnet-4-6, context_window: 1000000, max_output_tokens: 64000 }
+  - { name: opus, model: claude-opus-4-8, context_window: 1000000, max_output_tokens: 128000 }
+thresholds: { haiku: 0.0, sonnet: 0.30, opus: 0.65 }
+tasks:
+  extraction: { tier: haiku, max_tokens: 512 }
+  qa: { min_tier: haiku, max_tier: opus, max_tokens: 512 }
+classifier:
+  fallback_task: qa
+budgets:
+  - { name: free-plan, scope: "metadata:plan", period: day, hard_usd: "0.000001" }
+"""
+
+
+def sha256(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+KEYS = f"""
+keys:
+  - {{ name: alice, sha256: {sha256(ALICE)}, user: alice, team: research }}
+  - {{ name: bob, sha256: {sha256(BOB)}, user: bob, metadata: {{ plan: free }} }}
+"""
+
+
+def start(args, env, log_dir, name, pattern):
+    out = open(os.path.join(log_dir, name + ".stdout"), "w+")
+    err = open(os.path.join(log_dir, name + ".stderr"), "w+")
+    proc = subprocess.Popen([BINARY] + args, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        for handle in (out, err):
+            handle.seek(0)
+            match = re.search(pattern, handle.read())
+            if match:
+                return proc, match.group(1), out, err
+        if proc.poll() is not None:
+            err.seek(0)
+            raise SystemExit(f"{name} exited {proc.returncode}: {err.read()}")
+        time.sleep(0.05)
+    proc.kill()
+    raise SystemExit(f"{name} did not start")
+
+
+failures = []
+seen_outputs = []
+
+
+def check(name, fn):
+    started = time.time()
+    try:
+        fn()
+        print(f"  ok    {name} ({time.time() - started:.2f}s)")
+    except Exception as error:  # noqa: BLE001 - report every failure, then exit non-zero
+        failures.append(name)
+        print(f"  FAIL  {name}: {type(error).__name__}: {error}")
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="gateway-sdk-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    mock, mock_url, *_ = start(["mock-server", "--port", "0"], env, tmp, "mock", r"listening on (http://127\.0\.0\.1:\d+)")
+    with open(os.path.join(tmp, "policy.yaml"), "w") as f:
+        f.write(POLICY)
+    with open(os.path.join(tmp, "keys.yaml"), "w") as f:
+        f.write(KEYS)
+    ledger = os.path.join(tmp, "ledger.sqlite")
+    serve_env = dict(env, ANTHROPIC_API_KEY=CANARY)
+    serve, port, serve_out, serve_err = start(
+        ["serve", "--policy", os.path.join(tmp, "policy.yaml"), "--port", "0", "--keys", os.path.join(tmp, "keys.yaml"),
+         "--ledger", ledger, "--base-url", mock_url, "--upstream-retries", "0", "--drain-seconds", "5"],
+        serve_env, tmp, "serve", r"listening on http://127\.0\.0\.1:(\d+)")
+    base = f"http://127.0.0.1:{port}"
+    client = anthropic.Anthropic(api_key=ALICE, base_url=base, max_retries=0)
+    print(f"gateway {base} in front of mock {mock_url}")
+
+    def create():
+        raw = client.messages.with_raw_response.create(
+            model="auto", max_tokens=256, messages=[{"role": "user", "content": "Extract the number: 4411"}],
+            extra_headers={"x-router-task": "extraction"})
+        message = raw.parse()
+        assert isinstance(message, anthropic.types.Message), type(message)
+        assert "mock" in message.content[0].text.lower(), message.content
+        assert raw.headers["x-router-tier"] == "haiku", dict(raw.headers)
+        assert message.usage.input_tokens > 0
+        seen_outputs.append(raw.http_response.text + str(dict(raw.headers)))
+
+    def stream():
+        with client.messages.stream(model="auto", max_tokens=256,
+                                    messages=[{"role": "user", "content": "Say hi [[mock: reply=hello_from_the_stream]]"}]) as s:
+            text = "".join(s.text_stream)
+            final = s.get_final_message()
+        assert text == "hello from the stream", text
+        assert final.stop_reason == "end_turn" and final.usage.output_tokens > 0, final
+
+    def tool_use():
+        message = client.messages.create(
+            model="claude-haiku-4-5", max_tokens=256,
+            tools=[{"name": "get_weather", "description": "Weather for a city",
+                    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}],
+            messages=[{"role": "user", "content": "Weather in Paris? [[mock: tool=get_weather]]"}])
+        uses = [b for b in message.content if b.type == "tool_use"]
+        assert message.stop_reason == "tool_use" and uses and uses[0].name == "get_weather", message
+
+    def count_tokens():
+        count = client.messages.count_tokens(model="auto", messages=[{"role": "user", "content": "How many tokens?"}])
+        assert count.input_tokens > 0, count
+
+    def models():
+        ids = [m.id for m in client.models.list()]
+        assert ids[0] == "auto" and "auto:extraction" in ids and any(i.startswith("claude-") for i in ids), ids
+
+    def bad_key():
+        try:
+            anthropic.Anthropic(api_key="gw-unknown", base_url=base, max_retries=0).messages.create(
+                model="auto", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
+        except anthropic.AuthenticationError as error:
+            assert error.status_code == 401 and "gw-unknown" not in str(error), error
+            return
+        raise AssertionError("no AuthenticationError")
+
+    def bad_request():
+        try:
+            client.messages.create(model="claude-haiku-4-5", max_tokens=10,
+                                   messages=[{"role": "user", "content": "x [[mock: status=400]]"}])
+        except anthropic.BadRequestError as error:
+            assert error.status_code == 400 and error.body["error"]["type"] == "invalid_request_error", error.body
+            return
+        raise AssertionError("no BadRequestError")
+
+    def budget():
+        bob = anthropic.Anthropic(api_key=BOB, base_url=base, max_retries=2)
+        before = access_lines()
+        try:
+            bob.messages.create(model="auto", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
+        except anthropic.RateLimitError as error:
+            message = error.body["error"]["message"]
+            assert "free-plan" in message and "resets at" in message, message
+            assert error.response.headers["x-should-retry"] == "false"
+            # x-should-retry: false, so the SDK did not retry.
+            assert len(access_lines()) - len(before) == 1, access_lines()[len(before):]
+            return
+        raise AssertionError("no RateLimitError")
+
+    def retries_on_529():
+        retrying = anthropic.Anthropic(api_key=ALICE, base_url=base, max_retries=2)
+        before = access_lines()
+        try:
+            retrying.messages.create(model="claude-haiku-4-5", max_tokens=10,
+                                     messages=[{"role": "user", "content": "x [[mock: status=529]]"}])
+        except anthropic.APIStatusError as error:
+            assert error.status_code == 529, error
+            assert error.body["error"]["type"] == "overloaded_error", error.body
+            lines = access_lines()[len(before):]
+            assert len(lines) == 3 and all("status=529" in line for line in lines), lines
+            return
+        raise AssertionError("no 529")
+
+    def access_lines():
+        serve_out.seek(0)
+        return [line for line in serve_out.read().splitlines() if "path=/v1/messages " in line]
+
+    for name, fn in [("create", create), ("stream", stream), ("tool use", tool_use), ("count_tokens", count_tokens),
+                     ("models", models), ("401 AuthenticationError", bad_key), ("400 BadRequestError", bad_request),
+                     ("budget RateLimitError, not retried", budget), ("SDK retries on 529", retries_on_529)]:
+        check(name, fn)
+
+    serve.send_signal(signal.SIGTERM)
+    code = serve.wait(timeout=30)
+    mock.send_signal(signal.SIGTERM)
+    mock.wait(timeout=30)
+
+    def clean_exit_and_canary():
+        assert code == 0, f"serve exited {code}"
+        texts = list(seen_outputs)
+        for handle in (serve_out, serve_err):
+            handle.seek(0)
+            texts.append(handle.read())
+        for name in os.listdir(tmp):
+            if name.startswith("ledger"):
+                with open(os.path.join(tmp, name), "rb") as f:
+                    texts.append(f.read().decode("utf-8", "replace"))
+        assert all(CANARY not in text and "CANARY" not in text for text in texts), "canary key leaked"
+        assert "ledger flushed" in texts[-2] or any("ledger flushed" in t for t in texts)
+
+    check("SIGTERM exit 0; canary key in no response, log or ledger", clean_exit_and_canary)
+    if failures:
+        print(f"gateway SDK test: {len(failures)} failed: {', '.join(failures)}")
+        sys.exit(1)
+    print("gateway SDK test: all passed")
+
+
+if __name__ == "__main__":
+    main()
