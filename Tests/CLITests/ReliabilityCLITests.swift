@@ -86,6 +86,20 @@ struct ReliabilityCLITests {
         }
     }
 
+    /// Starts the binary with `arguments`, sends SIGINT once its calls are in flight, and
+    /// returns its result with the number of Messages requests the mock had seen by then.
+    func interruptOnceCalling(_ arguments: [String], server: MockAnthropicServer) async throws
+        -> (result: CLIResult, inFlight: Int) {
+        let child = try RunningCLI(arguments, environment: key)
+        try await waitForRequests(server, 1)
+        // libcurl may hold a second transfer until the first connection's protocol is known
+        // (PIPEWAIT), so count what is in flight rather than assume --concurrency.
+        try await Task.sleep(for: .milliseconds(300))
+        let inFlight = server.stats.requestsByEndpoint[.messages] ?? 0
+        child.send(SIGINT)
+        return (try await child.finish(), inFlight)
+    }
+
     func fixture(cases: Int, prompt: String, in directory: URL) throws -> String {
         var yaml = "suite: reliability\ncases:\n"
         for index in 0..<cases {
@@ -151,15 +165,9 @@ struct ReliabilityCLITests {
         let ledger = directory.appendingPathComponent("ledger.jsonl").path
         let fixtures = try fixture(cases: 8, prompt: "Classify [[mock: delay-ms=20000]]", in: directory)
         try await withMock { server in
-            let child = try RunningCLI(["eval", "--fixtures", fixtures, "--policy", policy, "--concurrency", "2",
-                                        "--ledger", ledger, "--base-url", server.baseURL], environment: key)
-            try await waitForRequests(server, 1)
-            // libcurl may hold a second transfer until the first connection's protocol is known
-            // (PIPEWAIT), so count what is in flight rather than assume --concurrency.
-            try await Task.sleep(for: .milliseconds(300))
-            let inFlight = server.stats.requestsByEndpoint[.messages] ?? 0
-            child.send(SIGINT)
-            let result = try await child.finish()
+            let (result, inFlight) = try await interruptOnceCalling(
+                ["eval", "--fixtures", fixtures, "--policy", policy, "--concurrency", "2", "--ledger", ledger,
+                 "--base-url", server.baseURL], server: server)
             #expect(result.status == 130, "\(result.stderr)")
             #expect(result.stderr.contains("interrupted by SIGINT"))
             #expect(result.stdout.contains("reliability"))
@@ -182,14 +190,10 @@ struct ReliabilityCLITests {
         let outcomes = directory.appendingPathComponent("outcomes.jsonl").path
         let fixtures = try fixture(cases: 8, prompt: "Classify [[mock: delay-ms=20000]]", in: directory)
         try await withMock { server in
-            let child = try RunningCLI(["calibrate", "--fixtures", fixtures, "--policy", policy, "--concurrency", "2",
-                                        "--ledger", ledger, "--base-url", server.baseURL, "--save-outcomes", outcomes,
-                                        "--target-quality-ratio", "0.95", "--output", output], environment: key)
-            try await waitForRequests(server, 1)
-            try await Task.sleep(for: .milliseconds(300))
-            let inFlight = server.stats.requestsByEndpoint[.messages] ?? 0
-            child.send(SIGINT)
-            let result = try await child.finish()
+            let (result, inFlight) = try await interruptOnceCalling(
+                ["calibrate", "--fixtures", fixtures, "--policy", policy, "--concurrency", "2", "--ledger", ledger,
+                 "--base-url", server.baseURL, "--save-outcomes", outcomes, "--target-quality-ratio", "0.95",
+                 "--output", output], server: server)
             #expect(result.status == 130, "\(result.stderr)")
             #expect(result.stderr.contains("interrupted by SIGINT"))
             #expect(server.stats.requestsByEndpoint[.messages] == inFlight)
