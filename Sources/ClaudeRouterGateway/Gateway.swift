@@ -1,12 +1,12 @@
-public import ClaudeClient
+import ClaudeClient
 import Foundation
 import Hummingbird
-public import Logging
+import Logging
 import NIOCore
-public import Prometheus
-public import Router
-public import ServiceLifecycle
-public import UnixSignals
+import Prometheus
+import Router
+import ServiceLifecycle
+import UnixSignals
 import Synchronization
 
 /// `claude-router serve`: an Anthropic-compatible HTTP gateway in front of one ``ModelRouter``.
@@ -22,26 +22,26 @@ import Synchronization
 /// Stopping (``stop()`` or a configured signal) stops accepting connections, lets requests and
 /// streams in flight finish for ``Configuration/drainGracePeriod`` (then cancels them, which
 /// records what they consumed), and flushes the ledger.
-public final class Gateway: Sendable {
+package final class Gateway: Sendable {
     /// How the gateway listens and whom it lets in; every default is documented.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// Interface to bind. Default `127.0.0.1` (loopback only).
-        public var host: String
+        package var host: String
         /// Port; `0` picks a free one (see ``Gateway/port``). Default 8080.
-        public var port: Int
+        package var port: Int
         /// The callers' keys. `nil` (the default) is development mode: any key (or none) is
         /// accepted, and only a loopback ``host`` is allowed.
-        public var keys: GatewayKeys?
+        package var keys: GatewayKeys?
         /// How long requests and streams in flight may take to finish after a stop. Default 30 s.
-        public var drainGracePeriod: Duration
+        package var drainGracePeriod: Duration
         /// The largest request body accepted (bytes). Default 32 MiB (the Messages API's limit).
-        public var maxRequestBytes: Int
+        package var maxRequestBytes: Int
         /// Where `GET /metrics` reads from (the registry behind the process's swift-metrics
         /// factory). Default `nil`: `/metrics` answers 404.
-        public var metricsRegistry: PrometheusCollectorRegistry?
+        package var metricsRegistry: PrometheusCollectorRegistry?
 
         /// Creates a configuration; see each property for its default.
-        public init(host: String = "127.0.0.1", port: Int = 8080, keys: GatewayKeys? = nil,
+        package init(host: String = "127.0.0.1", port: Int = 8080, keys: GatewayKeys? = nil,
                     drainGracePeriod: Duration = .seconds(30), maxRequestBytes: Int = 32 * 1024 * 1024,
                     metricsRegistry: PrometheusCollectorRegistry? = nil) {
             self.host = host
@@ -53,11 +53,11 @@ public final class Gateway: Sendable {
         }
 
         /// Whether callers are let in without a keys file.
-        public var isDevelopmentMode: Bool { keys == nil }
+        package var isDevelopmentMode: Bool { keys == nil }
     }
 
     /// The configuration the gateway was created with.
-    public let configuration: Configuration
+    package let configuration: Configuration
     let router: ModelRouter
     let client: AnthropicClient
     let ledger: any CostLedger
@@ -78,7 +78,7 @@ public final class Gateway: Sendable {
     ///   - ledger: the router's ledger; flushed when the gateway stops, read by `/dashboard`.
     ///   - logger: start, stop and failures. `accessLog`: one line per request, no prompt text, no keys.
     /// - Throws: ``GatewayConfigurationError`` for development mode on a non-loopback host or a bad port.
-    public init(router: ModelRouter, client: AnthropicClient, ledger: any CostLedger,
+    package init(router: ModelRouter, client: AnthropicClient, ledger: any CostLedger,
                 configuration: Configuration = .init(),
                 logger: Logger = Logger(label: "claude-router.gateway"),
                 accessLog: Logger = Logger(label: "claude-router.access")) throws {
@@ -99,15 +99,15 @@ public final class Gateway: Sendable {
     }
 
     /// Whether `host` names a loopback interface (`127.0.0.0/8`, `::1`, `localhost`).
-    public static func isLoopback(_ host: String) -> Bool {
+    package static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// The bound port once started, else `nil`.
-    public var port: Int? { state.withLock { $0.port } }
+    package var port: Int? { state.withLock { $0.port } }
 
     /// `http://HOST:PORT` once started, else an empty string.
-    public var baseURL: String {
+    package var baseURL: String {
         guard let port else { return "" }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         return "http://\(host):\(port)"
@@ -115,7 +115,7 @@ public final class Gateway: Sendable {
 
     /// Binds and serves in the background; returns once ``port`` is known.
     /// - Throws: ``GatewayConfigurationError`` when already started or when binding fails.
-    public func start() async throws {
+    package func start() async throws {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let group = makeGroup(signals: [], onRunning: { port in
             continuation.yield(port)
@@ -148,7 +148,7 @@ public final class Gateway: Sendable {
     /// Drains (up to the grace period), stops and flushes the ledger.
     /// - Returns: the error the server stopped with, if any.
     @discardableResult
-    public func stop() async -> (any Error)? {
+    package func stop() async -> (any Error)? {
         let (group, task) = lifecycle.withLock { lifecycle in
             defer { lifecycle = Lifecycle() }
             return (lifecycle.group, lifecycle.task)
@@ -165,7 +165,7 @@ public final class Gateway: Sendable {
     /// Serves until one of `signals` arrives (e.g. SIGTERM, SIGINT), then drains for the grace
     /// period and flushes the ledger. `onRunning` gets the bound port.
     /// - Throws: the server's error (e.g. the port is taken).
-    public func run(until signals: [UnixSignal], onRunning: @escaping @Sendable (Int) -> Void) async throws {
+    package func run(until signals: [UnixSignal], onRunning: @escaping @Sendable (Int) -> Void) async throws {
         let group = makeGroup(signals: signals, onRunning: onRunning)
         do {
             try await group.run()
@@ -240,9 +240,9 @@ private struct DrainingService: Service {
 }
 
 /// A gateway that cannot be configured or started as asked.
-public struct GatewayConfigurationError: Error, Sendable, CustomStringConvertible {
+package struct GatewayConfigurationError: Error, Sendable, CustomStringConvertible {
     /// What is wrong, naming the setting.
-    public var message: String
+    package var message: String
     /// The message.
-    public var description: String { message }
+    package var description: String { message }
 }

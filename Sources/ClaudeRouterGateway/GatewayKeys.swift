@@ -15,21 +15,21 @@ import RouterPolicies
 /// Only hashes are stored, so the file reveals no key. The identity becomes the call's
 /// metadata (`user`, `team`, `gateway_key`), which wins over anything the caller sends, so a
 /// policy's budgets scoped `metadata:user` or `metadata:team` hold per key.
-public struct GatewayKeys: Sendable {
+package struct GatewayKeys: Sendable {
     /// Who a key belongs to.
-    public struct Caller: Sendable, Hashable {
+    package struct Caller: Sendable, Hashable {
         /// The key's label (`name`), safe to log.
-        public var name: String
+        package var name: String
         /// The user the key is issued to.
-        public var user: String
+        package var user: String
         /// The team, if any.
-        public var team: String?
+        package var team: String?
         /// Extra metadata from the file.
-        public var metadata: [String: String]
+        package var metadata: [String: String]
 
         /// The metadata a call made with this key carries: `metadata`, then `user`, `team` and
         /// `gateway_key` (the key's name), which override same-named entries.
-        public var callMetadata: [String: String] {
+        package var callMetadata: [String: String] {
             var result = metadata
             result["user"] = user
             if let team { result["team"] = team }
@@ -38,7 +38,7 @@ public struct GatewayKeys: Sendable {
         }
 
         /// Creates a caller.
-        public init(name: String, user: String, team: String? = nil, metadata: [String: String] = [:]) {
+        package init(name: String, user: String, team: String? = nil, metadata: [String: String] = [:]) {
             self.name = name
             self.user = user
             self.team = team
@@ -49,34 +49,34 @@ public struct GatewayKeys: Sendable {
     private let callers: [String: Caller]
 
     /// Number of keys.
-    public var count: Int { callers.count }
+    package var count: Int { callers.count }
 
     /// Keys from `(sha256 hex, caller)` pairs.
-    public init(hashes: [(sha256: String, caller: Caller)]) {
+    package init(hashes: [(sha256: String, caller: Caller)]) {
         var callers: [String: Caller] = [:]
         for entry in hashes { callers[entry.sha256.lowercased()] = entry.caller }
         self.callers = callers
     }
 
     /// The caller a presented key belongs to, or `nil` for an unknown key.
-    public func caller(forKey key: String) -> Caller? {
+    package func caller(forKey key: String) -> Caller? {
         callers[SHA256.hex(of: Array(key.utf8))]
     }
 
     /// The SHA-256 hex digest of `key`, as the keys file stores it.
-    public static func hash(_ key: String) -> String { SHA256.hex(of: Array(key.utf8)) }
+    package static func hash(_ key: String) -> String { SHA256.hex(of: Array(key.utf8)) }
 
     /// Loads a keys file.
     /// - Throws: `PolicyError` with `file:line:column` diagnostics (unknown keys, a hash that is not
     ///   64 hex digits, a hash listed twice, a missing `user`).
-    public static func load(file: String) throws(PolicyError) -> GatewayKeys {
+    package static func load(file: String) throws(PolicyError) -> GatewayKeys {
         let text = try SourceText.read(file: file, what: "keys file", limit: SourceText.policyByteLimit)
         return try parse(yaml: text, file: file)
     }
 
     /// Parses keys-file YAML; `file` names it in diagnostics.
     /// - Throws: `PolicyError`, as ``load(file:)``.
-    public static func parse(yaml text: String, file: String) throws(PolicyError) -> GatewayKeys {
+    package static func parse(yaml text: String, file: String) throws(PolicyError) -> GatewayKeys {
         let context = try YAMLDecodingContext(text: text, file: file)
         var entries: [(sha256: String, caller: Caller)] = []
         var seen: [String: SourceMark] = [:]
