@@ -4,7 +4,7 @@ import RouterPolicies
 /// How a prompt is routed: the policy, an explicit task and caller metadata. Shared by `send`
 /// and `explain` (`@OptionGroup`), so both spell and document these options alike.
 struct RoutingOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Policy file (default: `default`, the bundled policy).", valueName: "file"))
+    @Option(help: ArgumentHelp("Policy file, or `default` for the bundled policy.", valueName: "file"))
     var policy: String = "default"
 
     @Option(help: "Task type (else the policy's classifier decides).")

@@ -52,50 +52,78 @@ enum CLIHarness {
         _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
         executable: URL? = binary, directory workingDirectory: URL = packageRoot
     ) throws -> CLIResult {
-        guard let executable else { throw MissingBinary() }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = workingDirectory
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ANTHROPIC_") }
-        env.merge(environment) { _, new in new }
-        process.environment = env
-        // Files, not pipes: a chatty child can never block on a full pipe buffer.
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("stdout"), errURL = directory.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        if let stdin {
-            let inURL = directory.appendingPathComponent("stdin")
-            try Data(stdin.utf8).write(to: inURL)
-            process.standardInput = try FileHandle(forReadingFrom: inURL)
-        } else {
-            process.standardInput = FileHandle.nullDevice
-        }
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return CLIResult(status: process.terminationStatus,
-                         stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-                         stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+        let child = try Child(arguments, environment: environment, stdin: stdin, executable: executable,
+                              directory: workingDirectory)
+        try child.process.run()
+        child.process.waitUntilExit()
+        return try child.result()
     }
 
-    /// Runs the binary asynchronously (so a server in this process can answer it).
+    /// Runs the binary asynchronously (so a server in this process can answer it). No thread
+    /// waits for the child: its termination handler resumes the caller. (Blocking a dispatch
+    /// thread per child instead starved Swift's global executor, which shares those threads on
+    /// Linux, so the in-process mock could not answer the children: a deadlock.)
     static func runAsync(
         _ arguments: [String], environment: [String: String] = [:],
         executable: URL? = binary, directory: URL = packageRoot
     ) async throws -> CLIResult {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    try run(arguments, environment: environment, executable: executable, directory: directory)
-                })
+        let child = try Child(arguments, environment: environment, stdin: nil, executable: executable, directory: directory)
+        return try await withCheckedThrowingContinuation { continuation in
+            child.process.terminationHandler = { _ in continuation.resume(with: Result { try child.result() }) }
+            do {
+                try child.process.run()
+            } catch {
+                child.process.terminationHandler = nil
+                continuation.resume(throwing: error)
             }
         }
     }
+
+    /// A configured child whose output goes to files (a chatty child can never block on a full
+    /// pipe buffer), removed once the result is read.
+    final class Child: @unchecked Sendable {
+        // @unchecked: configured before `run()`, then only read after the child has exited.
+        let process = Process()
+        private let directory: URL
+        private let out: FileHandle
+        private let err: FileHandle
+
+        init(_ arguments: [String], environment: [String: String], stdin: String?, executable: URL?,
+             directory workingDirectory: URL) throws {
+            guard let executable else { throw MissingBinary() }
+            process.executableURL = executable
+            process.arguments = arguments
+            process.currentDirectoryURL = workingDirectory
+            var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ANTHROPIC_") }
+            env.merge(environment) { _, new in new }
+            process.environment = env
+            directory = try temporaryDirectory()
+            let outURL = directory.appendingPathComponent("stdout"), errURL = directory.appendingPathComponent("stderr")
+            _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+            out = try FileHandle(forWritingTo: outURL)
+            err = try FileHandle(forWritingTo: errURL)
+            process.standardOutput = out
+            process.standardError = err
+            if let stdin {
+                let inURL = directory.appendingPathComponent("stdin")
+                try Data(stdin.utf8).write(to: inURL)
+                process.standardInput = try FileHandle(forReadingFrom: inURL)
+            } else {
+                process.standardInput = FileHandle.nullDevice
+            }
+        }
+
+        /// The exit status and output of the exited child.
+        func result() throws -> CLIResult {
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try out.close()
+            try err.close()
+            return CLIResult(
+                status: process.terminationStatus,
+                stdout: String(decoding: try Data(contentsOf: directory.appendingPathComponent("stdout")), as: UTF8.self),
+                stderr: String(decoding: try Data(contentsOf: directory.appendingPathComponent("stderr")), as: UTF8.self))
+        }
+    }
+
 }

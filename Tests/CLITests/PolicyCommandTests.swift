@@ -168,6 +168,8 @@ struct PolicyCommandTests {
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains("Usage:") || result.stderr.contains("Error:"), "\(arguments)")
         }
+        let empty = try CLIHarness.run(["explain", "  "])
+        #expect(empty.status == 2 && empty.stderr.contains("the prompt is empty"))
         // --policy defaults to the bundled policy.
         let bundled = try CLIHarness.run(["explain", "Hello there"])
         #expect(bundled.status == 0, "\(bundled.stderr)")

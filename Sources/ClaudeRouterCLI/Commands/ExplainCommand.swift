@@ -32,6 +32,9 @@ struct ExplainCommand: AsyncParsableCommand {
     func validate() throws {
         let sources = [prompt != nil, file != nil, jsonl != nil].filter { $0 }.count
         if sources != 1 { throw ValidationError("give exactly one of PROMPT, --file or --jsonl") }
+        if let prompt, prompt.allSatisfy(\.isWhitespace) {
+            throw ValidationError("the prompt is empty: give the text to explain")
+        }
     }
 
     func run() async throws {

@@ -26,13 +26,16 @@ package enum Verdict {
         costPart += " vs \(baseline)"
         let p = pClause(mcnemar.pValue)
         let passPart: String
-        if mcnemar.pValue < alpha, let passDifference {
+        if passDifference == nil {
+            // No case was judged under both policies (a dry run of content checks): nothing to compare.
+            passPart = "; pass rates not compared (no case judged under both)"
+        } else if mcnemar.pValue < alpha, let passDifference {
             let direction = passDifference.value < 0 ? "drop" : "rise"
             passPart = "with a significant \(direction) in pass rate (\(points(passDifference.value)), \(p))"
         } else {
             passPart = "with no significant change in pass rate (\(p))"
         }
-        return "\(costPart) \(passPart)"
+        return passPart.hasPrefix(";") ? costPart + passPart : "\(costPart) \(passPart)"
     }
 
     /// `41%`, `4.5%`, `-12%`: whole percent from 10% up, one decimal below.
