@@ -17,9 +17,11 @@ extension EvalReport {
         return outcomes.contains { $0.verdictWord != first.verdictWord || $0.answer != first.answer }
     }
 
-    /// One attempt as a line of text: `1. haiku (claude-haiku-4-5) escalated: max_tokens, 12+512 tok, $0.0026, 840ms`.
-    static func attemptText(_ line: AttemptLine) -> String {
-        "\(line.attempt). \(line.tier) (\(line.model)) \(line.outcome), \(line.inputTokens)+\(line.outputTokens) tok, "
+    /// One attempt as a line of text: `haiku (claude-haiku-4-5) escalated: max_tokens, 12+512 tok, $0.0026, 840ms`,
+    /// after `1. ` when `numbered` (an HTML `<ol>` numbers its items itself).
+    static func attemptText(_ line: AttemptLine, numbered: Bool = true) -> String {
+        (numbered ? "\(line.attempt). " : "")
+            + "\(line.tier) (\(line.model)) \(line.outcome), \(line.inputTokens)+\(line.outputTokens) tok, "
             + "\(line.cost?.formatted() ?? "unpriced"), \(line.latencyMs)ms"
     }
 
@@ -81,7 +83,7 @@ extension EvalReport {
                 if let answer = o.answer { cell += Self.collapsible(answer, label: "answer") }
                 if !o.attempts.isEmpty {
                     cell += "<details class=\"attempts\"><summary>\(o.attempts.count) attempt\(o.attempts.count == 1 ? "" : "s")</summary><ol>"
-                        + o.attempts.map { "<li>\(e(String(Self.attemptText($0).drop { $0 != " " }.dropFirst())))</li>" }.joined()
+                        + o.attempts.map { "<li>\(e(Self.attemptText($0, numbered: false)))</li>" }.joined()
                         + "</ol></details>"
                 }
                 if !o.failures.isEmpty {

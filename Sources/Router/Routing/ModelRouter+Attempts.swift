@@ -117,7 +117,7 @@ extension ModelRouter {
             try await record(end, in: &call)
             return false
         }
-        if let cost = attemptCost(end, in: call) {
+        if let cost = price(end, in: call, accounting: CostAccounting(prices: prices), at: options.now()).cost?.total {
             // A store error only leaves the worst case held until the record settles it.
             _ = try? await call.snapshot.budgets.lower(call.current.reservation, to: cost)
         }

@@ -22,13 +22,10 @@ extension ModelRouter {
         let latency = end.ended - call.attemptStarted
         let now = options.now()
         let accounting = CostAccounting(prices: prices)
-        // Counts from the network are checked before they are priced: impossible ones leave the
-        // cost unknown (never $0, never negative) and flag the record with the reason.
-        let check = UsageCheck(end.usage, maxTokens: end.message == nil ? 0 : decision.maxTokens)
+        let (check, cost) = price(end, in: call, accounting: accounting, at: now)
         let usage = check.usage
         let flags = check.flags + end.flags
         let geo = end.usage.inferenceGeo
-        let cost = check.isPriceable ? accounting.cost(usage, model: model, inferenceGeo: geo, at: now) : nil
         let baselineModel = snapshot.policy.tierIndex(named: snapshot.policy.baselineTier)
             .map { snapshot.policy.tiers[$0].model }
         let baselineCost = check.isPriceable
@@ -75,13 +72,16 @@ extension ModelRouter {
         return summary
     }
 
-    /// The attempt's cost as its record will price it (USD), or `nil` when its usage is not
-    /// priceable or its model has no price.
-    func attemptCost(_ end: AttemptEnd, in call: RoutedCall) -> USDAmount? {
+    /// The attempt's checked usage and its cost, exactly as its record prices them. Counts from
+    /// the network are checked before they are priced: impossible ones leave the cost unknown
+    /// (`nil`: never $0, never negative) and the check carries the flag saying why; an unpriced
+    /// model's cost is `nil` too.
+    func price(_ end: AttemptEnd, in call: RoutedCall, accounting: CostAccounting, at now: Date)
+        -> (check: UsageCheck, cost: CostBreakdown?) {
         let check = UsageCheck(end.usage, maxTokens: end.message == nil ? 0 : call.decision.maxTokens)
-        guard check.isPriceable else { return nil }
-        return CostAccounting(prices: prices).cost(check.usage, model: end.model ?? call.decision.model,
-                                                   inferenceGeo: end.usage.inferenceGeo, at: options.now())?.total
+        guard check.isPriceable else { return (check, nil) }
+        return (check, accounting.cost(check.usage, model: end.model ?? call.decision.model,
+                                       inferenceGeo: end.usage.inferenceGeo, at: now))
     }
 
     /// Settles with the store; a store error is logged, not thrown: the reply was paid for and
