@@ -50,7 +50,7 @@ extension PolicyEngine {
         // One read of the prompt gives the phrase counts for both the classifier and the scorer.
         let namedRoute = input.task.flatMap { arm.tasks[$0] }
         // … and one structure scan serves both too.
-        let (guess, score) = withUTF8Bytes(of: input.text) { bytes in
+        let (guess, score, scored) = withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
                 let structure = TextStructure(bytes, firstThenLimit: firstThenLimit)
                 let score = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts)
@@ -62,8 +62,10 @@ extension PolicyEngine {
                 // A learned scorer replaces the value the thresholds apply to; the signal
                 // strengths it was trained on are among its features (and the classifier above
                 // reads the signals' own contributions).
-                guard let difficulty else { return (guess, score) }
-                return (guess, difficulty.score(bytes: bytes, inputTokens: input.estimatedInputTokens, base: score))
+                guard let difficulty else { return (guess, score, ScoreOrigin(source: .heuristic, heuristic: score.value)) }
+                let learned = difficulty.score(bytes: bytes, inputTokens: input.estimatedInputTokens, base: score)
+                return (guess, blend(learned, heuristic: score), ScoreOrigin(learned, heuristic: score, weight: heuristicWeight,
+                                                                        noSignalFallback: difficulty.noSignalFallback))
             }
         }
 
@@ -95,6 +97,7 @@ extension PolicyEngine {
         // Tier from the score.
         var index: Int
         var basis: TierBasis
+        var thresholdSource: RoutingDecision.ThresholdSource?
         // A task's own thresholds (docs/POLICY.md) replace the policy's for its prompts.
         let thresholds = route.thresholds ?? arm.thresholds
         if let fixed = route.fixed {
@@ -102,6 +105,7 @@ extension PolicyEngine {
             basis = .fixedByTask
         } else {
             if score.recognizedSignal {
+                thresholdSource = route.thresholds == nil ? .policy : .task
                 var reached: Int?
                 for (tier, threshold) in thresholds.enumerated() where score.value >= threshold {
                     reached = tier
@@ -170,7 +174,9 @@ extension PolicyEngine {
                                escalationPath: path, score: score.value, contributions: score.contributions,
                                matchedRule: matched?.name, variant: arm.variantName, task: taskName,
                                taskConfidence: confidence, estimatedInputTokens: inputTokens,
-                               contextOverflowRisk: chosen.overflow, reason: reason)
+                               contextOverflowRisk: chosen.overflow, reason: reason, scoreSource: scored.source,
+                               learnedScore: scored.learned, heuristicScore: scored.heuristic,
+                               thresholdSource: thresholdSource)
     }
 
     /// The route of a task guessed with low confidence: the guess may lower the ceiling but
