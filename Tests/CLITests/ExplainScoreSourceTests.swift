@@ -27,21 +27,35 @@ struct ExplainScoreSourceTests {
         #expect(!result.stdout.contains("learned score;"))
     }
 
+    /// The keys under test of one `explain --json` object.
+    struct Keys: Decodable {
+        var scoreSource: String
+        var learnedScore: Double?
+        var heuristicScore: Double?
+        var thresholdsSource: String?
+        var thresholds: [String: Double]?
+
+        enum CodingKeys: String, CodingKey {
+            case scoreSource = "score_source", learnedScore = "learned_score", heuristicScore = "heuristic_score"
+            case thresholdsSource = "thresholds_source", thresholds
+        }
+    }
+
     @Test("--json: score_source, learned_score, heuristic_score, thresholds_source and thresholds")
     func json() throws {
         let result = try CLIHarness.run(["explain", "--policy", defaultPolicy, "--json", "--task", "qa",
                                          "Analyze the liability and indemnification clauses of this contract. Does the force majeure clause survive a breach? Explain the implications for the plaintiff and the jurisdiction that applies."])
         #expect(result.status == 0, "\(result.stderr)")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        #expect(object["score_source"] as? String == "blend")
-        #expect(object["learned_score"] is Double)
-        #expect(object["heuristic_score"] is Double)
-        #expect(object["thresholds_source"] as? String == "policy")
-        let thresholds = try #require(object["thresholds"] as? [String: Double])
-        #expect(thresholds == ["haiku": 0.0, "sonnet": 0.05, "opus": 0.13])
+        let keys = try JSONDecoder().decode(Keys.self, from: Data(result.stdout.utf8))
+        #expect(keys.scoreSource == "blend")
+        #expect(keys.learnedScore != nil)
+        #expect(keys.heuristicScore != nil)
+        #expect(keys.thresholdsSource == "policy")
+        #expect(keys.thresholds == ["haiku": 0.0, "sonnet": 0.05, "opus": 0.13])
         let fixed = try CLIHarness.run(["explain", "--policy", defaultPolicy, "--json", "--task", "extraction", "Extract the dates."])
-        let other = try #require(try JSONSerialization.jsonObject(with: Data(fixed.stdout.utf8)) as? [String: Any])
-        #expect(other["thresholds_source"] == nil)
-        #expect(other["thresholds"] == nil)
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        let other = try JSONDecoder().decode(Keys.self, from: Data(fixed.stdout.utf8))
+        #expect(other.thresholdsSource == nil)
+        #expect(other.thresholds == nil)
     }
 }
