@@ -15,7 +15,9 @@ struct ExplainScoreSourceTests {
         #expect(result.stdout.contains("— blend: 0.05 × learned "), "\(result.stdout)")
         #expect(result.stdout.contains("× hand-made "))
         #expect(result.stdout.contains("thresholds: the policy's (haiku 0.00, sonnet 0.05, opus 0.13)"))
-        #expect(result.stdout.contains("features:   (learned score; contributions in logit units)"))
+        #expect(result.stdout.contains("signals:    (blend: each hand-made signal × 0.95; `learned` = the learned score's share"))
+        #expect(result.stdout.contains("  learned "))
+        #expect(result.stdout.contains("  code "))
     }
 
     @Test("text: the guard's fallback is named with its reason, and no thresholds line for the default tier")

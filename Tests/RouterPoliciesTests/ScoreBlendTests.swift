@@ -79,7 +79,13 @@ struct ScoreBlendTests {
         #expect(review.scoreSource == .blend)
         let learned = try #require(review.learnedScore), heuristic = try #require(review.heuristicScore)
         #expect(abs(review.score - (0.05 * learned + 0.95 * heuristic)) < 1e-12)
-        #expect(review.contributions.contains { $0.name.hasPrefix("ngram:") || $0.name.hasPrefix("signal:") })
+        // Contributions in score units: hand-made signals × 0.95, and the learned share with its
+        // top learned features as evidence; they add up to the score.
+        let share = try #require(review.contributions.first { $0.name == "learned" })
+        #expect(abs(share.contribution - 0.05 * learned) < 1e-12)
+        #expect(!share.evidence.isEmpty)
+        #expect(review.contributions.contains { $0.name == "code" && $0.contribution > 0 })
+        #expect(abs(review.contributions.map(\.contribution).reduce(0, +) - review.score) < 1e-9)
         let greeting = engine.decide(RoutingInput(text: "hello"))
         #expect(greeting.scoreSource == .fallbackNoSignal)
         #expect(greeting.tier == "haiku")

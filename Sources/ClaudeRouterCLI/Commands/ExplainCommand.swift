@@ -91,7 +91,14 @@ struct ExplainCommand: AsyncParsableCommand {
         let fired = d.contributions.filter { $0.strength > 0 }
         if !fired.isEmpty {
             // A learned scorer's contributions are its top features, in logit units (docs/CALIBRATION.md).
-            lines.append(d.scoreSource.usesLearnedScore ? "features:   (learned score; contributions in logit units)" : "signals:")
+            switch d.scoreSource {
+            case .learned: lines.append("features:   (learned score; contributions in logit units)")
+            case .blend:
+                let h = fixed(policy.scorer?.heuristicWeight ?? 0)
+                lines.append("signals:    (blend: each hand-made signal × \(h); `learned` = the learned score's share, "
+                             + "its top features as evidence)")
+            default: lines.append("signals:")
+            }
             var table = TextTable(headers: [])
             for c in fired.sorted(by: { $0.contribution > $1.contribution }) {
                 table.append(["  \(c.name)", (c.contribution < 0 ? "" : "+") + fixed(c.contribution), "weight \(fixed(c.weight))",

@@ -59,7 +59,9 @@ public protocol ScorerModelResolver: Sendable {
 
 /// Reads sidecars from disk, relative to the policy file's directory; a path under the bundled
 /// directory (`<bundled>/default.scorer.json`, as the bundled default policy's sidecar resolves)
-/// reads the copy embedded in the library instead.
+/// reads the copy embedded in the library instead. A bare name of an embedded sidecar with no
+/// such file beside the policy (a copy of the bundled default edited elsewhere) also reads the
+/// embedded copy; the policy's `sha256:` still has to match it.
 public struct FileSystemScorerResolver: ScorerModelResolver {
     /// A resolver.
     public init() {}
@@ -68,7 +70,8 @@ public struct FileSystemScorerResolver: ScorerModelResolver {
     public func modelBytes(path: String, baseDirectory: String) -> [UInt8]? {
         let resolved = Policy.resolve(path: path, against: baseDirectory)
         if resolved.hasPrefix(BundledPolicies.directory + "/") { return BundledPolicies.file(named: resolved) }
-        return FileManager.default.contents(atPath: resolved).map { Array($0) }
+        if let bytes = FileManager.default.contents(atPath: resolved) { return Array(bytes) }
+        return path.contains("/") ? nil : BundledPolicies.scorerResolver.modelBytes(path: path, baseDirectory: baseDirectory)
     }
 }
 
