@@ -4,7 +4,9 @@
 #                                  SwiftPM embeds in the library at build time; checked with cmp)
 #   policies/learned.yaml         (policies/default.yaml's routing + the scorer: block and the thresholds
 #                                  calibrate chose for the open-model tiers)
-#   policies/default.yaml         (when it has a scorer: block, only its sha256 line is written here)
+#   policies/default.yaml         (its scorer: block uses the same sidecar; only its sha256 line is
+#                                  written here: the blend weight, guard and thresholds are chosen by
+#                                  hand from RoutingQualityBench's sweep, docs/CALIBRATION.md)
 # Usage: bash scripts/train-default-scorer.sh            # verify: exit 1 if anything differs
 #        bash scripts/train-default-scorer.sh --write    # regenerate the files in place
 # Training: `claude-router calibrate` on the upstream train split (4,614 prompts), λ chosen by
@@ -35,10 +37,10 @@ awk '/^scorer:/ { skip = 1; next } skip && /^[ \t]/ { next } { skip = 0; print }
     --price-date 2026-11-01 --output "$WORK/default.yaml"
 # policies/learned.yaml: the calibrated default under its own name and header.
 {
-    printf '%s\n' '# claude-router default policy with the learned difficulty score (docs/CALIBRATION.md) instead of the' \
-        '# hand-made complexity score: the scorer: block and thresholds were written by `claude-router calibrate`' \
-        '# on the routing development data (data/routing-dev/); reproduce with scripts/train-default-scorer.sh.' \
-        '# Everything else is policies/default.yaml.'
+    printf '%s\n' '# claude-router default policy routed by the learned difficulty score alone (docs/CALIBRATION.md): the' \
+        '# scorer: block and thresholds were written by `claude-router calibrate` on the routing development' \
+        '# data (data/routing-dev/); reproduce with scripts/train-default-scorer.sh. policies/default.yaml uses' \
+        '# the same sidecar blended with the hand-made score, behind the no-evidence guard.'
     tail -n +5 "$WORK/default.yaml" | sed -E 's/^name: default(-calibrated)?$/name: learned/'
 } > "$WORK/learned.yaml"
 # policies/default.yaml: the same, with the new sidecar's hash in its scorer: block.

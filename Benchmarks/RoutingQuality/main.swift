@@ -53,13 +53,25 @@ func calibrated(_ base: Policy, _ rows: [OutcomeRecord]) -> Policy {
     }
 }
 
-/// The shipped learned scorer (policies/learned.yaml + policies/default.scorer.json) and the
-/// default policy with its hand-made complexity score.
-let bundled: Policy, heuristic: Policy
+/// The shipped learned scorer (policies/learned.yaml + policies/default.scorer.json), the bundled
+/// default policy (the same sidecar blended with the hand-made score, behind the guard) and the
+/// default policy without its scorer: the hand-made complexity score alone.
+let bundled: Policy, defaultPolicy: Policy
 do {
     bundled = try Policy.load(file: root + "/policies/learned.yaml")
-    heuristic = try Policy.load(file: root + "/policies/default.yaml")
+    defaultPolicy = try Policy.load(file: root + "/policies/default.yaml")
 } catch { print("\(error)"); exit(1) }
+var heuristic = defaultPolicy
+heuristic.scorer = nil
+
+/// The default policy's scorer settings (guard, heuristic_weight) with another sidecar model.
+func defaultScoring(with model: Policy, heuristicWeight: Double? = nil) -> Policy {
+    var result = defaultPolicy
+    if let learned = model.scorer?.model { result.scorer?.model = learned }
+    if let heuristicWeight { result.scorer?.heuristicWeight = heuristicWeight }
+    return result
+}
+let shippedWeight = defaultPolicy.scorer?.heuristicWeight ?? 0
 
 /// `policy` behind the no-evidence guard (docs/CALIBRATION.md): no hand-made content signal, or
 /// fewer than 30% of the n-gram occurrences seen in training → the hand-made score.
@@ -75,6 +87,8 @@ var table: [Row] = []
 let started = Date()
 table.append(measure("(a) shipped learned scorer (learned.yaml)", scores: scores(bundled, test), rows: test))
 table.append(measure("(a') the same behind the guard", scores: scores(guarded(bundled), test), rows: test))
+table.append(measure(String(format: "(d) bundled default (blend h %.2f, guard)", shippedWeight),
+                     scores: scores(defaultPolicy, test), rows: test))
 let trained = calibrated(heuristic, train)
 let trainSeconds = Date().timeIntervalSince(started)
 table.append(measure("(b) calibrate on train split", scores: scores(trained, test), rows: test))
@@ -94,7 +108,7 @@ var random = SeededGenerator(seed: 7)
 table.append(measure("random score (seeded)", scores: test.map { _ in Double(random.next() >> 11) * 0x1p-53 }, rows: test))
 table.append(measure("constant score (tie rule)", scores: test.map { _ in 0.5 }, rows: test))
 table.append(measure("prompt length", scores: test.map { Double($0.text.utf8.count) }, rows: test))
-table.append(measure("old heuristic complexity", scores: scores(heuristic, test), rows: test))
+table.append(measure("hand-made score (default without scorer)", scores: scores(heuristic, test), rows: test))
 
 func cell(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "–" }
 func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count) }
@@ -110,7 +124,13 @@ print(String(format: "calibrate on the train split took %.1f s (features, 5 λ �
 // Leave one task family out: calibrate on the other 11 families (both splits), score the 12th.
 print("\nleave-one-family-out (calibrate on 11 task families, APGR on the 12th; both splits)")
 print(pad("held-out family", 34) + pad("rows", 6) + pad("weak", 6) + pad("strong", 8) + pad("learned", 9) + pad("guarded", 9)
-      + pad("heuristic", 10) + "length")
+      + pad("default", 9) + pad("heuristic", 10) + "length")
+// The blend weight h of the default policy's score, (1 − h)·learned + h·hand-made, swept here.
+let weightGrid = [0.0, 0.5, 0.8, 0.9, 0.92, 0.95, 0.98, 1.0]
+var pooledByWeight = [[Double]](repeating: [], count: weightGrid.count)
+var familyByWeight = [[Double]](repeating: [], count: weightGrid.count)
+var pooledDefault: [Double] = []
+var familyDefault: [Double] = []
 let families = Set(all.map { $0.metadata["task_hint"] ?? "" }).sorted()
 var pooledRows: [OutcomeRecord] = [], pooledLearned: [Double] = [], pooledGuarded: [Double] = []
 var familyAPGR: [(learned: Double, guarded: Double, heuristic: Double, length: Double)] = []
@@ -119,26 +139,43 @@ for family in families {
     let held = all.filter { $0.metadata["task_hint"] == family }
     let policy = calibrated(heuristic, all.filter { $0.metadata["task_hint"] != family })
     let learned = scores(policy, held), protected = scores(guarded(policy), held)
-    pooledRows += held; pooledLearned += learned; pooledGuarded += protected
+    let blended = scores(defaultScoring(with: policy), held)
+    pooledRows += held; pooledLearned += learned; pooledGuarded += protected; pooledDefault += blended
+    let d = measure("", scores: blended, rows: held)
+    if let value = d.apgr { familyDefault.append(value) }
+    for (k, weight) in weightGrid.enumerated() {
+        let swept = scores(defaultScoring(with: policy, heuristicWeight: weight), held)
+        pooledByWeight[k] += swept
+        if let value = measure("", scores: swept, rows: held).apgr { familyByWeight[k].append(value) }
+    }
     let a = measure("", scores: learned, rows: held), b = measure("", scores: protected, rows: held)
     let h = measure("", scores: scores(heuristic, held), rows: held)
     let l = measure("", scores: held.map { Double($0.text.utf8.count) }, rows: held)
     let weak = outcome(held, "haiku").reduce(0, +) / Double(held.count), strong = outcome(held, "opus").reduce(0, +) / Double(held.count)
     if let x = a.apgr, let y = b.apgr, let z = h.apgr, let w = l.apgr { familyAPGR.append((x, y, z, w)) }
     print(pad(family, 34) + pad("\(held.count)", 6) + pad(String(format: "%.2f", weak), 6) + pad(String(format: "%.2f", strong), 8)
-          + pad(cell(a.apgr, "%.3f"), 9) + pad(cell(b.apgr, "%.3f"), 9) + pad(cell(h.apgr, "%.3f"), 10) + cell(l.apgr, "%.3f"))
+          + pad(cell(a.apgr, "%.3f"), 9) + pad(cell(b.apgr, "%.3f"), 9) + pad(cell(d.apgr, "%.3f"), 9)
+          + pad(cell(h.apgr, "%.3f"), 10) + cell(l.apgr, "%.3f"))
 }
 func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
 print(pad("mean of families", 54) + pad(String(format: "%.3f", mean(familyAPGR.map(\.learned))), 9)
-      + pad(String(format: "%.3f", mean(familyAPGR.map(\.guarded))), 9) + pad(String(format: "%.3f", mean(familyAPGR.map(\.heuristic))), 10)
+      + pad(String(format: "%.3f", mean(familyAPGR.map(\.guarded))), 9) + pad(String(format: "%.3f", mean(familyDefault)), 9)
+      + pad(String(format: "%.3f", mean(familyAPGR.map(\.heuristic))), 10)
       + String(format: "%.3f", mean(familyAPGR.map(\.length))))
 let pooledA = measure("", scores: pooledLearned, rows: pooledRows), pooledB = measure("", scores: pooledGuarded, rows: pooledRows)
 let pooledH = measure("", scores: scores(heuristic, pooledRows), rows: pooledRows)
 let pooledL = measure("", scores: pooledRows.map { Double($0.text.utf8.count) }, rows: pooledRows)
+let pooledD = measure("", scores: pooledDefault, rows: pooledRows)
 print(pad("pooled (all \(pooledRows.count) out-of-family scores)", 54) + pad(cell(pooledA.apgr, "%.3f"), 9) + pad(cell(pooledB.apgr, "%.3f"), 9)
-      + pad(cell(pooledH.apgr, "%.3f"), 10) + cell(pooledL.apgr, "%.3f"))
+      + pad(cell(pooledD.apgr, "%.3f"), 9) + pad(cell(pooledH.apgr, "%.3f"), 10) + cell(pooledL.apgr, "%.3f"))
 print(String(format: "leave-one-family-out took %.0f s (12 calibrations)", Date().timeIntervalSince(lofoStarted)))
 print("(a family whose weak and strong pass rates are close has an ill-conditioned APGR: read the pooled figure)")
+print("\nthe default policy's blend weight h, score = (1 − h)·learned + h·hand-made behind the guard (leave-one-family-out):")
+for (k, weight) in weightGrid.enumerated() {
+    let pooled = measure("", scores: pooledByWeight[k], rows: pooledRows)
+    print(String(format: "  h %.2f: pooled ", weight) + cell(pooled.apgr, "%.3f")
+          + String(format: ", mean of families %.3f", mean(familyByWeight[k])))
+}
 
 if sensitivity {
     print("\nsensitivity: other weak models as haiku (calibrate on train, APGR on test)")

@@ -82,6 +82,13 @@ let misfirePrompts: [LabelledPrompt] = [
           input: .init(text: "Quick check: is every prime above 2 odd? A one-line proof modulo 2 is enough."),
           tier: "sonnet", task: "reasoning",
           reason: ["reasoning (classified 0.50) → sonnet: score", "low confidence: fallback task's range"]),
+    // A one-line proof request: one proof word names the reasoning task at 0.50, below
+    // pin_confidence, so the score decides within the fallback range; the blended score (the
+    // learned part sees a maths proof) reaches Sonnet where the hand-made score alone gave Haiku.
+    .init(label: "square root of 2 proof, one line",
+          input: .init(text: "Prove that sqrt 2 is irrational"),
+          tier: "sonnet", task: "reasoning",
+          reason: ["reasoning (classified 0.50) → sonnet: score", "low confidence: fallback task's range"]),
     // A weak guess may still save money: a cheap fixed tier (at or below the fallback task's
     // lowest) applies at any confidence.
     .init(label: "weak guess of a cheap task keeps its tier",

@@ -83,7 +83,7 @@ struct ExplainCommand: AsyncParsableCommand {
             "policy:     \(policy.name)",
             "tier:       \(d.tier) (\(d.model)), max_tokens \(d.maxTokens)",
             "task:       \(d.task) (confidence \(fixed(d.taskConfidence)))",
-            "score:      \(fixed(d.score))",
+            "score:      \(fixed(d.score)) — \(Self.scoreOrigin(d, policy: policy))",
             "rule:       \(d.matchedRule ?? "none")",
         ]
         if let variant = d.variant { lines.append("variant:    \(variant)") }
@@ -94,7 +94,14 @@ struct ExplainCommand: AsyncParsableCommand {
         let fired = d.contributions.filter { $0.strength > 0 }
         if !fired.isEmpty {
             // A learned scorer's contributions are its top features, in logit units (docs/CALIBRATION.md).
-            lines.append(policy.scorer == nil ? "signals:" : "features:   (learned score; contributions in logit units)")
+            switch d.scoreSource {
+            case .learned: lines.append("features:   (learned score; contributions in logit units)")
+            case .blend:
+                let h = fixed(policy.scorer?.heuristicWeight ?? 0)
+                lines.append("signals:    (blend: each hand-made signal × \(h); `learned` = the learned score's share, "
+                             + "its top features as evidence)")
+            default: lines.append("signals:")
+            }
             var table = TextTable(headers: [])
             for c in fired.sorted(by: { $0.contribution > $1.contribution }) {
                 table.append(["  \(c.name)", (c.contribution < 0 ? "" : "+") + fixed(c.contribution), "weight \(fixed(c.weight))",
@@ -107,23 +114,52 @@ struct ExplainCommand: AsyncParsableCommand {
 }
 
 extension ExplainCommand {
-    /// `thresholds: thresholds of task qa (haiku 0.00, sonnet 0.31)` — which thresholds the score
-    /// was compared with, shown only for policies where some task has its own (docs/POLICY.md);
-    /// `nil` otherwise or for a task with a fixed tier.
-    static func thresholdsLine(_ d: RoutingDecision, policy: Policy) -> String? {
-        let variantTasks = policy.variants?.variants.first { $0.name == d.variant }?.overrides.tasks ?? [:]
-        let hasOwn = (policy.tasks.values.contains { $0.thresholds != nil }) || variantTasks.values.contains { $0.thresholds != nil }
-        guard hasOwn else { return nil }
-        let route = variantTasks[d.task] ?? policy.tasks[d.task]
-        guard route?.tier == nil else { return nil }
-        func list(_ map: [String: Double]) -> String {
-            policy.tiers.compactMap { tier in map[tier.name].map { "\(tier.name) \(String(format: "%.2f", $0))" } }
-                .joined(separator: ", ")
+    /// Which score decided, in words: `hand-made complexity score`, `learned score`,
+    /// `0.05 × learned 0.31 + 0.95 × hand-made 0.12 (heuristic_weight)`, or the guard's fallback
+    /// with its reason.
+    static func scoreOrigin(_ d: RoutingDecision, policy: Policy) -> String {
+        func fixed(_ x: Double) -> String { String(format: "%.2f", x) }
+        switch d.scoreSource {
+        case .heuristic: return "hand-made complexity score"
+        case .learned: return "learned score"
+        case .blend:
+            let h = policy.scorer?.heuristicWeight ?? 0
+            return "blend: \(fixed(1 - h)) × learned \(fixed(d.learnedScore ?? 0)) + \(fixed(h)) × hand-made "
+                + "\(fixed(d.heuristicScore ?? 0)) (heuristic_weight)"
+        case .fallbackNoSignal:
+            return "hand-made score: the learned score's guard fell back (no hand-made signal fired; no_signal_fallback)"
+        case .fallbackUnknownText:
+            let share = policy.scorer.map { String(format: "%.0f%%", $0.minKnownFraction * 100) } ?? "?"
+            return "hand-made score: the learned score's guard fell back (under \(share) of the text's n-grams "
+                + "were seen in training; min_known_fraction)"
         }
-        if let own = route?.thresholds { return "thresholds: thresholds of task \(d.task) (\(list(own)))" }
+    }
+
+    /// The thresholds the score was compared with, tier → value (`nil` when none was compared:
+    /// a task's fixed tier, or the default tier for a prompt without a signal).
+    static func appliedThresholds(_ d: RoutingDecision, policy: Policy) -> [String: Double]? {
+        guard let source = d.thresholdSource else { return nil }
+        let variant = policy.variants?.variants.first { $0.name == d.variant }
+        if source == .task, let own = variant?.overrides.tasks[d.task]?.thresholds ?? policy.tasks[d.task]?.thresholds {
+            return own
+        }
         var global = policy.thresholds
-        global.merge(policy.variants?.variants.first { $0.name == d.variant }?.overrides.thresholds ?? [:]) { _, new in new }
-        return "thresholds: the policy's (\(list(global))); task \(d.task) has none of its own"
+        global.merge(variant?.overrides.thresholds ?? [:]) { _, new in new }
+        return global
+    }
+
+    /// `thresholds: task qa's own (haiku 0.00, sonnet 0.31)` or `thresholds: the policy's (…)` —
+    /// which thresholds the score was compared with; `nil` when none was.
+    static func thresholdsLine(_ d: RoutingDecision, policy: Policy) -> String? {
+        guard let source = d.thresholdSource, let map = appliedThresholds(d, policy: policy) else { return nil }
+        let list = policy.tiers.compactMap { tier in map[tier.name].map { "\(tier.name) \(String(format: "%.2f", $0))" } }
+            .joined(separator: ", ")
+        switch source {
+        case .task: return "thresholds: thresholds of task \(d.task) (\(list))"
+        case .policy:
+            let hasOwn = policy.tasks.values.contains { $0.thresholds != nil }
+            return "thresholds: the policy's (\(list))" + (hasOwn ? "; task \(d.task) has none of its own" : "")
+        }
     }
 }
 
@@ -180,15 +216,21 @@ struct DecisionJSON: Encodable {
     var line: Int?
     var id: String?
 
+    /// The thresholds the score was compared with (tier → value), when any was.
+    var thresholds: [String: Double]?
+
     init(_ decision: RoutingDecision, policy: Policy) {
         self.decision = decision
         self.policy = policy.name
+        self.thresholds = ExplainCommand.appliedThresholds(decision, policy: policy)
     }
 
     enum CodingKeys: String, CodingKey {
         case line, id, policy, tier, model, task, score, variant, reason, contributions
         case maxTokens = "max_tokens", taskConfidence = "task_confidence", matchedRule = "matched_rule"
         case escalationPath = "escalation_path", estimatedInputTokens = "estimated_input_tokens"
+        case scoreSource = "score_source", learnedScore = "learned_score", heuristicScore = "heuristic_score"
+        case thresholdsSource = "thresholds_source", thresholds
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -208,6 +250,11 @@ struct DecisionJSON: Encodable {
         try container.encode(decision.estimatedInputTokens, forKey: .estimatedInputTokens)
         try container.encode(decision.reason, forKey: .reason)
         try container.encode(decision.contributions, forKey: .contributions)
+        try container.encode(decision.scoreSource.rawValue, forKey: .scoreSource)
+        try container.encodeIfPresent(decision.learnedScore, forKey: .learnedScore)
+        try container.encodeIfPresent(decision.heuristicScore, forKey: .heuristicScore)
+        try container.encodeIfPresent(decision.thresholdSource?.rawValue, forKey: .thresholdsSource)
+        try container.encodeIfPresent(thresholds, forKey: .thresholds)
     }
 
     func encoded(pretty: Bool) throws -> String {

@@ -50,11 +50,11 @@ extension PolicyEngine {
         // One read of the prompt gives the phrase counts for both the classifier and the scorer.
         let namedRoute = input.task.flatMap { arm.tasks[$0] }
         // … and one structure scan serves both too.
-        let (guess, score) = withUTF8Bytes(of: input.text) { bytes in
+        let (guess, score, scored) = withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
                 let structure = TextStructure(bytes, firstThenLimit: firstThenLimit)
                 // A learned scorer reads only the signal strengths, so the hand-made evidence
-                // strings are built only if its score is not used (the no-evidence guard).
+                // strings are built only if that score is shown (the no-evidence guard or a blend).
                 let score = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts,
                                          evidence: difficulty == nil)
                 // The decision reads the task and confidence only, not the classifier's evidence.
@@ -66,13 +66,15 @@ extension PolicyEngine {
                 // A learned scorer replaces the value the thresholds apply to; the signal
                 // strengths it was trained on are among its features (and the classifier above
                 // reads the signals' own contributions).
-                guard let difficulty else { return (guess, score) }
+                guard let difficulty else { return (guess, score, ScoreOrigin(source: .heuristic, heuristic: score.value)) }
                 let learned = difficulty.score(bytes: bytes, inputTokens: input.estimatedInputTokens, base: score)
-                guard !learned.recognizedSignal else { return (guess, learned) }
-                // The guard fell back to the hand-made score: the same one, now with its evidence.
-                var handMade = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts)
-                handMade.recognizedSignal = false
-                return (guess, handMade)
+                let origin = ScoreOrigin(learned, heuristic: score, weight: heuristicWeight,
+                                         noSignalFallback: difficulty.noSignalFallback)
+                if learned.recognizedSignal && heuristicWeight == 0 { return (guess, learned, origin) }
+                // The hand-made score decides (the guard fell back) or is blended in: the same
+                // score, now with its evidence for the reason.
+                let handMade = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts)
+                return (guess, blend(learned, heuristic: handMade), origin)
             }
         }
 
@@ -104,6 +106,7 @@ extension PolicyEngine {
         // Tier from the score.
         var index: Int
         var basis: TierBasis
+        var thresholdSource: RoutingDecision.ThresholdSource?
         // A task's own thresholds (docs/POLICY.md) replace the policy's for its prompts.
         let thresholds = route.thresholds ?? arm.thresholds
         if let fixed = route.fixed {
@@ -111,6 +114,7 @@ extension PolicyEngine {
             basis = .fixedByTask
         } else {
             if score.recognizedSignal {
+                thresholdSource = route.thresholds == nil ? .policy : .task
                 var reached: Int?
                 for (tier, threshold) in thresholds.enumerated() where score.value >= threshold {
                     reached = tier
@@ -179,7 +183,9 @@ extension PolicyEngine {
                                escalationPath: path, score: score.value, contributions: score.contributions,
                                matchedRule: matched?.name, variant: arm.variantName, task: taskName,
                                taskConfidence: confidence, estimatedInputTokens: inputTokens,
-                               contextOverflowRisk: chosen.overflow, reason: reason)
+                               contextOverflowRisk: chosen.overflow, reason: reason, scoreSource: scored.source,
+                               learnedScore: scored.learned, heuristicScore: scored.heuristic,
+                               thresholdSource: thresholdSource)
     }
 
     /// The route of a task guessed with low confidence: the guess may lower the ceiling but

@@ -38,7 +38,9 @@ extension PolicyEngine {
                                    taskConfidence: previous.taskConfidence,
                                    estimatedInputTokens: previous.estimatedInputTokens,
                                    contextOverflowRisk: previous.estimatedInputTokens + maxTokens > tier.contextWindow,
-                                   escalationStep: attempt, reason: reason)
+                                   escalationStep: attempt, reason: reason, scoreSource: previous.scoreSource,
+                                   learnedScore: previous.learnedScore, heuristicScore: previous.heuristicScore,
+                                   thresholdSource: previous.thresholdSource)
         }
         return nil
     }

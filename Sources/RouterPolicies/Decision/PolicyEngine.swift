@@ -11,6 +11,8 @@ public struct PolicyEngine: Sendable {
     let scorer: ComplexityScorer
     /// The learned difficulty scorer when the policy has a `scorer:` block.
     let difficulty: DifficultyScorer?
+    /// The scorer's `heuristic_weight` (0 without a scorer): the hand-made score's share of the blend.
+    let heuristicWeight: Double
     let classifier: TaskClassifier
     /// The scorer's keyword lists followed by the classifier rules' keywords: `decide` reads
     /// the prompt once for both.
@@ -49,6 +51,7 @@ public struct PolicyEngine: Sendable {
             DifficultyScorer(model: $0.model, signalNames: policy.signals.signals.map(\.name),
                              noSignalFallback: $0.noSignalFallback, minKnownFraction: $0.minKnownFraction)
         }
+        self.heuristicWeight = policy.scorer?.heuristicWeight ?? 0
         self.classifier = TaskClassifier(rules: policy.classifier.rules,
                                          minimumConfidence: policy.classifier.minimumConfidence,
                                          signals: policy.signals)

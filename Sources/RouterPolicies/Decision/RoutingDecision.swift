@@ -10,8 +10,18 @@ public struct RoutingDecision: Sendable {
     public var maxTokens: Int
     /// Tier names a failed call may still escalate to, in order (already limited by `max_steps`).
     public var escalationPath: [String]
-    /// Complexity score, 0…1.
+    /// Complexity score, 0…1: the number the thresholds apply to (`scoreSource` says which score).
     public var score: Double
+    /// Which score `score` is: hand-made, learned, their blend, or the guard's hand-made fallback.
+    public var scoreSource: ScoreSource
+    /// With a learned scorer, the learned score (0…1) before any blend; `nil` when the guard fell
+    /// back or the policy has no scorer.
+    public var learnedScore: Double?
+    /// The hand-made complexity score (0…1) of the prompt, whichever score decided.
+    public var heuristicScore: Double?
+    /// Which thresholds applied: the task's own or the policy's; `nil` when no threshold was
+    /// compared (a task's fixed tier, or the default tier for a prompt without a signal).
+    public var thresholdSource: ThresholdSource?
     /// Each signal's share of the score.
     public var contributions: [SignalContribution]
     /// The override rule that applied, if any.
@@ -35,7 +45,9 @@ public struct RoutingDecision: Sendable {
     public init(tier: String, tierIndex: Int, model: String, maxTokens: Int, escalationPath: [String],
                 score: Double, contributions: [SignalContribution], matchedRule: String?, variant: String?,
                 task: String, taskConfidence: Double, estimatedInputTokens: Int,
-                contextOverflowRisk: Bool = false, escalationStep: Int = 0, reason: String) {
+                contextOverflowRisk: Bool = false, escalationStep: Int = 0, reason: String,
+                scoreSource: ScoreSource = .heuristic, learnedScore: Double? = nil, heuristicScore: Double? = nil,
+                thresholdSource: ThresholdSource? = nil) {
         self.tier = tier
         self.tierIndex = tierIndex
         self.model = model
@@ -51,5 +63,9 @@ public struct RoutingDecision: Sendable {
         self.contextOverflowRisk = contextOverflowRisk
         self.escalationStep = escalationStep
         self.reason = reason
+        self.scoreSource = scoreSource
+        self.learnedScore = learnedScore
+        self.heuristicScore = heuristicScore
+        self.thresholdSource = thresholdSource
     }
 }

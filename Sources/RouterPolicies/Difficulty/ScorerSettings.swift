@@ -12,6 +12,11 @@ import Foundation
 /// policy's hand-made signals recognise nothing, or fewer than `F` of the prompt's n-gram
 /// occurrences were seen in training, the learned score is not used: the score is the hand-made
 /// one and the prompt takes the default tier (then the task range and rules), as without a scorer.
+///
+/// `heuristic_weight: h` (0…1, default 0) blends the two scores where the learned one is used:
+/// `score = (1 − h) · learned + h · hand-made`. The learned score carries what transfers from its
+/// training data (which kinds of prompt the cheap model falls furthest behind on); the hand-made
+/// score carries intent the training data never showed (a valuation, a differential diagnosis).
 public struct ScorerSettings: Sendable, Hashable {
     /// The scorer kind; `learned` is the only one.
     public var kind: String
@@ -27,16 +32,20 @@ public struct ScorerSettings: Sendable, Hashable {
     /// `min_known_fraction`: the least share (0…1) of the prompt's n-gram occurrences that must
     /// have a weight in the model for the learned score to be used. Default 0 (no check).
     public var minKnownFraction: Double
+    /// `heuristic_weight`: the share (0…1) of the hand-made complexity score in a convex blend
+    /// with the learned score, `(1 − h) · learned + h · hand-made`. Default 0 (learned only).
+    public var heuristicWeight: Double
 
     /// Settings for an already-loaded model.
     public init(kind: String = "learned", modelPath: String, sha256: String, model: DifficultyModel,
-                noSignalFallback: Bool = false, minKnownFraction: Double = 0) {
+                noSignalFallback: Bool = false, minKnownFraction: Double = 0, heuristicWeight: Double = 0) {
         self.kind = kind
         self.modelPath = modelPath
         self.sha256 = sha256
         self.model = model
         self.noSignalFallback = noSignalFallback
         self.minKnownFraction = minKnownFraction
+        self.heuristicWeight = heuristicWeight
     }
 }
 
@@ -50,7 +59,9 @@ public protocol ScorerModelResolver: Sendable {
 
 /// Reads sidecars from disk, relative to the policy file's directory; a path under the bundled
 /// directory (`<bundled>/default.scorer.json`, as the bundled default policy's sidecar resolves)
-/// reads the copy embedded in the library instead.
+/// reads the copy embedded in the library instead. A bare name of an embedded sidecar with no
+/// such file beside the policy (a copy of the bundled default edited elsewhere) also reads the
+/// embedded copy; the policy's `sha256:` still has to match it.
 public struct FileSystemScorerResolver: ScorerModelResolver {
     /// A resolver.
     public init() {}
@@ -59,7 +70,8 @@ public struct FileSystemScorerResolver: ScorerModelResolver {
     public func modelBytes(path: String, baseDirectory: String) -> [UInt8]? {
         let resolved = Policy.resolve(path: path, against: baseDirectory)
         if resolved.hasPrefix(BundledPolicies.directory + "/") { return BundledPolicies.file(named: resolved) }
-        return FileManager.default.contents(atPath: resolved).map { Array($0) }
+        if let bytes = FileManager.default.contents(atPath: resolved) { return Array(bytes) }
+        return path.contains("/") ? nil : BundledPolicies.scorerResolver.modelBytes(path: path, baseDirectory: baseDirectory)
     }
 }
 

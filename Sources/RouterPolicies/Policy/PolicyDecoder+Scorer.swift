@@ -1,9 +1,11 @@
 extension PolicyDecoder {
     /// Decodes `scorer: { kind: learned, model: FILE, sha256: HEX }` (optionally
-    /// `no_signal_fallback: BOOL`, `min_known_fraction: 0…1`), reading and checking the sidecar.
+    /// `no_signal_fallback: BOOL`, `min_known_fraction: 0…1`, `heuristic_weight: 0…1`), reading and
+    /// checking the sidecar.
     func decodeScorer(_ node: YAMLNode) -> ScorerSettings? {
         guard let map = context.mapping(node, required: ["kind", "model", "sha256"],
-                                        optional: ["no_signal_fallback", "min_known_fraction"], what: "scorer") else {
+                                        optional: ["no_signal_fallback", "min_known_fraction", "heuristic_weight"],
+                                        what: "scorer") else {
             return nil
         }
         var noSignalFallback = false
@@ -20,6 +22,14 @@ extension PolicyDecoder {
                 minKnownFraction = value
             } else {
                 context.error("min_known_fraction must be a number in 0…1 (got '\(text)')", at: fractionNode)
+            }
+        }
+        var heuristicWeight = 0.0
+        if let weightNode = map["heuristic_weight"], let text = context.nonEmptyString(weightNode) {
+            if let value = Double(text), (0...1).contains(value) {
+                heuristicWeight = value
+            } else {
+                context.error("heuristic_weight must be a number in 0…1 (got '\(text)')", at: weightNode)
             }
         }
         let kind = map["kind"].flatMap(context.nonEmptyString)
@@ -57,6 +67,7 @@ extension PolicyDecoder {
             return nil
         }
         return ScorerSettings(kind: kind, modelPath: path, sha256: wanted, model: model,
-                              noSignalFallback: noSignalFallback, minKnownFraction: minKnownFraction)
+                              noSignalFallback: noSignalFallback, minKnownFraction: minKnownFraction,
+                              heuristicWeight: heuristicWeight)
     }
 }
