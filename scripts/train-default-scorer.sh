@@ -12,7 +12,8 @@
 # Training: `claude-router calibrate` on the upstream train split (4,614 prompts), λ chosen by
 # 5-fold cross-validation with folds grouped by task family (so λ is picked for transfer to
 # unseen kinds of prompt), n-grams seen in at least 3 training prompts (the 4,000 largest weights
-# kept: the sidecar is compiled into the library), target 95% of the top
+# kept: the sidecar is compiled into the library; read from the first 512 and last 256 bytes of a
+# longer prompt, so a decision's n-gram pass is bounded), target 95% of the top
 # tier's pass rate, prices of 2026-11-01 (fixed so thresholds do not drift with the date), and
 # global thresholds only (--min-task-rows above the data's size): the data's task labels are the
 # policy classifier's guesses on open-model benchmark prompts, not Claude traffic, so per-task
@@ -33,7 +34,7 @@ awk '/^scorer:/ { skip = 1; next } skip && /^[ \t]/ { next } { skip = 0; print }
 "$BIN" calibrate --policy "$WORK/base.yaml" --outcomes "$WORK/train.jsonl" \
     --holdout-outcomes "$WORK/test.jsonl" --target-quality-ratio 0.95 --seed 1 \
     --lambdas 0.1,0.03,0.01,0.003,0.001 --group-by task_hint --min-document-frequency 3 --max-ngrams 4000 \
-    --min-task-rows 1000000 \
+    --ngram-window 512,256 --min-task-rows 1000000 \
     --price-date 2026-11-01 --output "$WORK/default.yaml"
 # policies/learned.yaml: the calibrated default under its own name and header.
 {

@@ -39,12 +39,14 @@ func scores(_ policy: Policy, _ rows: [OutcomeRecord]) -> [Double] {
 }
 
 /// The training settings of scripts/train-default-scorer.sh (keep the two in step): λ grid,
-/// cross-validation folds grouped by task family, n-grams seen in at least 3 prompts, 4,000 kept.
+/// cross-validation folds grouped by task family, n-grams seen in at least 3 prompts, 4,000 kept,
+/// read from the first 512 and last 256 bytes of a longer prompt.
 let lambdaGrid = [0.1, 0.03, 0.01, 0.003, 0.001]
 func calibrated(_ base: Policy, _ rows: [OutcomeRecord]) -> Policy {
     let options = CalibrationOptions(target: .qualityRatio(0.95), lambdas: lambdaGrid, maxNGrams: 4_000,
                                      priceDate: Date(timeIntervalSince1970: 1_790_000_000),
-                                     groupKey: "task_hint", minDocumentFrequency: 3)
+                                     groupKey: "task_hint", minDocumentFrequency: 3,
+                                     ngramWindow: DifficultyFeatures.NGramWindow(head: 512, tail: 256))
     do {
         return try Calibrator.train(policy: base, records: rows, options: options).policy
     } catch {

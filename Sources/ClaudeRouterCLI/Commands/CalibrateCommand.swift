@@ -93,6 +93,11 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Option(name: .customLong("min-document-frequency"), help: "N-grams in fewer training prompts than this get no weight.")
     var minDocumentFrequency: Int = 1
 
+    @Option(name: .customLong("ngram-window"),
+            help: ArgumentHelp("N-grams are read from the first HEAD and last TAIL bytes of a longer prompt ('all': the whole prompt).",
+                               valueName: "HEAD,TAIL"))
+    var ngramWindow: String = "512,256"
+
     @Option(name: .customLong("assumed-output-tokens"), help: "Output tokens per call for costs estimated from prices.")
     var assumedOutputTokens: Int = 512
 
@@ -138,6 +143,18 @@ struct CalibrateCommand: AsyncParsableCommand {
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2") }
         guard parsedLambdas() != nil else { throw ValidationError("--lambdas must be positive numbers, e.g. 0.01,0.001") }
         if let priceDate, Self.day(priceDate) == nil { throw ValidationError("--price-date expects YYYY-MM-DD") }
+        if ngramWindow != "all" && parsedWindow() == nil {
+            throw ValidationError("--ngram-window expects HEAD,TAIL byte counts (e.g. 512,256) or all")
+        }
+    }
+
+    /// `--ngram-window` as a window (`nil`: `all`, or a value `validate()` rejects).
+    func parsedWindow() -> DifficultyFeatures.NGramWindow? {
+        let parts = ngramWindow.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let head = parts[0], let tail = parts[1], head >= 0, tail >= 0, head + tail > 0 else {
+            return nil
+        }
+        return DifficultyFeatures.NGramWindow(head: head, tail: tail)
     }
 
     func parsedLambdas() -> [Double]? {
@@ -194,7 +211,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             target: target, lambdas: parsedLambdas()!, folds: folds, seed: seed, maxNGrams: maxNGrams,
             assumedOutputTokens: assumedOutputTokens, priceDate: priceDate.flatMap(Self.day) ?? Date(),
             priceBook: try Inputs.prices(explicit: prices, policy: base), minTaskRows: minTaskRows,
-            groupKey: groupBy, minDocumentFrequency: max(1, minDocumentFrequency))
+            groupKey: groupBy, minDocumentFrequency: max(1, minDocumentFrequency), ngramWindow: parsedWindow())
         let result: CalibrationResult
         do {
             result = try Calibrator.train(policy: base, records: training, options: options)

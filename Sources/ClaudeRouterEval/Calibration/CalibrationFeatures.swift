@@ -15,12 +15,13 @@ package struct CalibrationFeatures: Sendable {
     /// Bucket count exponent.
     package var bucketBits: Int
 
-    /// Extracts features of `records` under `policy`'s signals. Deterministic. N-gram buckets
+    /// Extracts features of `records` under `policy`'s signals, n-grams from `window` of each
+    /// text (`nil`: all of it). Deterministic. N-gram buckets
     /// present in fewer than `minDocumentFrequency` records get no column (rare n-grams are
     /// mostly names and numbers of one task family and do not transfer); the normalisation
     /// still counts them, as the decision-time scorer does.
     package init(records: [OutcomeRecord], policy: Policy, bucketBits: Int = DifficultyFeatures.defaultBucketBits,
-                 minDocumentFrequency: Int = 1) {
+                 minDocumentFrequency: Int = 1, window: DifficultyFeatures.NGramWindow? = nil) {
         self.bucketBits = bucketBits
         let scorer = ComplexityScorer(policy.signals)
         denseNames = ["log_input_tokens"] + policy.signals.signals.map { "signal:\($0.name)" }
@@ -33,7 +34,7 @@ package struct CalibrationFeatures: Sendable {
             let input = record.routingInput
             let score = scorer.score(input)
             dense.append([DifficultyFeatures.logInputTokens(input.estimatedInputTokens)] + score.contributions.map(\.strength))
-            let counts = DifficultyFeatures.normalizedCounts(of: record.text, bucketBits: bucketBits)
+            let counts = DifficultyFeatures.normalizedCounts(of: record.text, bucketBits: bucketBits, window: window)
             for entry in counts { documents[entry.bucket, default: 0] += 1 }
             ngrams.append(counts)
         }

@@ -30,13 +30,16 @@ package struct CalibrationOptions: Sendable {
     package var groupKey: String?
     /// N-grams that occur in fewer training prompts than this get no weight (1 keeps all).
     package var minDocumentFrequency: Int
+    /// The part of each prompt the n-grams are read from (`nil`: all of it); stored in the model
+    /// so that decisions read the same part.
+    package var ngramWindow: DifficultyFeatures.NGramWindow?
 
     /// Defaults: λ ∈ {1e-2, 1e-3, 1e-4}, 5 folds, seed 1, 10,000 n-grams, 512 output tokens.
     package init(target: ThresholdSearch.Target, lambdas: [Double] = [1e-2, 1e-3, 1e-4], folds: Int = 5,
                 seed: UInt64 = 1, maxNGrams: Int = 10_000, assumedOutputTokens: Int = 512,
                 priceDate: Date = Date(), priceBook: PriceBook = .bundledDefault, maxIterations: Int = 200,
                 minTaskRows: Int = TaskThresholdFit.defaultMinimumRows, groupKey: String? = nil,
-                minDocumentFrequency: Int = 1) {
+                minDocumentFrequency: Int = 1, ngramWindow: DifficultyFeatures.NGramWindow? = nil) {
         self.target = target
         self.lambdas = lambdas
         self.folds = folds
@@ -49,6 +52,7 @@ package struct CalibrationOptions: Sendable {
         self.minTaskRows = minTaskRows
         self.groupKey = groupKey
         self.minDocumentFrequency = minDocumentFrequency
+        self.ngramWindow = ngramWindow
     }
 }
 
@@ -115,7 +119,8 @@ package enum Calibrator {
         guard let weakTier = tiers.first, let strongTier = tiers.last, tiers.count >= 2 else {
             throw CalibrationError(code: .notEnoughData, message: "the policy needs at least two tiers to calibrate")
         }
-        let features = CalibrationFeatures(records: records, policy: policy, minDocumentFrequency: options.minDocumentFrequency)
+        let features = CalibrationFeatures(records: records, policy: policy, minDocumentFrequency: options.minDocumentFrequency,
+                                           window: options.ngramWindow)
         let labels: [[Double?]] = tiers.map { tier in records.map { $0.passed[tier].map { $0 ? 1 : 0 } } }
         let weak = 0, strong = tiers.count - 1
         let paired = records.indices.filter { labels[weak][$0] != nil && labels[strong][$0] != nil }
@@ -293,7 +298,8 @@ package enum Calibrator {
                        "fold_groups": options.groupKey ?? "", "min_document_frequency": String(options.minDocumentFrequency),
                        "seed": String(options.seed), "cv_apgr": String(format: "%.4f", cvAPGR),
                        "loss": "L2-regularised logistic regression, L-BFGS",
-                       "score": "clamp(P_pass(\(tiers[tiers.count - 1])) - P_pass(\(tiers[0])), 0, 1)"])
+                       "score": "clamp(P_pass(\(tiers[tiers.count - 1])) - P_pass(\(tiers[0])), 0, 1)"],
+            ngramWindow: options.ngramWindow)
     }
 }
 

@@ -79,9 +79,46 @@ public enum DifficultyFeatures {
         }
     }
 
+    /// The part of a prompt the n-grams are read from: its first `head` and last `tail` bytes,
+    /// each end widened to a word boundary, when the prompt is longer than `head + tail`; else the
+    /// whole prompt. The two parts' words are read as one sequence (so one bigram spans the cut).
+    public struct NGramWindow: Sendable, Hashable, Codable {
+        /// Bytes read from the start of the prompt (≥ 0).
+        public var head: Int
+        /// Bytes read from the end of the prompt (≥ 0).
+        public var tail: Int
+
+        /// A window of `head` leading and `tail` trailing bytes.
+        public init(head: Int, tail: Int) {
+            self.head = head
+            self.tail = tail
+        }
+    }
+
+    /// `wordHashes` over `window` of `bytes` (the whole text when `window` is `nil` or the text is
+    /// short enough). `out` must have room for `wordCapacity(bytes.count)` values.
+    @inline(__always)
+    public static func wordHashes(in bytes: UnsafeBufferPointer<UInt8>, window: NGramWindow?,
+                                  into out: UnsafeMutablePointer<UInt64>) -> Int {
+        guard let window, bytes.count > window.head + window.tail, let base = bytes.baseAddress else {
+            return wordHashes(in: bytes, into: out)
+        }
+        // Widen the head to the end of the word it cuts, and start the tail at a word's start.
+        var headEnd = window.head
+        while headEnd < bytes.count && byteCodes[Int(base[headEnd])] != 0 { headEnd += 1 }
+        var tailStart = max(headEnd, bytes.count - window.tail)
+        while tailStart > headEnd && tailStart < bytes.count && byteCodes[Int(base[tailStart])] != 0
+                && byteCodes[Int(base[tailStart - 1])] != 0 { tailStart -= 1 }
+        let head = wordHashes(in: UnsafeBufferPointer(start: base, count: headEnd), into: out)
+        guard tailStart < bytes.count else { return head }
+        let tail = wordHashes(in: UnsafeBufferPointer(start: base + tailStart, count: bytes.count - tailStart),
+                              into: out + head)
+        return head + tail
+    }
+
     /// Room `wordHashes` needs for a text of `byteCount` bytes.
     @inline(__always)
-    public static func wordCapacity(_ byteCount: Int) -> Int { byteCount / 2 + 4 }
+    public static func wordCapacity(_ byteCount: Int) -> Int { byteCount / 2 + 8 }
 
     /// One byte of `wordHashes`: store the running hash, count a word that just ended, and
     /// extend (word byte) or reset (separator) the hash. Pure arithmetic, no branch: a word
@@ -110,10 +147,10 @@ public enum DifficultyFeatures {
 
     /// Calls `body(bucket, isBigram)` for every unigram and bigram of `bytes`, in text order
     /// (each word's unigram, then its bigram with the previous word). `mask` is `2^bits - 1`.
-    public static func forEachNGram(in bytes: UnsafeBufferPointer<UInt8>, mask: UInt32,
+    public static func forEachNGram(in bytes: UnsafeBufferPointer<UInt8>, mask: UInt32, window: NGramWindow? = nil,
                                     _ body: (UInt32, Bool) -> Void) {
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: wordCapacity(bytes.count)) { words in
-            let count = wordHashes(in: bytes, into: words.baseAddress!)
+            let count = wordHashes(in: bytes, window: window, into: words.baseAddress!)
             for index in 0..<count {
                 body(unigramBucket(words[index], mask: mask), false)
                 if index > 0 { body(bigramBucket(words[index - 1], words[index], mask: mask), true) }
@@ -159,11 +196,12 @@ public enum DifficultyFeatures {
     /// The L2-normalised n-gram count vector of `text`: distinct buckets ascending, each with
     /// `count / sqrt(Σ count²)`. Empty when the text has no word. What the trainer fits on and
     /// what `DifficultyScorer` computes at decision time (there without sorting).
-    public static func normalizedCounts(of text: String, bucketBits: Int = defaultBucketBits) -> [(bucket: UInt32, value: Float)] {
+    public static func normalizedCounts(of text: String, bucketBits: Int = defaultBucketBits,
+                                        window: NGramWindow? = nil) -> [(bucket: UInt32, value: Float)] {
         let mask = UInt32((1 << bucketBits) - 1)
         var counts: [UInt32: Int] = [:]
         withUTF8Bytes(of: text) { bytes in
-            forEachNGram(in: bytes, mask: mask) { bucket, _ in counts[bucket, default: 0] += 1 }
+            forEachNGram(in: bytes, mask: mask, window: window) { bucket, _ in counts[bucket, default: 0] += 1 }
         }
         let norm = Double(counts.values.reduce(0) { $0 + $1 * $1 }).squareRoot()
         return counts.keys.sorted().map { ($0, Float(Double(counts[$0]!) / norm)) }

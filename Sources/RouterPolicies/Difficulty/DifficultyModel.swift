@@ -38,6 +38,12 @@ public struct DifficultyModel: Sendable, Hashable, Codable {
     public var ngramWeights: [[Float]]
     /// Free-form training facts (rows, λ, folds, source), written sorted by key.
     public var training: [String: String]
+    /// The text the n-grams are read from: `nil` for the whole prompt, else the first `head` and
+    /// the last `tail` bytes (each widened to whole words) when the prompt is longer than both
+    /// together — what a prompt asks sits at its start and end, and the middle of a long prompt (a
+    /// pasted document) would cost decision time without telling the model more. The trainer and
+    /// the decision-time scorer read the same window (`DifficultyFeatures.NGramWindow`).
+    public var ngramWindow: DifficultyFeatures.NGramWindow?
 
     /// The format marker.
     public static let formatName = "claude-router/difficulty-model"
@@ -45,7 +51,8 @@ public struct DifficultyModel: Sendable, Hashable, Codable {
     /// A model; the arrays must agree in length (checked by `validate()`).
     public init(bucketBits: Int = DifficultyFeatures.defaultBucketBits, tiers: [String], weakTier: String,
                 strongTier: String, denseFeatures: [String], bias: [Float], denseWeights: [[Float]],
-                ngramBuckets: [UInt32], ngramTexts: [String], ngramWeights: [[Float]], training: [String: String] = [:]) {
+                ngramBuckets: [UInt32], ngramTexts: [String], ngramWeights: [[Float]], training: [String: String] = [:],
+                ngramWindow: DifficultyFeatures.NGramWindow? = nil) {
         self.format = Self.formatName
         self.version = 1
         self.bucketBits = bucketBits
@@ -59,6 +66,7 @@ public struct DifficultyModel: Sendable, Hashable, Codable {
         self.ngramTexts = ngramTexts
         self.ngramWeights = ngramWeights
         self.training = training
+        self.ngramWindow = ngramWindow
     }
 
     enum CodingKeys: String, CodingKey {
@@ -66,6 +74,7 @@ public struct DifficultyModel: Sendable, Hashable, Codable {
         case bucketBits = "bucket_bits", weakTier = "weak_tier", strongTier = "strong_tier"
         case denseFeatures = "dense_features", denseWeights = "dense_weights"
         case ngramBuckets = "ngram_buckets", ngramTexts = "ngram_texts", ngramWeights = "ngram_weights"
+        case ngramWindow = "ngram_window"
     }
 
     /// Decodes and validates a sidecar. Throws `DifficultyModelError` naming the problem.
@@ -97,6 +106,9 @@ public struct DifficultyModel: Sendable, Hashable, Codable {
         }
         let limit = UInt32(1) << UInt32(bucketBits)
         guard ngramBuckets.allSatisfy({ $0 < limit }) else { throw fail("an n-gram bucket is ≥ 2^bucket_bits") }
+        if let window = ngramWindow, window.head < 0 || window.tail < 0 || window.head + window.tail == 0 {
+            throw fail("ngram_window head and tail must be ≥ 0 bytes and not both 0")
+        }
     }
 
     /// The sidecar's canonical JSON: fixed key order, one n-gram per line, floats in Swift's
@@ -111,6 +123,9 @@ public struct DifficultyModel: Sendable, Hashable, Codable {
         out += "  \"tiers\": [\(tiers.map(Self.quote).joined(separator: ", "))],\n"
         out += "  \"weak_tier\": \(Self.quote(weakTier)),\n  \"strong_tier\": \(Self.quote(strongTier)),\n"
         out += "  \"training\": {\(training.keys.sorted().map { "\(Self.quote($0)): \(Self.quote(training[$0]!))" }.joined(separator: ", "))},\n"
+        if let window = ngramWindow {
+            out += "  \"ngram_window\": {\"head\": \(window.head), \"tail\": \(window.tail)},\n"
+        }
         out += "  \"dense_features\": [\(denseFeatures.map(Self.quote).joined(separator: ", "))],\n"
         out += "  \"bias\": [\(bias.map(Self.number).joined(separator: ", "))],\n"
         out += "  \"dense_weights\": [\n"

@@ -30,6 +30,8 @@ struct DifficultyScorer: Sendable {
     /// The no-evidence guard (`ScorerSettings.noSignalFallback`, `.minKnownFraction`).
     let noSignalFallback: Bool
     let minKnownFraction: Double
+    /// The model's n-gram window (`DifficultyModel.ngramWindow`).
+    let window: DifficultyFeatures.NGramWindow?
 
     /// How many features `contributions` lists.
     static let explainedFeatures = 6
@@ -37,6 +39,7 @@ struct DifficultyScorer: Sendable {
     init(model: DifficultyModel, signalNames: [String], noSignalFallback: Bool = false, minKnownFraction: Double = 0) {
         self.noSignalFallback = noSignalFallback
         self.minKnownFraction = minKnownFraction
+        window = model.ngramWindow
         mask = UInt32((1 << model.bucketBits) - 1)
         let weak = model.tiers.firstIndex(of: model.weakTier) ?? 0
         let strong = model.tiers.firstIndex(of: model.strongTier) ?? 0
@@ -104,7 +107,7 @@ struct DifficultyScorer: Sendable {
         // Pass 1: every word's hash, in text order (branch-free, one rotate and xor per byte);
         // the n-gram buckets are derived from these word hashes in pass 2.
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: DifficultyFeatures.wordCapacity(bytes.count)) { words in
-            let wordCount = DifficultyFeatures.wordHashes(in: bytes, into: words.baseAddress!)
+            let wordCount = DifficultyFeatures.wordHashes(in: bytes, window: window, into: words.baseAddress!)
             guard wordCount > 0 else { return }
             let total = 2 * wordCount - 1
             // Pass 2: distinct buckets and their counts in an open-addressed table at most two
