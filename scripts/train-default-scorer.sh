@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SCRATCH=${SCRATCH:-.build}                     # e.g. SCRATCH=.build-rel for a second build folder
 [[ -n "${SKIP_BUILD:-}" ]] || swift build -c release --scratch-path "$SCRATCH" --product claude-router >/dev/null
-BIN=$SCRATCH/release/claude-router
+BIN=${BIN:-$SCRATCH/release/claude-router}          # BIN=.build/debug/claude-router: any build gives the same bytes
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 DEV=data/routing-dev/routing-dev-llmrouter.jsonl

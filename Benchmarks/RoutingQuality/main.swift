@@ -172,11 +172,13 @@ print(pad("pooled (all \(pooledRows.count) out-of-family scores)", 54) + pad(cel
       + pad(cell(pooledD.apgr, "%.3f"), 9) + pad(cell(pooledH.apgr, "%.3f"), 10) + cell(pooledL.apgr, "%.3f"))
 print(String(format: "leave-one-family-out took %.0f s (12 calibrations)", Date().timeIntervalSince(lofoStarted)))
 print("(a family whose weak and strong pass rates are close has an ill-conditioned APGR: read the pooled figure)")
-print("\nthe default policy's blend weight h, score = (1 − h)·learned + h·hand-made behind the guard (leave-one-family-out):")
+print("\nthe default policy's blend weight h, score = (1 − h)·learned + h·hand-made behind the guard")
+print("(leave-one-family-out pooled and mean of families; test split with the shipped sidecar):")
 for (k, weight) in weightGrid.enumerated() {
     let pooled = measure("", scores: pooledByWeight[k], rows: pooledRows)
+    let onTest = measure("", scores: scores(defaultScoring(with: bundled, heuristicWeight: weight), test), rows: test)
     print(String(format: "  h %.2f: pooled ", weight) + cell(pooled.apgr, "%.3f")
-          + String(format: ", mean of families %.3f", mean(familyByWeight[k])))
+          + String(format: ", mean of families %.3f", mean(familyByWeight[k])) + ", test split " + cell(onTest.apgr, "%.3f"))
 }
 
 if sensitivity {
