@@ -53,10 +53,11 @@ extension PolicyEngine {
         let (guess, score, scored) = withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
                 let structure = TextStructure(bytes, firstThenLimit: firstThenLimit)
-                // A learned scorer reads only the signal strengths, so the hand-made evidence
-                // strings are built only if that score is shown (the no-evidence guard or a blend).
+                // A learned scorer alone reads only the signal strengths, so the hand-made
+                // evidence strings are built only where that score is shown: without a scorer, in
+                // a blend, or (built then) when the no-evidence guard falls back.
                 let score = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts,
-                                         evidence: difficulty == nil)
+                                         evidence: difficulty == nil || heuristicWeight > 0)
                 // The decision reads the task and confidence only, not the classifier's evidence.
                 let guess = namedRoute == nil
                     ? classifier.classify(bytes: bytes, structure: structure, phrases: phrases,
@@ -71,8 +72,8 @@ extension PolicyEngine {
                 let origin = ScoreOrigin(learned, heuristic: score, weight: heuristicWeight,
                                          noSignalFallback: difficulty.noSignalFallback)
                 if learned.recognizedSignal && heuristicWeight == 0 { return (guess, learned, origin) }
-                // The hand-made score decides (the guard fell back) or is blended in: the same
-                // score, now with its evidence for the reason.
+                if heuristicWeight > 0 { return (guess, blend(learned, heuristic: score), origin) }
+                // The guard fell back to the hand-made score: the same score, now with its evidence.
                 let handMade = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts)
                 return (guess, blend(learned, heuristic: handMade), origin)
             }
