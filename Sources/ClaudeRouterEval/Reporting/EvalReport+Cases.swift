@@ -40,7 +40,7 @@ extension EvalReport {
                 let o = run.outcomes[index]
                 lines.append("")
                 lines.append((markdown ? "**\(run.name)**: " : "[\(run.name)] ") + "\(o.verdictWord), \(Self.tierPath(o)), "
-                    + (o.cost?.formatted() ?? "unpriced"))
+                    + (o.cost?.formatted() ?? "unpriced") + (o.cached ? " (cached: no call this run)" : ""))
                 lines += o.attempts.map { (markdown ? "- " : "  ") + Self.attemptText($0) }
                 if let answer = o.answer {
                     if markdown {
@@ -80,6 +80,7 @@ extension EvalReport {
                 let mark = o.notEvaluated ? "<span class=\"skip\">not evaluated</span>"
                     : o.passed ? "<span class=\"pass\">pass</span>" : "<span class=\"fail\">fail</span>"
                 var cell = "\(mark) \(e(Self.tierPath(o))) <span class=\"cost\">\(e(o.cost?.formatted() ?? "unpriced"))</span>"
+                if o.cached { cell += " <span class=\"cached\" title=\"reused from the result cache: no call this run\">cached</span>" }
                 if let answer = o.answer { cell += Self.collapsible(answer, label: "answer") }
                 if !o.attempts.isEmpty {
                     cell += "<details class=\"attempts\"><summary>\(o.attempts.count) attempt\(o.attempts.count == 1 ? "" : "s")</summary><ol>"
