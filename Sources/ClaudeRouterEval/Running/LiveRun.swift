@@ -132,10 +132,11 @@ package struct LiveRun: Sendable {
                     inputTokens: attempt.usage.promptTokens, outputTokens: attempt.usage.output,
                     cost: attempt.cost?.total, latencyMs: attempt.latency.whole(.milliseconds(1)))
             }
-            // Only whole, successful replies are reused: never an error (thrown above), never
-            // a reply cut off by max_tokens or one the router could not resolve.
+            // Only whole, successful replies are reused: never an error (thrown above), never a
+            // reply cut off by max_tokens or refused. A reply whose JSON check failed on every
+            // tier is still the answer the routing gives, and is reused like any other.
             let stop = response.message.stopReason
-            if let cache, let key, stop == .endTurn || stop == .stopSequence, response.unresolvedTrigger == nil {
+            if let cache, let key, stop == .endTurn || stop == .stopSequence {
                 cache.cache.store(CachedResult(
                     tier: decision.tier, model: response.message.model, task: outcome.task, reason: decision.reason,
                     answer: response.message.text, outputTokens: response.message.usage.outputTokens,
