@@ -155,6 +155,16 @@ struct EvalInputsTests {
             let table = try await CLIHarness.runAsync(
                 ["eval", "--fixtures", file, "--policy", policy, "--base-url", server.baseURL, "--no-cache"], environment: key)
             #expect(table.stdout.contains("JUDGE: the judge checks' grading calls cost $"), "\(table.stdout)")
+            // With the cache, the second run reuses answers and verdicts: no call at all, $0.
+            let cache = directory.appendingPathComponent("cache.sqlite").path
+            let base = ["eval", "--fixtures", file, "--policy", policy, "--base-url", server.baseURL, "--cache", cache]
+            _ = try await CLIHarness.runAsync(base, environment: key)
+            let before = server.stats.requests(to: .messages)
+            let rerun = try await CLIHarness.runAsync(base + ["--format", "json"], environment: key)
+            #expect(server.stats.requests(to: .messages) == before)
+            let again = try json(rerun.stdout)
+            #expect(again["spent_this_run_usd"] as? String == "0" && again["judge_cost_usd"] as? String == "0")
+            #expect(try outcomes(again).map { $0["passed"] as? Bool } == [true, false])
         }
         let records = try String(contentsOfFile: ledger, encoding: .utf8).split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -164,6 +174,14 @@ struct EvalInputsTests {
         #expect(judged.allSatisfy { ($0["metadata"] as? [String: String])?["eval_judge"] == "true" && $0["variant"] as? String == "eval-judge" })
         #expect(Set(judged.compactMap { $0["tier"] as? String }) == ["opus", "sonnet"])
         #expect(records.count - judged.count >= 2)
+    }
+
+    @Test("The shipped example of vars, command and judge checks loads and dry-runs")
+    func shippedExample() throws {
+        let result = try CLIHarness.run(["eval", "--fixtures", "evals/examples/checks-and-vars.yaml", "--dry-run", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let ids = try #require(try json(result.stdout)["case_ids"] as? [String])
+        #expect(ids.count == 8 && ids.first == "translate[lang=French,format=sentence]")
     }
 
     @Test("A judge tier the policy lacks, or none at all, is refused before any call")
