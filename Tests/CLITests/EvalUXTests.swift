@@ -185,4 +185,30 @@ struct EvalUXTests {
             #expect(again.status == 65 && again.stderr.contains("finished; run again without --resume"), "\(again.stderr)")
         }
     }
+
+    @Test("A --cache that is not a cache stops before any call; --resume needs a cache")
+    func unusableCache() async throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = try fixture(["Classify one"], in: directory)
+        let notACache = try write("this is not SQLite\n", to: directory.appendingPathComponent("notes.txt"))
+        try await MockAnthropicServer.withLoopbackServer { server in
+            let result = try await CLIHarness.runAsync(
+                ["eval", "--fixtures", file, "--policy", policy, "--cache", notACache, "--base-url", server.baseURL], environment: key)
+            #expect(result.status == 70 && result.stderr.contains("error: eval cache '\(notACache)'"), "\(result.stderr)")
+            #expect(messages(server) == 0)
+            let both = try await CLIHarness.runAsync(
+                ["eval", "--fixtures", file, "--policy", policy, "--resume", "--no-cache", "--base-url", server.baseURL], environment: key)
+            #expect(both.status == 2, "\(both.stderr)")
+            let noPlace = try await CLIHarness.runAsync(
+                ["eval", "--fixtures", file, "--policy", policy, "--resume", "--base-url", server.baseURL], environment: key)
+            #expect(noPlace.status == 2 && noPlace.stderr.contains("--resume needs the result cache"), "\(noPlace.stderr)")
+            #expect(messages(server) == 0)
+        }
+    }
+
+    func write(_ text: String, to url: URL) throws -> String {
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
 }

@@ -20,10 +20,15 @@ package final class EvalResultCache: @unchecked Sendable {
     package let path: String
     private let failedWrites = Mutex(0)
 
-    /// An error opening or reading the cache, with the file and SQLite's message.
+    /// An error opening the cache, with the file and SQLite's message.
     package struct CacheError: Error, CustomStringConvertible {
+        /// Stable code: `eval_cache_unusable` (cannot open, or not a cache; nothing was read).
+        package var code = "eval_cache_unusable"
         /// `error: eval cache 'PATH': MESSAGE`.
         package var description: String
+
+        /// An error with `description`.
+        package init(description: String) { self.description = description }
     }
 
     /// Opens (creating if needed) the cache at `path`.
