@@ -34,7 +34,7 @@ struct EvalUXTests {
             #expect(result.status == 0, "\(result.stderr)")
             let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("progress: ") }
             #expect(lines.count >= 2, "\(result.stderr)")
-            let pattern = #/progress: (\d)/6 (\d+)% \[default\] elapsed 0:0\d(, ETA 0:0\d)?, spent \$0\.\d+, passed (\d)/(\d)/#
+            let pattern = #/progress: (\d)/6 (\d+)% \[default\] elapsed \d+:\d\d(, ETA \d+:\d\d)?, spent \$0\.\d+, passed (\d)/(\d)/#
             for line in lines {
                 let match = try #require(try pattern.wholeMatch(in: String(line)), "\(line)")
                 let done = Int(match.output.1)!

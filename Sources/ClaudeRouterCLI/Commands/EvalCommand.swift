@@ -138,11 +138,12 @@ struct EvalCommand: AsyncParsableCommand {
             resultCache = try openCache()
             var bindings: [EvalCacheBinding]?
             if let resultCache {
-                bindings = try loaded.map { item in
+                let made = try loaded.map { item in
                     EvalCacheBinding(cache: resultCache, policyHash: item.policy.contentHash,
                                      pricesIdentity: try pricesIdentity(item.policy), answersSource: source)
                 }
-                let fingerprint = EvalCacheBinding.fingerprint(bindings!.flatMap { binding in suite.cases.map { binding.key(for: $0) } })
+                bindings = made
+                let fingerprint = EvalCacheBinding.fingerprint(made.flatMap { binding in suite.cases.map { binding.key(for: $0) } })
                 if resume { try checkResumable(resultCache, fingerprint: fingerprint) }
                 runID = resultCache.beginRun(fingerprint: fingerprint, cases: suite.cases.count * loaded.count)
             }
