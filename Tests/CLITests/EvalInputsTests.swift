@@ -155,6 +155,9 @@ struct EvalInputsTests {
             let table = try await CLIHarness.runAsync(
                 ["eval", "--fixtures", file, "--policy", policy, "--base-url", server.baseURL, "--no-cache"], environment: key)
             #expect(table.stdout.contains("JUDGE: the judge checks' grading calls cost $"), "\(table.stdout)")
+            let answers = try await CLIHarness.runAsync(
+                ["eval", "--fixtures", file, "--policy", policy, "--base-url", server.baseURL, "--no-cache", "--answers"], environment: key)
+            #expect(answers.stdout.contains("[default] pass, haiku, $") && answers.stdout.contains(", judge $"), "\(answers.stdout)")
             // With the cache, the second run reuses answers and verdicts: no call at all, $0.
             let cache = directory.appendingPathComponent("cache.sqlite").path
             let base = ["eval", "--fixtures", file, "--policy", policy, "--base-url", server.baseURL, "--cache", cache]
