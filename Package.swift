@@ -115,6 +115,7 @@ let package = Package(
         .target(
             name: "ClaudeRouterEval",
             dependencies: [
+                "CSQLite",
                 "Router",
                 "RouterPolicies",
                 "ClaudeClient",

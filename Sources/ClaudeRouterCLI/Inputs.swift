@@ -34,8 +34,30 @@ enum Inputs {
         return book
     }
 
-    /// A whole text file, or a clear exit-65 error naming it.
+    /// What `-` stands for in messages (`<stdin>:3: error: …`).
+    static let stdinLabel = "<stdin>"
+
+    /// `path` as messages name it: `<stdin>` for `-`.
+    static func label(_ path: String) -> String { path == "-" ? stdinLabel : path }
+
+    /// All of standard input as UTF-8 text (at most the fixture size limit), or exit 65.
+    static func standardInput() throws -> String {
+        var data = Data()
+        while let chunk = try? FileHandle.standardInput.read(upToCount: 1 << 16), !chunk.isEmpty {
+            data.append(chunk)
+            if data.count > SourceText.fixtureByteLimit {
+                throw CLIError.data("error: \(stdinLabel): more than \(SourceText.fixtureByteLimit) bytes")
+            }
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CLIError.data("error: \(stdinLabel): not UTF-8 text")
+        }
+        return text
+    }
+
+    /// A whole text file (`-`: standard input), or a clear exit-65 error naming it.
     static func text(of path: String) throws -> String {
+        if path == "-" { return try standardInput() }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw CLIError.data("error: cannot read '\(path)'")
         }

@@ -35,8 +35,8 @@ struct EvalCommandTests {
         let variants = try #require(object["variants"] as? [[String: Any]])
         #expect(variants.map { $0["name"] as? String } == ["default", "ab-alternative"])
         #expect((object["comparisons"] as? [Any])?.count == 1)
-        #expect(object["dryRun"] as? Bool == true)
-        #expect(((object["caseIDs"] as? [Any])?.count ?? 0) >= 40)
+        #expect(object["dry_run"] as? Bool == true)
+        #expect(((object["case_ids"] as? [Any])?.count ?? 0) >= 40)
     }
 
     @Test("--case and --tag select cases; an unknown case id or a tag nothing carries is a data error")
@@ -45,10 +45,10 @@ struct EvalCommandTests {
                                       "--format", "json", "--case", "sentiment-positive"])
         #expect(one.status == 0, "\(one.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [String: Any])
-        #expect(object["caseIDs"] as? [String] == ["sentiment-positive"])
+        #expect(object["case_ids"] as? [String] == ["sentiment-positive"])
         let tagged = try CLIHarness.run(["eval", "--fixtures", "evals/starter.yaml", "--policy", defaultPolicy, "--dry-run",
                                          "--format", "json", "--tag", "sentiment"])
-        let ids = try #require((try JSONSerialization.jsonObject(with: Data(tagged.stdout.utf8)) as? [String: Any])?["caseIDs"] as? [String])
+        let ids = try #require((try JSONSerialization.jsonObject(with: Data(tagged.stdout.utf8)) as? [String: Any])?["case_ids"] as? [String])
         #expect(ids.count >= 2 && ids.allSatisfy { $0.hasPrefix("sentiment") })
         let unknown = try CLIHarness.run(["eval", "--fixtures", "evals/starter.yaml", "--policy", defaultPolicy, "--dry-run",
                                           "--case", "no-such-case"])

@@ -262,7 +262,7 @@ struct ReliabilityCLITests {
         try await withMock { server in
             let result = try await CLIHarness.runAsync(
                 ["eval", "--fixtures", fixtures, "--policy", policy, "--concurrency", "1", "--ledger", ledger,
-                 "--base-url", server.baseURL], environment: key)
+                 "--base-url", server.baseURL, "--no-cache"], environment: key)
             #expect(result.status == 70, "\(result.stderr)")
             #expect(result.stderr.contains("unrecorded ledger record (paid; keep it): {"))
             #expect(result.stderr.contains("run stopped"))

@@ -242,13 +242,13 @@ struct SendReportTests {
                  "--base-url", server.baseURL, "--ledger", ledger, "--format", "json", "--resamples", "200"], environment: key)
             #expect(result.status == 1, "\(result.stderr)")
             let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-            #expect(object["dryRun"] as? Bool == false)
+            #expect(object["dry_run"] as? Bool == false)
             let variants = try #require(object["variants"] as? [[String: Any]])
             #expect(variants.map { $0["passed"] as? Int } == [1, 1])
-            #expect(variants.allSatisfy { $0["latencyP50Ms"] is Double })
+            #expect(variants.allSatisfy { $0["latency_p50_ms"] is Double })
             #expect(server.stats.requests(to: .messages) >= 4)
             // The mock's answers are said to be the mock's, in every format.
-            #expect(object["mockReplies"] as? Int == 4 && object["answers"] as? Int == 4)
+            #expect(object["mock_replies"] as? Int == 4 && object["answers"] as? Int == 4)
             for format in ["table", "markdown", "html"] {
                 let text = try await CLIHarness.runAsync(
                     ["eval", "--fixtures", fixture, "--policy", defaultPolicy, "--base-url", server.baseURL,

@@ -99,13 +99,14 @@ struct ReportRenderingTests {
         #expect(text.contains("[cheap] b: contains: \"Paris\" not found in the reply"))
     }
 
-    @Test("JSON round-trips with exact picodollar money")
+    @Test("JSON round-trips with exact decimal-dollar money, snake_case keys and a schema version")
     func json() throws {
         let report = EvalReport(suite: "s", dryRun: false, runs: sampleRuns(), bootstrap: .init(resamples: 100))
         let text = try report.jsonText
         let decoded = try JSONDecoder().decode(EvalReport.self, from: Data(text.utf8))
         #expect(decoded == report)
-        #expect(text.contains("\"totalCost\" : 40000000000"))
+        #expect(text.contains("\"total_cost_usd\" : \"0.04\""))
+        #expect(text.contains("\"schema_version\" : \(EvalReport.currentSchemaVersion)"))
     }
 
     @Test("Markdown escapes pipes in cells")

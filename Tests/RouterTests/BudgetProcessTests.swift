@@ -150,7 +150,7 @@ struct BudgetProcessTests {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: harness.ledgerPath + suffix) }
             _ = try await harness.run(["eval", "--fixtures", fixtures, "--policy", harness.policyPath,
                                        "--ledger", harness.ledgerPath, "--base-url", harness.server.baseURL,
-                                       "--concurrency", "64", "--budget-wait", "\(wait)"])
+                                       "--concurrency", "64", "--budget-wait", "\(wait)", "--no-cache"])
             let spent = try await harness.ledgerSpend().sum
             #expect(spent <= limit)
             utilisation[wait] = spent.dollars / limit.dollars

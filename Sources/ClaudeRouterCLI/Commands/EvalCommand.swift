@@ -22,7 +22,7 @@ struct EvalCommand: AsyncParsableCommand {
         Exit status: 1 when any case's checks failed under any policy, 0 otherwise.
         """)
 
-    @Option(help: ArgumentHelp("A fixture file or a directory of *.yaml fixtures.", valueName: "path"))
+    @Option(help: ArgumentHelp("A fixture file, a directory of *.yaml fixtures, or '-' for YAML on standard input.", valueName: "path"))
     var fixtures: String
 
     @Option(name: .customLong("policy"), help: ArgumentHelp(
@@ -41,7 +41,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Project decisions and costs without calling the API.")
     var dryRun = false
 
-    @Option(help: "Output format: table, json, markdown or html.")
+    @Option(help: "Output format: table, json, markdown, html or csv (one row per case and policy).")
     var format: ReportFormat = .table
 
     @Option(help: ArgumentHelp("Write the report to this file instead of stdout.", valueName: "file"))
@@ -62,6 +62,21 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Run only cases carrying this tag (repeatable: any of them).", valueName: "tag"))
     var tag: [String] = []
 
+    @Option(name: .customLong("progress-interval"), help: ArgumentHelp(
+        "When stderr is not a terminal, print a plain progress line at most every N seconds (0: none; on a terminal one line is redrawn after every case).",
+        valueName: "seconds"))
+    var progressInterval: Double = 10
+
+    @Option(help: ArgumentHelp(
+        "Result cache (SQLite). Default: LEDGER.eval-cache.sqlite beside --ledger; none without --ledger.", valueName: "path"))
+    var cache: String?
+
+    @Flag(name: .customLong("no-cache"), help: "Neither reuse nor store results: every case is called.")
+    var noCache = false
+
+    @Flag(help: "Finish the last run of the same cases and policies, which was interrupted: its finished cases come from the cache, only the rest are called. Fails when that run finished or there is none.")
+    var resume = false
+
     @OptionGroup var connection: ConnectionOptions
 
     @OptionGroup var budget: BudgetOptions
@@ -69,13 +84,19 @@ struct EvalCommand: AsyncParsableCommand {
     func validate() throws {
         if !(1...64).contains(concurrency) { throw ValidationError("--concurrency must be between 1 and 64") }
         if !(100...1_000_000).contains(resamples) { throw ValidationError("--resamples must be between 100 and 1000000") }
+        if noCache && (resume || cache != nil) { throw ValidationError("--no-cache cannot be combined with --resume or --cache") }
+        if dryRun && resume { throw ValidationError("--resume finishes a live run; a dry run makes no calls") }
+        if !(0...86_400).contains(progressInterval) { throw ValidationError("--progress-interval must be between 0 and 86400 seconds") }
     }
 
     func run() async throws {
         var suite: EvalSuite
         do {
-            suite = try EvalSuite.load(path: fixtures)
-        } catch {
+            suite = fixtures == "-" ? try EvalSuite.parse(yaml: Inputs.standardInput(), file: Inputs.stdinLabel)
+                : try EvalSuite.load(path: fixtures)
+        } catch let error as CLIError {
+            throw error
+        } catch let error as PolicyError {
             throw CLIError.data(error.description)
         }
         if !caseIDs.isEmpty || !tag.isEmpty {
@@ -91,10 +112,14 @@ struct EvalCommand: AsyncParsableCommand {
             }
         }
         let loaded = try (policies.isEmpty ? ["default"] : policies).map { path in (path: path, policy: try Inputs.policy(path)) }
+        try checkJudgeTiers(suite, policy: loaded[0].policy)
         let names = variantNames(policyNames: loaded.map(\.policy.name), files: loaded.map(\.path))
         let bootstrap = PairedBootstrap(resamples: resamples, seed: seed)
 
         var runs: [VariantRun] = []
+        let source = connection.baseURL ?? ProcessInfo.processInfo.environment["ANTHROPIC_BASE_URL"] ?? "https://api.anthropic.com"
+        var resultCache: EvalResultCache?
+        var runID: String?
         var stop: (signal: Int32?, fatal: (any Error)?, unrecorded: [LedgerRecord]) = (nil, nil, [])
         if dryRun {
             for (index, item) in loaded.enumerated() {
@@ -110,8 +135,21 @@ struct EvalCommand: AsyncParsableCommand {
             defer { client.shutdown() }
             let store: any CostLedger = try ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
             let control = RunControl()
+            resultCache = try openCache()
+            var bindings: [EvalCacheBinding]?
+            if let resultCache {
+                let made = try loaded.map { item in
+                    EvalCacheBinding(cache: resultCache, policyHash: item.policy.contentHash,
+                                     pricesIdentity: try pricesIdentity(item.policy), answersSource: source)
+                }
+                bindings = made
+                let fingerprint = EvalCacheBinding.fingerprint(made.flatMap { binding in suite.cases.map { binding.key(for: $0) } })
+                if resume { try checkResumable(resultCache, fingerprint: fingerprint) }
+                runID = resultCache.beginRun(fingerprint: fingerprint, cases: suite.cases.count * loaded.count)
+            }
             let live = LiveEval(prices: prices, concurrency: concurrency, suite: suite, policies: loaded, names: names, control: control,
-                                store: store, client: client, budget: budget)
+                                store: store, client: client, budget: budget, cacheBindings: bindings,
+                                progressInterval: progressInterval > 0 ? .milliseconds(Int64(progressInterval * 1000)) : nil)
             let (result, signal) = await Interruption.run(onSignal: { control.interrupt(Interruption.name(of: $0)) }) {
                 try await live.run()
             }
@@ -119,6 +157,11 @@ struct EvalCommand: AsyncParsableCommand {
             do { try await store.close() } catch { closeError = error }
             runs = try result.get()
             stop = (signal, control.fatal, control.unrecorded)
+            if let resultCache, let runID, signal == nil, control.fatal == nil { resultCache.finishRun(runID) }
+            if let resultCache, resultCache.writeFailures > 0 {
+                Terminal.writeError("warning: \(resultCache.writeFailures) writes to the eval cache '\(resultCache.path)' failed; "
+                    + "those results will be called again next time")
+            }
             if stop.fatal == nil, signal == nil, let closeError { throw closeError }
             if let signal {
                 let ran = runs.flatMap(\.outcomes).filter { !($0.failures.first?.hasPrefix("not run:") ?? false) }.count
@@ -132,8 +175,8 @@ struct EvalCommand: AsyncParsableCommand {
         }
         var report = EvalReport(suite: suite.name, dryRun: dryRun, runs: runs, bootstrap: bootstrap)
         report.toolVersion = ClaudeRouterCommand.configuration.version
-        report.answersSource = connection.baseURL ?? ProcessInfo.processInfo.environment["ANTHROPIC_BASE_URL"]
-            ?? "https://api.anthropic.com"
+        report.answersSource = source
+        report.cachePath = resultCache?.path ?? ""
         let text = try report.rendered(as: format, answers: answers)
         if let output {
             do {
@@ -155,5 +198,61 @@ struct EvalCommand: AsyncParsableCommand {
             throw CLIError("", status: mapped.status)
         }
         if report.anyCheckFailed { throw CLIError("", status: .checksFailed) }
+    }
+
+    /// The cache file to use: `--cache`, else beside `--ledger`; nil with `--no-cache` or neither.
+    var cachePath: String? {
+        guard !noCache else { return nil }
+        return cache ?? ledger.map { $0 + ".eval-cache.sqlite" }
+    }
+
+    /// Opens the result cache. An explicit `--cache` that cannot be opened is an error; the
+    /// default one beside the ledger only warns (the run goes on uncached).
+    func openCache() throws -> EvalResultCache? {
+        guard let path = cachePath else {
+            if resume { throw CLIError.usage("--resume needs the result cache: give --cache PATH or --ledger PATH") }
+            return nil
+        }
+        do {
+            return try EvalResultCache(path: path)
+        } catch {
+            if cache != nil || resume { throw CLIError("\(error.description)", status: .failure) }
+            Terminal.writeError("warning: \(error.description); running without the result cache")
+            return nil
+        }
+    }
+
+    /// What identifies the price book in cache keys: the file's SHA-256, or the bundled book
+    /// of this tool version.
+    func pricesIdentity(_ policy: Policy) throws -> String {
+        guard let path = prices ?? policy.pricesFile else { return "bundled:" + ClaudeRouterCommand.configuration.version }
+        let data = (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()
+        return "file:" + SHA256.hex(of: Array(data))
+    }
+
+    /// `--resume` only continues a run that did not finish; anything else is refused before any call.
+    func checkResumable(_ cache: EvalResultCache, fingerprint: String) throws {
+        guard let last = cache.latestRun(fingerprint: fingerprint) else {
+            throw CLIError.data("error: nothing to resume: the cache '\(cache.path)' has no run of these cases under these policies")
+        }
+        if last.finished {
+            throw CLIError.data("error: nothing to resume: the last run of these cases under these policies (started \(last.startedAt)) "
+                + "finished; run again without --resume (unchanged cases still come from the cache)")
+        }
+        Terminal.writeError("resuming the run started \(last.startedAt): finished cases come from the cache '\(cache.path)'")
+    }
+
+    /// Every `judge` check must name a tier (or the suite must) that the first policy has,
+    /// checked before any call.
+    func checkJudgeTiers(_ suite: EvalSuite, policy: Policy) throws {
+        let (tiers, missing) = suite.judgeTiers
+        if let check = missing.first {
+            throw CLIError.data("\(check.mark): error: this judge check names no tier, and the suite sets no 'judge: {tier: …}'")
+        }
+        let known = Set(policy.tiers.map(\.name))
+        if let unknown = tiers.sorted().first(where: { !known.contains($0) }) {
+            throw CLIError.data("error: judge tier '\(unknown)' is not a tier of policy '\(policy.name)' "
+                + "(tiers: \(policy.tiers.map(\.name).joined(separator: ", ")))")
+        }
     }
 }

@@ -10,6 +10,7 @@ struct ExplainCommand: AsyncParsableCommand {
         abstract: "Show the routing decision and its reasons for a prompt (no API call).",
         discussion: """
         Input is one of: a PROMPT argument, --file F (the whole file is one prompt), or --jsonl F \
+        ('-' for any of them reads standard input) \
         with one JSON object per line: {"prompt": "...", "task": "...", "metadata": {"user": "..."}} \
         (task and metadata optional; an "id" is echoed back). With --jsonl the output is one JSON \
         line per input line; bad lines are reported as F:LINE: error: ... and the exit code is 65.
@@ -20,10 +21,10 @@ struct ExplainCommand: AsyncParsableCommand {
     @Flag(help: "Print the decision as JSON.")
     var json = false
 
-    @Option(help: ArgumentHelp("Read the prompt from a file.", valueName: "file"))
+    @Option(help: ArgumentHelp("Read the prompt from a file ('-': standard input).", valueName: "file"))
     var file: String?
 
-    @Option(help: ArgumentHelp("Read one JSON request per line; print one JSON decision per line.", valueName: "file"))
+    @Option(help: ArgumentHelp("Read one JSON request per line ('-': standard input); print one JSON decision per line.", valueName: "file"))
     var jsonl: String?
 
     @Argument(help: "The prompt text.")
@@ -46,7 +47,8 @@ struct ExplainCommand: AsyncParsableCommand {
             try explainLines(jsonl, engine: engine, metadata: metadata)
             return
         }
-        let text = try file.map(Inputs.text(of:)) ?? prompt ?? ""
+        let text = try file.map(Inputs.text(of:)) ?? (prompt == "-" ? Inputs.standardInput() : prompt) ?? ""
+        if text.allSatisfy(\.isWhitespace) { throw CLIError.usage("the prompt is empty: give the text to explain") }
         let input = RoutingInput(text: text, task: routing.task, metadata: metadata)
         let decision = engine.decide(input)
         if json {
@@ -71,7 +73,7 @@ struct ExplainCommand: AsyncParsableCommand {
                 output.id = request.id
                 Terminal.writeOut(try output.encoded(pretty: false) + "\n")
             } catch let error as ExplainRequest.Problem {
-                errors.append("\(path):\(offset + 1): error: \(error.message)")
+                errors.append("\(Inputs.label(path)):\(offset + 1): error: \(error.message)")
             }
         }
         if !errors.isEmpty { throw CLIError.data(errors.joined(separator: "\n")) }

@@ -23,9 +23,14 @@ struct LiveEval: Sendable {
     var client: AnthropicClient
     /// `--budget-wait`, `--budget-expiry`: budgets live in the base ledger when it can hold them.
     var budget: BudgetOptions
+    /// One result-cache binding per policy (nil: no cache).
+    var cacheBindings: [EvalCacheBinding]?
+    /// `--progress-interval`: plain progress lines when stderr is not a terminal (nil: none).
+    var progressInterval: Duration?
 
     func run() async throws -> [VariantRun] {
-        let progress = Terminal.stderrIsTTY ? ProgressBar(total: suite.cases.count * policies.count) : nil
+        let progress = EvalProgress(total: suite.cases.count * policies.count, live: Terminal.stderrIsTTY,
+                                    interval: progressInterval)
         // Every price book and router is built before the first call, so bad input fails free.
         // Budgets in the base ledger (shared with every other process using it), and starting
         // from its spend: the tagging wrapper would hide that it is SQLite.
@@ -36,6 +41,18 @@ struct LiveEval: Sendable {
                             options: budget.routerOptions(ledger: store))
         }
         for router in routers { try await router.restoreBudgets() }
+        // Judge checks grade with the first policy's tiers, recorded as variant `eval-judge`
+        // with task `eval_judge`, so the ledger keeps their cost apart from every variant's.
+        var judge: EvalJudge?
+        if let first = policies.first, suite.cases.contains(where: { $0.checks.contains { if case .judge = $0.check { true } else { false } } }) {
+            let router = try ModelRouter(policy: .policy(first.policy), client: client,
+                                         ledger: VariantTaggingLedger(base: store, variant: "eval-judge"),
+                                         prices: try Inputs.prices(explicit: prices, policy: first.policy),
+                                         options: budget.routerOptions(ledger: store))
+            try await router.restoreBudgets()
+            judge = EvalJudge(router: router, models: Dictionary(first.policy.tiers.map { ($0.name, $0.model) }) { a, _ in a },
+                              cache: cacheBindings?.first)
+        }
         var runs: [VariantRun] = []
         for (index, item) in policies.enumerated() {
             if let reason = control.stopReason ?? (Task.isCancelled ? "interrupted" : nil) {
@@ -46,17 +63,14 @@ struct LiveEval: Sendable {
                 continue
             }
             let router = routers[index]
-            let offset = index * suite.cases.count
             let label = names[index]
-            var onProgress: (@Sendable (Int, Int) -> Void)?
-            if let progress {
-                onProgress = { done, _ in progress.update(offset + done, label: label) }
-            }
-            let live = LiveRun(concurrency: concurrency, progress: onProgress)
+            var live = LiveRun(concurrency: concurrency, onOutcome: { progress.finished($0, label: label) })
+            live.cache = cacheBindings?[index]
+            live.judge = judge
             runs.append(await live.run(suite, router: router, variant: names[index], policyFile: item.path,
                                        policy: item.policy, control: control))
         }
-        progress?.finish()
+        progress.finish()
         return runs
     }
 }

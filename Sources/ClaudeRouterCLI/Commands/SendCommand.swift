@@ -29,16 +29,25 @@ struct SendCommand: AsyncParsableCommand {
 
     @OptionGroup var budget: BudgetOptions
 
-    @Argument(help: "The prompt text.")
-    var prompt: String
+    @Option(help: ArgumentHelp("Read the prompt from a file ('-': standard input).", valueName: "file"))
+    var file: String?
+
+    @Argument(help: "The prompt text ('-': read it from standard input).")
+    var prompt: String?
 
     func validate() throws {
-        if prompt.allSatisfy(\.isWhitespace) {
+        if (prompt == nil) == (file == nil) { throw ValidationError("give exactly one of PROMPT or --file") }
+        if let prompt, prompt.allSatisfy(\.isWhitespace) {
             throw ValidationError("the prompt is empty: give the text to send (nothing was sent)")
         }
     }
 
     func run() async throws {
+        // Read before anything else: a bad input costs nothing.
+        let prompt = try file.map(Inputs.text(of:)) ?? (self.prompt == "-" ? Inputs.standardInput() : self.prompt ?? "")
+        if prompt.allSatisfy(\.isWhitespace) {
+            throw CLIError.usage("the prompt is empty: give the text to send (nothing was sent)")
+        }
         let loaded = try Inputs.policy(routing.policy)
         routing.warnAboutUnknownTask(in: loaded)
         let book = try Inputs.prices(explicit: prices, policy: loaded)

@@ -22,6 +22,12 @@ package enum EvalCheck: Sendable {
     case maxLatencyMs(Int)
     /// The router's final tier is this one.
     case expectedTier(String)
+    /// A user command, run by `/bin/sh -c` in the fixture file's directory with the reply on
+    /// its standard input, passes when it exits 0 within its timeout.
+    case command(CommandCheck)
+    /// A model grades the reply against a rubric (model-graded eval); the grading call goes to
+    /// a tier the check or the suite names and is recorded apart from the routed cost.
+    case judge(JudgeCheck)
 
     /// The fixture key of this check (`not_contains`, `max_cost_usd`, …).
     package var kind: String {
@@ -36,12 +42,14 @@ package enum EvalCheck: Sendable {
         case .maxCostUSD: "max_cost_usd"
         case .maxLatencyMs: "max_latency_ms"
         case .expectedTier: "expected_tier"
+        case .command: "command"
+        case .judge: "judge"
         }
     }
 
     /// Every check kind a fixture may use.
     package static let kinds = ["contains", "not_contains", "regex", "equals", "json_valid", "json_fields",
-                               "max_output_tokens", "max_cost_usd", "max_latency_ms", "expected_tier"]
+                               "max_output_tokens", "max_cost_usd", "max_latency_ms", "expected_tier", "command", "judge"]
 
     /// Whether the check needs the reply (so it is skipped in a dry run).
     package var needsReply: Bool {
@@ -49,6 +57,46 @@ package enum EvalCheck: Sendable {
         case .maxCostUSD, .expectedTier: false
         default: true
         }
+    }
+
+    /// Whether the check runs asynchronously after the reply (a process or a model call),
+    /// outside `EvalCase.evaluate`.
+    package var isDeferred: Bool {
+        switch self {
+        case .command, .judge: true
+        default: false
+        }
+    }
+}
+
+/// A `command` check: what to run and how long to wait.
+package struct CommandCheck: Sendable, Hashable {
+    /// Shell command line, run by `/bin/sh -c`.
+    package var run: String
+    /// Seconds before the command is killed and the check fails (default 10).
+    package var timeoutSeconds: Double
+    /// Directory it runs in: the fixture file's.
+    package var directory: String
+
+    /// A command check.
+    package init(run: String, timeoutSeconds: Double = 10, directory: String) {
+        self.run = run
+        self.timeoutSeconds = timeoutSeconds
+        self.directory = directory
+    }
+}
+
+/// A `judge` check: the rubric and, optionally, the tier that grades (else the suite's `judge`).
+package struct JudgeCheck: Sendable, Hashable {
+    /// What a passing answer does, in plain words.
+    package var rubric: String
+    /// Policy tier whose model grades; nil: the suite's `judge: {tier: …}`.
+    package var tier: String?
+
+    /// A judge check.
+    package init(rubric: String, tier: String? = nil) {
+        self.rubric = rubric
+        self.tier = tier
     }
 }
 
@@ -132,6 +180,18 @@ package struct EvalCase: Sendable {
             .joined(separator: "\n")
     }
 
+    /// The case with `tier` set on every `judge` check that names none.
+    func withJudgeTier(_ tier: String?) -> EvalCase {
+        guard let tier else { return self }
+        var copy = self
+        copy.checks = checks.map { located in
+            guard case .judge(var judge) = located.check, judge.tier == nil else { return located }
+            judge.tier = tier
+            return LocatedCheck(.judge(judge), mark: located.mark)
+        }
+        return copy
+    }
+
     /// The routing input the ModelRouter would build for this case.
     package var routingInput: RoutingInput {
         RoutingInput(text: routingText, messageCount: messages.count, task: task, metadata: metadata,
@@ -147,11 +207,27 @@ package struct EvalSuite: Sendable {
     package var files: [String]
     /// Every case, in file order (files in name order).
     package var cases: [EvalCase]
+    /// The suite's `judge: {tier: …}`: the tier grading `judge` checks that name none.
+    package var judgeTier: String?
 
     /// A suite.
-    package init(name: String, files: [String], cases: [EvalCase]) {
+    package init(name: String, files: [String], cases: [EvalCase], judgeTier: String? = nil) {
         self.name = name
         self.files = files
         self.cases = cases
+        self.judgeTier = judgeTier
+    }
+
+    /// Every tier a `judge` check will use (its own or the suite's), and the checks naming none
+    /// when the suite names none either.
+    package var judgeTiers: (tiers: Set<String>, missing: [LocatedCheck]) {
+        var tiers = Set<String>(), missing: [LocatedCheck] = []
+        for item in cases {
+            for located in item.checks {
+                guard case .judge(let judge) = located.check else { continue }
+                if let tier = judge.tier ?? judgeTier { tiers.insert(tier) } else { missing.append(located) }
+            }
+        }
+        return (tiers, missing)
     }
 }

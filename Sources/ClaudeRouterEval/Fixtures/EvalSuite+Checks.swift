@@ -1,3 +1,4 @@
+import Foundation
 import RouterPolicies
 
 extension EvalSuite {
@@ -52,11 +53,31 @@ extension EvalSuite {
         case "max_cost_usd": check = context.usd(value).map(EvalCheck.maxCostUSD)
         case "max_latency_ms": check = context.int(value, in: 1...86_400_000).map(EvalCheck.maxLatencyMs)
         case "expected_tier": check = context.nonEmptyString(value).map(EvalCheck.expectedTier)
+        case "command": check = decodeCommand(value, context: context).map(EvalCheck.command)
+        case "judge": check = decodeJudge(value, context: context).map(EvalCheck.judge)
         default:
             context.error("unknown check kind '\(kind)'\(YAMLDecodingContext.suggestion(for: kind, among: EvalCheck.kinds))", at: keyNode)
             return nil
         }
         return check.map { LocatedCheck($0, mark: keyNode.mark) }
+    }
+
+    /// `command: "jq -e .name"` or `command: {run: …, timeout_s: 5}`.
+    static func decodeCommand(_ node: YAMLNode, context: YAMLDecodingContext) -> CommandCheck? {
+        let directory = (node.mark.file as NSString).deletingLastPathComponent
+        if node.mapping == nil { return context.nonEmptyString(node).map { CommandCheck(run: $0, directory: directory) } }
+        guard let map = context.mapping(node, required: ["run"], optional: ["timeout_s"], what: "a command check"),
+              let run = map.present("run").flatMap(context.nonEmptyString) else { return nil }
+        let timeout = map.present("timeout_s").map { context.double($0, in: 0.001...3600) } ?? 10
+        return timeout.map { CommandCheck(run: run, timeoutSeconds: $0, directory: directory) }
+    }
+
+    /// `judge: "rubric"` or `judge: {rubric: …, tier: …}`.
+    static func decodeJudge(_ node: YAMLNode, context: YAMLDecodingContext) -> JudgeCheck? {
+        if node.mapping == nil { return context.nonEmptyString(node).map { JudgeCheck(rubric: $0) } }
+        guard let map = context.mapping(node, required: ["rubric"], optional: ["tier"], what: "a judge check"),
+              let rubric = map.present("rubric").flatMap(context.nonEmptyString) else { return nil }
+        return JudgeCheck(rubric: rubric, tier: map.present("tier").flatMap(context.nonEmptyString))
     }
 
     /// A string or a non-empty list of strings.

@@ -2,9 +2,9 @@ import Foundation
 package import RouterPolicies
 
 extension EvalSuite {
-    static let rootKeys = ["suite", "description", "cases"]
+    static let rootKeys = ["suite", "description", "vars", "judge", "cases"]
     static let caseKeys = ["id", "task", "prompt", "messages", "system", "tags", "metadata",
-                           "expected_output_tokens", "max_tokens", "checks"]
+                           "expected_output_tokens", "max_tokens", "vars", "checks"]
 
     /// Loads `path`: one fixture file, or every `*.yaml`/`*.yml` file of a directory (sorted by
     /// name). Case ids must be unique across all files. Every problem in every file is reported
@@ -46,8 +46,11 @@ extension EvalSuite {
             }
         }
         if !diagnostics.isEmpty { throw PolicyError(diagnostics: diagnostics) }
-        return EvalSuite(name: suites.map(\.name).joined(separator: "+"), files: files,
-                         cases: suites.flatMap(\.cases))
+        // Each file's judge tier applies to its own cases; a suite built from several files
+        // keeps the first as the default and pins the others' tiers onto their checks.
+        let judgeTier = suites.lazy.compactMap(\.judgeTier).first
+        let cases = suites.flatMap { suite in suite.cases.map { $0.withJudgeTier(suite.judgeTier) } }
+        return EvalSuite(name: suites.map(\.name).joined(separator: "+"), files: files, cases: cases, judgeTier: judgeTier)
     }
 
     /// Loads one fixture file.
@@ -67,8 +70,8 @@ extension EvalSuite {
         let name = root.present("suite").flatMap(context.nonEmptyString) ?? stem
         var cases: [EvalCase] = []
         var seen: [String: SourceMark] = [:]
-        for node in root.present("cases").flatMap(context.sequence) ?? [] {
-            guard let item = decodeCase(node, context: context) else { continue }
+        let suiteVars = root.present("vars").map { decodeVars($0, context: context) } ?? []
+        for item in (root.present("cases").flatMap(context.sequence) ?? []).flatMap({ expandCase($0, suiteVars: suiteVars, context: context) }) {
             if let first = seen[item.id] {
                 context.error("duplicate case id '\(item.id)'", at: item.mark, notes: [(first, "first defined here")])
                 continue
@@ -79,8 +82,17 @@ extension EvalSuite {
         if root.present("cases") != nil, cases.isEmpty, !context.hasErrors {
             context.error("'cases' is empty: a suite needs at least one case", at: root["cases"]?.mark ?? root.node.mark)
         }
+        var judgeTier: String?
+        if let judge = root.present("judge") {
+            if judge.mapping != nil {
+                judgeTier = context.mapping(judge, required: ["tier"], optional: [], what: "judge")?.present("tier")
+                    .flatMap(context.nonEmptyString)
+            } else {
+                judgeTier = context.nonEmptyString(judge)
+            }
+        }
         try context.finish()
-        return EvalSuite(name: name, files: [file], cases: cases)
+        return EvalSuite(name: name, files: [file], cases: cases, judgeTier: judgeTier)
     }
 
     static func decodeCase(_ node: YAMLNode, context: YAMLDecodingContext) -> EvalCase? {

@@ -25,6 +25,12 @@ extension EvalReport {
             + "\(line.cost?.formatted() ?? "unpriced"), \(line.latencyMs)ms"
     }
 
+    /// `, judge $0.000120` after a case whose `judge` checks made grading calls (their cost,
+    /// apart from the routed cost); empty otherwise.
+    static func judgeCostText(_ outcome: CaseOutcome) -> String {
+        outcome.judgeCost.map { ", judge " + $0.formatted() } ?? ""
+    }
+
     /// Plain-text (or Markdown) per-case section for `--answers`.
     func answersText(markdown: Bool) -> String {
         var lines: [String] = [markdown ? "## Answers" : "Answers:", ""]
@@ -40,7 +46,8 @@ extension EvalReport {
                 let o = run.outcomes[index]
                 lines.append("")
                 lines.append((markdown ? "**\(run.name)**: " : "[\(run.name)] ") + "\(o.verdictWord), \(Self.tierPath(o)), "
-                    + (o.cost?.formatted() ?? "unpriced"))
+                    + (o.cost?.formatted() ?? "unpriced") + (o.cached ? " (cached: no call this run)" : "")
+                    + Self.judgeCostText(o))
                 lines += o.attempts.map { (markdown ? "- " : "  ") + Self.attemptText($0) }
                 if let answer = o.answer {
                     if markdown {
@@ -80,6 +87,8 @@ extension EvalReport {
                 let mark = o.notEvaluated ? "<span class=\"skip\">not evaluated</span>"
                     : o.passed ? "<span class=\"pass\">pass</span>" : "<span class=\"fail\">fail</span>"
                 var cell = "\(mark) \(e(Self.tierPath(o))) <span class=\"cost\">\(e(o.cost?.formatted() ?? "unpriced"))</span>"
+                if o.cached { cell += " <span class=\"cached\" title=\"reused from the result cache: no call this run\">cached</span>" }
+                if let judge = o.judgeCost { cell += " <span class=\"cost\">judge \(e(judge.formatted()))</span>" }
                 if let answer = o.answer { cell += Self.collapsible(answer, label: "answer") }
                 if !o.attempts.isEmpty {
                     cell += "<details class=\"attempts\"><summary>\(o.attempts.count) attempt\(o.attempts.count == 1 ? "" : "s")</summary><ol>"

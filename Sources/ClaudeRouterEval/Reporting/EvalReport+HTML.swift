@@ -10,6 +10,7 @@ extension EvalReport {
         var body: [String] = []
         body.append("<h1>\(e(headline))</h1>")
         if let mockNotice { body.append("<p class=\"mock\" role=\"alert\">\(e(mockNotice))</p>") }
+        for notice in [cacheNotice, judgeNotice].compactMap({ $0 }) { body.append("<p class=\"notice\">\(e(notice))</p>") }
         body.append("<section class=\"chart\"><h2>Cost per case vs pass rate</h2>\(costPassChart)</section>")
         body.append("<section><h2>Variants</h2><table><thead><tr><th>variant</th><th>policy</th><th class=\"n\">pass</th><th class=\"n\">rate</th>"
             + "<th class=\"n\">cost</th><th class=\"n\">cost/case</th><th class=\"n\">vs baseline tier</th><th class=\"n\">escalated</th>"
@@ -58,7 +59,7 @@ extension EvalReport {
     th{background:#f9fafb;font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
     .dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.4rem;vertical-align:middle}
     .pass{color:#047857;font-weight:600}.fail{color:#b91c1c;font-weight:600}.skip{color:#6b7280;font-style:italic}
-    .mock{background:#fef3c7;border:1px solid #f59e0b;padding:.5em .8em;font-weight:600}.cost{color:#6b7280;font-variant-numeric:tabular-nums}
+    .mock{background:#fef3c7;border:1px solid #f59e0b;padding:.5em .8em;font-weight:600}.notice{background:#e0f2fe;border:1px solid #0284c7;padding:.5em .8em}.cached{font-size:.8em;background:#e0f2fe;border-radius:3px;padding:0 .3em}.cost{color:#6b7280;font-variant-numeric:tabular-nums}
     ul.failures{margin:.2rem 0 0;padding-left:1rem;color:#b91c1c;font-size:12px}.note{color:#6b7280}
     svg{max-width:100%;height:auto;border:1px solid #e5e7eb;border-radius:6px;background:#fff}
     footer{margin-top:2rem;color:#6b7280;font-size:12px}code{font-size:12px}

@@ -9,7 +9,7 @@ extension EvalReport {
                 .replacingOccurrences(of: "\n", with: " ")
         }
         var lines = ["# \(cell(headline))", ""]
-        if let mockNotice { lines += ["> **\(cell(mockNotice))**", ""] }
+        for notice in notices { lines += ["> **\(cell(notice))**", ""] }
         lines.append("| variant | pass | rate | cost | cost/case | vs baseline tier | escalated | p50 | p95 | tiers |")
         lines.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")
         for v in variants {

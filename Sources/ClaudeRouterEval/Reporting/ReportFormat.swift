@@ -3,7 +3,7 @@ import RouterPolicies
 
 /// Output formats of `claude-router eval`.
 package enum ReportFormat: String, Sendable, CaseIterable {
-    case table, json, markdown, html
+    case table, json, markdown, html, csv
 }
 
 extension EvalReport {
@@ -15,11 +15,13 @@ extension EvalReport {
         case .json: return try jsonText
         case .markdown: return markdownText + (answers ? "\n" + answersText(markdown: true) : "")
         case .html: return htmlPage
+        case .csv: return csvText
         }
     }
 
-    /// Pretty-printed JSON with sorted keys. Money fields are exact integer picodollars
-    /// (1e-12 USD), as everywhere in claude-router.
+    /// Pretty-printed JSON with sorted keys in the style of every claude-router command:
+    /// snake_case keys, money as exact decimal-dollar strings in `…_usd` fields (`null` when
+    /// unknown), and `schema_version`.
     package var jsonText: String {
         get throws {
             let encoder = JSONEncoder()
@@ -41,6 +43,27 @@ extension EvalReport {
         return "MOCK ANSWERS: \(mockReplies) of \(answers) answers came from claude-router's LOCAL MOCK server, "
             + "not from Claude; they are placeholders, so their checks judge placeholder text"
     }
+
+    /// Said at the top of every format when answers were reused from the result cache: what
+    /// this run actually spent, apart from what the answers cost when they were made.
+    package var cacheNotice: String? {
+        guard !dryRun, cachedAnswers > 0 else { return nil }
+        if cachedAnswers == answers, judgeCost == .zero {
+            return "CACHED: all \(answers) answers came from the result cache: this run made no API calls and cost $0 "
+                + "(costs below are what the calls cost when they were made)"
+        }
+        return "CACHED: \(cachedAnswers) of \(answers) answers came from the result cache (no calls made for them); "
+            + "this run spent \(spentThisRun.formatted()) (costs below are what each answer's calls cost when made)"
+    }
+
+    /// Said when judge checks made grading calls: their cost is apart from the routed cost.
+    package var judgeNotice: String? {
+        guard !dryRun, runs.contains(where: { $0.outcomes.contains { $0.judgeCost != nil } }) else { return nil }
+        return "JUDGE: the judge checks' grading calls cost \(judgeCost.formatted()) more; it is not in any variant's cost"
+    }
+
+    /// Every notice for the top of a report, in order.
+    package var notices: [String] { [mockNotice, cacheNotice, judgeNotice].compactMap { $0 } }
 
     /// `fast 60%, balanced 30%, strong 10%`.
     static func tierMixText(_ mix: [TierShare]) -> String {
@@ -75,7 +98,7 @@ extension EvalReport {
                 Self.tierMixText(v.tierMix),
             ])
         }
-        var lines = [headline] + (mockNotice.map { [$0] } ?? []) + ["", table.rendered]
+        var lines = [headline] + notices + ["", table.rendered]
         if variants.contains(where: { $0.unpricedCases > 0 }) {
             lines.append("* some cases are unpriced or failed and are left out of the cost")
         }

@@ -23,9 +23,9 @@ package struct CaseOutcome: Sendable, Hashable, Codable {
     /// left out of pass rates and of the pass/fail statistics. `passed` is then `false`.
     package var notEvaluated: Bool
     /// What the call cost (projected in a dry run); nil when unpriced.
-    package var cost: USDAmount?
+    @OptionalDecimalDollars package var cost: USDAmount?
     /// What the same tokens would have cost on the policy's baseline tier.
-    package var baselineCost: USDAmount?
+    @OptionalDecimalDollars package var baselineCost: USDAmount?
     /// Wall-clock latency in milliseconds (nil in a dry run).
     package var latencyMs: Double?
     /// Whether the router escalated to a higher tier at least once.
@@ -45,6 +45,20 @@ package struct CaseOutcome: Sendable, Hashable, Codable {
     /// Whether the answer came from claude-router's local mock (its message id carries the
     /// mock's mark, ``CaseOutcome/mockMessageIDPrefix``), not from Claude.
     package var mockReply: Bool = false
+    /// Whether the answer was reused from the eval result cache (no call was made this run;
+    /// `cost` is then what the call cost when it was made, and this run spent nothing on it).
+    package var cached: Bool = false
+    /// What the `judge` checks' grading calls cost (not part of `cost`, the routed call's);
+    /// nil when the case has no judge check or a judge call was unpriced.
+    @OptionalDecimalDollars package var judgeCost: USDAmount? = nil
+
+    /// JSON keys: snake_case, money as `…_usd` decimal-dollar strings (docs/CLI.md, "JSON").
+    enum CodingKeys: String, CodingKey {
+        case caseID = "case_id", variant, task, tier, model, passed, failures, skippedChecks = "skipped_checks"
+        case notEvaluated = "not_evaluated", cost = "cost_usd", baselineCost = "baseline_cost_usd", latencyMs = "latency_ms"
+        case escalated, inputTokens = "input_tokens", outputTokens = "output_tokens", reason, prompt, answer, attempts
+        case mockReply = "mock_reply", cached, judgeCost = "judge_cost_usd"
+    }
 
     /// The prefix of every message id the local mock server writes (`msg_mock_…`); the API's
     /// ids never carry it. How an eval tells placeholder answers from real ones.
@@ -88,9 +102,15 @@ package struct AttemptLine: Sendable, Hashable, Codable {
     package var inputTokens: Int
     package var outputTokens: Int
     /// Exact cost; nil when unpriced.
-    package var cost: USDAmount?
+    @OptionalDecimalDollars package var cost: USDAmount?
     /// Latency in milliseconds.
     package var latencyMs: Int
+
+    /// JSON keys: snake_case, money as a decimal-dollar string.
+    enum CodingKeys: String, CodingKey {
+        case attempt, tier, model, outcome, inputTokens = "input_tokens", outputTokens = "output_tokens", cost = "cost_usd"
+        case latencyMs = "latency_ms"
+    }
 
     /// An attempt line.
     package init(attempt: Int, tier: String, model: String, outcome: String, inputTokens: Int, outputTokens: Int,
@@ -117,6 +137,11 @@ package struct VariantRun: Sendable, Hashable, Codable {
     /// The policy's name and content hash (`Policy.contentHash`), for the report's footer.
     package var policyName: String
     package var policyHash: String
+
+    /// JSON keys: snake_case.
+    enum CodingKeys: String, CodingKey {
+        case name, policyFile = "policy_file", outcomes, policyName = "policy_name", policyHash = "policy_hash"
+    }
 
     /// A variant's run.
     package init(name: String, policyFile: String, outcomes: [CaseOutcome], policyName: String = "",

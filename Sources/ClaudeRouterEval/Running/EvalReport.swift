@@ -26,11 +26,11 @@ package struct VariantSummary: Sendable, Hashable, Codable {
     /// `passed / (cases − notEvaluated)` (0 when no case was evaluated).
     package var passRate: Double
     /// Exact sum of the priced cases' cost.
-    package var totalCost: USDAmount
+    @DecimalDollars package var totalCost: USDAmount
     /// `totalCost / cases`, rounded to the picodollar.
-    package var costPerCase: USDAmount
+    @DecimalDollars package var costPerCase: USDAmount
     /// What the same calls would have cost on the policy's baseline tier.
-    package var baselineCost: USDAmount
+    @DecimalDollars package var baselineCost: USDAmount
     /// `1 - totalCost / baselineCost`; nil when nothing was priced.
     package var savingVsBaseline: Double?
     /// Cases whose cost is unknown (unpriced model or failed call); they are left out of the sums.
@@ -43,6 +43,14 @@ package struct VariantSummary: Sendable, Hashable, Codable {
     package var latencyP50Ms: Double?
     /// 95th percentile latency in ms (nil in a dry run).
     package var latencyP95Ms: Double?
+
+    /// JSON keys: snake_case, money as `…_usd` decimal-dollar strings.
+    enum CodingKeys: String, CodingKey {
+        case name, policyFile = "policy_file", cases, passed, notEvaluated = "not_evaluated", passRate = "pass_rate"
+        case totalCost = "total_cost_usd", costPerCase = "cost_per_case_usd", baselineCost = "baseline_cost_usd"
+        case savingVsBaseline = "saving_vs_baseline", unpricedCases = "unpriced_cases", escalationRate = "escalation_rate"
+        case tierMix = "tier_mix", latencyP50Ms = "latency_p50_ms", latencyP95Ms = "latency_p95_ms"
+    }
 }
 
 extension VariantSummary {
@@ -76,10 +84,20 @@ package struct PairComparison: Sendable, Hashable, Codable {
     package var mcnemar: McNemarTest
     /// One plain sentence, e.g. `B saves 41% [35%, 47%] with no significant change in pass rate (p=0.62)`.
     package var verdict: String
+
+    /// JSON keys: snake_case.
+    enum CodingKeys: String, CodingKey {
+        case baseline, candidate, costSaving = "cost_saving", passRateDifference = "pass_rate_difference", mcnemar, verdict
+    }
 }
 
-/// Everything an eval run produced, ready to render as a table, JSON, Markdown or HTML.
+/// Everything an eval run produced, ready to render as a table, JSON, Markdown, HTML or CSV.
 package struct EvalReport: Sendable, Hashable, Codable {
+    /// Version of the JSON layout (`schema_version`); raised when a field changes meaning or
+    /// goes away, not when one is added.
+    package static let currentSchemaVersion = 2
+    /// The JSON layout's version (``currentSchemaVersion`` when made by this code).
+    package var schemaVersion = EvalReport.currentSchemaVersion
     /// Name of the fixture suite(s).
     package var suite: String
     /// Whether costs are projections (no API calls were made).
@@ -104,6 +122,23 @@ package struct EvalReport: Sendable, Hashable, Codable {
     package var toolVersion = ""
     /// Where the answers came from, e.g. the API base URL (set by the CLI; empty when unknown).
     package var answersSource = ""
+    /// Answers (over all variants) reused from the result cache: no call was made for them.
+    package var cachedAnswers: Int = 0
+    /// What this run spent: routed calls actually made (not cache hits) plus judge calls,
+    /// exact; unpriced calls are left out and counted in `unpricedCalls`.
+    @DecimalDollars package var spentThisRun: USDAmount = .zero
+    /// Cost of every `judge` check's grading calls, over all variants (not in any variant's cost).
+    @DecimalDollars package var judgeCost: USDAmount = .zero
+    /// The result cache file, when one was used (set by the CLI; empty otherwise).
+    package var cachePath = ""
+
+    /// JSON keys: snake_case, money as `…_usd` decimal-dollar strings (docs/CLI.md, "JSON").
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", suite, dryRun = "dry_run", caseIDs = "case_ids", variants, comparisons, runs
+        case bootstrapResamples = "bootstrap_resamples", bootstrapSeed = "bootstrap_seed", mockReplies = "mock_replies"
+        case answers, toolVersion = "tool_version", answersSource = "answers_source", cachedAnswers = "cached_answers"
+        case spentThisRun = "spent_this_run_usd", judgeCost = "judge_cost_usd", cachePath = "cache_path"
+    }
 
     /// Whether any case's checks failed under any variant (the CLI then exits 1); a case not
     /// evaluated is not a failure.
@@ -118,6 +153,11 @@ package struct EvalReport: Sendable, Hashable, Codable {
         self.variants = runs.map(Self.summarize)
         self.mockReplies = runs.reduce(0) { $0 + $1.outcomes.filter(\.mockReply).count }
         self.answers = runs.reduce(0) { $0 + $1.outcomes.count }
+        let outcomes = runs.flatMap(\.outcomes)
+        self.cachedAnswers = outcomes.filter(\.cached).count
+        let judgeCost = outcomes.compactMap(\.judgeCost).sum()
+        self.judgeCost = judgeCost
+        self.spentThisRun = dryRun ? .zero : outcomes.filter { !$0.cached }.compactMap(\.cost).sum() + judgeCost
         self.bootstrapResamples = bootstrap.resamples
         self.bootstrapSeed = bootstrap.seed
         var comparisons: [PairComparison] = []

@@ -11,11 +11,21 @@ package struct LiveRun: Sendable {
     package var concurrency: Int
     /// Called after each finished case with (finished, total).
     package var progress: (@Sendable (Int, Int) -> Void)?
+    /// Called with each case's outcome as soon as it is known (cases not run included), for
+    /// progress lines that show the running cost and passes.
+    package var onOutcome: (@Sendable (CaseOutcome) -> Void)?
+    /// The result cache for this variant: hits are answered without a call, and successful
+    /// replies are stored. nil: no cache (`--no-cache`, a dry run, no cache path).
+    package var cache: EvalCacheBinding?
+    /// Grades `judge` checks; nil when the suite has none.
+    package var judge: EvalJudge?
 
     /// A runner with `concurrency` calls in flight (default 4).
-    package init(concurrency: Int = 4, progress: (@Sendable (Int, Int) -> Void)? = nil) {
+    package init(concurrency: Int = 4, progress: (@Sendable (Int, Int) -> Void)? = nil,
+                 onOutcome: (@Sendable (CaseOutcome) -> Void)? = nil) {
         self.concurrency = concurrency
         self.progress = progress
+        self.onOutcome = onOutcome
     }
 
     /// The request a case sends: `model: "auto"` (routed by the policy) and `max_tokens` 0
@@ -52,25 +62,43 @@ package struct LiveRun: Sendable {
         if let report = progress {
             onFinished = { finished in report(finished, total) }
         }
+        let onOutcome = self.onOutcome, cache = self.cache, judge = self.judge
         let body: @Sendable (EvalCase) async -> CaseOutcome = { item in
+            let outcome: CaseOutcome
             if let reason = control.stopReason {
-                return CaseOutcome(caseID: item.id, variant: variant, task: item.task ?? "", passed: false,
-                                   failures: ["not run: \(reason)"])
+                outcome = CaseOutcome(caseID: item.id, variant: variant, task: item.task ?? "", passed: false,
+                                      failures: ["not run: \(reason)"])
+            } else {
+                outcome = await Self.runCase(item, router: router, variant: variant, control: control, cache: cache,
+                                              judge: judge)
             }
-            return await Self.runCase(item, router: router, variant: variant, control: control)
+            onOutcome?(outcome)
+            return outcome
         }
         let outcomes = await boundedConcurrentMap(suite.cases, limit: concurrency, progress: onFinished, body)
         return VariantRun(name: variant, policyFile: policyFile, outcomes: outcomes, policyName: policy?.name ?? "",
                           policyHash: policy?.contentHash ?? "")
     }
 
-    static func runCase(_ item: EvalCase, router: ModelRouter, variant: String, control: RunControl) async -> CaseOutcome {
+    /// The checks handed to the router as escalation checks, by fixture name. Only JSON
+    /// validity is: it is the check an application would also run in production. The others
+    /// are measured, not acted on.
+    package static func escalationChecks(for item: EvalCase) -> [String] {
+        item.checks.contains { if case .jsonValid = $0.check { true } else { false } } ? ["json_valid"] : []
+    }
+
+    static func runCase(_ item: EvalCase, router: ModelRouter, variant: String, control: RunControl,
+                        cache: EvalCacheBinding? = nil, judge: EvalJudge? = nil) async -> CaseOutcome {
+        let key = cache?.key(for: item)
+        if let cache, cache.read, let key, let stored = cache.cache.result(for: key) {
+            var outcome = CaseOutcome.fromCache(stored, item: item, variant: variant)
+            await runDeferredChecks(item, on: &outcome, judge: judge, control: control)
+            return outcome
+        }
         var metadata = item.metadata
         metadata["eval_case"] = item.id
-        // Only JSON validity is handed to the router as an escalation check: it is the check an
-        // application would also run in production. The others are measured, not acted on.
-        let hasJSONCheck = item.checks.contains { if case .jsonValid = $0.check { true } else { false } }
-        let options = CallOptions(task: item.task, metadata: metadata, checks: hasJSONCheck ? [.jsonValid] : [])
+        let options = CallOptions(task: item.task, metadata: metadata,
+                                  checks: escalationChecks(for: item).isEmpty ? [] : [.jsonValid])
         let clock = ContinuousClock()
         let started = clock.now
         do {
@@ -104,6 +132,20 @@ package struct LiveRun: Sendable {
                     inputTokens: attempt.usage.promptTokens, outputTokens: attempt.usage.output,
                     cost: attempt.cost?.total, latencyMs: attempt.latency.whole(.milliseconds(1)))
             }
+            // Only whole, successful replies are reused: never an error (thrown above), never a
+            // reply cut off by max_tokens or refused. A reply whose JSON check failed on every
+            // tier is still the answer the routing gives, and is reused like any other.
+            let stop = response.message.stopReason
+            if let cache, let key, stop == .endTurn || stop == .stopSequence {
+                cache.cache.store(CachedResult(
+                    tier: decision.tier, model: response.message.model, task: outcome.task, reason: decision.reason,
+                    answer: response.message.text, outputTokens: response.message.usage.outputTokens,
+                    inputTokens: outcome.inputTokens ?? 0, costUSD: cost?.exactDecimal,
+                    baselineCostUSD: response.baselineCost?.exactDecimal, latencyMs: latencyMs, escalated: outcome.escalated,
+                    attempts: outcome.attempts, mockReply: outcome.mockReply, stopReason: stop?.rawValue ?? ""),
+                    key: key, caseID: item.id, variant: variant)
+            }
+            await runDeferredChecks(item, on: &outcome, judge: judge, control: control)
             return outcome
         } catch {
             if let error = error as? RouterError, let record = error.unrecorded { control.keepUnrecorded(record) }

@@ -15,6 +15,11 @@ package struct McNemarTest: Sendable, Hashable, Codable {
     /// Two-sided exact p-value; 1 when there are no discordant pairs.
     package var pValue: Double
 
+    /// JSON keys: snake_case.
+    enum CodingKeys: String, CodingKey {
+        case baselineOnly = "baseline_only", candidateOnly = "candidate_only", pValue = "p_value"
+    }
+
     /// Runs the test on the discordant counts `b` (baseline-only passes) and `c`
     /// (candidate-only passes). Negative counts are treated as zero.
     package init(baselineOnly b: Int, candidateOnly c: Int) {
