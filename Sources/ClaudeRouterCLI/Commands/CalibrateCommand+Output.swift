@@ -16,6 +16,8 @@ extension CalibrateCommand {
         } catch {
             throw CLIError.data(error.description)
         }
+        let misspelt = suite.unknownPolicyNames([policy])
+        if !misspelt.isEmpty { throw CLIError.data(PolicyError(diagnostics: misspelt).description) }
         let client = try connection.makeClient()
         defer { client.shutdown() }
         let store: any CostLedger = try ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()

@@ -113,6 +113,8 @@ struct EvalCommand: AsyncParsableCommand {
         }
         let loaded = try (policies.isEmpty ? ["default"] : policies).map { path in (path: path, policy: try Inputs.policy(path)) }
         try checkJudgeTiers(suite, policy: loaded[0].policy)
+        let misspelt = suite.unknownPolicyNames(loaded.map(\.policy))
+        if !misspelt.isEmpty { throw CLIError.data(PolicyError(diagnostics: misspelt).description) }
         let names = variantNames(policyNames: loaded.map(\.policy.name), files: loaded.map(\.path))
         let bootstrap = PairedBootstrap(resamples: resamples, seed: seed)
 

@@ -150,11 +150,13 @@ package struct EvalCase: Sendable {
     package var checks: [LocatedCheck]
     /// Where the case starts in its file.
     package var mark: SourceMark
+    /// Where its `task:` value is written (nil without one).
+    package var taskMark: SourceMark?
 
     /// A case; `messages` must end with a user turn.
     package init(id: String, task: String? = nil, messages: [FixtureMessage], system: String? = nil, tags: [String] = [],
                 metadata: [String: String] = [:], expectedOutputTokens: Int? = nil, maxTokens: Int? = nil,
-                checks: [LocatedCheck] = [], mark: SourceMark) {
+                checks: [LocatedCheck] = [], mark: SourceMark, taskMark: SourceMark? = nil) {
         self.id = id
         self.task = task
         self.messages = messages
@@ -165,6 +167,7 @@ package struct EvalCase: Sendable {
         self.maxTokens = maxTokens
         self.checks = checks
         self.mark = mark
+        self.taskMark = taskMark
     }
 
     /// System prompt and every turn joined by newlines: what the policy engine scores.

@@ -127,7 +127,8 @@ extension EvalSuite {
             expectedOutputTokens: map.present("expected_output_tokens").flatMap { context.int($0, in: 1...1_000_000) },
             maxTokens: map.present("max_tokens").flatMap { context.int($0, in: 1...1_000_000) },
             checks: checks,
-            mark: node.mark)
+            mark: node.mark,
+            taskMark: map.present("task")?.mark)
     }
 
     static func decodeMessages(_ node: YAMLNode, context: YAMLDecodingContext) -> [FixtureMessage] {

@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+
+@Suite("CLI: fixture task and tier names are checked against the policies")
+struct EvalFixtureNamesTests {
+    @Test("a misspelt task and expected_tier are errors at their FILE:LINE:COLUMN with a suggestion, exit 65, before any call")
+    func misspeltNames() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("names-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("t.yaml").path
+        try """
+        cases:
+          - id: one
+            prompt: "Review this diff: - a + b"
+            task: code-reveiw
+            checks:
+              - expected_tier: sonet
+          - id: two
+            prompt: "hi"
+            task: qa
+            checks:
+              - expected_tier: haiku
+
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try CLIHarness.run(["eval", "--fixtures", file, "--dry-run"])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("\(file):4:11: error: case 'one': no policy defines task 'code-reveiw'; did you mean 'code-review'?"))
+        #expect(result.stderr.contains("\(file):6:9: error: case 'one': expected_tier 'sonet' is not a tier of any policy; did you mean 'sonnet'?"))
+        #expect(!result.stderr.contains("case 'two'"))
+        #expect(result.stdout.isEmpty)
+    }
+}
