@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RouterPolicies
 
 /// Parses the command line, runs the command and maps every error to one exit code.
 enum CLIEntry {
@@ -30,7 +31,7 @@ enum CLIEntry {
         let code = ClaudeRouterCommand.exitCode(for: error)
         if code == .validationFailure {
             // ArgumentParser's usage and `ValidationError` messages, with the usage line.
-            Terminal.writeError(ClaudeRouterCommand.fullMessage(for: error))
+            Terminal.writeError(ClaudeRouterCommand.fullMessage(for: error) + subcommandHint())
             return ExitStatus.usage.rawValue
         }
         if code == .success {
@@ -42,5 +43,16 @@ enum CLIEntry {
         let text = ClaudeRouterCommand.fullMessage(for: error)
         if !text.isEmpty { Terminal.writeError(text) }
         return code.rawValue
+    }
+
+    /// `"\nDid you mean 'explain'?"` when the first argument is not an option and is a near
+    /// spelling of a subcommand (ArgumentParser only says "unexpected argument"), else "".
+    static func subcommandHint(arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> String {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return "" }
+        let names = ClaudeRouterCommand.configuration.subcommands.map { $0._commandName }
+        guard !names.contains(first) else { return "" }
+        let hint = YAMLDecodingContext.suggestion(for: first, among: names)
+        guard hint.hasPrefix("; did you mean ") else { return "" }
+        return "\nDid you mean " + hint.dropFirst("; did you mean ".count)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("CLI: fixture task and tier names are checked against the policies")
+@Suite("CLI: misspelt names (fixture tasks and tiers, subcommands)")
 struct EvalFixtureNamesTests {
     @Test("a misspelt task and expected_tier are errors at their FILE:LINE:COLUMN with a suggestion, exit 65, before any call")
     func misspeltNames() throws {
@@ -29,5 +29,15 @@ struct EvalFixtureNamesTests {
         #expect(result.stderr.contains("\(file):6:9: error: case 'one': expected_tier 'sonet' is not a tier of any policy; did you mean 'sonnet'?"))
         #expect(!result.stderr.contains("case 'two'"))
         #expect(result.stdout.isEmpty)
+    }
+
+    @Test("a misspelt subcommand is a usage error (exit 2) that suggests the subcommand; an unrelated word suggests nothing")
+    func misspeltSubcommand() throws {
+        let typo = try CLIHarness.run(["expalin", "hello"])
+        #expect(typo.status == 2)
+        #expect(typo.stderr.contains("Did you mean 'explain'?"))
+        let other = try CLIHarness.run(["bogus"])
+        #expect(other.status == 2)
+        #expect(!other.stderr.contains("Did you mean"))
     }
 }
