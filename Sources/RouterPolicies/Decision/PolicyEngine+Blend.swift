@@ -34,9 +34,15 @@ extension PolicyEngine {
     /// the thresholds when one of its signals fired (text the model never saw), else the default
     /// tier.
     func blend(_ learned: ComplexityScore, heuristic: ComplexityScore) -> ComplexityScore {
+        Self.blend(learned, heuristic: heuristic, weight: heuristicWeight)
+    }
+
+    /// `blend(_:heuristic:)` with the weight given (static, so `decide`'s closures need not
+    /// capture the engine).
+    static func blend(_ learned: ComplexityScore, heuristic: ComplexityScore, weight: Double) -> ComplexityScore {
         guard learned.recognizedSignal else { return heuristic }
-        guard heuristicWeight > 0 else { return learned }
-        let h = heuristicWeight
+        guard weight > 0 else { return learned }
+        let h = weight
         var parts = heuristic.contributions.map {
             SignalContribution(name: $0.name, weight: $0.weight, strength: $0.strength,
                                contribution: h * $0.contribution, evidence: $0.evidence)

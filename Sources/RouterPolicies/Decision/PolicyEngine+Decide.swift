@@ -50,7 +50,10 @@ extension PolicyEngine {
         // One read of the prompt gives the phrase counts for both the classifier and the scorer.
         let namedRoute = input.task.flatMap { arm.tasks[$0] }
         // … and one structure scan serves both too.
-        let (guess, score, scored) = withUTF8Bytes(of: input.text) { bytes in
+        // The closures capture only the parts they read: capturing `self` made every decision
+        // copy the whole engine (a retain and a release of each of its references).
+        let (guess, score, scored) = withUTF8Bytes(of: input.text) { [phrases, scorer, classifier, difficulty,
+                                                                      heuristicWeight, firstThenLimit] bytes in
             phrases.withCounts(in: bytes) { counts in
                 let structure = TextStructure(bytes, firstThenLimit: firstThenLimit)
                 // A learned scorer alone reads only the signal strengths, so the hand-made
@@ -72,10 +75,10 @@ extension PolicyEngine {
                 let origin = ScoreOrigin(learned, heuristic: score, weight: heuristicWeight,
                                          noSignalFallback: difficulty.noSignalFallback)
                 if learned.recognizedSignal && heuristicWeight == 0 { return (guess, learned, origin) }
-                if heuristicWeight > 0 { return (guess, blend(learned, heuristic: score), origin) }
+                if heuristicWeight > 0 { return (guess, Self.blend(learned, heuristic: score, weight: heuristicWeight), origin) }
                 // The guard fell back to the hand-made score: the same score, now with its evidence.
                 let handMade = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts)
-                return (guess, blend(learned, heuristic: handMade), origin)
+                return (guess, Self.blend(learned, heuristic: handMade, weight: heuristicWeight), origin)
             }
         }
 
