@@ -8,7 +8,8 @@ import RouterPolicies
 /// percentiles), so both paths render byte-identical reports. Two queries share the work:
 /// - calls with ONE attempt (the vast majority: a first attempt nothing points back to) are
 ///   their own final attempt, so a plain `GROUP BY` over them is exact;
-/// - the few calls with several attempts go through a window that finds each call's final
+/// - the few calls with several attempts (found through the `parent_id` index and the primary
+///   key, not by scanning) go through a window that finds each call's final
 ///   attempt (highest attempt number; ties to the later record, as the in-memory path does)
 ///   and carries its group to every attempt of the call.
 /// Both group by (group, latency) so the nearest-rank percentiles come from exact latency
@@ -66,21 +67,26 @@ struct SQLiteReportQuery {
         return (conditions.joined(separator: " AND "), bindings)
     }
 
+    /// Whether an attempt's usage was flagged: a non-empty JSON array under the reserved metadata key.
+    static let flaggedExpression = """
+        CASE WHEN instr(metadata, '"\(SQLiteLedger.flagsKey)"') > 0
+             THEN json_extract(metadata, '$.\(SQLiteLedger.flagsKey)') <> '[]' ELSE 0 END
+        """
+
     /// The per-attempt sums both queries select, in this order, after the group and latency.
-    /// A flagged attempt has a non-empty JSON array under the reserved metadata key.
-    static let attemptSums = """
+    static func attemptSums(flagged: String) -> String {
+        """
         COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens),
         SUM(cache_read_tokens), SUM(cost_total), SUM(cost_total IS NULL),
-        SUM(CASE WHEN outcome = 'escalated' THEN cost_total END), SUM(outcome = 'error'),
-        SUM(CASE WHEN instr(metadata, '"\(SQLiteLedger.flagsKey)"') > 0
-                 THEN json_extract(metadata, '$.\(SQLiteLedger.flagsKey)') <> '[]' ELSE 0 END)
+        SUM(CASE WHEN outcome = 'escalated' THEN cost_total END), SUM(outcome = 'error'), SUM(\(flagged))
         """
+    }
 
     /// Single-attempt calls: every record is final, its call has one attempt.
     var singleAttemptSQL: String {
         let where_ = filter.sql
         return """
-            SELECT \(groupExpression) AS g, latency_ms, \(Self.attemptSums),
+            SELECT \(groupExpression) AS g, latency_ms, \(Self.attemptSums(flagged: Self.flaggedExpression)),
                    COUNT(*), 0, SUM(baseline_cost), SUM(baseline_cost IS NULL)
             FROM ledger
             WHERE \(where_) AND parent_id IS NULL
@@ -89,23 +95,31 @@ struct SQLiteReportQuery {
             """
     }
 
-    /// Calls with several attempts (or a self-referencing first attempt): the window orders each
-    /// call's attempts final-first and hands the final attempt's group to all of them.
+    /// Calls with several attempts (or a self-referencing first attempt): their later attempts
+    /// through the `parent_id` index, their first attempts by primary key, only the columns the
+    /// sums need; the window orders each call's attempts final-first and hands the final
+    /// attempt's group to all of them.
     var multiAttemptSQL: String {
         let where_ = filter.sql
+        let columns = """
+            rowid AS rid, attempt, time_us, latency_ms, input_tokens, output_tokens, cache_write_5m_tokens,
+            cache_write_1h_tokens, cache_read_tokens, cost_total, outcome, baseline_cost,
+            \(Self.flaggedExpression) AS flagged, \(groupExpression) AS own_group
+            """
         return """
             WITH m AS (
-                SELECT rowid AS rid, *, COALESCE(parent_id, id) AS call, \(groupExpression) AS own_group
-                FROM ledger
-                WHERE \(where_) AND (parent_id IS NOT NULL
-                      OR id IN (SELECT parent_id FROM ledger WHERE parent_id IS NOT NULL AND \(where_)))
+                SELECT \(columns), parent_id AS call FROM ledger WHERE parent_id IS NOT NULL AND \(where_)
+                UNION ALL
+                SELECT \(columns), id AS call FROM ledger
+                WHERE parent_id IS NULL AND \(where_)
+                  AND id IN (SELECT parent_id FROM ledger WHERE parent_id IS NOT NULL AND \(where_))
             ), w AS (
                 SELECT *, FIRST_VALUE(own_group) OVER call_order AS g, ROW_NUMBER() OVER call_order AS final_rank,
                        COUNT(*) OVER (PARTITION BY call) AS call_attempts
                 FROM m
                 WINDOW call_order AS (PARTITION BY call ORDER BY attempt DESC, time_us DESC, rid DESC)
             )
-            SELECT g, latency_ms, \(Self.attemptSums),
+            SELECT g, latency_ms, \(Self.attemptSums(flagged: "flagged")),
                    SUM(final_rank = 1), SUM(final_rank = 1 AND call_attempts > 1),
                    SUM(CASE WHEN final_rank = 1 THEN baseline_cost END), SUM(final_rank = 1 AND baseline_cost IS NULL)
             FROM w
@@ -115,9 +129,9 @@ struct SQLiteReportQuery {
 
     func run(on connection: SQLiteConnection) throws(LedgerError) -> [LedgerReport.Row] {
         var groups: [String: Accumulator] = [:]
-        // The filter's bindings appear twice in each query (the outer filter and the subquery).
-        let bindings = filter.bindings + filter.bindings
-        for sql in [singleAttemptSQL, multiAttemptSQL] {
+        // The filter appears twice in the first query and three times in the second.
+        for (sql, copies) in [(singleAttemptSQL, 2), (multiAttemptSQL, 3)] {
+            let bindings = Array(repeating: filter.bindings, count: copies).flatMap { $0 }
             let statement = try connection.statement(sql)
             defer { statement.reset() }
             for (offset, binding) in bindings.enumerated() {
