@@ -65,6 +65,10 @@ struct LedgerReportSQLTests {
                 for (sql, memory) in zip(inSQL, inMemory) {
                     #expect(sql == memory, "by \(key), group \(memory.group)")
                 }
+                // The total merged from the groups of one pass equals the `.all` aggregate.
+                let withTotal = try await ledger.reportWithTotal(query, by: key)
+                #expect(withTotal.rows == inSQL)
+                #expect(withTotal.total == LedgerReport.aggregate(loaded, by: .all).first, "total, by \(key)")
             }
         }
         try await ledger.close()

@@ -100,7 +100,12 @@ struct ReportCommand: AsyncParsableCommand {
     /// The rows by `key` and the one-row total (see `rows(_:query:by:)`).
     static func aggregate(_ store: any CostLedger, query: LedgerQuery, by key: LedgerReport.GroupKey)
         async throws -> (rows: [LedgerReport.Row], total: [LedgerReport.Row]) {
-        (try await rows(store, query: query, by: key), try await rows(store, query: query, by: .all))
+        if let sqlite = store as? SQLiteLedger {
+            let result = try await sqlite.reportWithTotal(query, by: key)
+            return (result.rows, result.total.map { [$0] } ?? [])
+        }
+        let records = try await store.records(query)
+        return (LedgerReport.aggregate(records, by: key), LedgerReport.aggregate(records, by: .all))
     }
 
     /// The rows by `key`. A SQLite ledger aggregates inside SQLite (GROUP BY, no record

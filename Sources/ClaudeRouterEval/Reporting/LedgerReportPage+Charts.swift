@@ -31,7 +31,7 @@ extension LedgerReportPage {
     static func horizontalBars(_ lines: [BarLine], label: String, scale: Double? = nil,
                                tick: (Double) -> String) -> String {
         let e = htmlEscaped
-        let left = 170.0, right = 190.0, top = 24.0, lineHeight = 34.0, width = 900.0
+        let left = 170.0, right = 260.0, top = 24.0, lineHeight = 34.0, width = 960.0
         let plotW = width - left - right
         let height = top + Double(max(lines.count, 1)) * lineHeight + 30
         let largest = lines.map { max($0.segments.reduce(0) { $0 + $1.value }, $0.reference?.value ?? 0) }.max() ?? 0
@@ -109,7 +109,7 @@ extension LedgerReportPage {
     /// Columns per UTC day: cost (escalation part on top) next to the baseline tier's cost.
     static func dayChart(_ rows: [LedgerReport.Row]) -> String {
         let e = htmlEscaped
-        let width = 900.0, height = 320.0, left = 80.0, right = 20.0, top = 20.0, bottom = 60.0
+        let width = 960.0, height = 330.0, left = 80.0, right = 20.0, top = 28.0, bottom = 60.0
         let plotW = width - left - right, plotH = height - top - bottom
         let largest = rows.map { max($0.cost.dollars, $0.baselineCost.dollars) }.max() ?? 0
         let step = EvalReport.niceStep(max(largest, 1e-12) / 4)
@@ -119,6 +119,9 @@ extension LedgerReportPage {
         let barW = max(min(slot * 0.38, 28), 1.5)
         let labelEvery = max(1, Int((Double(rows.count) * 70 / plotW).rounded(.up)))
         var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"cost and baseline per day\">"]
+        if rows.contains(where: { $0.unpricedRecords > 0 }) {
+            svg.append("<text x=\"\(f(width - right))\" y=\"\(f(top - 6))\" text-anchor=\"end\" font-size=\"11\" fill=\"\(unpricedColor)\">● day with unpriced calls: its cost is a lower bound</text>")
+        }
         var tick = 0.0
         while tick <= axisMax * (1 + 1e-9) {
             svg.append("<line x1=\"\(f(left))\" y1=\"\(f(y(tick)))\" x2=\"\(f(width - right))\" y2=\"\(f(y(tick)))\" stroke=\"#e5e7eb\"/>")
@@ -134,7 +137,8 @@ extension LedgerReportPage {
             }
             svg.append("<rect x=\"\(f(center))\" y=\"\(f(y(row.baselineCost.dollars)))\" width=\"\(f(barW))\" height=\"\(f(plotH + top - y(row.baselineCost.dollars)))\" fill=\"\(baselineColor)\"><title>\(e("\(row.group): baseline tier \(row.baselineCost.formatted()); \(savingsText(row))"))</title></rect>")
             if row.unpricedRecords > 0 {
-                svg.append("<text x=\"\(f(center))\" y=\"\(f(y(max(row.cost.dollars, row.baselineCost.dollars)) - 4))\" text-anchor=\"middle\" font-size=\"11\" fill=\"\(unpricedColor)\">+\(row.unpricedRecords)?</text>")
+                // A red mark over the day: its cost is a lower bound (hover for the count).
+                svg.append("<circle cx=\"\(f(center))\" cy=\"\(f(y(max(row.cost.dollars, row.baselineCost.dollars)) - 6))\" r=\"3\" fill=\"\(unpricedColor)\"><title>\(e("\(row.group): \(row.unpricedRecords) unpriced attempt(s); cost \(costText(row))"))</title></circle>")
             }
             if i % labelEvery == 0 {
                 svg.append("<text transform=\"translate(\(f(center)) \(f(top + plotH + 14))) rotate(30)\" font-size=\"11\" fill=\"#374151\">\(e(row.group))</text>")

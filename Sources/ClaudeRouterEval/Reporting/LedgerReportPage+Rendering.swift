@@ -36,13 +36,13 @@ extension LedgerReportPage {
         body.append("<section class=\"chart\"><h2>Escalation rate and cost by task</h2>\(Self.horizontalBars(Self.escalationLines(byTask), label: "escalation rate by task", scale: 1, tick: { Verdict.percent($0) }))</section>")
         let cacheKey = Self.legend([(Self.inputColor, "uncached input"), (Self.cacheWriteColor, "cache writes"), (Self.cacheReadColor, "cache reads")])
         body.append("<section class=\"chart\"><h2>Prompt caching and unpriced calls by model</h2>\(cacheKey)\(Self.horizontalBars(Self.cacheLines(byModel), label: "input token mix by model", scale: 1, tick: { Verdict.percent($0) }))</section>")
-        body.append("<section><h2>By \(e(groupedBy))</h2><table><thead><tr><th>\(e(groupedBy))</th>"
+        body.append("<section><h2>By \(e(groupedBy))</h2><div class=\"wide\"><table><thead><tr><th>\(e(groupedBy))</th>"
             + Self.columns.map { "<th class=\"n\">\(e($0.header))</th>" }.joined() + "</tr></thead><tbody>")
         for (row, name) in rows.map({ ($0, $0.group) }) + [(total, "TOTAL")] {
             let cells = Self.columns.map { "<td class=\"n\">\(e($0.cell(row)))</td>" }.joined()
             body.append("<tr\(name == "TOTAL" ? " class=\"total\"" : "")><td>\(e(name))</td>\(cells)</tr>")
         }
-        body.append("</tbody></table><p class=\"note\">\(e(Self.grouping))</p></section>")
+        body.append("</tbody></table></div><p class=\"note\">\(e(Self.grouping))</p></section>")
         return """
         <!DOCTYPE html>
         <html lang="en">
@@ -52,7 +52,7 @@ extension LedgerReportPage {
         <title>\(e("claude-router report: " + ledger))</title>
         <style>\(EvalReport.css)
         tr.total>td{font-weight:600;border-top:2px solid #9ca3af}.legend{font-size:12px;color:#374151;margin:.2rem 0 .4rem}
-        ul.summary{padding-left:1.2rem}ul.summary li{margin:.15rem 0}</style>
+        ul.summary{padding-left:1.2rem}ul.summary li{margin:.15rem 0}div.wide{overflow-x:auto}div.wide td,div.wide th{white-space:nowrap}</style>
         </head>
         <body>
         \(body.joined(separator: "\n"))

@@ -54,9 +54,10 @@ package struct LedgerReportPage: Sendable {
         return "≥ \(row.cost.formatted()) +\(row.unpricedRecords) unpriced"
     }
 
-    /// `saves 38.2%`, `costs 12.0% more`, or `–` when savings are unknown.
+    /// `saved $0.12 (38%)`, `cost $0.01 more (12%)`, or `savings unknown` (an unpriced attempt or
+    /// a call without a baseline cost).
     static func savingsText(_ row: LedgerReport.Row) -> String {
-        guard let savings = row.savings else { return "–" }
+        guard let savings = row.savings else { return "savings unknown" }
         let percent = row.savingsPercent.map { " (\(Verdict.percent(abs($0) / 100)))" } ?? ""
         return savings.picodollars >= 0 ? "saved \(savings.formatted())\(percent)" : "cost \((USDAmount.zero - savings).formatted()) more\(percent)"
     }

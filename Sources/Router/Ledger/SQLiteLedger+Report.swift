@@ -19,8 +19,21 @@ extension SQLiteLedger {
     /// `query.limit` and `query.newestFirst` are ignored (a report covers every matching record).
     /// - Throws: ``LedgerError`` (`closed`, `sqlite` — e.g. an integer overflow of a sum).
     public func report(_ query: LedgerQuery, by key: LedgerReport.GroupKey) async throws -> [LedgerReport.Row] {
+        try await reportWithTotal(query, by: key).rows
+    }
+
+    /// The rows by `key` and, from the same pass, the one-row total over all of them (the
+    /// ``LedgerReport/GroupKey/all`` row; `nil` when nothing matches): every sum adds up across
+    /// groups and the latency histograms merge, so the total costs no second query.
+    /// - Throws: ``LedgerError`` (`closed`, `sqlite`).
+    public func reportWithTotal(_ query: LedgerQuery, by key: LedgerReport.GroupKey)
+        async throws -> (rows: [LedgerReport.Row], total: LedgerReport.Row?) {
         try await writer.withStorage { storage throws(LedgerError) in
-            try SQLiteReportQuery(query: query, key: key).run(on: storage.connection)
+            let groups = try SQLiteReportQuery(query: query, key: key).run(on: storage.connection)
+            let rows = groups.sorted { $0.key < $1.key }.map { $0.value.row(group: $0.key) }
+            guard !groups.isEmpty else { return (rows, nil) }
+            let total = groups.values.reduce(into: SQLiteReportQuery.Accumulator()) { $0.merge($1) }
+            return (rows, total.row(group: "all"))
         }
     }
 }
@@ -127,7 +140,8 @@ struct SQLiteReportQuery {
             """
     }
 
-    func run(on connection: SQLiteConnection) throws(LedgerError) -> [LedgerReport.Row] {
+    /// Each group's accumulated sums and latency histogram.
+    func run(on connection: SQLiteConnection) throws(LedgerError) -> [String: Accumulator] {
         var groups: [String: Accumulator] = [:]
         // The filter appears twice in the first query and three times in the second.
         for (sql, copies) in [(singleAttemptSQL, 2), (multiAttemptSQL, 3)] {
@@ -144,7 +158,7 @@ struct SQLiteReportQuery {
                 groups[statement.string(0) ?? LedgerReport.noValue, default: Accumulator()].add(statement)
             }
         }
-        return groups.sorted { $0.key < $1.key }.map { $0.value.row(group: $0.key) }
+        return groups
     }
 
     /// One group's sums and its latency histogram.
@@ -181,6 +195,26 @@ struct SQLiteReportQuery {
             escalatedCalls += s.int(14) ?? 0
             baseline += s.int64(15) ?? 0
             withoutBaseline += s.int(16) ?? 0
+        }
+
+        /// Adds another group's sums and histogram (the total over groups).
+        mutating func merge(_ other: Accumulator) {
+            attempts += other.attempts
+            tokens.input += other.tokens.input
+            tokens.output += other.tokens.output
+            tokens.cacheWrite5m += other.tokens.cacheWrite5m
+            tokens.cacheWrite1h += other.tokens.cacheWrite1h
+            tokens.cacheRead += other.tokens.cacheRead
+            cost += other.cost
+            unpriced += other.unpriced
+            escalationCost += other.escalationCost
+            errors += other.errors
+            flagged += other.flagged
+            calls += other.calls
+            escalatedCalls += other.escalatedCalls
+            baseline += other.baseline
+            withoutBaseline += other.withoutBaseline
+            latencyCounts += other.latencyCounts
         }
 
         /// The nearest-rank percentile from the histogram (``LedgerReport/nearestRank(_:of:)``).
