@@ -179,7 +179,8 @@ let package = Package(
 
         // The bulk paths as whole processes (`explain --jsonl` workloads, `report` over a generated
         // 1,000,000-record ledger) next to baselines in the same run.
-        // Run: swift build -c release --product BulkBench --product claude-router && .build/release/BulkBench
+        // Run: swift build -c release --product claude-router && swift build -c release --product BulkBench
+        // && .build/release/BulkBench
         .executableTarget(
             name: "BulkBench",
             dependencies: ["Router", "RouterPolicies"],

@@ -1,7 +1,7 @@
 // BulkBench: the bulk command paths as WHOLE PROCESSES of the release binary (start-up
 // included), next to baselines measured in the same run.
 //
-//   swift build -c release --product BulkBench --product claude-router
+//   swift build -c release --product claude-router && swift build -c release --product BulkBench
 //   .build/release/BulkBench [REPS=5] [LEDGER_ROWS=1000000]
 //
 // 1. `claude-router explain --jsonl` over generated workloads: 2,000 prompts of 1,500 words and
@@ -22,7 +22,7 @@ let reps = arguments.count > 1 ? Int(arguments[1]) ?? 5 : 5
 let ledgerRows = arguments.count > 2 ? Int(arguments[2]) ?? 1_000_000 : 1_000_000
 let binary = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent().appendingPathComponent("claude-router").path
 guard FileManager.default.isExecutableFile(atPath: binary) else {
-    FileHandle.standardError.write(Data("BulkBench: \(binary) not found; build it with --product claude-router\n".utf8))
+    FileHandle.standardError.write(Data("BulkBench: \(binary) not found; build it with swift build -c release --product claude-router\n".utf8))
     exit(1)
 }
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("bulk-bench-\(UUID().uuidString)").path
