@@ -178,6 +178,16 @@ let package = Package(
             path: "Benchmarks/Gateway"
         ),
 
+        // The bulk paths as whole processes (`explain --jsonl` workloads, `report` over a generated
+        // 1,000,000-record ledger) next to baselines in the same run.
+        // Run: swift build -c release --product claude-router && swift build -c release --product BulkBench
+        // && .build/release/BulkBench
+        .executableTarget(
+            name: "BulkBench",
+            dependencies: ["Router", "RouterPolicies"],
+            path: "Benchmarks/Bulk"
+        ),
+
         // MARK: Tests
         .testTarget(
             name: "ClaudeClientTests",

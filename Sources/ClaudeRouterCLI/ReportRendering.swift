@@ -9,13 +9,8 @@ enum ReportRendering {
         value.map { Verdict.percent($0 / 100) } ?? "–"
     }
 
-    /// A cost cell: exact when every attempt is priced, otherwise never a bare $0: `unpriced`
-    /// when nothing is priced, `≥ $X +N unpriced` when part is.
-    static func cost(_ row: LedgerReport.Row) -> String {
-        if let exact = row.exactCost { return exact.formatted() }
-        if row.unpricedRecords == row.attempts { return "unpriced" }
-        return "≥ \(row.cost.formatted()) +\(row.unpricedRecords) unpriced"
-    }
+    /// A cost cell: exact when every attempt is priced, otherwise never a bare $0.
+    static func cost(_ row: LedgerReport.Row) -> String { LedgerReportPage.costText(row) }
 
     static func table(rows: [LedgerReport.Row], total: LedgerReport.Row?, by: String, ledger: String) -> String {
         guard let total, total.attempts > 0 else { return "no records in \(ledger) for this selection\n" }
@@ -134,8 +129,9 @@ enum ReportRendering {
         return String(decoding: try encoder.encode(report), as: UTF8.self)
     }
 
-    /// RFC 4180 CSV with a header row; an unknown cost is an empty field, never 0.
-    static func csv(rows: [LedgerReport.Row], by: String) -> String {
+    /// RFC 4180 CSV with a header row and, after the groups, a `TOTAL` row over all of them;
+    /// an unknown cost is an empty field, never 0.
+    static func csv(rows: [LedgerReport.Row], total: LedgerReport.Row?, by: String) -> String {
         func field(_ text: String) -> String {
             text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
@@ -143,8 +139,8 @@ enum ReportRendering {
         var lines = ["\(field(by)),calls,attempts,input_tokens,output_tokens,cost_usd,cost_lower_bound_usd,baseline_cost_usd,"
             + "savings_usd,escalated_calls,escalation_cost_usd,unpriced_records,error_attempts,flagged_records,"
             + "latency_p50_ms,latency_p95_ms"]
-        for row in rows {
-            lines.append([field(row.group), "\(row.logicalCalls)", "\(row.attempts)", "\(row.tokens.input)", "\(row.tokens.output)",
+        for (row, name) in rows.map({ ($0, $0.group) }) + (total.map { [($0, "TOTAL")] } ?? []) {
+            lines.append([field(name), "\(row.logicalCalls)", "\(row.attempts)", "\(row.tokens.input)", "\(row.tokens.output)",
                           row.exactCost?.exactDecimal ?? "", row.cost.exactDecimal, row.baselineCost.exactDecimal,
                           row.savings?.exactDecimal ?? "", "\(row.escalatedCalls)", row.escalationCost.exactDecimal,
                           "\(row.unpricedRecords)", "\(row.errorAttempts)", "\(row.flaggedRecords)",

@@ -58,24 +58,34 @@ struct ExplainCommand: AsyncParsableCommand {
         }
     }
 
+    /// One decision per request line, read and written as bytes (`ByteLines`, `JSONByteParser`,
+    /// `JSONBytes`) and buffered: per-line cost is the decision, not the I/O around it.
+    /// Bad lines are collected as `F:LINE: error: …` and reported together (exit 65).
     func explainLines(_ path: String, engine: PolicyEngine, metadata: [String: String]) throws {
-        let text = try Inputs.text(of: path)
+        let output = OutputBuffer()
+        defer { output.flush() }
         var errors: [String] = []
-        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
-            do {
-                let request = try ExplainRequest.parse(trimmed)
+        try ByteLines.forEach(in: path) { number, line in
+            var line = line
+            // A UTF-8 byte order mark before the first line is not part of the JSON.
+            if number == 1, line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF {
+                line = UnsafeBufferPointer(rebasing: line[3...])
+            }
+            if ByteLines.isBlank(line) { return }
+            do throws(ExplainRequest.Problem) {
+                let request = try ExplainRequest.parse(line)
                 let input = RoutingInput(text: request.prompt, task: request.task ?? routing.task,
                                          metadata: metadata.merging(request.metadata) { _, line in line })
-                var output = DecisionJSON(engine.decide(input), policy: engine.policy)
-                output.line = offset + 1
-                output.id = request.id
-                Terminal.writeOut(try output.encoded(pretty: false) + "\n")
-            } catch let error as ExplainRequest.Problem {
-                errors.append("\(Inputs.label(path)):\(offset + 1): error: \(error.message)")
+                var decision = DecisionJSON(engine.decide(input), policy: engine.policy)
+                decision.line = number
+                decision.id = request.id
+                decision.appendLine(to: &output.bytes)
+                output.flushIfFull()
+            } catch {
+                errors.append("\(Inputs.label(path)):\(number): error: \(error.message)")
             }
         }
+        output.flush()
         if !errors.isEmpty { throw CLIError.data(errors.joined(separator: "\n")) }
     }
 
@@ -174,38 +184,52 @@ struct ExplainRequest {
     var task: String?
     var metadata: [String: String]
 
-    static func parse(_ line: String) throws(Problem) -> ExplainRequest {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) else {
-            throw Problem(message: "not valid JSON")
-        }
-        guard let dictionary = object as? [String: Any] else { throw Problem(message: "expected a JSON object") }
+    /// Parses one line's bytes; the messages name the problem (the caller adds FILE:LINE).
+    static func parse(_ line: UnsafeBufferPointer<UInt8>) throws(Problem) -> ExplainRequest {
+        guard let value = try? JSONByteParser.parse(line) else { throw Problem(message: "not valid JSON") }
+        guard case .object(let members) = value else { throw Problem(message: "expected a JSON object") }
+        var fields: [String: JSONValue] = [:]
+        for (key, value) in members { fields[key] = value } // a repeated key: the last one counts
         let known: Set<String> = ["id", "prompt", "task", "metadata"]
-        if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) {
+        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
             throw Problem(message: "unknown key '\(unknown)' (expected prompt, task, metadata, id)")
         }
-        guard let prompt = dictionary["prompt"] as? String else {
-            throw Problem(message: dictionary["prompt"] == nil ? "missing \"prompt\"" : "\"prompt\" must be a string")
+        guard case .string(let prompt) = fields["prompt"] else {
+            throw Problem(message: fields["prompt"] == nil ? "missing \"prompt\"" : "\"prompt\" must be a string")
         }
         var task: String?
-        if let value = dictionary["task"], !(value is NSNull) {
-            guard let string = value as? String else { throw Problem(message: "\"task\" must be a string") }
-            task = string
+        switch fields["task"] {
+        case nil, .null?: break
+        case .string(let string)?: task = string
+        default: throw Problem(message: "\"task\" must be a string")
         }
         var metadata: [String: String] = [:]
-        if let value = dictionary["metadata"], !(value is NSNull) {
-            guard let map = value as? [String: Any] else { throw Problem(message: "\"metadata\" must be an object of strings") }
+        switch fields["metadata"] {
+        case nil, .null?: break
+        case .object(let map)?:
             for (key, item) in map {
-                guard let string = item as? String else { throw Problem(message: "metadata \"\(key)\" must be a string") }
+                guard case .string(let string) = item else { throw Problem(message: "metadata \"\(key)\" must be a string") }
                 metadata[key] = string
             }
+        default: throw Problem(message: "\"metadata\" must be an object of strings")
         }
         var id: String?
-        if let value = dictionary["id"] {
-            if let string = value as? String { id = string }
-            else if let number = value as? NSNumber { id = number.stringValue }
-            else { throw Problem(message: "\"id\" must be a string or number") }
+        switch fields["id"] {
+        case nil: break
+        case .string(let string)?: id = string
+        case .number(let literal)?: id = Self.numberText(literal)
+        default: throw Problem(message: "\"id\" must be a string or number")
         }
         return ExplainRequest(id: id, prompt: prompt, task: task, metadata: metadata)
+    }
+
+    /// A numeric id as text: integers as written (`7`, `-3`), other numbers in their shortest
+    /// decimal form (`1e3` → `1000`, `1.50` → `1.5`).
+    static func numberText(_ literal: String) -> String {
+        if let integer = Int64(literal) { return String(integer) }
+        guard let value = Double(literal) else { return literal }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return value.description
     }
 }
 
@@ -217,6 +241,8 @@ struct DecisionJSON: Encodable {
     var policy: String
     var line: Int?
     var id: String?
+    /// The version of this JSON shape (docs/CLI.md, "JSON output").
+    var schemaVersion = 1
 
     /// The thresholds the score was compared with (tier → value), when any was.
     var thresholds: [String: Double]?
@@ -229,6 +255,7 @@ struct DecisionJSON: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case line, id, policy, tier, model, task, score, variant, reason, contributions
+        case schemaVersion = "schema_version"
         case maxTokens = "max_tokens", taskConfidence = "task_confidence", matchedRule = "matched_rule"
         case escalationPath = "escalation_path", estimatedInputTokens = "estimated_input_tokens"
         case scoreSource = "score_source", learnedScore = "learned_score", heuristicScore = "heuristic_score"
@@ -240,6 +267,7 @@ struct DecisionJSON: Encodable {
         try container.encodeIfPresent(line, forKey: .line)
         try container.encodeIfPresent(id, forKey: .id)
         try container.encode(policy, forKey: .policy)
+        try container.encode(schemaVersion, forKey: .schemaVersion)
         try container.encode(decision.tier, forKey: .tier)
         try container.encode(decision.model, forKey: .model)
         try container.encode(decision.maxTokens, forKey: .maxTokens)

@@ -163,6 +163,8 @@ struct SendJSON: Encodable {
         var flags: [String]
     }
 
+    /// The version of this JSON shape (docs/CLI.md, "JSON output").
+    var schemaVersion = 1
     var text: String
     var model: String
     var tier: String
