@@ -241,7 +241,7 @@ struct DecisionJSON: Encodable {
     var policy: String
     var line: Int?
     var id: String?
-    /// The version of this JSON shape (docs/CLI.md, "JSON output").
+    /// The version of this JSON shape (docs/CLI.md, "JSON output and standard input").
     var schemaVersion = 1
 
     /// The thresholds the score was compared with (tier → value), when any was.

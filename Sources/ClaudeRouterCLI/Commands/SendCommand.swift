@@ -163,7 +163,7 @@ struct SendJSON: Encodable {
         var flags: [String]
     }
 
-    /// The version of this JSON shape (docs/CLI.md, "JSON output").
+    /// The version of this JSON shape (docs/CLI.md, "JSON output and standard input").
     var schemaVersion = 1
     var text: String
     var model: String
