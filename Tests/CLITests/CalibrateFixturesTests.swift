@@ -178,6 +178,10 @@ struct CalibrateFixturesTests {
         let own = try #require(qa["thresholds"] as? [String: Double], "qa: \(qa)")
         let yaml = try String(contentsOfFile: output, encoding: .utf8)
         #expect(yaml.contains("\nname: default-calibrated\n"))
+        // The bundled default's no-evidence guard carries over; its blend weight does not, and says so.
+        #expect(yaml.contains("  no_signal_fallback: true\n  min_known_fraction: 0.3\n"))
+        #expect(!yaml.contains("heuristic_weight"))
+        #expect(result.stderr.contains("note: the base policy's heuristic_weight 0.95 is not carried over"))
         let qaLine = try #require(yaml.split(separator: "\n").first { $0.hasPrefix("  qa:") })
         #expect(qaLine.contains("thresholds: { haiku: "))
         #expect(own["haiku"] == 0)
@@ -186,11 +190,11 @@ struct CalibrateFixturesTests {
         #expect(rows.contains { $0["name"] as? String == "calibrated, task thresholds removed" })
 
         #expect(try CLIHarness.run(["validate", output]).status == 0)
-        let explained = try CLIHarness.run(["explain", "--policy", output, "--task", "qa", "what is the capital of country 3"])
+        let explained = try CLIHarness.run(["explain", "--policy", output, "--task", "qa", "prove the lemma by induction on n, variant 3"])
         #expect(explained.status == 0, "\(explained.stderr)")
         #expect(explained.stdout.contains("policy:     default-calibrated"))
         #expect(explained.stdout.contains("thresholds: thresholds of task qa (haiku 0.00"))
-        let other = try CLIHarness.run(["explain", "--policy", output, "--task", "generation", "write a poem"])
+        let other = try CLIHarness.run(["explain", "--policy", output, "--task", "generation", "prove the lemma by induction on n, variant 5"])
         #expect(other.stdout.contains("thresholds: the policy's ("))
 
         // --name overrides the default name.

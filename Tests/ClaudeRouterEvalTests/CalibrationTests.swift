@@ -175,4 +175,19 @@ struct CalibrationTests {
         #expect(!out.contains("# old"))
         #expect(!out.contains("sonnet:"))
     }
+
+    @Test("the base policy's no-evidence guard is written into the new scorer block; without one nothing is added")
+    func writerKeepsGuard() {
+        let base = "name: p\nscorer:\n  kind: learned\n  model: old.json\n  sha256: cd\n  no_signal_fallback: true\n"
+            + "  min_known_fraction: 0.3\n  heuristic_weight: 0.95\nthresholds: { haiku: 0 }\ntasks: {}\n"
+        let out = CalibratedPolicyWriter.render(baseYAML: base, tiers: ["haiku", "opus"], thresholds: [0, 0.2],
+                                                modelPath: "p.scorer.json", sha256: "ab", note: "n",
+                                                noSignalFallback: true, minKnownFraction: 0.3)
+        #expect(out.contains("  sha256: ab\n  no_signal_fallback: true\n  min_known_fraction: 0.3\nthresholds:"))
+        #expect(!out.contains("heuristic_weight"))
+        #expect(!out.contains("old.json"))
+        let plain = CalibratedPolicyWriter.render(baseYAML: "name: p\n", tiers: ["haiku"], thresholds: [0],
+                                                  modelPath: "m.json", sha256: "ab", note: "n")
+        #expect(!plain.contains("no_signal_fallback") && !plain.contains("min_known_fraction"))
+    }
 }

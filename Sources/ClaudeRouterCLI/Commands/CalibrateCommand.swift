@@ -231,7 +231,13 @@ struct CalibrateCommand: AsyncParsableCommand {
         let newName = name ?? (base.name.hasSuffix("-calibrated") ? base.name : base.name + "-calibrated")
         let yaml = CalibratedPolicyWriter.render(baseYAML: baseYAML, tiers: tiers, thresholds: result.thresholds,
                                                  modelPath: sidecarName, sha256: SHA256.hex(of: Array(json.utf8)), note: note,
-                                                 taskThresholds: taskThresholds, name: newName)
+                                                 taskThresholds: taskThresholds, name: newName,
+                                                 noSignalFallback: base.scorer?.noSignalFallback ?? false,
+                                                 minKnownFraction: base.scorer?.minKnownFraction ?? 0)
+        if let weight = base.scorer?.heuristicWeight, weight > 0 {
+            Terminal.writeError("note: the base policy's heuristic_weight \(weight) is not carried over: the new thresholds "
+                                + "apply to the learned score alone (its no-evidence guard is kept)")
+        }
         try? FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         guard FileManager.default.createFile(atPath: sidecarPath, contents: Data(json.utf8)),
               FileManager.default.createFile(atPath: output, contents: Data(yaml.utf8)) else {

@@ -9,9 +9,11 @@ package enum CalibratedPolicyWriter {
     /// file; `note` becomes a comment on the `thresholds:` line. `taskThresholds` (task name →
     /// per-tier thresholds, same convention) become the tasks' own `thresholds:`; any other
     /// task loses the one it had. `name`, when given, replaces the top-level `name:` value.
+    /// `noSignalFallback` and `minKnownFraction` (the base policy's no-evidence guard) are written
+    /// into the new `scorer:` block when set.
     package static func render(baseYAML: String, tiers: [String], thresholds: [Double?], modelPath: String,
                               sha256: String, note: String, taskThresholds: [String: [Double?]] = [:],
-                              name: String? = nil) -> String {
+                              name: String? = nil, noSignalFallback: Bool = false, minKnownFraction: Double = 0) -> String {
         var lines = baseYAML.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         if let name, let index = lines.firstIndex(where: { $0.hasPrefix("name:") }) {
@@ -24,8 +26,10 @@ package enum CalibratedPolicyWriter {
         var block = ["scorer:                          # learned difficulty score, 0…1 (docs/CALIBRATION.md)",
                      "  kind: learned",
                      "  model: \(modelPath)",
-                     "  sha256: \(sha256)",
-                     "thresholds:                      # \(note)"]
+                     "  sha256: \(sha256)"]
+        if noSignalFallback { block.append("  no_signal_fallback: true") }
+        if minKnownFraction > 0 { block.append("  min_known_fraction: \(format(minKnownFraction))") }
+        block.append("thresholds:                      # \(note)")
         for (tier, threshold) in zip(tiers, thresholds) {
             if let threshold { block.append("  \(tier): \(format(threshold))") }
         }

@@ -224,7 +224,11 @@ package enum Calibrator {
             calibrated.tasks[fit.task]?.thresholds = map
         }
         let bytes = Array(model.encodedJSON().utf8)
-        calibrated.scorer = ScorerSettings(modelPath: "", sha256: SHA256.hex(of: bytes), model: model)
+        // The base policy's no-evidence guard carries over (the held-out report measures the
+        // policy with it); a blend weight does not: the thresholds are for the learned score.
+        calibrated.scorer = ScorerSettings(modelPath: "", sha256: SHA256.hex(of: bytes), model: model,
+                                           noSignalFallback: policy.scorer?.noSignalFallback ?? false,
+                                           minKnownFraction: policy.scorer?.minKnownFraction ?? 0)
         return CalibrationResult(model: model, thresholds: split.global.thresholds, tasks: split.tasks, lambda: lambda,
                                  crossValidatedAPGR: cv, trainingEstimate: split.estimate, trainingRows: records.count,
                                  completeRows: complete.count, policy: calibrated)
