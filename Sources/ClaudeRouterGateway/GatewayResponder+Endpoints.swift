@@ -15,6 +15,7 @@ extension GatewayResponder {
     func countTokens(_ request: Request, context: Context, caller: GatewayKeys.Caller?,
                      facts: inout AccessFacts) async throws -> Response {
         var body = try await decodeBody(CountTokensRequest.self, request, context: context)
+        try GatewayRequestShape.checkMessages(body.messages)
         var model = body.model
         let options = try await callOptions(request.headers, model: &model, caller: caller)
         var headers: [(String, String)] = []
