@@ -27,23 +27,15 @@ struct GatewayReloadTests {
 
     @Test("SIGHUP reloads the policy and keys; broken files keep the previous ones and every error is logged with file:line:column")
     func sighup() async throws {
-        let mock = MockAnthropicServer()
-        try await mock.start()
-        defer { Task { await mock.stop() } }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let policy = directory.appendingPathComponent("policy.yaml").path
+        let workspace = try await ServeWorkspace.make("reload", keys: true)
+        defer { Task { await workspace.close() } }
+        let policy = workspace.policyPath
+        let keys = try #require(workspace.keysPath)
         let policyYAML = GatewayHarness.policyYAML()
-        try policyYAML.write(toFile: policy, atomically: true, encoding: .utf8)
         // A whole-second modification time survives being written back exactly.
         let wholeSecond = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 60).rounded(.down))
         try FileManager.default.setAttributes([.modificationDate: wholeSecond], ofItemAtPath: policy)
-        let keys = directory.appendingPathComponent("keys.yaml").path
-        try GatewayEndpointsTests.keysYAML.write(toFile: keys, atomically: true, encoding: .utf8)
-        let serve = try await ServeProcess(
-            arguments: ["--policy", policy, "--keys", keys, "--base-url", mock.baseURL, "--upstream-retries", "0"],
-            environment: ["ANTHROPIC_API_KEY": "mock-key"], directory: directory)
+        let serve = try await workspace.startServe(["--upstream-retries", "0"])
         let alice = ["x-api-key": "gw-alice-secret", "x-router-task": "extraction"]
         let bob = ["x-api-key": "gw-bob-secret", "x-router-task": "extraction"]
         func send(_ headers: [String: String]) async throws -> CurlReply {
@@ -73,15 +65,7 @@ struct GatewayReloadTests {
         #expect(serve.stderr.contains("SIGHUP: policy ok, keys ok (2 key(s))"))
 
         // Broken files: two errors in the keys file, one in the policy; both are kept as they were.
-        try """
-        keys:
-          - name: a
-            sha256: not-a-hash
-            user: alice
-          - name: b
-            sha256: \(GatewayKeys.hash("x"))
-            usr: bob
-        """.write(toFile: keys, atomically: true, encoding: .utf8)
+        try GatewayKeysFileTests.brokenYAML.write(toFile: keys, atomically: true, encoding: .utf8)
         try Self.rewriteUnseen(policy, edited.replacingOccurrences(of: "tier: opus ,", with: "tier: nope ,"))
         kill(serve.process.processIdentifier, SIGHUP)
         try await Self.waitForReloads(serve, count: 2)
@@ -111,19 +95,9 @@ struct GatewayReloadTests {
     func accessLogSample() async throws {
         let docs = try String(contentsOf: ServeProcess.packageRoot.appendingPathComponent("docs/GATEWAY.md"), encoding: .utf8)
         let sample = try #require(docs.components(separatedBy: "\n").first { $0.contains("claude-router.access") && $0.contains("method=") })
-        let mock = MockAnthropicServer()
-        try await mock.start()
-        defer { Task { await mock.stop() } }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("access-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let policy = directory.appendingPathComponent("policy.yaml").path
-        try GatewayHarness.policyYAML().write(toFile: policy, atomically: true, encoding: .utf8)
-        let keys = directory.appendingPathComponent("keys.yaml").path
-        try GatewayEndpointsTests.keysYAML.write(toFile: keys, atomically: true, encoding: .utf8)
-        let serve = try await ServeProcess(
-            arguments: ["--policy", policy, "--keys", keys, "--base-url", mock.baseURL],
-            environment: ["ANTHROPIC_API_KEY": "mock-key"], directory: directory)
+        let workspace = try await ServeWorkspace.make("access", keys: true)
+        defer { Task { await workspace.close() } }
+        let serve = try await workspace.startServe()
         let reply = try await Curl.run(serve.baseURL + "/v1/messages", body: Curl.messageBody(prompt: "Extract 4411"),
                                        headers: ["x-api-key": "gw-alice-secret", "x-router-task": "extraction"])
         #expect(reply.status == 200)
