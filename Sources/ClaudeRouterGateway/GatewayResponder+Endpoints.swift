@@ -110,16 +110,29 @@ extension GatewayResponder {
         return try json(page.body)
     }
 
-    /// `GET /v1/messages/batches/{id}/results`: JSON Lines, streamed as the API sends them.
-    func batchResults(_ id: String) async throws -> Response {
+    /// `GET /v1/messages/batches/{id}/results`: JSON Lines, streamed as the API sends them. Once
+    /// the lines are sent, each item is recorded in the ledger at the batch price
+    /// (``ModelRouter/recordBatchResults(batchID:results:metadata:)``: once per item, however often
+    /// the results are fetched); a failure to record is logged, the caller has the results.
+    func batchResults(_ id: String, caller: GatewayKeys.Caller?) async throws -> Response {
         let results = try await gateway.client.batchResults(id: id)
         var fields = HTTPFields()
         fields[.contentType] = "application/binary"
+        let router = gateway.router
+        let logger = gateway.logger
+        let metadata = caller?.callMetadata ?? [:]
         let body = ResponseBody { writer in
+            var seen: [BatchResult] = []
             for try await result in results {
                 var line = try WireEncoding.json(result)
                 line.append(0x0A)
                 try await writer.write(ByteBuffer(bytes: line))
+                seen.append(result)
+            }
+            do {
+                try await router.recordBatchResults(batchID: id, results: seen, metadata: metadata)
+            } catch {
+                logger.error("batch results not recorded in the ledger", metadata: ["batch": "\(id)", "error": "\(error)"])
             }
             try await writer.finish(nil)
         }

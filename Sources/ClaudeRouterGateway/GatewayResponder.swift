@@ -105,7 +105,7 @@ struct GatewayResponder: HTTPResponder {
             case .listBatches: return try await listBatches(request)
             case .retrieveBatch(let id): return try await json(gateway.client.retrieveBatch(id: id).body)
             case .cancelBatch(let id): return try await json(gateway.client.cancelBatch(id: id).body)
-            case .batchResults(let id): return try await batchResults(id)
+            case .batchResults(let id): return try await batchResults(id, caller: caller)
             case .healthz: return plain(200, "ok\n")
             case .readyz:
                 let draining = gateway.state.withLock { $0.draining }
