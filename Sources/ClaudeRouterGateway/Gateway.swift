@@ -71,6 +71,10 @@ package final class Gateway: Sendable {
     private let lifecycle = Mutex(Lifecycle())
     /// The callers' keys in force (``reload()`` replaces them); `nil` in development mode.
     private let keysInForce: Mutex<GatewayKeys?>
+    /// Budget holds of the batches created through this process, by batch id, until their
+    /// results are recorded (in memory: a restart forgets them, and their holds expire or stay
+    /// as the budget store decides).
+    let batchHolds = Mutex<[String: BatchHold]>([:])
 
     private struct Lifecycle {
         var group: ServiceGroup?

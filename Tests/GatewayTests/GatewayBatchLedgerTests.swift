@@ -46,4 +46,53 @@ struct GatewayBatchLedgerTests {
         #expect(errored.outcome == .error(code: "batch_errored:overloaded_error"))
         #expect(errored.cost?.total == .zero)
     }
+
+    static let twoItems = #"{"requests":["#
+        + #"{"custom_id":"a","params":{"model":"auto:extraction","max_tokens":100,"messages":[{"role":"user","content":"Extract 4411"}]}},"#
+        + #"{"custom_id":"b","params":{"model":"claude-opus-4-8","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}}]}"#
+
+    @Test("a batch holds its worst case at the batch price from submit until its results are recorded, then its exact cost")
+    func budgetHeldThenSettled() async throws {
+        let budgets = """
+        budgets:
+          - { name: batch-daily, scope: global, period: day, hard_usd: "5" }
+        """
+        let harness = try await GatewayHarness.start(budgets: budgets)
+        defer { Task { await harness.stop() } }
+        let created = try await Curl.run(harness.gateway.baseURL + "/v1/messages/batches", body: Self.twoItems,
+                                         headers: ["x-api-key": "k"])
+        #expect(created.status == 200)
+        let id = try #require(created.json?["id"] as? String)
+        let held = try #require(await harness.router.budgetStatus().first { $0.ruleName == "batch-daily" })
+        #expect(held.reserved > .zero)
+        #expect(held.spent == .zero)
+
+        let results = try await Curl.run(harness.gateway.baseURL + "/v1/messages/batches/\(id)/results", headers: ["x-api-key": "k"])
+        #expect(results.status == 200)
+        let records = try await harness.ledger.records(LedgerQuery()).filter { $0.requestID == id }
+        let recordedCost = records.compactMap { $0.cost?.total }.reduce(USDAmount.zero, +)
+        #expect(recordedCost > .zero)
+        let settled = try #require(await harness.router.budgetStatus().first { $0.ruleName == "batch-daily" })
+        #expect(settled.reserved == .zero)
+        #expect(settled.spent == recordedCost)
+        // The worst case held was at least what the batch cost.
+        #expect(held.reserved >= recordedCost)
+    }
+
+    @Test("a batch whose worst case crosses a hard limit is refused with the budget's 429 before it reaches the API")
+    func budgetRefusesBatch() async throws {
+        let budgets = """
+        budgets:
+          - { name: tiny-daily, scope: global, period: day, hard_usd: "0.000001" }
+        """
+        let harness = try await GatewayHarness.start(budgets: budgets)
+        defer { Task { await harness.stop() } }
+        let refused = try await Curl.run(harness.gateway.baseURL + "/v1/messages/batches", body: Self.twoItems,
+                                         headers: ["x-api-key": "k"])
+        #expect(refused.status == 429)
+        #expect(refused.headers["x-router-budget"] == "tiny-daily")
+        #expect(harness.mock.stats.totalRequests == 0)
+        let status = try #require(await harness.router.budgetStatus().first { $0.ruleName == "tiny-daily" })
+        #expect(status.reserved == .zero)
+    }
 }
