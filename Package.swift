@@ -170,7 +170,8 @@ let package = Package(
         ),
 
         // What `claude-router serve` adds per call (latency p50/p99, CPU) against calling the mock
-        // directly, in one run. Run: swift build -c release --product GatewayBench --product claude-router
+        // directly, in one run. Run (one --product per build: with two, only the last is built):
+        // swift build -c release --product claude-router && swift build -c release --product GatewayBench
         // && .build/release/GatewayBench
         .executableTarget(
             name: "GatewayBench",

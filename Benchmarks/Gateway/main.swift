@@ -1,7 +1,7 @@
 // GatewayBench: what `claude-router serve` adds to a call, against calling the mock directly,
 // measured in one run (ratios and differences, not absolute claims).
 //
-//   swift build -c release --product GatewayBench --product claude-router
+//   swift build -c release --product claude-router && swift build -c release --product GatewayBench
 //   .build/release/GatewayBench [CALLS=2000]
 //   LITELLM=path/to/venv/bin/litellm .build/release/GatewayBench     # adds LiteLLM's proxy
 //

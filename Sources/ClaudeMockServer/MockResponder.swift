@@ -158,7 +158,9 @@ struct MockResponder: HTTPResponder {
         } catch {
             throw MockAPIError(status: 413, message: "Request exceeds the maximum allowed number of bytes (\(limit))")
         }
-        guard let json = MockJSON.parse(Array(buffer.readableBytesView)) else {
+        let bytes = Array(buffer.readableBytesView)
+        state.withLock { $0.stats.lastRequestBody = bytes }
+        guard let json = MockJSON.parse(bytes) else {
             throw MockAPIError.invalid("Request body is not valid JSON")
         }
         return json

@@ -60,6 +60,9 @@ public struct MockStats: Sendable, Equatable {
     public var pendingFaults = 0
     /// The most recent requests, oldest first, bounded by ``MockAnthropicServer/Configuration/requestLogLimit``.
     public var recentRequests: [MockRecordedRequest] = []
+    /// The raw JSON body of the most recent request that had one (messages, count_tokens,
+    /// batches), exactly as received: lets a test see what a proxy in front forwarded.
+    public var lastRequestBody: [UInt8]?
 
     /// Requests received for `endpoint` (0 when none).
     public func requests(to endpoint: MockEndpoint) -> Int {

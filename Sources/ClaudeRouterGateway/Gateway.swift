@@ -39,17 +39,21 @@ package final class Gateway: Sendable {
         /// Where `GET /metrics` reads from (the registry behind the process's swift-metrics
         /// factory). Default `nil`: `/metrics` answers 404.
         package var metricsRegistry: PrometheusCollectorRegistry?
+        /// The file ``keys`` came from: ``Gateway/reload()`` re-reads it. Default `nil` (the keys
+        /// stay as given).
+        package var keysFile: String?
 
         /// Creates a configuration; see each property for its default.
         package init(host: String = "127.0.0.1", port: Int = 8080, keys: GatewayKeys? = nil,
                     drainGracePeriod: Duration = .seconds(30), maxRequestBytes: Int = 32 * 1024 * 1024,
-                    metricsRegistry: PrometheusCollectorRegistry? = nil) {
+                    metricsRegistry: PrometheusCollectorRegistry? = nil, keysFile: String? = nil) {
             self.host = host
             self.port = port
             self.keys = keys
             self.drainGracePeriod = drainGracePeriod
             self.maxRequestBytes = maxRequestBytes
             self.metricsRegistry = metricsRegistry
+            self.keysFile = keysFile
         }
 
         /// Whether callers are let in without a keys file.
@@ -65,6 +69,12 @@ package final class Gateway: Sendable {
     let accessLog: Logger
     let state = SharedGatewayState()
     private let lifecycle = Mutex(Lifecycle())
+    /// The callers' keys in force (``reload()`` replaces them); `nil` in development mode.
+    private let keysInForce: Mutex<GatewayKeys?>
+    /// Budget holds of the batches created through this process, by batch id, until their
+    /// results are recorded (in memory: a restart forgets them, and their holds expire or stay
+    /// as the budget store decides).
+    let batchHolds = Mutex<[String: BatchHold]>([:])
 
     private struct Lifecycle {
         var group: ServiceGroup?
@@ -90,12 +100,54 @@ package final class Gateway: Sendable {
                 "development mode (no keys file) accepts any caller key, so it binds loopback only; "
                 + "got host '\(configuration.host)': give --keys FILE to listen on other interfaces")
         }
+        self.keysInForce = Mutex(configuration.keys)
         self.router = router
         self.client = client
         self.ledger = ledger
         self.configuration = configuration
         self.logger = logger
         self.accessLog = accessLog
+    }
+
+    /// The callers' keys now (the configured ones until a ``reload()`` replaced them).
+    package var keys: GatewayKeys? { keysInForce.withLock { $0 } }
+
+    /// What one ``reload()`` did.
+    package struct ReloadReport: Sendable {
+        /// Every diagnostic of a policy file that was rejected (`FILE:LINE:COLUMN: error: …`
+        /// lines), `nil` when the policy file was reloaded, unchanged, or not a file.
+        package var policyErrors: String?
+        /// Every diagnostic of a rejected keys file, `nil` when it was reloaded or there is none.
+        package var keysErrors: String?
+        /// The number of keys in force after the reload (`nil` in development mode).
+        package var keyCount: Int?
+    }
+
+    /// Re-reads the policy file (via the router) and the keys file now: what `SIGHUP` does.
+    /// A file that fails validation keeps the previous one in force and every one of its
+    /// errors is logged, each with `FILE:LINE:COLUMN`. Development mode stays development mode.
+    @discardableResult
+    package func reload() async -> ReloadReport {
+        var report = ReloadReport()
+        report.policyErrors = await router.reloadPolicy()
+        if let policyErrors = report.policyErrors {
+            for line in policyErrors.split(separator: "\n") {
+                logger.error("policy reload rejected, previous policy kept: \(line)")
+            }
+        }
+        if let file = configuration.keysFile, keys != nil {
+            do {
+                let loaded = try GatewayKeys.load(file: file)
+                keysInForce.withLock { $0 = loaded }
+            } catch {
+                report.keysErrors = error.description
+                for line in error.description.split(separator: "\n") {
+                    logger.error("keys reload rejected, previous keys kept: \(line)")
+                }
+            }
+        }
+        report.keyCount = keys?.count
+        return report
     }
 
     /// Whether `host` names a loopback interface (`127.0.0.0/8`, `::1`, `localhost`).
@@ -165,8 +217,18 @@ package final class Gateway: Sendable {
     /// Serves until one of `signals` arrives (e.g. SIGTERM, SIGINT), then drains for the grace
     /// period and flushes the ledger. `onRunning` gets the bound port.
     /// - Throws: the server's error (e.g. the port is taken).
-    package func run(until signals: [UnixSignal], onRunning: @escaping @Sendable (Int) -> Void) async throws {
-        let group = makeGroup(signals: signals, onRunning: onRunning)
+    /// Each of `reloadSignals` (e.g. SIGHUP) calls ``reload()`` and hands its report to `onReload`.
+    package func run(until signals: [UnixSignal], reloadOn reloadSignals: [UnixSignal] = [],
+                     onReload: @escaping @Sendable (ReloadReport) -> Void = { _ in },
+                     onRunning: @escaping @Sendable (Int) -> Void) async throws {
+        var extra: [any Service] = []
+        if !reloadSignals.isEmpty {
+            // Trapped before serving, so a signal sent once the port is printed never hits the
+            // default action (SIGHUP would end the process).
+            let trapped = await UnixSignalsSequence(trapping: reloadSignals)
+            extra.append(ReloadService(gateway: self, signals: trapped, onReload: onReload))
+        }
+        let group = makeGroup(signals: signals, onRunning: onRunning, extra: extra)
         do {
             try await group.run()
         } catch {
@@ -184,7 +246,8 @@ package final class Gateway: Sendable {
         }
     }
 
-    private func makeGroup(signals: [UnixSignal], onRunning: @escaping @Sendable (Int) -> Void) -> ServiceGroup {
+    private func makeGroup(signals: [UnixSignal], onRunning: @escaping @Sendable (Int) -> Void,
+                           extra: [any Service] = []) -> ServiceGroup {
         let state = self.state
         let app = Application(
             responder: GatewayResponder(gateway: self),
@@ -201,6 +264,7 @@ package final class Gateway: Sendable {
         config.maximumGracefulShutdownDuration = configuration.drainGracePeriod
         let drainingFlag = DrainingService(state: state)
         config.services.append(.init(service: drainingFlag))
+        for service in extra { config.services.append(.init(service: service)) }
         return ServiceGroup(configuration: config)
     }
 }
@@ -236,6 +300,19 @@ private struct DrainingService: Service {
             state.withLock { $0.draining = true }
         }
         state.withLock { $0.draining = true }
+    }
+}
+
+/// Reloads the policy and keys files on each trapped signal until shutdown begins.
+private struct ReloadService: Service {
+    let gateway: Gateway
+    let signals: UnixSignalsSequence
+    let onReload: @Sendable (Gateway.ReloadReport) -> Void
+
+    func run() async throws {
+        for await _ in signals.cancelOnGracefulShutdown() {
+            onReload(await gateway.reload())
+        }
     }
 }
 

@@ -19,7 +19,12 @@ extension GatewayResponder {
 
     func messages(_ request: Request, context: Context, caller: GatewayKeys.Caller?, facts: inout AccessFacts,
                   started: ContinuousClock.Instant) async throws -> MessagesReply {
-        var body = try await decodeBody(MessageRequest.self, request, context: context)
+        let (decoded, bytes) = try await decodeBodyKeepingBytes(MessageRequest.self, request, context: context)
+        var body = decoded
+        try GatewayRequestShape.check(body)
+        // Forward the caller's own bytes: fields this client does not model reach the API intact,
+        // and only `model`, `max_tokens` and `stream` are rewritten.
+        body.originalJSON = OriginalRequestJSON(bytes)
         let options = try await callOptions(request.headers, model: &body.model, caller: caller)
         let streaming = body.stream == true
         // The router's client sets `stream` itself.
@@ -75,6 +80,13 @@ extension GatewayResponder {
 
     /// Decodes a JSON body; a malformed one is the API's 400 naming the field.
     func decodeBody<Body: Decodable>(_ type: Body.Type, _ request: Request, context: Context) async throws -> Body {
+        try await decodeBodyKeepingBytes(type, request, context: context).0
+    }
+
+    /// Decodes a JSON body and hands back its bytes as received; a malformed one is the API's
+    /// 400 naming the field.
+    func decodeBodyKeepingBytes<Body: Decodable>(_ type: Body.Type, _ request: Request,
+                                                 context: Context) async throws -> (Body, [UInt8]) {
         var request = request
         let buffer: ByteBuffer
         do {
@@ -84,8 +96,9 @@ extension GatewayResponder {
                                   message: "request exceeds the maximum size of \(gateway.configuration.maxRequestBytes) bytes",
                                   logCode: "request_too_large")
         }
+        let bytes = Array(buffer.readableBytesView)
         do {
-            return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
+            return (try JSONDecoder().decode(Body.self, from: Data(bytes)), bytes)
         } catch let error as DecodingError {
             throw GatewayAPIError.invalidRequest(Self.describe(error))
         } catch {
@@ -121,6 +134,10 @@ extension GatewayResponder {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         for (name, value) in Self.routerHeaders(routed) + extra { Self.set(&fields, name, value) }
+        // The API's own bytes when the reply came straight from it: the body stays exactly the API's.
+        if let raw = routed.messageJSON {
+            return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: raw)))
+        }
         let bytes = try WireEncoding.messageJSON(routed.message)
         return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }

@@ -105,7 +105,7 @@ struct GatewayResponder: HTTPResponder {
             case .listBatches: return try await listBatches(request)
             case .retrieveBatch(let id): return try await json(gateway.client.retrieveBatch(id: id).body)
             case .cancelBatch(let id): return try await json(gateway.client.cancelBatch(id: id).body)
-            case .batchResults(let id): return try await batchResults(id)
+            case .batchResults(let id): return try await batchResults(id, caller: caller)
             case .healthz: return plain(200, "ok\n")
             case .readyz:
                 let draining = gateway.state.withLock { $0.draining }
@@ -130,7 +130,7 @@ struct GatewayResponder: HTTPResponder {
     /// The caller of `request`: `x-api-key` or `Authorization: Bearer`, looked up by hash.
     /// Development mode lets anyone in (no caller identity).
     func authenticate(_ request: Request) throws(GatewayAPIError) -> GatewayKeys.Caller? {
-        guard let keys = gateway.configuration.keys else { return nil }
+        guard let keys = gateway.keys else { return nil }
         var presented = request.headers[HTTPField.Name("x-api-key")!]
         if presented == nil, let authorization = request.headers[.authorization],
            authorization.lowercased().hasPrefix("bearer ") {

@@ -152,19 +152,21 @@ struct GatewayKeysFileTests {
         #expect(GatewayKeys.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
+    /// A keys file with three errors: a hash that is not one, an unknown key, a missing `user`.
+    static let brokenYAML = """
+    keys:
+      - name: a
+        sha256: not-a-hash
+        user: alice
+      - name: b
+        sha256: \(GatewayKeys.hash("x"))
+        usr: bob
+    """
+
     @Test("bad entries are reported with file:line:column")
     func errors() throws {
-        let yaml = """
-        keys:
-          - name: a
-            sha256: not-a-hash
-            user: alice
-          - name: b
-            sha256: \(GatewayKeys.hash("x"))
-            usr: bob
-        """
         do {
-            _ = try GatewayKeys.parse(yaml: yaml, file: "keys.yaml")
+            _ = try GatewayKeys.parse(yaml: Self.brokenYAML, file: "keys.yaml")
             Issue.record("expected an error")
         } catch {
             let text = error.description

@@ -1,3 +1,4 @@
+import ClaudeMockServer
 import Foundation
 
 /// `claude-router serve` as a child process: started with arguments, its bound port read from
@@ -86,5 +87,44 @@ final class ServeProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         return process.terminationStatus
+    }
+}
+
+/// A temporary directory holding the test policy (and, when asked, the test keys file) for a
+/// `serve` process, with a started mock to put it in front of. `close()` stops and removes both.
+struct ServeWorkspace {
+    let mock: MockAnthropicServer
+    let directory: URL
+    let policyPath: String
+    let keysPath: String?
+
+    /// Starts a mock and writes `GatewayHarness.policyYAML()` (and `GatewayEndpointsTests.keysYAML`
+    /// when `keys`) into a fresh temporary directory named after `label`.
+    static func make(_ label: String, keys: Bool) async throws -> ServeWorkspace {
+        let mock = MockAnthropicServer()
+        try await mock.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let policyPath = directory.appendingPathComponent("policy.yaml").path
+        try GatewayHarness.policyYAML().write(toFile: policyPath, atomically: true, encoding: .utf8)
+        var keysPath: String?
+        if keys {
+            keysPath = directory.appendingPathComponent("keys.yaml").path
+            try GatewayEndpointsTests.keysYAML.write(toFile: keysPath!, atomically: true, encoding: .utf8)
+        }
+        return ServeWorkspace(mock: mock, directory: directory, policyPath: policyPath, keysPath: keysPath)
+    }
+
+    /// `serve --policy … [--keys …] --base-url MOCK` plus `extra`, with a throwaway upstream key.
+    func startServe(_ extra: [String] = []) async throws -> ServeProcess {
+        var arguments = ["--policy", policyPath, "--base-url", mock.baseURL]
+        if let keysPath { arguments += ["--keys", keysPath] }
+        return try await ServeProcess(arguments: arguments + extra, environment: ["ANTHROPIC_API_KEY": "mock-key"],
+                                      directory: directory)
+    }
+
+    func close() async {
+        await mock.stop()
+        try? FileManager.default.removeItem(at: directory)
     }
 }

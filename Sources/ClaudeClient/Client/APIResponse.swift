@@ -16,6 +16,11 @@ public struct APIResponse<Body: Sendable>: Sendable {
     public var latency: Duration
 
     /// Creates a response (public so callers can build fakes of their own).
+    /// The 2xx body's JSON bytes exactly as the API sent them, for a proxy that hands the reply
+    /// on unchanged (fields newer than ``body``'s type included). `nil` when the body was
+    /// assembled (from a stream) or holds a configured secret.
+    public var rawBody: Data?
+
     public init(
         body: Body, status: Int, requestID: String?, rateLimit: RateLimitInfo, attempts: Int, latency: Duration
     ) {

@@ -188,9 +188,14 @@ extension AnthropicClient {
                 message: "response of \(endpoint.path) is not the expected JSON: \(MessageStreamEventDecoder.describe(error))",
                 requestID: requestID, attempts: attempts)
         }
-        return APIResponse(
+        var response = APIResponse(
             body: body, status: head.status, requestID: requestID,
             rateLimit: RateLimitInfo(head: head, now: configuration.now()), attempts: attempts, latency: latency)
+        // Handed on byte for byte by a proxy; never when the API echoed the key into it.
+        if !secrets.contains(where: { !$0.isEmpty && data.range(of: Data($0.utf8)) != nil }) {
+            response.rawBody = data
+        }
+        return response
     }
 
     private func bufferedAttempt(

@@ -13,7 +13,7 @@ extension AnthropicClient {
         request.stream = nil
         try RequestValidation.checkVersionRules(request, version: configuration.apiVersion)
         try RequestValidation.checkNonStreaming(request, requestTimeout: configuration.requestTimeout)
-        let body = try encodeBody(request, what: "MessageRequest")
+        let body = try messageBody(request)
         try RequestValidation.checkBodySize(body.count, limit: RequestValidation.messagesBodyLimit, what: "Messages")
         return try await send(Endpoint(method: .post, path: "/v1/messages", body: body), as: Message.self, logger: logger)
     }
@@ -64,7 +64,7 @@ extension AnthropicClient {
         var request = request
         request.stream = true
         try RequestValidation.checkVersionRules(request, version: configuration.apiVersion)
-        let body = try encodeBody(request, what: "MessageRequest")
+        let body = try messageBody(request)
         try RequestValidation.checkBodySize(body.count, limit: RequestValidation.messagesBodyLimit, what: "Messages")
         return try await openMessageStream(
             Endpoint(method: .post, path: "/v1/messages", body: body, streaming: true), logger: logger ?? self.logger)
@@ -78,6 +78,16 @@ extension AnthropicClient {
         try RequestValidation.checkBodySize(body.count, limit: RequestValidation.messagesBodyLimit, what: "count_tokens")
         return try await send(
             Endpoint(method: .post, path: "/v1/messages/count_tokens", body: body), as: TokenCount.self, logger: logger)
+    }
+
+    /// The JSON of a Messages request: the caller's own bytes with `model`, `max_tokens` and
+    /// `stream` spliced in when the request carries ``MessageRequest/originalJSON``, else encoded.
+    func messageBody(_ request: MessageRequest) throws(ClaudeError) -> Data {
+        if let original = request.originalJSON,
+           let spliced = original.spliced(model: request.model, maxTokens: request.maxTokens, stream: request.stream) {
+            return Data(spliced)
+        }
+        return try encodeBody(request, what: "MessageRequest")
     }
 
     /// Opens a streaming request, retrying until the first SSE event arrives.

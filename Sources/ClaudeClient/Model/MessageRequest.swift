@@ -32,6 +32,12 @@ public struct MessageRequest: Sendable, Hashable, Codable {
     public var stream: Bool?
     /// Capacity tier request.
     public var serviceTier: ServiceTier?
+    /// The caller's own JSON body, when this request was decoded from one a caller sent (a
+    /// gateway in front of the API). When set, the client sends these bytes as they are, with
+    /// only `model`, `max_tokens` and `stream` rewritten from this value's fields, so fields
+    /// this client does not model reach the API intact. `nil` (the default): the client
+    /// encodes every field above. Never encoded itself.
+    public var originalJSON: OriginalRequestJSON?
 
     /// Creates a request; only `model`, `maxTokens` and `messages` are required.
     public init(

@@ -20,11 +20,12 @@ struct ServeCommand: AsyncParsableCommand {
         endpoints, /healthz, /readyz, /metrics (Prometheus), /dashboard. Model `auto` (or `auto:TASK`) is routed \
         by the policy; a concrete model id passes through, budgeted and recorded. The upstream key comes from \
         ANTHROPIC_API_KEY or --api-key-file only. Without --keys the gateway runs in development mode: loopback \
-        only, any caller key accepted. SIGTERM/SIGINT drain requests in flight (--drain-seconds), flush the \
+        only, any caller key accepted. SIGHUP re-reads the policy and keys files (a broken file keeps the previous \
+        one and logs every error). SIGTERM/SIGINT drain requests in flight (--drain-seconds), flush the \
         ledger and exit 0. Access log: one line per request on stdout (no prompt text, no keys).
         """)
 
-    @Option(help: ArgumentHelp("Policy file (`default` for the bundled policy). A file is re-read when it changes.", valueName: "file"))
+    @Option(help: ArgumentHelp("Policy file (`default` for the bundled policy). A file is re-read when it changes and on SIGHUP.", valueName: "file"))
     var policy: String
 
     @Option(help: "Interface to bind (development mode allows loopback only).")
@@ -95,15 +96,24 @@ struct ServeCommand: AsyncParsableCommand {
                 router: router, client: client, ledger: store,
                 configuration: .init(host: host, port: port, keys: gatewayKeys,
                                      drainGracePeriod: .milliseconds(Int64((drainSeconds * 1000).rounded())),
-                                     metricsRegistry: registry),
+                                     metricsRegistry: registry, keysFile: keys),
                 logger: hummingbirdLogger)
         } catch {
             throw CLIError("error: \(error)", status: .usage)
         }
         let banner = startBanner(policy: loaded, keys: gatewayKeys, ledgerPath: ledger)
         let host = self.host
+        let keysFile = self.keys
         do {
-            try await gateway.run(until: [.sigterm, .sigint]) { bound in
+            try await gateway.run(until: [.sigterm, .sigint], reloadOn: [.sighup], onReload: { report in
+                // Errors were logged by the gateway, one line per diagnostic; this is the summary.
+                var parts = [report.policyErrors == nil ? "policy ok" : "policy edit rejected (previous policy kept)"]
+                if keysFile != nil {
+                    parts.append(report.keysErrors == nil
+                        ? "keys ok (\(report.keyCount ?? 0) key(s))" : "keys file rejected (previous keys kept)")
+                }
+                Terminal.writeError("claude-router serve: SIGHUP: " + parts.joined(separator: ", "))
+            }) { bound in
                 let shown = host.contains(":") ? "[\(host)]" : host
                 Terminal.writeError(banner + "\nlistening on http://\(shown):\(bound)")
             }

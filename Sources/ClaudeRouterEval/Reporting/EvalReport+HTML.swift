@@ -12,41 +12,26 @@ extension EvalReport {
         if let mockNotice { body.append("<p class=\"mock\" role=\"alert\">\(e(mockNotice))</p>") }
         for notice in [cacheNotice, judgeNotice].compactMap({ $0 }) { body.append("<p class=\"notice\">\(e(notice))</p>") }
         body.append("<section class=\"chart\"><h2>Cost per case vs pass rate</h2>\(costPassChart)</section>")
-        body.append("<section><h2>Variants</h2><table><thead><tr><th>variant</th><th>policy</th><th class=\"n\">pass</th><th class=\"n\">rate</th>"
-            + "<th class=\"n\">cost</th><th class=\"n\">cost/case</th><th class=\"n\">vs baseline tier</th><th class=\"n\">escalated</th>"
-            + "<th class=\"n\">p50</th><th class=\"n\">p95</th><th>tiers</th></tr></thead><tbody>")
-        for (i, v) in variants.enumerated() {
-            body.append("<tr><td><span class=\"dot\" style=\"background:\(Self.color(i))\"></span>\(e(v.name))</td><td>\(e(v.policyFile))</td>"
-                + "<td class=\"n\">\(e(v.passCell))</td><td class=\"n\">\(e(v.rateCell))</td>"
-                + "<td class=\"n\">\(e(v.totalCost.formatted()))</td><td class=\"n\">\(e(v.costPerCase.formatted()))</td>"
-                + "<td class=\"n\">\(e(v.savingVsBaseline.map { "saves " + Verdict.percent($0) } ?? "–"))</td>"
-                + "<td class=\"n\">\(e(Verdict.percent(v.escalationRate)))</td><td class=\"n\">\(e(Self.millis(v.latencyP50Ms)))</td>"
-                + "<td class=\"n\">\(e(Self.millis(v.latencyP95Ms)))</td><td>\(e(Self.tierMixText(v.tierMix)))</td></tr>")
+        let columns: [HTMLDocument.Column] = [
+            .init("variant"), .init("policy"), .init("pass", numeric: true), .init("rate", numeric: true),
+            .init("cost", numeric: true), .init("cost/case", numeric: true), .init("vs baseline tier", numeric: true),
+            .init("escalated", numeric: true), .init("p50", numeric: true), .init("p95", numeric: true), .init("tiers"),
+        ]
+        let rows = variants.enumerated().map { i, v in
+            ["<span class=\"dot\" style=\"background:\(Self.color(i))\"></span>\(e(v.name))", e(v.policyFile),
+             e(v.passCell), e(v.rateCell), e(v.totalCost.formatted()), e(v.costPerCase.formatted()),
+             e(v.savingVsBaseline.map { "saves " + Verdict.percent($0) } ?? "–"), e(Verdict.percent(v.escalationRate)),
+             e(Self.millis(v.latencyP50Ms)), e(Self.millis(v.latencyP95Ms)), e(Self.tierMixText(v.tierMix))]
         }
-        body.append("</tbody></table></section>")
+        body.append("<section><h2>Variants</h2>\(HTMLDocument.table(columns, rows: rows, rowSeparator: "\n"))</section>")
         if !comparisons.isEmpty {
             body.append("<section><h2>A/B verdicts</h2><p class=\"note\">Paired bootstrap 95% intervals (\(bootstrapResamples) resamples, seed \(bootstrapSeed)); exact McNemar test on pass/fail.</p><ul>")
             body += comparisons.map { "<li>\(e($0.verdict))</li>" }
             body.append("</ul></section>")
         }
         body.append(casesHTML)
-        return """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8"/>
-        <meta name="viewport" content="width=device-width, initial-scale=1"/>
-        <title>\(e("claude-router eval: " + suite))</title>
-        <style>\(Self.css)</style>
-        </head>
-        <body>
-        \(body.joined(separator: "\n"))
-        \(footerHTML)
-        <script>\(Self.filterScript)</script>
-        </body>
-        </html>
-
-        """
+        return HTMLDocument.page(title: "claude-router eval: " + suite, body: body, footer: footerHTML,
+                                 script: Self.filterScript)
     }
 
     static let palette = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#4b5563"]

@@ -41,7 +41,10 @@ struct CostAccounting: Sendable {
     /// An upper bound on a request's input tokens without a network round trip: the encoded
     /// request's byte count. Every text token is at least one byte and JSON only adds bytes, so
     /// this never undercounts (images count far below their base64 size).
+    /// A request that carries its caller's JSON (a gateway's) counts those bytes instead of
+    /// encoding it again: the same bound, without a second JSON encoding per call.
     static func inputTokenBound(_ request: MessageRequest) -> Int {
+        if let original = request.originalJSON { return max(original.bytes.count, 1) }
         let encoder = JSONEncoder()
         let bytes = (try? encoder.encode(request).count) ?? 0
         return max(bytes, 1)

@@ -24,8 +24,9 @@ extension ModelRouter {
             perform: { routed, logger in try await client.createMessage(routed, logger: logger, streamingWhenNeeded: true) },
             ended: { AttemptEnd.reply($0, checks: options.checks) })
         // The reply handed back did not escalate, so its trigger (if any) is the one left unresolved.
-        let routed = RoutedResponse(message: response.body, attempts: call.attempts,
+        var routed = RoutedResponse(message: response.body, attempts: call.attempts,
                                     unresolvedTrigger: unresolved, replyAttempt: attempt)
+        routed.messageJSON = response.rawBody
         metrics.completed(routed)
         return routed
     }

@@ -114,6 +114,16 @@ public final class ModelRouter: Sendable {
         try await store.current().budgets.restore(from: ledger)
     }
 
+    /// Re-reads a `.file` policy source now, regardless of the reload interval or the file's
+    /// modification time (what a gateway does on `SIGHUP`). A file that fails validation keeps
+    /// the previous policy; its errors are logged (every time, not once per content) and returned.
+    /// - Returns: `nil` when the file was reloaded, was unchanged, or the source is not a file;
+    ///   else every diagnostic as `FILE:LINE:COLUMN: error: …` lines.
+    @discardableResult
+    public func reloadPolicy() async -> String? {
+        await store.reloadNow()
+    }
+
     /// The policy in force now (after any reload).
     public func currentPolicy() async -> Policy {
         await store.current().policy

@@ -78,17 +78,28 @@ final class PolicyStore: Sendable {
         return state.withLock { $0.snapshot }
     }
 
-    private func reload(path: String, stamp: FileStamp?) async {
+    /// Re-reads the policy file now, whatever its stamp or the reload interval (a `SIGHUP`).
+    /// Errors are logged every time (not once per content) and returned; the previous policy
+    /// stays in force. `nil` on success, or when the store holds no file.
+    func reloadNow() async -> String? {
+        guard let path else { return nil }
+        let stamp = Self.stamp(of: path)
+        state.withLock { $0.lastCheck = .now; $0.rejectedHash = nil }
+        return await reload(path: path, stamp: stamp)
+    }
+
+    @discardableResult
+    private func reload(path: String, stamp: FileStamp?) async -> String? {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             logger.error("policy file unreadable; keeping the previous policy", metadata: ["file": "\(path)"])
             state.withLock { $0.stamp = stamp }
-            return
+            return "\(path): error: cannot read the policy file"
         }
         let hash = Policy.contentHash(of: text)
         let previous = state.withLock { $0.snapshot }
         guard hash != previous.policy.contentHash else {
             state.withLock { $0.stamp = stamp }
-            return
+            return nil
         }
         let policy: Policy
         do {
@@ -103,7 +114,7 @@ final class PolicyStore: Sendable {
                     "file": "\(path)", "errors": "\(error.description)",
                 ])
             }
-            return
+            return error.description
         }
         var budgets = previous.budgets
         if policy.budgets != previous.policy.budgets {
@@ -121,6 +132,7 @@ final class PolicyStore: Sendable {
             state.rejectedHash = nil
         }
         logger.info("policy reloaded", metadata: ["file": "\(path)", "policy": "\(policy.name)", "hash": "\(hash)"])
+        return nil
     }
 
     /// No rules: an empty in-memory guard (nothing to share, so no database connection).

@@ -1,3 +1,4 @@
+public import Foundation
 public import ClaudeClient
 public import RouterPolicies
 
@@ -32,6 +33,9 @@ public struct AttemptSummary: Sendable {
 public struct RoutedResponse: Sendable {
     /// The reply returned to the caller (from the last attempt).
     public var message: Message
+    /// The reply's JSON exactly as the API sent it (``ClaudeClient/APIResponse/rawBody``), for
+    /// a gateway that hands it on unchanged; `nil` for a streamed or assembled reply.
+    public var messageJSON: Data?
     /// Every attempt in order; the last produced ``message``.
     public var attempts: [AttemptSummary]
     /// A trigger the final reply still fails because no escalation was left (e.g. a check

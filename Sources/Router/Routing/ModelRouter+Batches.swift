@@ -1,0 +1,161 @@
+public import ClaudeClient
+import Foundation
+import Logging
+public import RouterPolicies
+
+extension ModelRouter {
+    /// Records the results of a Message Batch in the ledger, each item once, at the batch price
+    /// (the price book's `batch_discount`, https://docs.anthropic.com/en/docs/build-with-claude/batch-processing#pricing).
+    ///
+    /// Each item becomes one record with id `BATCH_ID:CUSTOM_ID` and `requestID` = the batch id:
+    /// `succeeded` with its exact cost (unpriced models are recorded as unpriced, not $0);
+    /// `errored`, `expired` and `canceled` with outcome `error` (`batch_errored:TYPE`,
+    /// `batch_expired`, `batch_canceled`) and a cost of $0. Items already in the ledger are skipped, so
+    /// fetching the results twice records nothing twice (fetches of one batch in this process are
+    /// serialized; the check reads the ledger). Budgets are not reserved at submit: the recorded
+    /// spend counts against them from then on (at once for a SQLite store, which reads the ledger).
+    /// - Parameters:
+    ///   - batchID: the API's batch id (`msgbatch_…`).
+    ///   - results: the result lines read so far (all, or a prefix when the reader stopped early).
+    ///   - metadata: the caller's metadata for every record (plus `batch_id`).
+    /// - Returns: how many records were written now, and their total cost (to settle a ``BatchHold``).
+    /// - Throws: the ledger's read or write error.
+    @discardableResult
+    public func recordBatchResults(batchID: String, results: [BatchResult],
+                                   metadata: [String: String] = [:]) async throws -> (written: Int, cost: USDAmount) {
+        await BatchRecordingGate.shared.enter(batchID)
+        defer { Task { await BatchRecordingGate.shared.leave(batchID) } }
+        let recorded = Set(try await ledger.records(LedgerQuery()).lazy.filter { $0.requestID == batchID }.map(\.id))
+        let policy = await currentPolicy()
+        let now = options.now()
+        var metadata = metadata
+        metadata["batch_id"] = batchID
+        var written = 0
+        var total = USDAmount.zero
+        for item in results {
+            let id = "\(batchID):\(item.customID)"
+            guard !recorded.contains(id) else { continue }
+            var model = "unknown"
+            var usage = TokenUsage()
+            // Only succeeded items are billed (the API charges nothing for the rest).
+            var cost: LedgerRecord.Cost? = LedgerRecord.Cost()
+            let outcome: LedgerRecord.Outcome
+            switch item.result {
+            case .succeeded(let message):
+                model = message.model
+                usage = CostAccounting.tokenUsage(message.usage)
+                cost = prices.cost(of: usage, model: model, at: now, batch: true,
+                                   inferenceGeo: message.usage.inferenceGeo).map(LedgerRecord.Cost.init)
+                outcome = .success
+            case .errored(let detail): outcome = .error(code: "batch_errored:\(detail.type)")
+            case .expired: outcome = .error(code: "batch_expired")
+            case .canceled: outcome = .error(code: "batch_canceled")
+            case .unknown(let type, _): outcome = .error(code: "batch_\(type)")
+            }
+            let tier = policy.tiers.first { model == $0.model || model.hasPrefix($0.model + "-") }?.name
+            try await ledger.record(LedgerRecord(
+                id: id, time: now, requestID: batchID, policyName: policy.name, policyHash: policy.contentHash,
+                tier: tier, model: model, usage: usage, cost: cost, outcome: outcome, metadata: metadata,
+                flags: ["batch"]))
+            written += 1
+            total += cost?.total ?? .zero
+        }
+        return (written, total)
+    }
+
+    /// Reserves a Message Batch's worst case against the budgets before it is submitted: each
+    /// request's worst case (as for a single call: input bound at the dearest input rate plus
+    /// `max_tokens` of output, ×1.1) at the batch price, summed, held as one reservation under the
+    /// caller's task and metadata (`options`). A policy without budgets holds nothing.
+    /// Settle the hold with ``settleBatch(_:actualCost:)`` once the results are recorded, or
+    /// ``releaseBatch(_:)`` when the batch was not created. A SQLite store drops a hold no one
+    /// settled after its reservation expiry (``BudgetStoreFactory/sqlite(_:reservationExpiry:)``),
+    /// so a batch that takes longer stops being held then.
+    /// - Throws: `RouterError` (`budgetExceeded` naming the budget, `unpricedUnderBudget`), or
+    ///   the budget store's own error.
+    public func reserveBatch(_ requests: [MessageRequest], options: CallOptions) async throws -> BatchHold {
+        let snapshot = await store.current()
+        let budgets = snapshot.budgets
+        guard !snapshot.policy.budgets.isEmpty else {
+            return BatchHold(reservation: BudgetReservation(id: UUID().uuidString, amount: .zero, ruleNames: []),
+                             budgets: budgets)
+        }
+        let accounting = CostAccounting(prices: prices)
+        let now = self.options.now()
+        var worst = USDAmount.zero
+        for request in requests {
+            guard let item = accounting.worstCase(inputBound: CostAccounting.inputTokenBound(request),
+                                                  maxTokens: request.maxTokens, model: request.model, at: now) else {
+                throw RouterError(code: .unpricedUnderBudget, message:
+                    "model \(request.model) has no price in the price book, so no worst case can be reserved against the policy's budgets; add it to the price book")
+            }
+            worst += item
+        }
+        let discount = prices.batchDiscount
+        worst = worst.scaled(by: discount.denominator - discount.significand, over: discount.denominator)
+        do {
+            let reservation = try await budgets.reserve(estimatedWorstCase: worst, task: options.task,
+                                                        metadata: options.metadata, id: UUID().uuidString)
+            return BatchHold(reservation: reservation, budgets: budgets)
+        } catch let error as BudgetError {
+            metrics.budgetRejected(rule: error.ruleName)
+            throw RouterError(code: .budgetExceeded, message: error.description, budget: error)
+        }
+    }
+
+    /// Replaces a batch's hold with what its recorded results cost. Errors are logged.
+    public func settleBatch(_ hold: BatchHold, actualCost: USDAmount) async {
+        guard !hold.reservation.ruleNames.isEmpty else { return }
+        do {
+            // An in-memory store turns the hold into spend here; a SQLite store reads spend from
+            // the ledger and closes a hold when a record with its id is inserted, which a batch's
+            // per-item records never are, so the release that follows drops its rows (a no-op
+            // for a hold already settled).
+            try await hold.budgets.settle(hold.reservation, actualCost: actualCost)
+            try await hold.budgets.release(hold.reservation)
+        } catch {
+            logger.error("batch budget hold not settled", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Gives a batch's hold back (the batch was not created). Errors are logged.
+    public func releaseBatch(_ hold: BatchHold) async {
+        guard !hold.reservation.ruleNames.isEmpty else { return }
+        do {
+            try await hold.budgets.release(hold.reservation)
+        } catch {
+            logger.error("batch budget hold not released", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// A Message Batch's reservation against the budgets in force when it was submitted
+/// (``ModelRouter/reserveBatch(_:options:)``); a reload of the policy does not move it.
+public struct BatchHold: Sendable {
+    /// The reservation (its amount is the batch's worst case at the batch price, USD).
+    public let reservation: BudgetReservation
+    let budgets: any BudgetStore
+}
+
+/// Serializes the recording of one batch's results in this process, so two concurrent fetches
+/// of the same batch cannot both find an item unrecorded.
+private actor BatchRecordingGate {
+    static let shared = BatchRecordingGate()
+    private var busy: Set<String> = []
+    private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    func enter(_ id: String) async {
+        if busy.insert(id).inserted { return }
+        await withCheckedContinuation { waiters[id, default: []].append($0) }
+    }
+
+    func leave(_ id: String) {
+        if var queue = waiters[id], !queue.isEmpty {
+            let next = queue.removeFirst()
+            waiters[id] = queue.isEmpty ? nil : queue
+            next.resume()  // the batch stays busy, handed to the next waiter
+        } else {
+            busy.remove(id)
+        }
+    }
+}

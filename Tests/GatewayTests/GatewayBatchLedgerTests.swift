@@ -1,0 +1,98 @@
+import ClaudeRouterGateway
+import Foundation
+import Router
+import RouterPolicies
+import Testing
+
+/// Message Batches through the gateway land in the ledger at the batch price, once per item.
+@Suite("Gateway batches in the ledger", .serialized)
+struct GatewayBatchLedgerTests {
+    @Test("fetching results records each item once at the batch price; errored items are recorded as such; a second fetch adds nothing")
+    func resultsRecordedOnce() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        let body = #"{"requests":["#
+            + #"{"custom_id":"a","params":{"model":"auto:extraction","max_tokens":100,"messages":[{"role":"user","content":"Extract 4411"}]}},"#
+            + #"{"custom_id":"b","params":{"model":"claude-opus-4-8","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}},"#
+            + #"{"custom_id":"c","params":{"model":"claude-haiku-4-5","max_tokens":100,"messages":[{"role":"user","content":"x [[mock: status=529]]"}]}}]}"#
+        let created = try await Curl.run(harness.gateway.baseURL + "/v1/messages/batches", body: body, headers: ["x-api-key": "k"])
+        #expect(created.status == 200)
+        let id = try #require(created.json?["id"] as? String)
+        #expect(try await harness.ledger.records(LedgerQuery()).isEmpty)
+
+        for _ in 0..<2 {
+            let results = try await Curl.run(harness.gateway.baseURL + "/v1/messages/batches/\(id)/results",
+                                             headers: ["x-api-key": "k"])
+            #expect(results.status == 200)
+            #expect(results.body.split(separator: "\n").count == 3)
+        }
+        let records = try await harness.ledger.records(LedgerQuery()).filter { $0.requestID == id }
+        #expect(records.count == 3)
+        #expect(Set(records.map(\.id)) == ["\(id):a", "\(id):b", "\(id):c"])
+        #expect(records.allSatisfy { $0.metadata["batch_id"] == id && $0.flags == ["batch"] })
+
+        for custom in ["a", "b"] {
+            let record = try #require(records.first { $0.id == "\(id):\(custom)" })
+            #expect(record.outcome == .success)
+            #expect(record.usage.output > 0)
+            let batchPrice = try #require(PriceBook.bundledDefault.cost(of: record.usage, model: record.model, at: record.time, batch: true))
+            let standard = try #require(PriceBook.bundledDefault.cost(of: record.usage, model: record.model, at: record.time))
+            #expect(record.cost?.total == batchPrice.total)
+            #expect(batchPrice.total < standard.total)
+        }
+        #expect(records.first { $0.id == "\(id):a" }?.tier == "haiku")
+        #expect(records.first { $0.id == "\(id):b" }?.tier == "opus")
+        let errored = try #require(records.first { $0.id == "\(id):c" })
+        #expect(errored.outcome == .error(code: "batch_errored:overloaded_error"))
+        #expect(errored.cost?.total == .zero)
+    }
+
+    static let twoItems = #"{"requests":["#
+        + #"{"custom_id":"a","params":{"model":"auto:extraction","max_tokens":100,"messages":[{"role":"user","content":"Extract 4411"}]}},"#
+        + #"{"custom_id":"b","params":{"model":"claude-opus-4-8","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}}]}"#
+
+    @Test("a batch holds its worst case at the batch price from submit until its results are recorded, then its exact cost")
+    func budgetHeldThenSettled() async throws {
+        let budgets = """
+        budgets:
+          - { name: batch-daily, scope: global, period: day, hard_usd: "5" }
+        """
+        let harness = try await GatewayHarness.start(budgets: budgets)
+        defer { Task { await harness.stop() } }
+        let created = try await Curl.run(harness.gateway.baseURL + "/v1/messages/batches", body: Self.twoItems,
+                                         headers: ["x-api-key": "k"])
+        #expect(created.status == 200)
+        let id = try #require(created.json?["id"] as? String)
+        let held = try #require(await harness.router.budgetStatus().first { $0.ruleName == "batch-daily" })
+        #expect(held.reserved > .zero)
+        #expect(held.spent == .zero)
+
+        let results = try await Curl.run(harness.gateway.baseURL + "/v1/messages/batches/\(id)/results", headers: ["x-api-key": "k"])
+        #expect(results.status == 200)
+        let records = try await harness.ledger.records(LedgerQuery()).filter { $0.requestID == id }
+        let recordedCost = records.compactMap { $0.cost?.total }.reduce(USDAmount.zero, +)
+        #expect(recordedCost > .zero)
+        let settled = try #require(await harness.router.budgetStatus().first { $0.ruleName == "batch-daily" })
+        #expect(settled.reserved == .zero)
+        #expect(settled.spent == recordedCost)
+        // The worst case held was at least what the batch cost.
+        #expect(held.reserved >= recordedCost)
+    }
+
+    @Test("a batch whose worst case crosses a hard limit is refused with the budget's 429 before it reaches the API")
+    func budgetRefusesBatch() async throws {
+        let budgets = """
+        budgets:
+          - { name: tiny-daily, scope: global, period: day, hard_usd: "0.000001" }
+        """
+        let harness = try await GatewayHarness.start(budgets: budgets)
+        defer { Task { await harness.stop() } }
+        let refused = try await Curl.run(harness.gateway.baseURL + "/v1/messages/batches", body: Self.twoItems,
+                                         headers: ["x-api-key": "k"])
+        #expect(refused.status == 429)
+        #expect(refused.headers["x-router-budget"] == "tiny-daily")
+        #expect(harness.mock.stats.totalRequests == 0)
+        let status = try #require(await harness.router.budgetStatus().first { $0.ruleName == "tiny-daily" })
+        #expect(status.reserved == .zero)
+    }
+}

@@ -1,0 +1,136 @@
+import ClaudeClient
+import ClaudeRouterGateway
+import Foundation
+import Router
+import Testing
+
+/// The caller's body stays the caller's: the gateway forwards its bytes with only the fields the
+/// router sets rewritten, and refuses shapes the API would refuse without calling upstream.
+@Suite("Gateway passthrough and request shape", .serialized)
+struct GatewayPassthroughTests {
+    /// A body with a top-level field and a nested member no client type models, an unusual
+    /// number spelling, and the caller's key order.
+    static let unknownFieldsBody = #"""
+    {"zz_future_param": {"mode": "x", "levels": [1, 2.50, {"deep": null}]}, "model": "auto", "max_tokens": 300,
+     "messages": [{"role": "user", "content": [{"type": "text", "text": "Extract the id: #77", "x_new_member": 1e3}]}],
+     "stream": false, "metadata": {"user_id": "u-1", "trace": "t-9"}}
+    """#
+
+    @Test("fields the client types do not know reach the mock intact; only model and max_tokens are rewritten")
+    func unknownFieldsReachUpstream() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        let reply = try await Curl.run(harness.gateway.baseURL + "/v1/messages", body: Self.unknownFieldsBody,
+                                       headers: ["x-api-key": "k", "x-router-task": "extraction"])
+        #expect(reply.status == 200)
+        let forwarded = String(decoding: try #require(harness.mock.stats.lastRequestBody), as: UTF8.self)
+        let sentMaxTokens = try #require(
+            (try JSONSerialization.jsonObject(with: Data(forwarded.utf8)) as? [String: Any])?["max_tokens"] as? Int)
+        // Byte for byte the caller's text, bar the routed model, the policy's max_tokens and `stream`.
+        let expected = Self.unknownFieldsBody
+            .replacingOccurrences(of: #""model": "auto""#, with: #""model": "claude-haiku-4-5""#)
+            .replacingOccurrences(of: #""max_tokens": 300"#, with: #""max_tokens": \#(sentMaxTokens)"#)
+            .replacingOccurrences(of: "\n \"stream\": false,", with: "")
+        #expect(forwarded == expected)
+        #expect(forwarded.contains(#""zz_future_param": {"mode": "x", "levels": [1, 2.50, {"deep": null}]}"#))
+        #expect(forwarded.contains(#""x_new_member": 1e3"#))
+        #expect(forwarded.contains(#""trace": "t-9""#))
+        #expect(!forwarded.contains("stream"))
+    }
+
+    @Test("the reply body is the API's bytes: the same as the mock answers a direct call, bar the message id")
+    func replyBytesPassThrough() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        let body = #"{"model":"claude-haiku-4-5","max_tokens":40,"messages":[{"role":"user","content":"Name a colour"}]}"#
+        let viaGateway = try await Curl.run(harness.gateway.baseURL + "/v1/messages", body: body, headers: ["x-api-key": "k"])
+        let direct = try await Curl.run(harness.mock.baseURL + "/v1/messages", body: body,
+                                        headers: ["x-api-key": "k", "anthropic-version": "2023-06-01"])
+        #expect(viaGateway.status == 200 && direct.status == 200)
+        func withoutID(_ text: String) -> String {
+            text.replacingOccurrences(of: #""id":"[^"]*""#, with: #""id":"ID""#, options: .regularExpression)
+        }
+        #expect(withoutID(viaGateway.body) == withoutID(direct.body))
+        // The mock's usage order and its members the client does not decode into fields are kept.
+        #expect(viaGateway.body.contains(#""service_tier":"standard""#))
+    }
+
+    @Test("a streamed request is forwarded with stream: true and its unknown fields")
+    func streamedKeepsFields() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        let body = #"{"model":"claude-sonnet-4-6","max_tokens":64,"stream":true,"new_knob":[true],"messages":[{"role":"user","content":"hi"}]}"#
+        let reply = try await Curl.run(harness.gateway.baseURL + "/v1/messages", body: body, headers: ["x-api-key": "k"])
+        #expect(reply.status == 200)
+        #expect(reply.body.contains("event: message_stop"))
+        let forwarded = String(decoding: try #require(harness.mock.stats.lastRequestBody), as: UTF8.self)
+        #expect(forwarded == body)
+    }
+
+    @Test("the splice rewrites only model, max_tokens and stream, removing or adding stream cleanly")
+    func spliceUnit() throws {
+        let original = OriginalRequestJSON(Array(#"{ "stream" : false , "model":"auto","a":"x\"model\"","max_tokens":0 }"#.utf8))
+        let sent = try #require(original.spliced(model: "claude-haiku-4-5", maxTokens: 512, stream: nil))
+        #expect(String(decoding: sent, as: UTF8.self) == #"{ "model":"claude-haiku-4-5","a":"x\"model\"","max_tokens":512 }"#)
+        let streamed = try #require(original.spliced(model: "m\"q", maxTokens: 0, stream: true))
+        #expect(String(decoding: streamed, as: UTF8.self) == #"{ "stream" : true , "model":"m\"q","a":"x\"model\"","max_tokens":0 }"#)
+        let noStream = OriginalRequestJSON(Array(#"{"model":"a","max_tokens":1,"stream":false}"#.utf8))
+        #expect(String(decoding: try #require(noStream.spliced(model: "a", maxTokens: 1, stream: nil)), as: UTF8.self)
+                == #"{"model":"a","max_tokens":1}"#)
+        #expect(String(decoding: try #require(noStream.spliced(model: "a", maxTokens: 1, stream: true)), as: UTF8.self)
+                == #"{"model":"a","max_tokens":1,"stream":true}"#)
+        let absent = OriginalRequestJSON(Array(#"{"model":"a","max_tokens":1}"#.utf8))
+        #expect(String(decoding: try #require(absent.spliced(model: "a", maxTokens: 1, stream: true)), as: UTF8.self)
+                == #"{"stream":true,"model":"a","max_tokens":1}"#)
+        for encoded in [#"{"model":"a","max_tokens":1,"messages":[]}"#, #"{"stream":true,"model":"b","max_tokens":2}"#] {
+            let parsed = try #require(try JSONSerialization.jsonObject(
+                with: Data(OriginalRequestJSON(Array(encoded.utf8)).spliced(model: "z", maxTokens: 9, stream: nil)!)) as? [String: Any])
+            #expect(parsed["model"] as? String == "z")
+            #expect(parsed["max_tokens"] as? Int == 9)
+            #expect(parsed["stream"] == nil)
+        }
+        #expect(OriginalRequestJSON(Array("[1]".utf8)).spliced(model: "a", maxTokens: 1, stream: nil) == nil)
+    }
+
+    @Test("requests the API would reject for shape get its 400 from the gateway without an upstream call",
+          arguments: [
+              (#"{"model":"auto","max_tokens":100,"messages":[]}"#, "messages: at least one message is required"),
+              (#"{"model":"claude-haiku-4-5","max_tokens":0,"messages":[{"role":"user","content":"hi"}]}"#,
+               "max_tokens: must be greater than or equal to 1"),
+              (#"{"model":"auto","max_tokens":-5,"messages":[{"role":"user","content":"hi"}]}"#,
+               "max_tokens: must be greater than or equal to 0"),
+              (#"{"model":"auto","max_tokens":10,"messages":[{"role":"system","content":"hi"}]}"#,
+               "messages.0.role: must be 'user' or 'assistant'"),
+              (#"{"model":"auto","max_tokens":10,"messages":[{"role":"user","content":[]},{"role":"assistant","content":"a"}]}"#,
+               "messages.0: all messages must have non-empty content"),
+              (#"{"model":"auto","max_tokens":10,"messages":[{"role":"user","content":""}]}"#,
+               "messages.0.content.0.text: text content blocks must be non-empty"),
+          ])
+    func shapeRefusedLocally(body: String, message: String) async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        for stream in [false, true] {
+            let sent = stream ? body.replacingOccurrences(of: #""model""#, with: #""stream":true,"model""#) : body
+            let reply = try await Curl.run(harness.gateway.baseURL + "/v1/messages", body: sent, headers: ["x-api-key": "k"])
+            #expect(reply.status == 400)
+            #expect(reply.json?["type"] as? String == "error")
+            let error = try #require(reply.json?["error"] as? [String: Any])
+            #expect(error["type"] as? String == "invalid_request_error")
+            #expect((error["message"] as? String)?.hasPrefix(message) == true, "\(error["message"] ?? "")")
+        }
+        let counted = try await Curl.run(harness.gateway.baseURL + "/v1/messages/count_tokens",
+                                         body: #"{"model":"auto","messages":[]}"#, headers: ["x-api-key": "k"])
+        #expect(counted.status == 400)
+        #expect(harness.mock.stats.totalRequests == 0)
+        #expect(try await harness.ledger.records(LedgerQuery()).isEmpty)
+    }
+
+    @Test("a prefill (final assistant message) may be empty")
+    func finalAssistantMayBeEmpty() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        let body = #"{"model":"claude-haiku-4-5","max_tokens":20,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[]}]}"#
+        _ = try await Curl.run(harness.gateway.baseURL + "/v1/messages", body: body, headers: ["x-api-key": "k"])
+        #expect(harness.mock.stats.totalRequests == 1)
+    }
+}
