@@ -34,6 +34,18 @@ final class RunningCLI: @unchecked Sendable {
     /// Sends `signal` to the child.
     func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
+    /// Waits (up to `seconds`) until the child's standard output contains `text`; false if it
+    /// never did. For tests that must signal the child only once it has printed something.
+    func waitForOutput(containing text: String, within seconds: Double = 20) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        let path = directory.appendingPathComponent("stdout")
+        while Date() < deadline {
+            if let data = try? Data(contentsOf: path), String(decoding: data, as: UTF8.self).contains(text) { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
     /// Waits (up to `seconds`) for the child to exit and returns its result.
     func finish(within seconds: Double = 30) async throws -> CLIResult {
         let deadline = Date().addingTimeInterval(seconds)
@@ -146,7 +158,8 @@ struct ReliabilityCLITests {
                                         "--ledger", ledger, "--base-url", server.baseURL,
                                         "Go [[mock: reply=\"\(long)\" slow-ms=50]]"], environment: key)
             try await waitForRequests(server, 1)
-            try await Task.sleep(for: .milliseconds(800))
+            // Signal once streamed text has arrived (a fixed wait was too short on a loaded machine).
+            #expect(try await child.waitForOutput(containing: "word word"))
             child.send(SIGTERM)
             let result = try await child.finish()
             #expect(result.status == 143, "\(result.stderr)")
@@ -312,8 +325,8 @@ struct ReliabilityCLITests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let text = try String(contentsOfFile: policy, encoding: .utf8)
         let custom = directory.appendingPathComponent("big.yaml").path
-        let big = text.replacingOccurrences(of: "reasoning:      { tier: opus, max_tokens: 16384 }",
-                                            with: "reasoning:      { tier: opus, max_tokens: 32000 }")
+        let big = text.replacingOccurrences(of: "reasoning:      { tier: opus, max_tokens: 16384,",
+                                            with: "reasoning:      { tier: opus, max_tokens: 32000,")
         try #require(big != text)
         try big.write(toFile: custom, atomically: true, encoding: .utf8)
         let validated = try CLIHarness.run(["validate", custom])

@@ -30,6 +30,16 @@ struct DryRunTests {
         #expect(outcome.verdictWord == "not evaluated")
     }
 
+    @Test("A case without checks is not evaluated in a dry run (live it passes when the call succeeds; no call was made)")
+    func noChecksNotEvaluated() throws {
+        let policy = try BundledPolicies.defaultPolicy()
+        let suite = EvalSuite(name: "t", files: [], cases: [
+            EvalCase(id: "c", messages: [FixtureMessage(role: "user", text: "x")], mark: .wholeFile("t")),
+        ])
+        let outcome = try #require(DryRun(prices: .bundledDefault).run(suite, policy: policy, variant: "v", policyFile: "p").outcomes.first)
+        #expect(!outcome.passed && outcome.notEvaluated && outcome.failures.isEmpty)
+    }
+
     @Test("A dry run never counts an unevaluated check as a pass: pass rates and statistics cover judged cases only")
     func notEvaluatedIsNeitherPassNorFail() throws {
         let policy = try BundledPolicies.defaultPolicy()

@@ -89,6 +89,16 @@ let misfirePrompts: [LabelledPrompt] = [
           input: .init(text: "Prove that sqrt 2 is irrational"),
           tier: "sonnet", task: "reasoning",
           reason: ["reasoning (classified 0.50) → sonnet: score", "low confidence: fallback task's range"]),
+    // "Prove the …" and "rigorously" are proof phrasing of the maths domain, so the reasoning
+    // rule's context holds and two of its words pin Opus (it went to Haiku when only "prove that"
+    // counted).
+    .init(label: "rigorous textbook proof, 'prove the'",
+          input: .init(text: "Prove the Cauchy-Schwarz inequality for inner product spaces and derive the triangle inequality from it rigorously."),
+          tier: "opus", task: "reasoning", reason: ["reasoning (classified 0.67) → opus: fixed tier for task"]),
+    // The same words in a legal question stay legal: the law domain outweighs the proof phrase.
+    .init(label: "'prove the' in a contract dispute",
+          input: .init(text: "The plaintiff must prove the defendant breached the contract. Is the non-compete clause enforceable?"),
+          tier: "sonnet", task: "legal-analysis", reason: ["legal-analysis (classified 0.86) → sonnet"]),
     // A weak guess may still save money: a cheap fixed tier (at or below the fallback task's
     // lowest) applies at any confidence.
     .init(label: "weak guess of a cheap task keeps its tier",

@@ -44,9 +44,12 @@ package struct DryRun: Sendable {
             let evaluation = item.evaluate(CheckSubject(cost: cost, tier: decision.tier))
             var outcome = CaseOutcome(
                 caseID: item.id, variant: variant, task: item.task ?? decision.task, tier: decision.tier,
-                model: decision.model, passed: evaluation.passed && evaluation.skipped == 0,
+                model: decision.model, passed: evaluation.passed && evaluation.skipped == 0 && !item.checks.isEmpty,
                 failures: evaluation.failures, skippedChecks: evaluation.skipped,
-                notEvaluated: evaluation.passed && evaluation.skipped > 0, cost: cost, baselineCost: baseline,
+                // No call was made, so a case without checks (live: "passes when the call succeeds")
+                // was not evaluated either.
+                notEvaluated: evaluation.passed && (evaluation.skipped > 0 || item.checks.isEmpty),
+                cost: cost, baselineCost: baseline,
                 inputTokens: usage.input, outputTokens: usage.output, reason: decision.reason)
             outcome.prompt = item.displayPrompt
             return outcome
