@@ -170,7 +170,11 @@ struct CalibrateFixturesTests {
                                          "--price-date", "2026-11-01", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        let tasks = try #require(summary["taskThresholds"] as? [[String: Any]])
+        // The project's JSON style: snake_case, money as decimal-dollar strings, schema_version.
+        #expect(summary["schema_version"] as? Int == 1)
+        #expect((summary["training_cost_per_call_usd"] as? String)?.hasPrefix("0.") == true)
+        #expect(summary["trainingRows"] == nil && summary["training_rows"] as? Int != nil)
+        let tasks = try #require(summary["task_thresholds"] as? [[String: Any]])
         let qa = try #require(tasks.first { $0["task"] as? String == "qa" })
         let generation = try #require(tasks.first { $0["task"] as? String == "generation" })
         #expect((generation["note"] as? String)?.hasPrefix("global: ") == true)

@@ -22,6 +22,23 @@ struct EvalUXTests {
         return path
     }
 
+    @Test("Two policies run side by side within --concurrency: 2 → both in flight at once; 1 → one after the other")
+    func policiesConcurrently() async throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = try fixture(["Classify this [[mock: delay-ms=600]]"], in: directory)
+        for (concurrency, expected) in [(2, 2), (1, 1)] {
+            try await MockAnthropicServer.withLoopbackServer { server in
+                let result = try await CLIHarness.runAsync(
+                    ["eval", "--fixtures", file, "--policy", policy, "--policy", policy, "--no-cache",
+                     "--concurrency", "\(concurrency)", "--base-url", server.baseURL], environment: key)
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(messages(server) == 2)
+                #expect(server.stats.maxConcurrentRequests == expected, "--concurrency \(concurrency)")
+            }
+        }
+    }
+
     @Test("Off a terminal, plain progress lines: done/total, percent, elapsed, ETA, spent, passes")
     func progressLines() async throws {
         let directory = try CLIHarness.temporaryDirectory()

@@ -117,12 +117,17 @@ extension CalibrateCommand {
                                   taskThresholds: result.tasks.map { fit in
                                       TaskEntry(task: fit.task, rows: fit.rows, thresholds: fit.thresholds.map(named),
                                                 crossValidatedPassRate: fit.crossValidatedPassRate,
-                                                crossValidatedCostPerCall: fit.crossValidatedCostPerCall, note: fit.note)
+                                                crossValidatedCostPerCallUSD: fit.crossValidatedCostPerCall.map(Self.usd),
+                                                note: fit.note)
                                   },
                                   trainingRows: trainingRows, heldOutRows: heldRows,
                                   trainingPassRate: result.trainingEstimate.passRate,
-                                  trainingCostPerCall: result.trainingEstimate.costPerCall, report: report)
+                                  trainingCostPerCallUSD: Self.usd(result.trainingEstimate.costPerCall),
+                                  report: ReportJSON(report))
+            // The project's one JSON style (docs/CLI.md): snake_case keys (the property names
+            // below, converted), money as decimal-dollar strings, a schema_version.
             let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             Terminal.writeOut(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n")
         default:
@@ -157,11 +162,51 @@ extension CalibrateCommand {
         var rows: Int
         var thresholds: [String: Double]?
         var crossValidatedPassRate: Double?
-        var crossValidatedCostPerCall: Double?
+        var crossValidatedCostPerCallUSD: String?
         var note: String
     }
 
+    /// A mean cost per call (USD, a binary estimate) as a decimal-dollar string rounded to the
+    /// picodollar, the unit every other amount is kept in.
+    static func usd(_ value: Double) -> String {
+        USDAmount(picodollars: Int64((value * 1e12).rounded())).exactDecimal
+    }
+
+    /// `CalibrationReport` with each routing's mean cost as a decimal-dollar string.
+    struct ReportJSON: Encodable {
+        struct Routing: Encodable {
+            var name: String
+            var passRate: Double
+            var costPerCallUSD: String
+            var tierShares: [Double]
+            var apgr: Double?
+            var strongShareFor95: Double?
+            var pgr: Double?
+        }
+        var tiers: [String]
+        var rows: Int
+        var summaries: [Routing]
+        var passRateDifference: Estimate?
+        var relativeSaving: Estimate?
+        var mcnemar: McNemarTest
+        var verdict: String
+
+        init(_ report: CalibrationReport) {
+            tiers = report.tiers
+            rows = report.rows
+            summaries = report.summaries.map {
+                Routing(name: $0.name, passRate: $0.passRate, costPerCallUSD: CalibrateCommand.usd($0.costPerCall),
+                        tierShares: $0.tierShares, apgr: $0.apgr, strongShareFor95: $0.strongShareFor95, pgr: $0.pgr)
+            }
+            passRateDifference = report.passRateDifference
+            relativeSaving = report.relativeSaving
+            mcnemar = report.mcnemar
+            verdict = report.verdict
+        }
+    }
+
     struct Summary: Encodable {
+        var schemaVersion = 1
         var policy: String
         var model: String
         var lambda: Double
@@ -171,7 +216,7 @@ extension CalibrateCommand {
         var trainingRows: Int
         var heldOutRows: Int
         var trainingPassRate: Double
-        var trainingCostPerCall: Double
-        var report: CalibrationReport
+        var trainingCostPerCallUSD: String
+        var report: ReportJSON
     }
 }

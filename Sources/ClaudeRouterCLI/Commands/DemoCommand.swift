@@ -39,6 +39,9 @@ struct DemoCommand: AsyncParsableCommand {
         await server.stop()
     }
 
+    /// How this binary was invoked (e.g. `.build/release/claude-router`), for the closing hints.
+    var binary: String { CommandLine.arguments.first.map { $0.contains("/") ? $0 : "claude-router" } ?? "claude-router" }
+
     func tour(server: MockAnthropicServer, directory: URL) async throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let ledgerPath = ledger ?? directory.appendingPathComponent("ledger.sqlite").path
@@ -78,6 +81,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
 
         let records = try await store.records(.all)
+        let live = LedgerReport.aggregate(records, by: .all).first
         try await store.close()
         say("\n2. Cost report from the ledger (\(ledgerPath)), by tier\n")
         say(ReportRendering.table(rows: LedgerReport.aggregate(records, by: .tier),
@@ -95,14 +99,29 @@ struct DemoCommand: AsyncParsableCommand {
         let runs = [dry.run(suite, policy: policy, variant: names[0], policyFile: "<bundled default>"),
                     dry.run(suite, policy: alternative, variant: names[1], policyFile: alternativeFile)]
         say(EvalReport(suite: suite.name, dryRun: true, runs: runs).tableText)
+        if let live {
+            // The two figures for the same workload and policy differ by design; say by how much and why.
+            let projected = runs[0].outcomes.compactMap(\.cost).reduce(USDAmount.zero, +)
+            let projectedOutput = runs[0].outcomes.compactMap(\.outputTokens).reduce(0, +)
+            let projectedInput = runs[0].outcomes.compactMap(\.inputTokens).reduce(0, +)
+            say("""
+            Why the dry run's cost for '\(names[0])' (\(projected.formatted())) differs from the live run's in section 2 \
+            (\(ReportRendering.cost(live))): the dry run makes no call, so it projects each reply at the task's typical \
+            length (the policy's expected_output_tokens, else a quarter of max_tokens): \(projectedOutput) output tokens \
+            in all, against the \(live.tokens.output) the mock's short replies actually used (plus \(live.escalatedCalls) \
+            escalated call(s) the dry run cannot foresee); input is projected as characters / 4 (\(projectedInput) tokens, \
+            against \(live.tokens.input) counted). Use dry runs to compare policies, live runs and `report` for what you spend.
+
+            """)
+        }
 
         say("""
         Everything above ran against a LOCAL MOCK: the replies are placeholders, the routing, costs, ledger and statistics are real.
-        To run for real:
+        To run for real (\(binary) is the binary this demo ran; \(ledger == nil ? "this demo's ledger was temporary: keep one with --ledger PATH" : "the ledger is kept at \(ledgerPath)")):
           export ANTHROPIC_API_KEY=sk-ant-…
-          claude-router send --policy default "Summarize the key points of …"
-          claude-router eval --fixtures evals/ --policy policies/default.yaml --policy policies/examples/ab-alternative.yaml
-          claude-router report --ledger ledger.sqlite --by task
+          \(binary) send --policy default --ledger ledger.sqlite "Summarize the key points of …"
+          \(binary) eval --fixtures evals/ --policy policies/default.yaml --policy policies/examples/ab-alternative.yaml
+          \(binary) report --ledger ledger.sqlite --by task
         """)
     }
 

@@ -53,22 +53,40 @@ struct LiveEval: Sendable {
             judge = EvalJudge(router: router, models: Dictionary(first.policy.tiers.map { ($0.name, $0.model) }) { a, _ in a },
                               cache: cacheBindings?.first)
         }
-        var runs: [VariantRun] = []
-        for (index, item) in policies.enumerated() {
+        // Policies run side by side when --concurrency allows at least one call each: the limit
+        // is split between them (the first ones get the remainder), so no more than
+        // `concurrency` calls are in flight in all. Below that they run one after another, each
+        // with the whole limit.
+        let parallel = policies.count > 1 && concurrency >= policies.count
+        let shares = policies.indices.map { index in
+            parallel ? concurrency / policies.count + (index < concurrency % policies.count ? 1 : 0) : concurrency
+        }
+        let sharedJudge = judge
+        let variant = { @Sendable (index: Int) async -> VariantRun in
+            let item = policies[index]
             if let reason = control.stopReason ?? (Task.isCancelled ? "interrupted" : nil) {
-                runs.append(VariantRun(name: names[index], policyFile: item.path, outcomes: suite.cases.map {
+                return VariantRun(name: names[index], policyFile: item.path, outcomes: suite.cases.map {
                     CaseOutcome(caseID: $0.id, variant: names[index], task: $0.task ?? "", passed: false,
                                 failures: ["not run: \(reason)"])
-                }, policyName: item.policy.name, policyHash: item.policy.contentHash))
-                continue
+                }, policyName: item.policy.name, policyHash: item.policy.contentHash)
             }
-            let router = routers[index]
             let label = names[index]
-            var live = LiveRun(concurrency: concurrency, onOutcome: { progress.finished($0, label: label) })
+            var live = LiveRun(concurrency: shares[index], onOutcome: { progress.finished($0, label: label) })
             live.cache = cacheBindings?[index]
-            live.judge = judge
-            runs.append(await live.run(suite, router: router, variant: names[index], policyFile: item.path,
-                                       policy: item.policy, control: control))
+            live.judge = sharedJudge
+            return await live.run(suite, router: routers[index], variant: names[index], policyFile: item.path,
+                                  policy: item.policy, control: control)
+        }
+        var runs: [VariantRun] = []
+        if parallel {
+            runs = await withTaskGroup(of: (Int, VariantRun).self) { group in
+                for index in policies.indices { group.addTask { (index, await variant(index)) } }
+                var finished: [(Int, VariantRun)] = []
+                for await result in group { finished.append(result) }
+                return finished.sorted { $0.0 < $1.0 }.map(\.1)
+            }
+        } else {
+            for index in policies.indices { runs.append(await variant(index)) }
         }
         progress.finish()
         return runs

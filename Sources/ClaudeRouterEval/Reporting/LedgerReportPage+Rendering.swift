@@ -43,24 +43,14 @@ extension LedgerReportPage {
             body.append("<tr\(name == "TOTAL" ? " class=\"total\"" : "")><td>\(e(name))</td>\(cells)</tr>")
         }
         body.append("</tbody></table></div><p class=\"note\">\(e(Self.grouping))</p></section>")
-        return """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8"/>
-        <meta name="viewport" content="width=device-width, initial-scale=1"/>
-        <title>\(e("claude-router report: " + ledger))</title>
-        <style>\(EvalReport.css)
-        tr.total>td{font-weight:600;border-top:2px solid #9ca3af}.legend{font-size:12px;color:#374151;margin:.2rem 0 .4rem}
-        ul.summary{padding-left:1.2rem}ul.summary li{margin:.15rem 0}div.wide{overflow-x:auto}div.wide td,div.wide th{white-space:nowrap}</style>
-        </head>
-        <body>
-        \(body.joined(separator: "\n"))
-        <footer>Generated \(e(generatedAt)) by claude-router \(e(toolVersion)) from \(e(ledger)). Money is exact (integer picodollars); an unpriced attempt's cost is unknown, never $0.</footer>
-        </body>
-        </html>
+        return HTMLDocument.page(
+            title: "claude-router report: " + ledger, body: body,
+            footer: "<footer>Generated \(e(generatedAt)) by claude-router \(e(toolVersion)) from \(e(ledger)). Money is exact (integer picodollars); an unpriced attempt's cost is unknown, never $0.</footer>",
+            css: EvalReport.css + """
 
-        """
+            tr.total>td{font-weight:600;border-top:2px solid #9ca3af}.legend{font-size:12px;color:#374151;margin:.2rem 0 .4rem}
+            ul.summary{padding-left:1.2rem}ul.summary li{margin:.15rem 0}div.wide{overflow-x:auto}div.wide td,div.wide th{white-space:nowrap}
+            """)
     }
 
     /// Markdown: the summary, then one table per view with a bar column (`█` per ~5% of the
