@@ -23,7 +23,10 @@ package struct VariantSummary: Sendable, Hashable, Codable {
     package var passed: Int
     /// Cases whose verdict is unknown (checks a dry run cannot evaluate); neither passed nor failed.
     package var notEvaluated: Int
-    /// `passed / (cases − notEvaluated)` (0 when no case was evaluated).
+    /// Cases never started (the run was interrupted or stopped first); left out of the rate,
+    /// the tier mix, the escalation rate and the cost per case.
+    package var notRun: Int = 0
+    /// `passed / (cases − notRun − notEvaluated)` (0 when no case was evaluated).
     package var passRate: Double
     /// Exact sum of the priced cases' cost.
     @DecimalDollars package var totalCost: USDAmount
@@ -46,7 +49,8 @@ package struct VariantSummary: Sendable, Hashable, Codable {
 
     /// JSON keys: snake_case, money as `…_usd` decimal-dollar strings.
     enum CodingKeys: String, CodingKey {
-        case name, policyFile = "policy_file", cases, passed, notEvaluated = "not_evaluated", passRate = "pass_rate"
+        case name, policyFile = "policy_file", cases, passed, notEvaluated = "not_evaluated", notRun = "not_run"
+        case passRate = "pass_rate"
         case totalCost = "total_cost_usd", costPerCase = "cost_per_case_usd", baselineCost = "baseline_cost_usd"
         case savingVsBaseline = "saving_vs_baseline", unpricedCases = "unpriced_cases", escalationRate = "escalation_rate"
         case tierMix = "tier_mix", latencyP50Ms = "latency_p50_ms", latencyP95Ms = "latency_p95_ms"
@@ -54,17 +58,22 @@ package struct VariantSummary: Sendable, Hashable, Codable {
 }
 
 extension VariantSummary {
-    /// `passed/evaluated`, plus `(N not evaluated)` when a dry run could not judge some cases.
+    /// `passed/evaluated`, plus `(N not evaluated)` when a dry run could not judge some cases and
+    /// `(N not run)` when an interrupted run never started some.
     package var passCell: String {
-        let evaluated = cases - notEvaluated
+        let evaluated = cases - notEvaluated - notRun
         return "\(passed)/\(evaluated)" + (notEvaluated > 0 ? " (\(notEvaluated) not evaluated)" : "")
+            + (notRun > 0 ? " (\(notRun) not run)" : "")
     }
 
     /// The pass rate, or `not evaluated` when no case could be judged.
-    package var rateCell: String { cases > notEvaluated ? Verdict.percent(passRate) : "not evaluated" }
+    package var rateCell: String { cases > notEvaluated + notRun ? Verdict.percent(passRate) : "not evaluated" }
 }
 
 extension CaseOutcome {
+    /// Whether the case was never started (its only failure is `not run: REASON`).
+    package var notRun: Bool { failures.first?.hasPrefix("not run:") ?? false }
+
     /// `pass`, `fail` or `not evaluated`.
     package var verdictWord: String { notEvaluated ? "not evaluated" : passed ? "pass" : "fail" }
 }
@@ -170,7 +179,8 @@ package struct EvalReport: Sendable, Hashable, Codable {
     }
 
     static func summarize(_ run: VariantRun) -> VariantSummary {
-        let outcomes = run.outcomes
+        let cases = run.outcomes.count
+        let outcomes = run.outcomes.filter { !$0.notRun }
         let count = outcomes.count
         let passed = outcomes.filter(\.passed).count
         let notEvaluated = outcomes.filter(\.notEvaluated).count
@@ -184,7 +194,8 @@ package struct EvalReport: Sendable, Hashable, Codable {
             .map { TierShare(tier: $0.key, count: $0.value, fraction: Double($0.value) / Double(max(count, 1))) }
         let latencies = outcomes.compactMap(\.latencyMs)
         return VariantSummary(
-            name: run.name, policyFile: run.policyFile, cases: count, passed: passed, notEvaluated: notEvaluated,
+            name: run.name, policyFile: run.policyFile, cases: cases, passed: passed, notEvaluated: notEvaluated,
+            notRun: cases - count,
             passRate: evaluated == 0 ? 0 : Double(passed) / Double(evaluated),
             totalCost: total,
             costPerCase: count == 0 ? .zero : total.scaled(by: 1, over: Int64(count)),
