@@ -48,6 +48,22 @@ enum JSONBytes {
         text.withUTF8 { out.append(contentsOf: $0) }
     }
 
+    /// A JSON array of strings.
+    static func appendStrings(_ items: [String], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (index, item) in items.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendString(item, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// `,"key":`: a member after the first one.
+    static func appendMember(_ key: StaticString, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: ","))
+        appendKey(key, to: &out)
+    }
+
     /// `"key":` (keys are written in sorted order by the callers).
     static func appendKey(_ key: StaticString, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))

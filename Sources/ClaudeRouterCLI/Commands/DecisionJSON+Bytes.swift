@@ -14,89 +14,61 @@ extension DecisionJSON {
             JSONBytes.appendLiteral("{", to: &out)
             JSONBytes.appendKey("contribution", to: &out)
             JSONBytes.appendDouble(c.contribution, to: &out)
-            JSONBytes.appendLiteral(",", to: &out)
-            JSONBytes.appendKey("evidence", to: &out)
-            out.append(UInt8(ascii: "["))
-            for (offset, item) in c.evidence.enumerated() {
-                if offset > 0 { out.append(UInt8(ascii: ",")) }
-                JSONBytes.appendString(item, to: &out)
-            }
-            JSONBytes.appendLiteral("],", to: &out)
-            JSONBytes.appendKey("name", to: &out)
+            JSONBytes.appendMember("evidence", to: &out)
+            JSONBytes.appendStrings(c.evidence, to: &out)
+            JSONBytes.appendMember("name", to: &out)
             JSONBytes.appendString(c.name, to: &out)
-            JSONBytes.appendLiteral(",", to: &out)
-            JSONBytes.appendKey("strength", to: &out)
+            JSONBytes.appendMember("strength", to: &out)
             JSONBytes.appendDouble(c.strength, to: &out)
-            JSONBytes.appendLiteral(",", to: &out)
-            JSONBytes.appendKey("weight", to: &out)
+            JSONBytes.appendMember("weight", to: &out)
             JSONBytes.appendDouble(c.weight, to: &out)
             JSONBytes.appendLiteral("}", to: &out)
         }
-        JSONBytes.appendLiteral("],", to: &out)
-        JSONBytes.appendKey("escalation_path", to: &out)
-        out.append(UInt8(ascii: "["))
-        for (index, tier) in decision.escalationPath.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONBytes.appendString(tier, to: &out)
-        }
-        JSONBytes.appendLiteral("],", to: &out)
-        JSONBytes.appendKey("estimated_input_tokens", to: &out)
+        out.append(UInt8(ascii: "]"))
+        JSONBytes.appendMember("escalation_path", to: &out)
+        JSONBytes.appendStrings(decision.escalationPath, to: &out)
+        JSONBytes.appendMember("estimated_input_tokens", to: &out)
         JSONBytes.appendInt(decision.estimatedInputTokens, to: &out)
         if let heuristic = decision.heuristicScore {
-            JSONBytes.appendLiteral(",", to: &out)
-            JSONBytes.appendKey("heuristic_score", to: &out)
+            JSONBytes.appendMember("heuristic_score", to: &out)
             JSONBytes.appendDouble(heuristic, to: &out)
         }
         if let id {
-            JSONBytes.appendLiteral(",", to: &out)
-            JSONBytes.appendKey("id", to: &out)
+            JSONBytes.appendMember("id", to: &out)
             JSONBytes.appendString(id, to: &out)
         }
         if let learned = decision.learnedScore {
-            JSONBytes.appendLiteral(",", to: &out)
-            JSONBytes.appendKey("learned_score", to: &out)
+            JSONBytes.appendMember("learned_score", to: &out)
             JSONBytes.appendDouble(learned, to: &out)
         }
         if let line {
-            JSONBytes.appendLiteral(",", to: &out)
-            JSONBytes.appendKey("line", to: &out)
+            JSONBytes.appendMember("line", to: &out)
             JSONBytes.appendInt(line, to: &out)
         }
         if let matchedRule = decision.matchedRule {
-            JSONBytes.appendLiteral(",", to: &out)
-            JSONBytes.appendKey("matched_rule", to: &out)
+            JSONBytes.appendMember("matched_rule", to: &out)
             JSONBytes.appendString(matchedRule, to: &out)
         }
-        JSONBytes.appendLiteral(",", to: &out)
-        JSONBytes.appendKey("max_tokens", to: &out)
+        JSONBytes.appendMember("max_tokens", to: &out)
         JSONBytes.appendInt(decision.maxTokens, to: &out)
-        JSONBytes.appendLiteral(",", to: &out)
-        JSONBytes.appendKey("model", to: &out)
+        JSONBytes.appendMember("model", to: &out)
         JSONBytes.appendString(decision.model, to: &out)
-        JSONBytes.appendLiteral(",", to: &out)
-        JSONBytes.appendKey("policy", to: &out)
+        JSONBytes.appendMember("policy", to: &out)
         JSONBytes.appendString(policy, to: &out)
-        JSONBytes.appendLiteral(",", to: &out)
-        JSONBytes.appendKey("reason", to: &out)
+        JSONBytes.appendMember("reason", to: &out)
         JSONBytes.appendString(decision.reason, to: &out)
-        JSONBytes.appendLiteral(",", to: &out)
-        JSONBytes.appendKey("schema_version", to: &out)
+        JSONBytes.appendMember("schema_version", to: &out)
         JSONBytes.appendInt(schemaVersion, to: &out)
-        JSONBytes.appendLiteral(",", to: &out)
-        JSONBytes.appendKey("score", to: &out)
+        JSONBytes.appendMember("score", to: &out)
         JSONBytes.appendDouble(decision.score, to: &out)
-        JSONBytes.appendLiteral(",", to: &out)
-        JSONBytes.appendKey("score_source", to: &out)
+        JSONBytes.appendMember("score_source", to: &out)
         JSONBytes.appendString(decision.scoreSource.rawValue, to: &out)
-        JSONBytes.appendLiteral(",", to: &out)
-        JSONBytes.appendKey("task", to: &out)
+        JSONBytes.appendMember("task", to: &out)
         JSONBytes.appendString(decision.task, to: &out)
-        JSONBytes.appendLiteral(",", to: &out)
-        JSONBytes.appendKey("task_confidence", to: &out)
+        JSONBytes.appendMember("task_confidence", to: &out)
         JSONBytes.appendDouble(decision.taskConfidence, to: &out)
         if let thresholds {
-            JSONBytes.appendLiteral(",", to: &out)
-            JSONBytes.appendKey("thresholds", to: &out)
+            JSONBytes.appendMember("thresholds", to: &out)
             out.append(UInt8(ascii: "{"))
             for (index, tier) in thresholds.keys.sorted().enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
@@ -107,16 +79,13 @@ extension DecisionJSON {
             out.append(UInt8(ascii: "}"))
         }
         if let source = decision.thresholdSource {
-            JSONBytes.appendLiteral(",", to: &out)
-            JSONBytes.appendKey("thresholds_source", to: &out)
+            JSONBytes.appendMember("thresholds_source", to: &out)
             JSONBytes.appendString(source.rawValue, to: &out)
         }
-        JSONBytes.appendLiteral(",", to: &out)
-        JSONBytes.appendKey("tier", to: &out)
+        JSONBytes.appendMember("tier", to: &out)
         JSONBytes.appendString(decision.tier, to: &out)
         if let variant = decision.variant {
-            JSONBytes.appendLiteral(",", to: &out)
-            JSONBytes.appendKey("variant", to: &out)
+            JSONBytes.appendMember("variant", to: &out)
             JSONBytes.appendString(variant, to: &out)
         }
         JSONBytes.appendLiteral("}\n", to: &out)
