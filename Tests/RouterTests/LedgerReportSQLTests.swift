@@ -89,6 +89,25 @@ struct LedgerReportSQLTests {
         }
     }
 
+    @Test("a sum past Int64 picodollars is an error, not a wrapped total")
+    func overflow() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = try SQLiteLedger(path: directory.path("overflow.sqlite"))
+        let huge = LedgerRecord.Cost(input: pico(Int64.max / 2 + 1))
+        let start = utc("2026-03-01T10:00:00Z")
+        for (offset, id) in ["a", "b"].enumerated() {
+            try await ledger.record(LedgerRecord(id: id, time: start + Double(offset) * 60, requestID: "req",
+                                                 model: "claude-opus-4-8", cost: huge))
+        }
+        let error = await #expect(throws: LedgerError.self) { _ = try await ledger.report(.all, by: .task) }
+        #expect(error?.message.contains("integer overflow") == true)
+        // Either record alone sums fine.
+        let alone = try await ledger.report(LedgerQuery(since: start + 30), by: .task)
+        #expect(alone.first?.cost == huge.total)
+        try await ledger.close()
+    }
+
     @Test("an empty selection has no rows")
     func empty() async throws {
         let directory = try TemporaryDirectory()

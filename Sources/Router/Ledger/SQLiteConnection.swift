@@ -138,8 +138,32 @@ final class SQLiteStatement {
         sqlite3_column_type(raw, column) == SQLITE_NULL ? nil : sqlite3_column_double(raw, column)
     }
 
+    /// The column's value for the `sqlite3_value_*` readers; valid until the next step or reset.
+    func value(_ column: Int32) -> OpaquePointer? { sqlite3_column_value(raw, column) }
+
     func string(_ column: Int32) -> String? {
         guard sqlite3_column_type(raw, column) != SQLITE_NULL, let text = sqlite3_column_text(raw, column) else { return nil }
         return String(cString: text)
+    }
+}
+
+extension SQLiteConnection {
+    /// The C signature of an aggregate's step callback (`sqlite3_context*`, argument count, `sqlite3_value**`).
+    typealias AggregateStep = @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void
+
+    /// Runs `body` with `step` registered as the aggregate SQL function `name` of `arguments`
+    /// arguments, `context` handed to every call through `sqlite3_user_data`; the function is
+    /// removed again before returning (statements that used it are re-prepared on their next use).
+    /// The aggregate's final callback returns NULL: `step` keeps its result in `context`.
+    /// - Throws: ``LedgerError`` (`sqlite`) when the function cannot be registered, or what `body` throws.
+    func withAggregateFunction<Result>(_ name: String, arguments: Int32, context: AnyObject, step: AggregateStep,
+                                       _ body: () throws(LedgerError) -> Result) throws(LedgerError) -> Result {
+        // Unretained: `context` outlives the registration, which ends before this function returns.
+        let userData = Unmanaged.passUnretained(context).toOpaque()
+        let final: @convention(c) (OpaquePointer?) -> Void = { sqlite3_result_null($0) }
+        let status = sqlite3_create_function_v2(handle, name, arguments, SQLITE_UTF8, userData, nil, step, final, nil)
+        guard status == SQLITE_OK else { throw error(status, lastErrorMessage) }
+        defer { sqlite3_create_function_v2(handle, name, arguments, SQLITE_UTF8, nil, nil, nil, nil, nil) }
+        return try body()
     }
 }
