@@ -50,35 +50,39 @@ extension PolicyEngine {
         // One read of the prompt gives the phrase counts for both the classifier and the scorer.
         let namedRoute = input.task.flatMap { arm.tasks[$0] }
         // … and one structure scan serves both too.
-        // The closures capture only the parts they read: capturing `self` made every decision
-        // copy the whole engine (a retain and a release of each of its references).
-        let (guess, score, scored) = withUTF8Bytes(of: input.text) { [phrases, scorer, classifier, difficulty,
-                                                                      heuristicWeight, firstThenLimit] bytes in
-            phrases.withCounts(in: bytes) { counts in
-                let structure = TextStructure(bytes, firstThenLimit: firstThenLimit)
+        // The closures capture one reference: capturing `self`, or the scorer and classifier
+        // structs, made every decision copy them (a retain and a release of each of their arrays).
+        let (guess, score, scored) = withUTF8Bytes(of: input.text) { [reading] bytes in
+            reading.phrases.withCounts(in: bytes) { counts in
+                let structure = TextStructure(bytes, firstThenLimit: reading.firstThenLimit)
                 // A learned scorer alone reads only the signal strengths, so the hand-made
                 // evidence strings are built only where that score is shown: without a scorer, in
                 // a blend, or (built then) when the no-evidence guard falls back.
-                let score = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts,
-                                         evidence: difficulty == nil || heuristicWeight > 0)
+                let score = reading.scorer.score(input, bytes: bytes, structure: structure, phrases: reading.phrases,
+                                                 counts: counts,
+                                                 evidence: reading.handMadeScoreShown)
                 // The decision reads the task and confidence only, not the classifier's evidence.
                 let guess = namedRoute == nil
-                    ? classifier.classify(bytes: bytes, structure: structure, phrases: phrases,
-                                          firstList: scorer.keywordLists.count, counts: counts,
-                                          contributions: score.contributions, evidence: false)
+                    ? reading.classifier.classify(bytes: bytes, structure: structure, phrases: reading.phrases,
+                                                  firstList: reading.scorer.keywordLists.count, counts: counts,
+                                                  contributions: score.contributions, evidence: false)
                     : nil
                 // A learned scorer replaces the value the thresholds apply to; the signal
                 // strengths it was trained on are among its features (and the classifier above
                 // reads the signals' own contributions).
-                guard let difficulty else { return (guess, score, ScoreOrigin(source: .heuristic, heuristic: score.value)) }
-                let learned = difficulty.score(bytes: bytes, inputTokens: input.estimatedInputTokens, base: score)
-                let origin = ScoreOrigin(learned, heuristic: score, weight: heuristicWeight,
-                                         noSignalFallback: difficulty.noSignalFallback)
-                if learned.recognizedSignal && heuristicWeight == 0 { return (guess, learned, origin) }
-                if heuristicWeight > 0 { return (guess, Self.blend(learned, heuristic: score, weight: heuristicWeight), origin) }
+                guard let learned = reading.difficulty?.score(bytes: bytes, inputTokens: input.estimatedInputTokens,
+                                                              base: score) else {
+                    return (guess, score, ScoreOrigin(source: .heuristic, heuristic: score.value))
+                }
+                let weight = reading.heuristicWeight
+                let origin = ScoreOrigin(learned, heuristic: score, weight: weight,
+                                         noSignalFallback: reading.difficulty?.noSignalFallback ?? false)
+                if learned.recognizedSignal && weight == 0 { return (guess, learned, origin) }
+                if weight > 0 { return (guess, Self.blend(learned, heuristic: score, weight: weight), origin) }
                 // The guard fell back to the hand-made score: the same score, now with its evidence.
-                let handMade = scorer.score(input, bytes: bytes, structure: structure, phrases: phrases, counts: counts)
-                return (guess, Self.blend(learned, heuristic: handMade, weight: heuristicWeight), origin)
+                let handMade = reading.scorer.score(input, bytes: bytes, structure: structure, phrases: reading.phrases,
+                                                    counts: counts)
+                return (guess, Self.blend(learned, heuristic: handMade, weight: weight), origin)
             }
         }
 
