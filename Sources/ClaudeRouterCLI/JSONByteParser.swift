@@ -122,6 +122,14 @@ struct JSONByteParser {
         index += 1
         let start = index
         while index < bytes.count {
+            // Eight bytes at a time while none of them ends the string, starts an escape or is a
+            // control character: a prompt of 1,500 words is one long run of plain bytes.
+            while index &+ 8 <= bytes.count {
+                let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                if Self.hasQuoteBackslashOrControl(word) { break }
+                index &+= 8
+            }
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 defer { index += 1 }
@@ -132,6 +140,19 @@ struct JSONByteParser {
             index += 1
         }
         throw Invalid()
+    }
+
+    /// Whether any of the eight bytes of `word` is `"`, `\\` or below 0x20 (the SWAR tests of
+    /// "Bit Twiddling Hacks", https://graphics.stanford.edu/~seander/bithacks.html#ZeroInWord:
+    /// exact for "is there such a byte", which is all this asks).
+    @inline(__always)
+    static func hasQuoteBackslashOrControl(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+        let quoteZero = (quote &- ones) & ~quote
+        let backslashZero = (backslash &- ones) & ~backslash
+        let control = (word &- ones &* 0x20) & ~word
+        return (quoteZero | backslashZero | control) & high != 0
     }
 
     private func decode(_ slice: UnsafeBufferPointer<UInt8>) throws(Invalid) -> String {

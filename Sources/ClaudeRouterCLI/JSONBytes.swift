@@ -43,6 +43,26 @@ enum JSONBytes {
     /// The shortest text that reads back as `value` (`0.25`, `1`, `1e-05`); `null` when not finite.
     static func appendDouble(_ value: Double, to out: inout [UInt8]) {
         guard value.isFinite else { return appendLiteral("null", to: &out) }
+        // Whole numbers (weights, strengths of 0 and 1, zero contributions: most of a decision's
+        // numbers) are written as integers without making a String; `description` gives the same
+        // digits for them below 1e16 (above, it switches to an exponent).
+        if value == value.rounded(.towardZero), abs(value) < 1e15, value != 0 || value.sign == .plus {
+            var integer = Int(value)
+            if integer < 0 {
+                out.append(UInt8(ascii: "-"))
+                integer = -integer
+            }
+            var digits: (UInt64, UInt64) = (0, 0) // 16 bytes: up to 15 digits, written back to front
+            return withUnsafeMutableBytes(of: &digits) { buffer in
+                var end = buffer.count
+                repeat {
+                    end -= 1
+                    buffer[end] = UInt8(ascii: "0") + UInt8(integer % 10)
+                    integer /= 10
+                } while integer > 0
+                out.append(contentsOf: buffer[end...])
+            }
+        }
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
         text.withUTF8 { out.append(contentsOf: $0) }
