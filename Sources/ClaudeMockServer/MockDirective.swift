@@ -37,6 +37,8 @@ struct MockDirective: Sendable, Equatable {
     var usageFault: String?
     /// Report this many output tokens, whatever was generated.
     var outputTokens: Int?
+    /// Batches only: this item's result is `expired` or `canceled` instead of a reply.
+    var batchOutcome: String?
 
     /// The stop reasons a directive may ask for (docs/ANTHROPIC-API.md, "Response shape").
     static let stopReasons: Set<String> = [
@@ -72,6 +74,7 @@ struct MockDirective: Sendable, Equatable {
         merged.requestID = other.requestID ?? requestID
         merged.usageFault = other.usageFault ?? usageFault
         merged.outputTokens = other.outputTokens ?? outputTokens
+        merged.batchOutcome = other.batchOutcome ?? batchOutcome
         return merged
     }
 
@@ -241,6 +244,9 @@ extension MockDirective {
             guard let value, ["missing", "negative", "overflow"].contains(value) else { return false }
             usageFault = value
         case "output-tokens": outputTokens = count(Int.max)
+        case "batch":
+            guard let value, ["expired", "canceled"].contains(value) else { return false }
+            batchOutcome = value
         default:
             return false
         }

@@ -142,6 +142,7 @@ extension MockDirective {
         if let requestID { parts.append("request-id=\"\(requestID)\"") }
         add("usage", usageFault)
         add("output-tokens", outputTokens)
+        add("batch", batchOutcome)
         return parts.joined(separator: " ")
     }
 }

@@ -103,6 +103,7 @@ extension MockResponder {
         if let error = MockAPIError.scripted(by: directive) {
             return .object([("type", "errored"), ("error", error.body(requestID: batchID))])
         }
+        if let outcome = directive.batchOutcome { return .object([("type", .string(outcome))]) }
         let reply = MockReply(request: request, directive: directive, messageID: messageID,
                               toolID: messageID.replacingOccurrences(of: "msg_", with: "toolu_"))
         return .object([("type", "succeeded"), ("message", reply.message)])

@@ -15,7 +15,7 @@ struct ClaudeRouterCommand: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, ExplainCommand.self, SendCommand.self, EvalCommand.self,
             ReportCommand.self, CalibrateCommand.self, PricesCommand.self, MockServerCommand.self, DemoCommand.self,
-            ServeCommand.self,
+            ServeCommand.self, BatchCommand.self,
         ])
 }
 

@@ -38,8 +38,9 @@ struct RouterHarness {
     let directory: URL
 
     static func start(policyYAML: String = policyYAML, options: ModelRouter.Options = .init(),
-                      policyFile: Bool = false) async throws -> RouterHarness {
-        let server = MockAnthropicServer()
+                      policyFile: Bool = false, mock: MockAnthropicServer.Configuration = .init()) async throws
+        -> RouterHarness {
+        let server = MockAnthropicServer(configuration: mock)
         try await server.start()
         let client = AnthropicClient(configuration: .init(apiKey: "sk-ant-test-router", baseURL: server.baseURL,
                                                        maxRetries: 0))

@@ -1,6 +1,8 @@
 import ArgumentParser
+import ClaudeClient
 import ClaudeRouterEval
 import Foundation
+import Router
 import RouterPolicies
 
 /// `claude-router explain`: the routing decision for a prompt, and why.
@@ -27,12 +29,16 @@ struct ExplainCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Read one JSON request per line ('-': standard input); print one JSON decision per line.", valueName: "file"))
     var jsonl: String?
 
+    @Option(help: ArgumentHelp("Read one Messages request (JSON: messages, system, tools; model optional) "
+                               + "and show what history trimming and pre-flight would do to it.", valueName: "file"))
+    var request: String?
+
     @Argument(help: "The prompt text.")
     var prompt: String?
 
     func validate() throws {
-        let sources = [prompt != nil, file != nil, jsonl != nil].filter { $0 }.count
-        if sources != 1 { throw ValidationError("give exactly one of PROMPT, --file or --jsonl") }
+        let sources = [prompt != nil, file != nil, jsonl != nil, request != nil].filter { $0 }.count
+        if sources != 1 { throw ValidationError("give exactly one of PROMPT, --file, --jsonl or --request") }
         if let prompt, prompt.allSatisfy(\.isWhitespace) {
             throw ValidationError("the prompt is empty: give the text to explain")
         }
@@ -47,6 +53,9 @@ struct ExplainCommand: AsyncParsableCommand {
             try explainLines(jsonl, engine: engine, metadata: metadata)
             return
         }
+        if let request {
+            return try explainRequest(request, policy: policy, metadata: metadata)
+        }
         let text = try file.map(Inputs.text(of:)) ?? (prompt == "-" ? Inputs.standardInput() : prompt) ?? ""
         if text.allSatisfy(\.isWhitespace) { throw CLIError.usage("the prompt is empty: give the text to explain") }
         let input = RoutingInput(text: text, task: routing.task, metadata: metadata)
@@ -55,6 +64,10 @@ struct ExplainCommand: AsyncParsableCommand {
             Terminal.writeOut(try DecisionJSON(decision, policy: engine.policy).encoded(pretty: true) + "\n")
         } else {
             Terminal.writeOut(Self.describe(decision, policy: engine.policy))
+            let single = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(text)])
+            Terminal.writeOut(Self.describeLevers(
+                LeverPlan.make(request: single, policy: policy, options: CallOptions(task: routing.task, metadata: metadata)),
+                policy: policy))
         }
     }
 

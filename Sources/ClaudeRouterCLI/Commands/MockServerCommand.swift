@@ -15,12 +15,21 @@ struct MockServerCommand: AsyncParsableCommand {
     @Option(help: "Port on 127.0.0.1 (0 picks a free port).")
     var port: Int = 0
 
+    @Option(help: ArgumentHelp("How long a Message Batch stays in_progress before it has ended (seconds).",
+                               valueName: "seconds"))
+    var batchProcessingSeconds: Double = 0
+
     func validate() throws {
         if !(0...65_535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
+        if !(0...86_400).contains(batchProcessingSeconds) {
+            throw ValidationError("--batch-processing-seconds must be between 0 and 86400")
+        }
     }
 
     func run() async throws {
-        let server = MockAnthropicServer(configuration: .init(host: "127.0.0.1", port: port))
+        let server = MockAnthropicServer(configuration: .init(
+            host: "127.0.0.1", port: port,
+            batchProcessingTime: .milliseconds(Int64((batchProcessingSeconds * 1000).rounded()))))
         do {
             try await server.start()
         } catch {

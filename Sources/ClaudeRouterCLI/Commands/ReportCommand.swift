@@ -65,9 +65,11 @@ struct ReportCommand: AsyncParsableCommand {
         let rows: [LedgerReport.Row], total: LedgerReport.Row?
         // The page's views: per day, task and model (only for the page formats, only when non-empty).
         var views: [LedgerReport.GroupKey: [LedgerReport.Row]] = [:]
+        var levers = LeverSummary()
         do {
             let result = try await Self.aggregate(store, query: query, by: by.key)
             (rows, total) = (result.rows, result.total.first)
+            if format == .table, (total?.attempts ?? 0) > 0 { levers = try await Self.levers(store, query: query) }
             if format == .markdown || format == .html, (total?.attempts ?? 0) > 0 {
                 for key in [LedgerReport.GroupKey.day, .task, .model] {
                     views[key] = key == by.key ? rows : try await Self.rows(store, query: query, by: key)
@@ -78,7 +80,9 @@ struct ReportCommand: AsyncParsableCommand {
             throw CLIError.data("error: cannot read ledger '\(ledger)': \(error)")
         }
         switch format {
-        case .table: Terminal.writeOut(ReportRendering.table(rows: rows, total: total, by: by.rawValue, ledger: ledger))
+        case .table:
+            Terminal.writeOut(ReportRendering.table(rows: rows, total: total, by: by.rawValue, ledger: ledger)
+                              + ReportRendering.levers(levers))
         case .json: Terminal.writeOut(try ReportRendering.json(rows: rows, total: total, by: by.rawValue) + "\n")
         case .csv: Terminal.writeOut(ReportRendering.csv(rows: rows, total: total, by: by.rawValue))
         case .markdown, .html:

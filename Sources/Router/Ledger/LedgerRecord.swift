@@ -131,6 +131,12 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
     /// `usage_missing`, `usage_negative`, `usage_overflow`, `output_over_max_tokens`,
     /// `usage_estimated`); `nil` when there is nothing to flag (older ledgers have none).
     public var flags: [String]?
+    /// Estimated input tokens that history trimming (`history:` in the policy) removed from the
+    /// call before it was sent, net of any summary it added; `nil` when nothing was trimmed.
+    public var trimmedInputTokens: Int? = nil
+    /// The exact input tokens a pre-flight `count_tokens` reported (`preflight:` in the policy);
+    /// `nil` when pre-flight did not run or failed (then a `preflight_fallback` flag says why).
+    public var preflightInputTokens: Int? = nil
 
     /// Creates a record. `time` is rounded to whole microseconds so that every ledger
     /// (JSON lines, SQLite) round-trips it exactly.

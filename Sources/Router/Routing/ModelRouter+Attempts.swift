@@ -11,12 +11,14 @@ extension ModelRouter {
     func begin(_ request: MessageRequest, options: CallOptions, logger: Logger?, isStream: Bool) async throws
         -> RoutedCall {
         let snapshot = await store.current()
-        let input = RoutingInput(request: request, options: options)
+        // History trimming and pre-flight (when the policy asks) shape the request and the decision.
+        let prepared = try await prepare(request, options: options, snapshot: snapshot, logger: logger ?? self.logger)
         let first = try await affordableDecision(
-            initial: initialDecision(request, input: input, engine: snapshot.engine),
-            request: request, input: input, snapshot: snapshot)
-        return RoutedCall(request: request, options: options, input: input, snapshot: snapshot,
-                          logger: logger ?? self.logger, isStream: isStream, current: first)
+            initial: prepared.decision, request: prepared.request, input: prepared.input, snapshot: snapshot)
+        var call = RoutedCall(request: prepared.request, options: options, input: prepared.input, snapshot: snapshot,
+                              logger: logger ?? self.logger, isStream: isStream, current: first)
+        call.levers = prepared.notes
+        return call
     }
 
     /// The policy's decision, or a pass-through decision for a concrete model.

@@ -23,6 +23,18 @@ extension ModelRouter {
     @discardableResult
     public func recordBatchResults(batchID: String, results: [BatchResult],
                                    metadata: [String: String] = [:]) async throws -> (written: Int, cost: USDAmount) {
+        let costs = try await recordBatchItems(batchID: batchID, results: results, metadata: metadata, items: [:])
+        return (costs.count, costs.values.reduce(USDAmount.zero, +))
+    }
+
+    /// ``recordBatchResults(batchID:results:metadata:)`` with what the router knew of each item
+    /// when it submitted it (task, metadata, decision), keyed by custom id: those items' records
+    /// carry it, and a baseline cost (the baseline tier at the standard price, so the batch
+    /// discount shows as savings in reports).
+    /// - Returns: the cost of each record written now, by custom id.
+    /// - Throws: the ledger's read or write error.
+    func recordBatchItems(batchID: String, results: [BatchResult], metadata: [String: String],
+                          items: [String: DeferredItemContext]) async throws -> [String: USDAmount] {
         await BatchRecordingGate.shared.enter(batchID)
         defer { Task { await BatchRecordingGate.shared.leave(batchID) } }
         let recorded = Set(try await ledger.records(LedgerQuery()).lazy.filter { $0.requestID == batchID }.map(\.id))
@@ -30,8 +42,8 @@ extension ModelRouter {
         let now = options.now()
         var metadata = metadata
         metadata["batch_id"] = batchID
-        var written = 0
-        var total = USDAmount.zero
+        var written: [String: USDAmount] = [:]
+        let baselineModel = policy.tierIndex(named: policy.baselineTier).map { policy.tiers[$0].model }
         for item in results {
             let id = "\(batchID):\(item.customID)"
             guard !recorded.contains(id) else { continue }
@@ -53,14 +65,22 @@ extension ModelRouter {
             case .unknown(let type, _): outcome = .error(code: "batch_\(type)")
             }
             let tier = policy.tiers.first { model == $0.model || model.hasPrefix($0.model + "-") }?.name
+            let context = items[item.customID]
+            var baselineCost: USDAmount?
+            if context != nil, let baselineModel {
+                baselineCost = cost == nil ? nil : (usage == TokenUsage() ? .zero
+                    : prices.cost(of: usage, model: baselineModel, at: now)?.total)
+            }
             try await ledger.record(LedgerRecord(
-                id: id, time: now, requestID: batchID, policyName: policy.name, policyHash: policy.contentHash,
-                tier: tier, model: model, usage: usage, cost: cost, outcome: outcome, metadata: metadata,
+                id: id, time: now, requestID: batchID, task: context?.task, policyName: policy.name,
+                policyHash: policy.contentHash, tier: context?.tier ?? tier, model: model, reason: context?.reason,
+                score: context?.score, usage: usage, cost: cost,
+                baselineModel: context == nil ? nil : baselineModel, baselineCost: baselineCost, outcome: outcome,
+                metadata: context.map { metadata.merging($0.metadata) { _, own in own } } ?? metadata,
                 flags: ["batch"]))
-            written += 1
-            total += cost?.total ?? .zero
+            written[item.customID] = cost?.total ?? .zero
         }
-        return (written, total)
+        return written
     }
 
     /// Reserves a Message Batch's worst case against the budgets before it is submitted: each
@@ -78,7 +98,7 @@ extension ModelRouter {
         let budgets = snapshot.budgets
         guard !snapshot.policy.budgets.isEmpty else {
             return BatchHold(reservation: BudgetReservation(id: UUID().uuidString, amount: .zero, ruleNames: []),
-                             budgets: budgets)
+                             budgets: budgets, task: options.task, metadata: options.metadata)
         }
         let accounting = CostAccounting(prices: prices)
         let now = self.options.now()
@@ -96,7 +116,7 @@ extension ModelRouter {
         do {
             let reservation = try await budgets.reserve(estimatedWorstCase: worst, task: options.task,
                                                         metadata: options.metadata, id: UUID().uuidString)
-            return BatchHold(reservation: reservation, budgets: budgets)
+            return BatchHold(reservation: reservation, budgets: budgets, task: options.task, metadata: options.metadata)
         } catch let error as BudgetError {
             metrics.budgetRejected(rule: error.ruleName)
             throw RouterError(code: .budgetExceeded, message: error.description, budget: error)
@@ -135,6 +155,10 @@ public struct BatchHold: Sendable {
     /// The reservation (its amount is the batch's worst case at the batch price, USD).
     public let reservation: BudgetReservation
     let budgets: any BudgetStore
+    /// The task the hold was reserved under (``ModelRouter/reserveBatch(_:options:)``'s options).
+    public let task: String?
+    /// The metadata the hold was reserved under.
+    public let metadata: [String: String]
 }
 
 /// Serializes the recording of one batch's results in this process, so two concurrent fetches

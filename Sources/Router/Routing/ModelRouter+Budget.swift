@@ -27,7 +27,8 @@ extension ModelRouter {
             return ReservedDecision(decision: initial, reservation: reservation)
         }
         let accounting = CostAccounting(prices: prices)
-        let inputBound = CostAccounting.inputTokenBound(request)
+        // An exact pre-flight count replaces the byte bound (~4× the tokens of English text).
+        let inputBound = input.countedInputTokens ?? CostAccounting.inputTokenBound(request)
         let now = options.now()
 
         func reserve(_ decision: RoutingDecision) async throws -> BudgetReservation {

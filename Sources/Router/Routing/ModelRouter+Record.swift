@@ -24,7 +24,7 @@ extension ModelRouter {
         let accounting = CostAccounting(prices: prices)
         let (check, cost) = price(end, in: call, accounting: accounting, at: now)
         let usage = check.usage
-        let flags = check.flags + end.flags
+        let flags = check.flags + end.flags + call.levers.flags
         let geo = end.usage.inferenceGeo
         let baselineModel = snapshot.policy.tierIndex(named: snapshot.policy.baselineTier)
             .map { snapshot.policy.tiers[$0].model }
@@ -33,7 +33,7 @@ extension ModelRouter {
         // Unpriced: keep the reserved worst case as spent, so a budget is never under-counted.
         let charge = cost?.total ?? reservation.amount
 
-        let record = LedgerRecord(
+        var record = LedgerRecord(
             id: reservation.id, time: now, requestID: end.requestID ?? "", attempt: call.attemptNumber, parentID: call.parentID,
             task: decision.task, variant: decision.variant, policyName: snapshot.policy.name,
             policyHash: snapshot.policy.contentHash, tier: decision.tier, model: model, reason: decision.reason,
@@ -42,6 +42,8 @@ extension ModelRouter {
             outcome: end.outcome, stream: call.isStream, metadata: call.input.metadata,
             promptText: options.recordContent ? call.input.text : nil,
             responseText: options.recordContent ? end.message?.text : nil, flags: flags)
+        record.trimmedInputTokens = call.levers.trimmedInputTokens
+        record.preflightInputTokens = call.levers.preflightInputTokens
         let summary = AttemptSummary(
             attempt: call.attemptNumber, recordID: record.id, decision: decision, requestID: end.requestID,
             usage: usage, cost: cost, baselineCost: baselineCost, latency: latency, outcome: end.outcome,

@@ -25,6 +25,8 @@ struct RoutedCall: Sendable {
     var attemptStarted: ContinuousClock.Instant = .now
     /// Every attempt recorded so far, in order.
     var attempts: [AttemptSummary] = []
+    /// What history trimming and pre-flight did before the first attempt (on every record).
+    var levers = LeverNotes()
 
     /// The decision of the attempt in flight.
     var decision: RoutingDecision { current.decision }

@@ -17,6 +17,11 @@ public struct RouterError: Error, Sendable, CustomStringConvertible {
         public static let incompleteStream = Code("incomplete_stream")
         /// The policy refers to something missing (e.g. a baseline tier without a model).
         public static let invalidPolicy = Code("invalid_policy")
+        /// Deferred work was refused before anything was submitted: a task that is not
+        /// `deferrable`, a bad or repeated custom id, or one request larger than a whole batch.
+        public static let invalidBatch = Code("invalid_batch")
+        /// A Message Batch had not ended when polling gave up (``BatchPolling/timeout``).
+        public static let batchNotEnded = Code("batch_not_ended")
         /// The label.
         public var description: String { name }
     }

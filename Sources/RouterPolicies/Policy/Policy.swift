@@ -37,6 +37,10 @@ public struct Policy: Sendable {
     public var variants: VariantSet?
     /// The learned difficulty scorer (`scorer:`); `nil` keeps the hand-made complexity score.
     public var scorer: ScorerSettings?
+    /// History caps for every task without its own (`history:`); `nil`: nothing is trimmed.
+    public var history: HistorySettings? = nil
+    /// Pre-flight token counting for every task without its own (`preflight:`); `nil`: none.
+    public var preflight: PreflightSettings? = nil
 
     /// Builds a policy in code. Defaults: baseline and default tier are the last and first tier.
     public init(name: String, version: String = "1", contentHash: String = "", tiers: [Tier],
@@ -109,6 +113,13 @@ public struct TaskRoute: Sendable, Hashable {
     /// Typical reply length of this task in output tokens (at most `maxTokens`), for cost
     /// projections that make no call (`eval --dry-run`); `nil` when the policy does not say.
     public var expectedOutputTokens: Int?
+    /// Work of this task may wait: `ModelRouter.submitDeferred` sends it through the Message
+    /// Batches API at the batch price (`deferrable: true`).
+    public var deferrable: Bool = false
+    /// This task's own history caps, replacing the policy's `history:`.
+    public var history: HistorySettings? = nil
+    /// This task's own pre-flight settings, replacing the policy's `preflight:`.
+    public var preflight: PreflightSettings? = nil
 
     /// The tokens used when a task gives no `max_tokens`.
     public static let defaultMaxTokens = 4096

@@ -23,6 +23,7 @@ final class PolicyDecoder {
 
     static let topLevelKeys = ["name", "version", "prices", "baseline_tier", "default_tier", "tiers", "thresholds",
                                "tasks", "signals", "classifier", "rules", "escalation", "budgets", "variants", "scorer"]
+        + leverKeys
 
     func decodePolicy() -> Policy? {
         guard let root = context.mapping(context.root, required: ["name", "tiers", "tasks", "classifier"],
@@ -50,12 +51,17 @@ final class PolicyDecoder {
         let budgets = root.present("budgets").map(decodeBudgets) ?? []
         let variants = root.present("variants").flatMap { decodeVariants($0, thresholds: thresholds) }
         let scorer = root.present("scorer").flatMap(decodeScorer)
+        let history = root.present("history").flatMap { decodeHistory($0, what: "history") }
+        let preflight = root.present("preflight").flatMap { decodePreflight($0, what: "preflight") }
 
         guard let name, let classifier, let baseline, let defaultTier, !context.hasErrors else { return nil }
-        return Policy(name: name, version: version, tiers: tiers, baselineTier: baseline, defaultTier: defaultTier,
-                      pricesFile: prices, tasks: tasks, signals: signals, thresholds: thresholds,
-                      classifier: classifier, rules: rules, escalation: escalation, budgets: budgets,
-                      variants: variants, scorer: scorer)
+        var policy = Policy(name: name, version: version, tiers: tiers, baselineTier: baseline, defaultTier: defaultTier,
+                            pricesFile: prices, tasks: tasks, signals: signals, thresholds: thresholds,
+                            classifier: classifier, rules: rules, escalation: escalation, budgets: budgets,
+                            variants: variants, scorer: scorer)
+        policy.history = history
+        policy.preflight = preflight
+        return policy
     }
 
     // MARK: - Tiers
@@ -168,7 +174,7 @@ final class PolicyDecoder {
             return nil
         }
         guard let map = context.mapping(node, optional: ["tier", "min_tier", "max_tier", "max_tokens", "escalation", "thresholds",
-                                                         "expected_output_tokens"],
+                                                         "expected_output_tokens"] + Self.taskLeverKeys,
                                         what: "task '\(task)'") else { return nil }
         let tier = map.present("tier").flatMap(tierReference)
         let minTier = map.present("min_tier").flatMap(tierReference)
@@ -216,8 +222,10 @@ final class PolicyDecoder {
             }
             expected = value
         }
-        return TaskRoute(tier: tier, minTier: minTier, maxTier: maxTier, maxTokens: maxTokens, escalation: escalation,
-                         thresholds: thresholds, expectedOutputTokens: expected)
+        var route = TaskRoute(tier: tier, minTier: minTier, maxTier: maxTier, maxTokens: maxTokens,
+                              escalation: escalation, thresholds: thresholds, expectedOutputTokens: expected)
+        decodeTaskLevers(map, task: task, into: &route)
+        return route
     }
 
     /// A list of tier names in ascending order without repeats.

@@ -1,0 +1,138 @@
+public import Foundation
+public import RouterPolicies
+
+/// What the batch, history-trimming and pre-flight levers did over a set of ledger records,
+/// with their savings in USD, shown by `claude-router report` next to the routing's savings.
+///
+/// Definitions:
+/// - batch records: results recorded by ``ModelRouter/recordBatchResults(batchID:results:metadata:)``
+///   (record id `BATCH_ID:CUSTOM_ID`, request id the batch id). Their cost is at the batch price;
+///   the batch saving is what the same tokens cost more at the standard price:
+///   cost × d ÷ (1 − d) for the price book's batch discount d (50%: the saving equals the cost).
+/// - trimmed tokens: the sum of ``LedgerRecord/trimmedInputTokens`` (estimated, per attempt:
+///   every attempt of a trimmed call sent the trimmed conversation). The trimming saving prices
+///   them at each model's base input rate (in force at that model's latest record), minus what
+///   the `history_summary` calls cost.
+/// - pre-flight: attempts with an exact count (``LedgerRecord/preflightInputTokens``) and
+///   attempts whose count failed (flag `preflight_fallback`).
+public struct LeverSummary: Sendable, Hashable {
+    /// Batch result records.
+    public var batchRecords = 0
+    /// Their cost at the batch price.
+    public var batchCost = USDAmount.zero
+    /// What they would have cost more at the standard price.
+    public var batchSaving = USDAmount.zero
+    /// Attempts that sent a trimmed conversation.
+    public var trimmedAttempts = 0
+    /// Estimated input tokens trimming removed, summed over those attempts.
+    public var trimmedTokens = 0
+    /// Those tokens at their models' base input rates (before subtracting summaries).
+    public var trimmedTokensValue = USDAmount.zero
+    /// Calls that wrote a history summary (task `history_summary`).
+    public var summaryCalls = 0
+    /// Their cost.
+    public var summaryCost = USDAmount.zero
+    /// Attempts whose input was counted exactly before sending.
+    public var preflightCounted = 0
+    /// Attempts whose pre-flight count failed (decided and reserved on the estimate).
+    public var preflightFallbacks = 0
+
+    /// An empty summary.
+    public init() {}
+
+    /// The net trimming saving: the trimmed tokens' value minus the summaries' cost.
+    public var trimmingSaving: USDAmount { trimmedTokensValue - summaryCost }
+
+    /// Whether any lever left a trace.
+    public var isEmpty: Bool {
+        batchRecords == 0 && trimmedAttempts == 0 && summaryCalls == 0 && preflightCounted == 0 && preflightFallbacks == 0
+    }
+
+    /// The summary of `records`, priced with `prices` (trimmed tokens at the record's time).
+    public static func of(_ records: [LedgerRecord], prices: PriceBook) -> LeverSummary {
+        var summary = LeverSummary()
+        var trimmedByModel: [String: (tokens: Int, latest: Date)] = [:]
+        for record in records {
+            let isBatch = record.id.hasPrefix(record.requestID + ":") && !record.requestID.isEmpty
+            let cost = record.cost?.total ?? .zero
+            summary.addBatch(isBatch ? 1 : 0, cost: isBatch ? cost : .zero, prices: prices)
+            if let trimmed = record.trimmedInputTokens {
+                summary.trimmedAttempts += 1
+                summary.trimmedTokens += trimmed
+                let sofar = trimmedByModel[record.model] ?? (0, record.time)
+                trimmedByModel[record.model] = (sofar.tokens + trimmed, max(sofar.latest, record.time))
+            }
+            if record.task == Policy.historySummaryTask {
+                summary.summaryCalls += 1
+                summary.summaryCost += cost
+            }
+            if record.preflightInputTokens != nil { summary.preflightCounted += 1 }
+            if (record.flags ?? []).contains(where: { $0.hasPrefix("preflight_fallback") }) { summary.preflightFallbacks += 1 }
+        }
+        for (model, trimmed) in trimmedByModel {
+            summary.trimmedTokensValue += inputValue(trimmed.tokens, model: model, at: trimmed.latest, prices: prices)
+        }
+        return summary
+    }
+
+    mutating func addBatch(_ records: Int, cost: USDAmount, prices: PriceBook) {
+        batchRecords += records
+        batchCost += cost
+        let discount = prices.batchDiscount
+        let paidShare = discount.denominator - discount.significand
+        if paidShare > 0 { batchSaving += cost.scaled(by: discount.significand, over: paidShare) }
+    }
+
+    /// `tokens` at `model`'s base input rate; zero for an unpriced model.
+    static func inputValue(_ tokens: Int, model: String, at date: Date, prices: PriceBook) -> USDAmount {
+        guard let price = prices.price(for: model, at: date) else { return .zero }
+        return price.rates(forPromptTokens: 0).rates.input * tokens
+    }
+}
+
+extension SQLiteLedger {
+    /// ``LeverSummary`` of the records matching `query`, computed inside SQLite (one pass, grouped
+    /// by model; nothing loaded). `query.limit` and `query.newestFirst` are ignored.
+    /// - Throws: ``LedgerError`` (`closed`, `sqlite`).
+    public func leverSummary(_ query: LedgerQuery, prices: PriceBook) async throws -> LeverSummary {
+        let filter = SQLiteReportQuery(query: query, key: .all).filter
+        let trimmed = "CASE WHEN instr(metadata, '\(Self.trimmedInputTokensKey)') > 0 "
+            + "THEN CAST(json_extract(metadata, '$.\(Self.trimmedInputTokensKey)') AS INTEGER) END"
+        let sql = """
+            SELECT model, MAX(time_us),
+                   SUM(is_batch), SUM(CASE WHEN is_batch THEN cost_total END),
+                   SUM(trimmed IS NOT NULL), SUM(trimmed),
+                   SUM(task = '\(Policy.historySummaryTask)'), SUM(CASE WHEN task = '\(Policy.historySummaryTask)' THEN cost_total END),
+                   SUM(instr(metadata, '\(Self.preflightInputTokensKey)') > 0), SUM(instr(metadata, 'preflight_fallback') > 0)
+            FROM (SELECT model, time_us, task, cost_total, metadata, \(trimmed) AS trimmed,
+                         (request_id <> '' AND substr(id, 1, length(request_id) + 1) = request_id || ':') AS is_batch
+                  FROM ledger WHERE \(filter.sql))
+            GROUP BY model
+            """
+        return try await writer.withStorage { storage throws(LedgerError) in
+            let statement = try storage.connection.statement(sql)
+            defer { statement.reset() }
+            for (offset, binding) in filter.bindings.enumerated() {
+                switch binding {
+                case .integer(let value): statement.bind(value, at: Int32(offset + 1))
+                case .text(let value): statement.bind(value, at: Int32(offset + 1))
+                }
+            }
+            var summary = LeverSummary()
+            while try statement.step() {
+                let model = statement.string(0) ?? ""
+                let time = LedgerRecord.microsecondDate(statement.int64(1) ?? 0)
+                summary.addBatch(statement.int(2) ?? 0, cost: USDAmount(picodollars: statement.int64(3) ?? 0), prices: prices)
+                summary.trimmedAttempts += statement.int(4) ?? 0
+                let tokens = statement.int(5) ?? 0
+                summary.trimmedTokens += tokens
+                summary.trimmedTokensValue += LeverSummary.inputValue(tokens, model: model, at: time, prices: prices)
+                summary.summaryCalls += statement.int(6) ?? 0
+                summary.summaryCost += USDAmount(picodollars: statement.int64(7) ?? 0)
+                summary.preflightCounted += statement.int(8) ?? 0
+                summary.preflightFallbacks += statement.int(9) ?? 0
+            }
+            return summary
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import ClaudeClient
+import ClaudeMockServer
+import Foundation
+import Router
+import RouterPolicies
+import Testing
+
+/// Batch routing end to end against the mock's Message Batches: splitting, submitting, polling
+/// with backoff, results mapped by custom id, the ledger at the batch price, budgets held and settled.
+@Suite("Router deferred work through Message Batches", .serialized)
+struct RouterDeferredTests {
+    static let policyYAML = RouterHarness.policyYAML.replacingOccurrences(of: "tasks:\n", with: """
+        tasks:
+          digest: { tier: haiku, max_tokens: 256, deferrable: true }
+          summary: { tier: sonnet, max_tokens: 256, deferrable: true }
+
+        """)
+
+    static func item(_ id: String, _ prompt: String, task: String, user: String = "u1") -> DeferredItem {
+        DeferredItem(customID: id, request: RouterHarness.auto(prompt),
+                     options: CallOptions(task: task, metadata: ["user": user]))
+    }
+
+    static let workload: [DeferredItem] = [
+        item("d-1", "Digest the first report.", task: "digest"),
+        item("d-2", "Digest the second report.", task: "digest", user: "u2"),
+        item("s-1", "Summarize the quarter.", task: "summary"),
+        item("d-3", "Digest this one [[mock: status=500]]", task: "digest"),
+        item("d-4", "Digest later [[mock: batch=expired]]", task: "digest"),
+        item("s-2", "Summarize the year.", task: "summary"),
+        item("d-5", "Digest the last report.", task: "digest"),
+    ]
+
+    @Test("split at the limits, results mapped back, each recorded once at half the standard price")
+    func endToEnd() async throws {
+        let harness = try await RouterHarness.start(policyYAML: Self.policyYAML,
+                                                    mock: .init(batchProcessingTime: .milliseconds(150)))
+        defer { Task { await harness.stop() } }
+        let submission = try await harness.router.submitDeferred(Self.workload, limits: BatchLimits(maxRequests: 3))
+        #expect(submission.batches.map(\.customIDs.count) == [3, 3, 1])
+        #expect(submission.unsubmitted.isEmpty)
+        #expect(harness.server.stats.requests(to: .createBatch) == 3)
+
+        let sleeps = SleepLog()
+        let polling = BatchPolling(initialDelay: .milliseconds(20), maxDelay: .seconds(1), sleep: { delay in
+            await sleeps.add(delay)
+            try await Task.sleep(for: delay)
+        })
+        let results = try await harness.router.collectDeferred(submission, polling: polling)
+        let waits = await sleeps.delays
+        #expect(!waits.isEmpty)
+        #expect(zip(waits, waits.dropFirst()).allSatisfy { $1 == min($0 * 2, .seconds(1)) })
+
+        #expect(Set(results.outcomes.keys) == Set(Self.workload.map(\.customID)))
+        #expect(results.failedIDs == ["d-3", "d-4"])
+        if case .errored(let type, _)? = results.outcomes["d-3"] { #expect(type == "api_error") } else {
+            Issue.record("d-3 should be errored: \(String(describing: results.outcomes["d-3"]))")
+        }
+        #expect(results.outcomes["d-4"] == .expired)
+        if case .succeeded(let message, _)? = results.outcomes["s-1"] { #expect(message.model == "claude-sonnet-4-6") }
+
+        let records = try await harness.ledger.records(LedgerQuery())
+        #expect(records.count == 7)
+        #expect(results.recorded == 7)
+        let prices = PriceBook.bundledDefault
+        for record in records where record.outcome == .success {
+            let batch = try #require(prices.cost(of: record.usage, model: record.model, at: record.time, batch: true))
+            let standard = try #require(prices.cost(of: record.usage, model: record.model, at: record.time))
+            #expect(record.cost?.total == batch.total)
+            #expect(batch.total.picodollars * 2 == standard.total.picodollars)
+            #expect(record.flags == ["batch"])
+            #expect(record.task == (record.id.contains(":d-") ? "digest" : "summary"))
+            #expect(record.baselineModel == "claude-opus-4-8")
+        }
+        let errored = try #require(records.first { $0.id.hasSuffix(":d-3") })
+        #expect(errored.outcome == .error(code: "batch_errored:api_error"))
+        #expect(errored.cost?.total == .zero)
+        #expect(records.first { $0.id.hasSuffix(":d-4") }?.outcome == .error(code: "batch_expired"))
+        #expect(records.first { $0.id.hasSuffix(":d-2") }?.metadata["user"] == "u2")
+        #expect(results.cost == records.compactMap { $0.cost?.total }.reduce(.zero, +))
+
+        // The report's levers see the batch saving (50%: the saving equals the cost).
+        let levers = try await harness.ledger.leverSummary(LedgerQuery(), prices: prices)
+        #expect(levers.batchRecords == 7 && levers.batchSaving == levers.batchCost && levers.batchCost == results.cost)
+
+        // Fetching again records nothing twice.
+        let again = try await harness.router.collectDeferred(submission, polling: polling)
+        #expect(again.recorded == 0)
+        #expect(try await harness.ledger.records(LedgerQuery()).count == 7)
+    }
+
+    @Test("budgets hold the batch worst case at submit and settle to the recorded cost")
+    func budgetsHeldAndSettled() async throws {
+        let harness = try await RouterHarness.start(policyYAML: Self.policyYAML + """
+            budgets:
+              - { name: cap, scope: global, period: day, hard_usd: "5", on_hard_limit: reject }
+
+            """)
+        defer { Task { await harness.stop() } }
+        let items = Array(Self.workload.prefix(3))
+        let submission = try await harness.router.submitDeferred(items)
+        let held = try #require(await harness.router.budgetStatus().first)
+        #expect(held.reserved > .zero)
+        #expect(held.reserved == submission.batches.map(\.reserved).reduce(.zero, +))
+        let results = try await harness.router.collectDeferred(submission, polling: BatchPolling(initialDelay: .milliseconds(5)))
+        let settled = try #require(await harness.router.budgetStatus().first)
+        #expect(settled.reserved == .zero)
+        #expect(settled.spent == results.cost)
+    }
+
+    @Test("a budget that cannot hold the batch refuses it before anything is sent")
+    func budgetRefusesBatch() async throws {
+        let harness = try await RouterHarness.start(policyYAML: Self.policyYAML + """
+            budgets:
+              - { name: cap, scope: global, period: day, hard_usd: "0.0001", on_hard_limit: reject }
+
+            """)
+        defer { Task { await harness.stop() } }
+        await #expect(throws: RouterError.self) { _ = try await harness.router.submitDeferred(Self.workload) }
+        #expect(harness.server.stats.totalRequests == 0)
+    }
+
+    @Test("non-deferrable tasks and bad or repeated custom ids refuse the whole submission")
+    func refusals() async throws {
+        let harness = try await RouterHarness.start(policyYAML: Self.policyYAML)
+        defer { Task { await harness.stop() } }
+        let bad = [Self.item("ok-1", "Digest.", task: "digest"), Self.item("q-1", "Who?", task: "qa"),
+                   Self.item("ok-1", "Again.", task: "digest"), Self.item("has space", "x", task: "digest")]
+        do {
+            _ = try await harness.router.submitDeferred(bad)
+            Issue.record("expected invalid_batch")
+        } catch let error as RouterError {
+            #expect(error.code == .invalidBatch)
+            #expect(error.message.contains("task 'qa' is not deferrable"))
+            #expect(error.message.contains("'ok-1' is repeated"))
+            #expect(error.message.contains("'has space' must be"))
+        }
+        #expect(harness.server.stats.totalRequests == 0)
+    }
+
+    @Test("splitting by bytes and count: in order, within both limits, a too-large item refused")
+    func splitting() {
+        let limits = BatchLimits(maxRequests: 3, maxBytes: 100)
+        let ranges = limits.split([40, 40, 10, 10, 10, 10, 80])
+        #expect(ranges == [0..<2, 2..<5, 5..<6, 6..<7])
+        #expect(BatchLimits(maxRequests: 100, maxBytes: 100).split([90]) == nil)
+        #expect(BatchLimits().split(Array(repeating: 1, count: 250_001))?.map(\.count) == [100_000, 100_000, 50_001])
+    }
+}
+
+/// The waits a polling loop asked for, in order.
+actor SleepLog {
+    private(set) var delays: [Duration] = []
+    func add(_ delay: Duration) { delays.append(delay) }
+}
