@@ -39,7 +39,7 @@ extension SQLiteLedger {
 }
 
 /// The two aggregate queries of ``SQLiteLedger/report(_:by:)`` and the merge of their rows.
-struct SQLiteReportQuery {
+package struct SQLiteReportQuery {
     let query: LedgerQuery
     let key: LedgerReport.GroupKey
 
@@ -161,8 +161,9 @@ struct SQLiteReportQuery {
         return groups
     }
 
-    /// One group's sums and its latency histogram.
-    struct Accumulator {
+    /// One group's sums and its latency histogram (shared with the PostgreSQL report, whose
+    /// queries select the same columns in the same order).
+    package struct Accumulator {
         var attempts = 0
         var tokens = TokenUsage()
         var cost: Int64 = 0
@@ -176,29 +177,39 @@ struct SQLiteReportQuery {
         var withoutBaseline = 0
         var latencyCounts: [(latency: Int, count: Int)] = []
 
+        package init() {}
+
         /// Adds one (group, latency) row: columns 2… are `attemptSums`, then the call columns.
         mutating func add(_ s: SQLiteStatement) {
-            let count = s.int(2) ?? 0
+            add(latency: s.int(1) ?? 0, sums: (Int32(2)...16).map { s.int64($0) })
+        }
+
+        /// Adds one (group, latency) row given its 15 sums in query order (a `NULL` sum is 0):
+        /// attempts, the five token kinds, cost, unpriced, escalation cost, errors, flagged,
+        /// calls, escalated calls, baseline cost, calls without a baseline.
+        package mutating func add(latency: Int, sums: [Int64?]) {
+            func value(_ index: Int) -> Int64 { index < sums.count ? sums[index] ?? 0 : 0 }
+            let count = Int(value(0))
             attempts += count
-            latencyCounts.append((s.int(1) ?? 0, count))
-            tokens.input += s.int(3) ?? 0
-            tokens.output += s.int(4) ?? 0
-            tokens.cacheWrite5m += s.int(5) ?? 0
-            tokens.cacheWrite1h += s.int(6) ?? 0
-            tokens.cacheRead += s.int(7) ?? 0
-            cost += s.int64(8) ?? 0
-            unpriced += s.int(9) ?? 0
-            escalationCost += s.int64(10) ?? 0
-            errors += s.int(11) ?? 0
-            flagged += s.int(12) ?? 0
-            calls += s.int(13) ?? 0
-            escalatedCalls += s.int(14) ?? 0
-            baseline += s.int64(15) ?? 0
-            withoutBaseline += s.int(16) ?? 0
+            latencyCounts.append((latency, count))
+            tokens.input += Int(value(1))
+            tokens.output += Int(value(2))
+            tokens.cacheWrite5m += Int(value(3))
+            tokens.cacheWrite1h += Int(value(4))
+            tokens.cacheRead += Int(value(5))
+            cost += value(6)
+            unpriced += Int(value(7))
+            escalationCost += value(8)
+            errors += Int(value(9))
+            flagged += Int(value(10))
+            calls += Int(value(11))
+            escalatedCalls += Int(value(12))
+            baseline += value(13)
+            withoutBaseline += Int(value(14))
         }
 
         /// Adds another group's sums and histogram (the total over groups).
-        mutating func merge(_ other: Accumulator) {
+        package mutating func merge(_ other: Accumulator) {
             attempts += other.attempts
             tokens.input += other.tokens.input
             tokens.output += other.tokens.output
@@ -229,7 +240,7 @@ struct SQLiteReportQuery {
             return histogram.last?.latency
         }
 
-        func row(group: String) -> LedgerReport.Row {
+        package func row(group: String) -> LedgerReport.Row {
             let histogram = latencyCounts.sorted { $0.latency < $1.latency }
             let costAmount = USDAmount(picodollars: cost), baselineAmount = USDAmount(picodollars: baseline)
             return LedgerReport.Row(
