@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "RouterPolicies", targets: ["RouterPolicies"]),
         .library(name: "Router", targets: ["Router"]),
         .library(name: "ClaudeMockServer", targets: ["ClaudeMockServer"]),
+        // The PostgreSQL ledger and budget store (fleet scale): the one library on postgres-nio.
+        .library(name: "RouterPostgres", targets: ["RouterPostgres"]),
         // Eval and calibration (used by the CLI and Benchmarks/RoutingQualityBench; not a product API promise).
         .executable(name: "claude-router", targets: ["ClaudeRouterCLI"]),
     ],
@@ -31,6 +33,8 @@ let package = Package(
         // The gateway (`claude-router serve`): start/stop and Prometheus exposition. Not used by libraries.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The PostgreSQL ledger and budget store (RouterPostgres only; the core modules stay free of it).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // MARK: C libraries at the edge (imported `internal` only)
@@ -84,6 +88,20 @@ let package = Package(
             swiftSettings: strictLibrarySettings
         ),
 
+        // MARK: The PostgreSQL adapter: a CostLedger and a BudgetStore shared by many hosts
+        // An opt-in library module: Router stays free of postgres-nio; apps, the CLI and the
+        // gateway link this to select PostgreSQL with a `postgres://` URL.
+        .target(
+            name: "RouterPostgres",
+            dependencies: [
+                "Router",
+                "RouterPolicies",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictLibrarySettings
+        ),
+
         // MARK: The local mock of the Anthropic API (tests, benchmarks, `claude-router mock-server`)
         .target(
             name: "ClaudeMockServer",
@@ -132,6 +150,7 @@ let package = Package(
                 "ClaudeClient",
                 "ClaudeMockServer",
                 "ClaudeRouterGateway",
+                "RouterPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -189,6 +208,16 @@ let package = Package(
             path: "Benchmarks/Bulk"
         ),
 
+        // The PostgreSQL ledger (durable and batched) next to the SQLite ledger in one run:
+        // records/s and the p50/p99 `record` adds to a call. Needs a server (scripts/postgres.sh start).
+        // Run: swift build -c release --product LedgerFleetBench
+        // && .build/release/LedgerFleetBench "$(bash scripts/postgres.sh url)" /var/tmp
+        .executableTarget(
+            name: "LedgerFleetBench",
+            dependencies: ["Router", "RouterPolicies", "RouterPostgres"],
+            path: "Benchmarks/LedgerFleet"
+        ),
+
         // MARK: Tests
         .testTarget(
             name: "ClaudeClientTests",
@@ -222,6 +251,10 @@ let package = Package(
                 "ClaudeClient",
                 "RouterPolicies",
                 "ClaudeMockServer",
+                // The ledger conformance suite and the budget race run against PostgreSQL too
+                // (CLAUDE_ROUTER_TEST_POSTGRES_URL, started by scripts/postgres.sh).
+                "RouterPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
@@ -256,6 +289,7 @@ let package = Package(
                 "Router",
                 "RouterPolicies",
                 "ClaudeClient",
+                "RouterPostgres",
                 // A plain HTTP/1.1 client, one connection each: the 1,000-stream load test.
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Router
+import RouterPostgres
 
 /// How routed commands (`send`, `eval`) hold a policy's budgets. With a SQLite `--ledger` the
 /// budgets live in the ledger file, so they hold across every process using it; otherwise they
@@ -11,7 +12,7 @@ struct BudgetOptions: ParsableArguments {
     var budgetWait: Double = 30
 
     @Option(name: .customLong("budget-expiry"), help: ArgumentHelp(
-        "Seconds after which a reservation no process settled (it was killed) stops counting (SQLite ledger).",
+        "Seconds after which a reservation no process settled (it was killed) stops counting (SQLite or PostgreSQL ledger).",
         valueName: "seconds"))
     var budgetExpiry: Double = 600
 
@@ -27,8 +28,12 @@ struct BudgetOptions: ParsableArguments {
     /// Router options for `ledger`: budgets in the ledger file when it is SQLite.
     func routerOptions(ledger: any CostLedger) -> ModelRouter.Options {
         var options = ModelRouter.Options(budgetWait: .milliseconds(Int64((budgetWait * 1000).rounded())))
+        let expiry = Duration.milliseconds(Int64((budgetExpiry * 1000).rounded()))
         if let sqlite = ledger as? SQLiteLedger {
-            options.budgetStore = .sqlite(sqlite, reservationExpiry: .milliseconds(Int64((budgetExpiry * 1000).rounded())))
+            options.budgetStore = .sqlite(sqlite, reservationExpiry: expiry)
+        } else if let postgres = ledger as? PostgresLedger {
+            // Budgets in the database: one limit for every process on every host using it.
+            options.budgetStore = .postgres(postgres, reservationExpiry: expiry)
         }
         return options
     }

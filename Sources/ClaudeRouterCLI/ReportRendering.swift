@@ -1,6 +1,7 @@
 import ClaudeRouterEval
 import Foundation
 import Router
+import RouterPostgres
 import RouterPolicies
 
 /// Renders `LedgerReport` rows (report command and demo).
@@ -150,10 +151,18 @@ enum ReportRendering {
     }
 }
 
-/// Opening ledgers by path.
+/// Opening ledgers by path or URL.
 enum LedgerFiles {
-    /// `.jsonl` → JSON Lines, anything else → SQLite.
-    static func open(_ path: String, mustExist: Bool) throws -> any CostLedger {
+    /// `postgres://` or `postgresql://` → PostgreSQL (durability and pool from the URL's query,
+    /// ``PostgresLedger/open(url:logger:)``), `.jsonl` → JSON Lines, anything else → SQLite.
+    static func open(_ path: String, mustExist: Bool) async throws -> any CostLedger {
+        if PostgresURL.isPostgresURL(path) {
+            do {
+                return try await PostgresLedger.open(url: path)
+            } catch {
+                throw CLIError.data("error: cannot open ledger '\(displayName(path))': \(error)")
+            }
+        }
         if mustExist && !FileManager.default.fileExists(atPath: path) {
             throw CLIError.data("error: ledger '\(path)' does not exist")
         }
@@ -165,5 +174,17 @@ enum LedgerFiles {
         } catch {
             throw CLIError.data("error: cannot open ledger '\(path)': \(error)")
         }
+    }
+
+    /// The ledger of a routed command's `--ledger`, or an in-memory one without it.
+    static func open(_ path: String?) async throws -> any CostLedger {
+        guard let path else { return InMemoryLedger() }
+        return try await open(path, mustExist: false)
+    }
+
+    /// How a ledger argument is shown (banners, reports, errors): a PostgreSQL URL without its password.
+    static func displayName(_ path: String) -> String {
+        guard PostgresURL.isPostgresURL(path) else { return path }
+        return (try? PostgresURL(path)).map { "\($0)" } ?? PostgresURL.redact(path)
     }
 }

@@ -20,7 +20,7 @@ extension CalibrateCommand {
         if !misspelt.isEmpty { throw CLIError.data(PolicyError(diagnostics: misspelt).description) }
         let client = try connection.makeClient()
         defer { client.shutdown() }
-        let store: any CostLedger = try ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
+        let store: any CostLedger = try await LedgerFiles.open(ledger)
         let tiers = policy.tiers.map(\.name)
         let calls = suite.cases.count * tiers.count
         let progress = Terminal.stderrIsTTY ? ProgressBar(total: calls) : nil

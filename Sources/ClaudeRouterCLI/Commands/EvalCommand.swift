@@ -2,6 +2,7 @@ import ArgumentParser
 import ClaudeRouterEval
 import Foundation
 import Router
+import RouterPostgres
 import RouterPolicies
 
 extension ReportFormat: ExpressibleByArgument {}
@@ -135,7 +136,7 @@ struct EvalCommand: AsyncParsableCommand {
             if let output { try OutputCheck.writable(output) }
             let client = try connection.makeClient()
             defer { client.shutdown() }
-            let store: any CostLedger = try ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
+            let store: any CostLedger = try await LedgerFiles.open(ledger)
             let control = RunControl()
             resultCache = try openCache()
             var bindings: [EvalCacheBinding]?
@@ -205,7 +206,8 @@ struct EvalCommand: AsyncParsableCommand {
     /// The cache file to use: `--cache`, else beside `--ledger`; nil with `--no-cache` or neither.
     var cachePath: String? {
         guard !noCache else { return nil }
-        return cache ?? ledger.map { $0 + ".eval-cache.sqlite" }
+        // A PostgreSQL ledger has no directory to put the cache beside: give --cache.
+        return cache ?? ledger.flatMap { PostgresURL.isPostgresURL($0) ? nil : $0 + ".eval-cache.sqlite" }
     }
 
     /// Opens the result cache. An explicit `--cache` that cannot be opened is an error; the

@@ -2,6 +2,7 @@ import ArgumentParser
 import ClaudeRouterEval
 import Foundation
 import Router
+import RouterPostgres
 import RouterPolicies
 
 /// `claude-router report`: spend and savings from a ledger.
@@ -9,7 +10,7 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Summarise a cost ledger: calls, cost, savings vs the baseline tier, escalations.",
-        discussion: "A ledger path ending in .jsonl is read as JSON Lines, anything else as SQLite. Savings compare each call's cost with the same tokens on the policy's baseline tier.")
+        discussion: "A ledger path ending in .jsonl is read as JSON Lines, a postgres:// or postgresql:// URL as PostgreSQL (aggregated on the server; the password is never printed), anything else as SQLite. Savings compare each call's cost with the same tokens on the policy's baseline tier.")
 
     enum GroupBy: String, ExpressibleByArgument, CaseIterable {
         case task, model, tier, variant, day, user
@@ -30,7 +31,7 @@ struct ReportCommand: AsyncParsableCommand {
         case table, json, csv, markdown, html
     }
 
-    @Option(help: ArgumentHelp("Ledger file (SQLite, or JSON Lines if it ends in .jsonl).", valueName: "path"))
+    @Option(help: ArgumentHelp("Ledger file (SQLite, or JSON Lines if it ends in .jsonl), or a postgres:// URL.", valueName: "path"))
     var ledger: String
 
     @Option(help: "Group rows by task, model, tier, variant, day or user.")
@@ -60,7 +61,7 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try LedgerFiles.open(ledger, mustExist: true)
+        let store = try await LedgerFiles.open(ledger, mustExist: true)
         let query = LedgerQuery(since: since.flatMap(Self.parseDate))
         let rows: [LedgerReport.Row], total: LedgerReport.Row?
         // The page's views: per day, task and model (only for the page formats, only when non-empty).
@@ -77,24 +78,24 @@ struct ReportCommand: AsyncParsableCommand {
             }
             try await store.close()
         } catch {
-            throw CLIError.data("error: cannot read ledger '\(ledger)': \(error)")
+            throw CLIError.data("error: cannot read ledger '\(LedgerFiles.displayName(ledger))': \(error)")
         }
         switch format {
         case .table:
-            Terminal.writeOut(ReportRendering.table(rows: rows, total: total, by: by.rawValue, ledger: ledger)
+            Terminal.writeOut(ReportRendering.table(rows: rows, total: total, by: by.rawValue, ledger: LedgerFiles.displayName(ledger))
                               + ReportRendering.levers(levers))
         case .json: Terminal.writeOut(try ReportRendering.json(rows: rows, total: total, by: by.rawValue) + "\n")
         case .csv: Terminal.writeOut(ReportRendering.csv(rows: rows, total: total, by: by.rawValue))
         case .markdown, .html:
             // An empty selection says so, as the table does, instead of an empty page.
             guard let total, total.attempts > 0 else {
-                return Terminal.writeOut(ReportRendering.table(rows: rows, total: nil, by: by.rawValue, ledger: ledger))
+                return Terminal.writeOut(ReportRendering.table(rows: rows, total: nil, by: by.rawValue, ledger: LedgerFiles.displayName(ledger)))
             }
             let clock = ISO8601DateFormatter()
             clock.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
             clock.timeZone = TimeZone(identifier: "UTC")
             let page = LedgerReportPage(
-                ledger: ledger, since: since, groupedBy: by.rawValue, rows: rows, total: total,
+                ledger: LedgerFiles.displayName(ledger), since: since, groupedBy: by.rawValue, rows: rows, total: total,
                 byDay: views[.day] ?? [], byTask: views[.task] ?? [], byModel: views[.model] ?? [],
                 generatedAt: clock.string(from: Date()) + " UTC", toolVersion: ClaudeRouterCommand.configuration.version)
             Terminal.writeOut(format == .html ? page.html : page.markdown)
@@ -108,6 +109,10 @@ struct ReportCommand: AsyncParsableCommand {
             let result = try await sqlite.reportWithTotal(query, by: key)
             return (result.rows, result.total.map { [$0] } ?? [])
         }
+        if let postgres = store as? PostgresLedger {
+            let result = try await postgres.reportWithTotal(query, by: key)
+            return (result.rows, result.total.map { [$0] } ?? [])
+        }
         let records = try await store.records(query)
         return (LedgerReport.aggregate(records, by: key), LedgerReport.aggregate(records, by: .all))
     }
@@ -117,6 +122,7 @@ struct ReportCommand: AsyncParsableCommand {
     /// (tested on a generated ledger).
     static func rows(_ store: any CostLedger, query: LedgerQuery, by key: LedgerReport.GroupKey) async throws -> [LedgerReport.Row] {
         if let sqlite = store as? SQLiteLedger { return try await sqlite.report(query, by: key) }
+        if let postgres = store as? PostgresLedger { return try await postgres.report(query, by: key) }
         return LedgerReport.aggregate(try await store.records(query), by: key)
     }
 }

@@ -54,7 +54,7 @@ struct SendCommand: AsyncParsableCommand {
         let metadata = try Inputs.metadata(routing.metadataPairs)
         let client = try connection.makeClient()
         defer { client.shutdown() }
-        let store: any CostLedger = try ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
+        let store: any CostLedger = try await LedgerFiles.open(ledger)
         let router = try ModelRouter(policy: .policy(loaded), client: client, ledger: store, prices: book,
                                      options: budget.routerOptions(ledger: store))
         try await router.restoreBudgets()
@@ -83,7 +83,7 @@ struct SendCommand: AsyncParsableCommand {
         if let signal {
             if streaming { Terminal.writeOut("\n") }
             Terminal.writeError("interrupted by \(Interruption.name(of: signal)): the call was cancelled; "
-                + "what it consumed is recorded\(ledger.map { " in \($0)" } ?? "")")
+                + "what it consumed is recorded\(ledger.map { " in \(LedgerFiles.displayName($0))" } ?? "")")
             throw CLIError.interrupted(by: signal)
         }
         let response: RoutedResponse

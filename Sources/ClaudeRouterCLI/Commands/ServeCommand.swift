@@ -34,7 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port (0 picks a free port, printed at start).")
     var port: Int = 8080
 
-    @Option(help: ArgumentHelp("Record every call in this ledger (SQLite, or JSON Lines if it ends in .jsonl); default: in memory.", valueName: "path"))
+    @Option(help: ArgumentHelp("Record every call in this ledger (SQLite; JSON Lines if it ends in .jsonl; PostgreSQL for a postgres:// URL, shared by several gateways); default: in memory.", valueName: "path"))
     var ledger: String?
 
     @Option(help: ArgumentHelp("Callers' keys (YAML: SHA-256 hashes mapped to users/teams); without it: development mode.", valueName: "file"))
@@ -81,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
         let apiKey = try upstreamKey()
         let client = AnthropicClient(configuration: .init(apiKey: apiKey, baseURL: connection.baseURL, maxRetries: upstreamRetries))
         defer { client.shutdown() }
-        let store: any CostLedger = try ledger.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
+        let store: any CostLedger = try await LedgerFiles.open(ledger)
         // A policy file is watched (checked on calls, at most once a second); the bundled one is fixed.
         let source: ModelRouter.PolicySource = FileManager.default.fileExists(atPath: policy) ? .file(policy) : .policy(loaded)
         let logger = Logger(label: "claude-router.gateway")
@@ -101,7 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("error: \(error)", status: .usage)
         }
-        let banner = startBanner(policy: loaded, keys: gatewayKeys, ledgerPath: ledger)
+        let banner = startBanner(policy: loaded, keys: gatewayKeys, ledgerPath: ledger.map(LedgerFiles.displayName))
         let host = self.host
         let keysFile = self.keys
         do {

@@ -1,21 +1,21 @@
-import Foundation
-import RouterPolicies
+package import Foundation
+package import RouterPolicies
 
 /// One budget: a rule (by its index in policy order) and, for per-key rules, the task name or
 /// metadata value it counts.
-struct BudgetBucketID: Hashable, Sendable {
-    var rule: Int
-    var key: String?
+package struct BudgetBucketID: Hashable, Sendable {
+    package var rule: Int
+    package var key: String?
 }
 
 /// Which budgets a call counts against and when their periods start: the pure part shared by
 /// every ``BudgetStore``, so the in-memory and SQLite stores cannot disagree on it.
-struct BudgetBuckets: Sendable {
+package struct BudgetBuckets: Sendable {
     /// The rules, in policy order.
-    let rules: [BudgetRule]
+    package let rules: [BudgetRule]
     private let calendar: Calendar
 
-    init(rules: [BudgetRule]) {
+    package init(rules: [BudgetRule]) {
         self.rules = rules
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? calendar.timeZone
@@ -24,7 +24,7 @@ struct BudgetBuckets: Sendable {
 
     /// The budgets a call (or a recorded attempt) with this task and metadata counts against,
     /// in policy order.
-    func applicable(task: String?, metadata: [String: String]) -> [BudgetBucketID] {
+    package func applicable(task: String?, metadata: [String: String]) -> [BudgetBucketID] {
         rules.indices.compactMap { index in
             switch rules[index].scope {
             case .global: return BudgetBucketID(rule: index, key: nil)
@@ -35,8 +35,13 @@ struct BudgetBuckets: Sendable {
         }
     }
 
+    /// The budget of rule `rule` with `key` (a shared name read back from a store).
+    package func applicableID(rule: Int, key: String?) -> BudgetBucketID {
+        BudgetBucketID(rule: rule, key: key)
+    }
+
     /// The budgets that exist before any call: one per rule that is not keyed.
-    var unkeyed: [BudgetBucketID] {
+    package var unkeyed: [BudgetBucketID] {
         rules.indices.compactMap { index in
             switch rules[index].scope {
             case .global, .task(.some): return BudgetBucketID(rule: index, key: nil)
@@ -46,12 +51,12 @@ struct BudgetBuckets: Sendable {
     }
 
     /// Whether any rule is per metadata value (only then must stored metadata be decoded).
-    var usesMetadata: Bool {
+    package var usesMetadata: Bool {
         rules.contains { if case .metadata = $0.scope { true } else { false } }
     }
 
     /// The start (UTC) of the period containing `date`; `nil` for `total`.
-    func periodStart(_ period: BudgetRule.Period, at date: Date) -> Date? {
+    package func periodStart(_ period: BudgetRule.Period, at date: Date) -> Date? {
         switch period {
         case .total: return nil
         case .day: return calendar.startOfDay(for: date)
@@ -61,7 +66,7 @@ struct BudgetBuckets: Sendable {
 
     /// The earliest start of the rules' current periods; `nil` when a rule is `total` (or there
     /// are no rules): everything recorded counts.
-    func earliestPeriodStart(at now: Date) -> Date? {
+    package func earliestPeriodStart(at now: Date) -> Date? {
         var since: Date? = now
         for rule in rules {
             guard let start = periodStart(rule.period, at: now) else { return nil }
@@ -72,12 +77,12 @@ struct BudgetBuckets: Sendable {
 
     /// The name a budget is shared under between processes: the rule's name, plus the key for
     /// per-key rules (unit separator between them, a character no rule name or key uses).
-    func sharedName(_ id: BudgetBucketID) -> String {
+    package func sharedName(_ id: BudgetBucketID) -> String {
         id.key.map { rules[id.rule].name + "\u{1F}" + $0 } ?? rules[id.rule].name
     }
 
     /// Whether `spent + reserved + requested` crosses `rule`'s hard limit (overflow counts as crossing).
-    static func exceeds(_ rule: BudgetRule, spent: USDAmount, reserved: USDAmount, requested: USDAmount) -> Bool {
+    package static func exceeds(_ rule: BudgetRule, spent: USDAmount, reserved: USDAmount, requested: USDAmount) -> Bool {
         let (held, overflow1) = spent.picodollars.addingReportingOverflow(reserved.picodollars)
         let (wanted, overflow2) = held.addingReportingOverflow(requested.picodollars)
         return overflow1 || overflow2 || wanted > rule.hardLimit.picodollars

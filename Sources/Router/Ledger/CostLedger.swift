@@ -101,6 +101,12 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         public static let batchCommitFailed = Code("batch_commit_failed")
         /// The database was written by a newer version of this library (unknown schema version).
         public static let unsupportedSchema = Code("unsupported_schema")
+        /// The PostgreSQL server returned an error (a constraint, a failed statement); the message
+        /// carries its SQLSTATE, never the connection password.
+        public static let postgres = Code("postgres")
+        /// The database could not be reached in time (connection refused, timed out, pool closed):
+        /// nothing was written by the failed call; a budget reservation fails closed.
+        public static let unavailable = Code("database_unavailable")
         public var description: String { name }
     }
 

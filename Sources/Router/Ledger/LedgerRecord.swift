@@ -180,7 +180,7 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
     public var isUnpriced: Bool { cost == nil }
 
     /// Microseconds since 1970, the ledgers' on-disk time unit.
-    static func microseconds(of date: Date) -> Int64 {
+    package static func microseconds(of date: Date) -> Int64 {
         let value = (date.timeIntervalSince1970 * 1_000_000).rounded()
         // Dates outside ±292,000 years are clamped rather than trapping on conversion.
         guard value.isFinite else { return 0 }
@@ -188,7 +188,7 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
     }
 
     /// The date of a microsecond count, built the same way every time so round trips are exact.
-    static func microsecondDate(_ microseconds: Int64) -> Date {
+    package static func microsecondDate(_ microseconds: Int64) -> Date {
         Date(timeIntervalSince1970: Double(microseconds) / 1_000_000)
     }
 }

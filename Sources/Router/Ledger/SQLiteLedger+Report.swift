@@ -42,7 +42,7 @@ extension SQLiteLedger {
 }
 
 /// The two statements of ``SQLiteLedger/report(_:by:)`` and the aggregate they feed.
-struct SQLiteReportQuery {
+package struct SQLiteReportQuery {
     let query: LedgerQuery
     let key: LedgerReport.GroupKey
 
@@ -277,8 +277,9 @@ struct SQLiteReportQuery {
         }
     }
 
-    /// One group's sums and its latency histogram.
-    struct Accumulator {
+    /// One group's sums and its latency histogram (shared with the PostgreSQL report, which
+    /// hands it the rows of its server-side `GROUP BY`).
+    package struct Accumulator {
         var attempts = 0
         var tokens = TokenUsage()
         var cost: Int64 = 0
@@ -292,6 +293,32 @@ struct SQLiteReportQuery {
         var withoutBaseline = 0
         /// Attempts by latency in ms (a count may pass through zero while first attempts are taken back).
         var latencyCounts: [Int: Int] = [:]
+
+        package init() {}
+
+        /// Adds one (group, latency) row of a server-side `GROUP BY` given its 15 sums in query
+        /// order (a `NULL` sum is 0): attempts, the five token kinds, cost, unpriced, escalation
+        /// cost, errors, flagged, calls, escalated calls, baseline cost, calls without a baseline.
+        package mutating func add(latency: Int, sums: [Int64?]) {
+            func value(_ index: Int) -> Int64 { index < sums.count ? sums[index] ?? 0 : 0 }
+            let count = Int(value(0))
+            attempts += count
+            latencyCounts[latency, default: 0] += count
+            tokens.input += Int(value(1))
+            tokens.output += Int(value(2))
+            tokens.cacheWrite5m += Int(value(3))
+            tokens.cacheWrite1h += Int(value(4))
+            tokens.cacheRead += Int(value(5))
+            cost += value(6)
+            unpriced += Int(value(7))
+            escalationCost += value(8)
+            errors += Int(value(9))
+            flagged += Int(value(10))
+            calls += Int(value(11))
+            escalatedCalls += Int(value(12))
+            baseline += value(13)
+            withoutBaseline += Int(value(14))
+        }
 
         /// Adds (`sign` 1) or takes back (`sign` -1) one attempt; its baseline counts only on a
         /// final attempt. `false` when a sum overflowed.
@@ -334,7 +361,7 @@ struct SQLiteReportQuery {
         }
 
         /// Adds another group's sums and histogram (the total over groups).
-        mutating func merge(_ other: Accumulator) {
+        package mutating func merge(_ other: Accumulator) {
             attempts += other.attempts
             tokens.input += other.tokens.input
             tokens.output += other.tokens.output
@@ -365,7 +392,7 @@ struct SQLiteReportQuery {
             return histogram.last?.latency
         }
 
-        func row(group: String) -> LedgerReport.Row {
+        package func row(group: String) -> LedgerReport.Row {
             let histogram = latencyCounts.filter { $0.value != 0 }.map { (latency: $0.key, count: $0.value) }
                 .sorted { $0.latency < $1.latency }
             let costAmount = USDAmount(picodollars: cost), baselineAmount = USDAmount(picodollars: baseline)

@@ -12,7 +12,7 @@ extension SQLiteLedger {
     ]
 
     /// The metadata key under which ``LedgerRecord/flags`` are stored (a JSON array as text).
-    static let flagsKey = "_router_flags"
+    package static let flagsKey = "_router_flags"
 
     /// Idempotent on the record id: a second write of the same id is a no-op, not an error.
     static let insertSQL = """

@@ -1,0 +1,202 @@
+import Foundation
+import Router
+import RouterPolicies
+import RouterPostgres
+import Testing
+
+/// Every ledger a router can write to, for the conformance suite.
+enum ConformanceLedger: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case memory, jsonl, sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    /// The kinds to test: PostgreSQL only when its server is configured (or in CI, where a
+    /// missing server fails the test instead of skipping it).
+    static var available: [ConformanceLedger] {
+        PostgresTestServer.shouldRun ? allCases : [.memory, .jsonl, .sqlite]
+    }
+
+    /// Where a kind keeps its records between opens.
+    struct Place: Sendable {
+        var directory: TemporaryDirectory
+        var url: String?
+
+        func remove() async {
+            directory.remove()
+            if let url { await PostgresTestServer.dropSchema(of: url) }
+        }
+    }
+
+    func place() throws -> Place? {
+        let directory = try TemporaryDirectory()
+        guard self == .postgres else { return Place(directory: directory, url: nil) }
+        guard let url = PostgresTestServer.freshURL() else {
+            directory.remove()
+            return nil
+        }
+        return Place(directory: directory, url: url)
+    }
+
+    func open(_ place: Place, durability: LedgerDurability = .durable) async throws -> any CostLedger {
+        switch self {
+        case .memory: InMemoryLedger()
+        case .jsonl: try JSONLinesLedger(path: place.directory.path("ledger.jsonl"), durability: durability)
+        case .sqlite: try SQLiteLedger(path: place.directory.path("ledger.sqlite"), durability: durability)
+        case .postgres: try await PostgresLedger(url: place.url ?? "", durability: durability)
+        }
+    }
+
+    /// The ledger's own report (SQL aggregates for SQLite and PostgreSQL), or the in-memory one.
+    func report(_ ledger: any CostLedger, _ query: LedgerQuery, by key: LedgerReport.GroupKey)
+        async throws -> (rows: [LedgerReport.Row], total: LedgerReport.Row?) {
+        if let sqlite = ledger as? SQLiteLedger { return try await sqlite.reportWithTotal(query, by: key) }
+        if let postgres = ledger as? PostgresLedger { return try await postgres.reportWithTotal(query, by: key) }
+        let records = try await ledger.records(query)
+        return (LedgerReport.aggregate(records, by: key), LedgerReport.aggregate(records, by: .all).first)
+    }
+}
+
+/// The one contract every ``CostLedger`` keeps — in memory, JSON Lines, SQLite and PostgreSQL:
+/// exact round trips, idempotence on the id, query semantics, batched queues drained by
+/// `flush`/`close`, concurrent writers, refusal after close, and a report equal to the in-memory
+/// aggregate of the same records.
+@Suite("Ledger conformance")
+struct LedgerConformanceTests {
+    @Test("returns exactly what was written, also after reopening", arguments: ConformanceLedger.available)
+    func roundTrip(kind: ConformanceLedger) async throws {
+        guard let place = try kind.place() else { return }
+        let records = LedgerRoundTripTests.sampleRecords()
+        let ledger = try await kind.open(place)
+        for record in records { try await ledger.record(record) }
+        #expect(try await ledger.records(.all) == records)
+        try await ledger.close()
+        if kind != .memory {
+            let reopened = try await kind.open(place)
+            let read = try await reopened.records(.all)
+            #expect(read == records)
+            #expect(read[2].cost == nil, "unpriced stays nil, never $0")
+            try await reopened.close()
+        }
+        await place.remove()
+    }
+
+    @Test("writing the same id twice keeps the first record", arguments: ConformanceLedger.available)
+    func idempotent(kind: ConformanceLedger) async throws {
+        guard let place = try kind.place() else { return }
+        let ledger = try await kind.open(place)
+        let original = fullRecord(id: "same-id")
+        var changed = original
+        changed.model = "claude-opus-4-5"
+        try await ledger.record(original)
+        try await ledger.record(changed)
+        try await ledger.record(original)
+        #expect(try await ledger.records(.all) == [original])
+        try await ledger.close()
+        await place.remove()
+    }
+
+    @Test("queries filter by time, task, model and variant, order by time and honour limit",
+          arguments: ConformanceLedger.available)
+    func queries(kind: ConformanceLedger) async throws {
+        guard let place = try kind.place() else { return }
+        let ledger = try await kind.open(place)
+        for record in LedgerRoundTripTests.sampleRecords().reversed() { try await ledger.record(record) }
+        let ids = { (query: LedgerQuery) in try await ledger.records(query).map(\.id) }
+        #expect(try await ids(.all) == ["A1", "A2", "B1"], "ordered by time, not insertion")
+        #expect(try await ids(LedgerQuery(since: utc("2026-03-01T10:00:05Z"))) == ["A2", "B1"])
+        #expect(try await ids(LedgerQuery(until: utc("2026-03-02T00:00:00Z"))) == ["A1", "A2"])
+        #expect(try await ids(LedgerQuery(task: "chat")) == ["A1", "A2"])
+        #expect(try await ids(LedgerQuery(model: "mystery-model")) == ["B1"])
+        #expect(try await ids(LedgerQuery(variant: "A")) == [])
+        #expect(try await ids(LedgerQuery(limit: 2)) == ["A1", "A2"])
+        #expect(try await ids(LedgerQuery(limit: 2, newestFirst: true)) == ["B1", "A2"])
+        try await ledger.close()
+        await place.remove()
+    }
+
+    @Test("equal times keep insertion order", arguments: ConformanceLedger.available)
+    func equalTimes(kind: ConformanceLedger) async throws {
+        guard let place = try kind.place() else { return }
+        let ledger = try await kind.open(place)
+        let time = utc("2026-03-03T00:00:00Z")
+        let ids = (0..<20).map { "same-time-\(19 - $0)" }
+        for id in ids { try await ledger.record(fullRecord(id: id, time: time)) }
+        #expect(try await ledger.records(.all).map(\.id) == ids)
+        #expect(try await ledger.records(LedgerQuery(newestFirst: true)).map(\.id) == ids.reversed())
+        try await ledger.close()
+        await place.remove()
+    }
+
+    @Test("batched: flush makes queued records readable and close drains the rest",
+          arguments: ConformanceLedger.available.filter { $0 != .memory })
+    func batched(kind: ConformanceLedger) async throws {
+        guard let place = try kind.place() else { return }
+        let ledger = try await kind.open(place, durability: .batched(maxRecords: 1_000, maxDelay: .seconds(60)))
+        let first = (0..<25).map { fullRecord(id: "b-\($0)", time: utc("2026-03-01T10:00:00Z") + Double($0)) }
+        for record in first { try await ledger.record(record) }
+        try await ledger.flush()
+        #expect(try await ledger.records(.all) == first)
+        let second = (25..<40).map { fullRecord(id: "b-\($0)", time: utc("2026-03-01T10:00:00Z") + Double($0)) }
+        for record in second { try await ledger.record(record) }
+        try await ledger.close()
+        let reopened = try await kind.open(place)
+        #expect(try await reopened.records(.all) == first + second, "close wrote every queued record")
+        try await reopened.close()
+        await place.remove()
+    }
+
+    @Test("64 concurrent writers: every record stored once", arguments: ConformanceLedger.available)
+    func concurrentWriters(kind: ConformanceLedger) async throws {
+        guard let place = try kind.place() else { return }
+        let ledger = try await kind.open(place)
+        let records = (0..<256).map { fullRecord(id: "c-\($0)", time: utc("2026-03-01T10:00:00Z") + Double($0)) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<64 {
+                group.addTask {
+                    for index in stride(from: writer, to: records.count, by: 64) {
+                        try await ledger.record(records[index])
+                        try await ledger.record(records[index]) // a retry of the same id changes nothing
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await ledger.records(.all) == records)
+        try await ledger.close()
+        await place.remove()
+    }
+
+    @Test("a closed ledger refuses writes with .closed", arguments: ConformanceLedger.available)
+    func closed(kind: ConformanceLedger) async throws {
+        guard let place = try kind.place() else { return }
+        let ledger = try await kind.open(place)
+        try await ledger.close()
+        let error = await #expect(throws: LedgerError.self) { try await ledger.record(fullRecord()) }
+        #expect(error?.code == .closed)
+        await place.remove()
+    }
+
+    @Test("the ledger's report equals the in-memory aggregate of the same records, for every grouping",
+          arguments: ConformanceLedger.available)
+    func report(kind: ConformanceLedger) async throws {
+        guard let place = try kind.place() else { return }
+        let ledger = try await kind.open(place, durability: .batched(maxRecords: 5_000, maxDelay: .seconds(60)))
+        let records = LedgerReportSQLTests.generated(count: 1_200, seed: 7) + LedgerReportTests.dataset
+        for record in records { try await ledger.record(record) }
+        try await ledger.flush()
+        let middle = records[records.count / 2].time
+        for query in [LedgerQuery.all, LedgerQuery(since: middle),
+                      LedgerQuery(since: middle, until: middle + 86_400 * 500, task: "qa")] {
+            let loaded = try await ledger.records(query)
+            for key in LedgerReport.GroupKey.allCases {
+                let (rows, total) = try await kind.report(ledger, query, by: key)
+                let expected = LedgerReport.aggregate(loaded, by: key)
+                #expect(rows.map(\.group) == expected.map(\.group), "by \(key)")
+                for (row, memory) in zip(rows, expected) { #expect(row == memory, "by \(key), group \(memory.group)") }
+                #expect(total == LedgerReport.aggregate(loaded, by: .all).first, "total by \(key)")
+            }
+        }
+        try await ledger.close()
+        await place.remove()
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Router
+import RouterPolicies
+import RouterPostgres
+import Testing
+
+/// The PostgreSQL budget store: several ledgers (each its own connection pool) on one database
+/// stand for several processes on several hosts.
+@Suite("PostgreSQL budget store", .enabled(if: PostgresTestServer.shouldRun, "needs CLAUDE_ROUTER_TEST_POSTGRES_URL"))
+struct PostgresBudgetStoreTests {
+    static let cent = SQLiteBudgetStoreTests.cent
+    /// 1.5¢.
+    static let cent15 = USDAmount(picodollars: cent.picodollars * 3 / 2)
+    static let global = BudgetRule(name: "global", scope: .global, period: .total, hardLimit: cent * 10)
+
+    static func record(id: String, cost: USDAmount?, time: Date = Date(), task: String = "chat",
+                       metadata: [String: String] = [:]) -> LedgerRecord {
+        LedgerRecord(id: id, time: time, requestID: "req", task: task, model: "claude-haiku-4-5",
+                     usage: TokenUsage(input: 1, output: 1), cost: cost.map { LedgerRecord.Cost(output: $0) },
+                     latencyMs: 1, outcome: .success, metadata: metadata)
+    }
+
+    /// Opens `count` ledgers on one fresh schema at once (the migrations race too).
+    static func ledgers(_ count: Int, url: String) async throws -> [PostgresLedger] {
+        try await withThrowingTaskGroup(of: (Int, PostgresLedger).self) { group in
+            for index in 0..<count { group.addTask { (index, try await PostgresLedger(url: url)) } }
+            return try await group.reduce(into: [PostgresLedger?](repeating: nil, count: count)) { $0[$1.0] = $1.1 }
+                .compactMap { $0 }
+        }
+    }
+
+    @Test("400 concurrent reservers over 4 pools: exactly limit ÷ worst case admitted, spend equals the ledger's sum")
+    func raceNeverOverspends() async throws {
+        guard let url = PostgresTestServer.freshURL() else { return }
+        let ledgers = try await Self.ledgers(4, url: url)
+        #expect(try await ledgers[0].schemaVersion() == 2)
+        let stores = ledgers.map { PostgresBudgetStore(ledger: $0, rules: [Self.global]) }
+        // Each call's actual cost is its worst case, so exactly 10 of 1¢ fit in 10¢, however the
+        // 400 calls interleave.
+        let admitted = try await withThrowingTaskGroup(of: Int.self) { group in
+            for call in 0..<400 {
+                group.addTask {
+                    let participant = call % 4
+                    let id = "race-\(call)"
+                    do {
+                        let reservation = try await stores[participant].reserve(
+                            estimatedWorstCase: Self.cent, task: "chat", metadata: [:], id: id)
+                        try await ledgers[participant].record(Self.record(id: id, cost: Self.cent))
+                        #expect(try await stores[participant].settle(reservation, actualCost: Self.cent))
+                        return 1
+                    } catch let error as BudgetError {
+                        #expect(error.code == .hardLimitExceeded)
+                        #expect(error.ruleName == "global")
+                        return 0
+                    }
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(admitted == 10)
+        let records = try await ledgers[0].records(.all)
+        #expect(records.count == admitted)
+        let sum = records.compactMap { $0.cost?.total }.reduce(USDAmount.zero, +)
+        let status = try await stores[1].status()
+        #expect(status.count == 1)
+        #expect(status.first?.spent == sum, "the budget's accounting is the ledger's sum")
+        #expect(status.first?.reserved == .zero)
+        #expect(sum == Self.global.hardLimit)
+        for ledger in ledgers { try await ledger.close() }
+        await PostgresTestServer.dropSchema(of: url)
+    }
+
+    @Test("a reservation nobody settles stops counting after its expiry; a late record still counts")
+    func expiry() async throws {
+        guard let url = PostgresTestServer.freshURL() else { return }
+        let ledger = try await PostgresLedger(url: url)
+        let now = LockedBox(Date())
+        let store = PostgresBudgetStore(ledger: ledger, rules: [Self.global], reservationExpiry: .seconds(60),
+                                        clock: { now.get() })
+        _ = try await store.reserve(estimatedWorstCase: Self.cent * 6, task: nil, metadata: [:], id: "dead-1")
+        await #expect(throws: BudgetError.self) {
+            try await store.reserve(estimatedWorstCase: Self.cent * 6, task: nil, metadata: [:], id: "refused")
+        }
+        now.mutate { $0 += 61 }
+        let second = try await store.reserve(estimatedWorstCase: Self.cent * 6, task: nil, metadata: [:], id: "live-1")
+        #expect(try await store.status().first?.reserved == Self.cent * 6, "the expired hold no longer counts")
+        // The dead call's record arrives after all: its cost counts, nothing is given back twice.
+        try await ledger.record(Self.record(id: "dead-1", cost: Self.cent * 2))
+        try await ledger.record(Self.record(id: "live-1", cost: Self.cent * 3))
+        #expect(try await store.settle(second, actualCost: Self.cent * 3))
+        let status = try #require(try await store.status().first)
+        #expect(status.spent == Self.cent * 5)
+        #expect(status.reserved == .zero)
+        try await ledger.close()
+        await PostgresTestServer.dropSchema(of: url)
+    }
+
+    @Test("release and lower give back exactly what they held; an unpriced attempt keeps its worst case")
+    func releaseLowerUnpriced() async throws {
+        guard let url = PostgresTestServer.freshURL() else { return }
+        let ledger = try await PostgresLedger(url: url)
+        let store = PostgresBudgetStore(ledger: ledger, rules: [Self.global])
+        let a = try await store.reserve(estimatedWorstCase: Self.cent * 4, task: nil, metadata: [:], id: "a")
+        #expect(try await store.release(a))
+        #expect(try await !store.release(a), "idempotent")
+        let b = try await store.reserve(estimatedWorstCase: Self.cent * 4, task: nil, metadata: [:], id: "b")
+        #expect(try await store.lower(b, to: Self.cent))
+        #expect(try await store.status().first?.reserved == Self.cent)
+        try await ledger.record(Self.record(id: "b", cost: nil))
+        #expect(try await store.settle(b, actualCost: Self.cent))
+        let status = try #require(try await store.status().first)
+        #expect(status.spent == Self.cent, "unpriced: charged what it held")
+        #expect(status.reserved == .zero)
+        try await ledger.close()
+        await PostgresTestServer.dropSchema(of: url)
+    }
+
+    @Test("per-key daily budgets roll over at UTC midnight; a soft limit warns once across two processes")
+    func rolloverAndSoftLimit() async throws {
+        guard let url = PostgresTestServer.freshURL() else { return }
+        let ledgers = try await Self.ledgers(2, url: url)
+        let rule = BudgetRule(name: "per-user", scope: .metadata(key: "user"), period: .day,
+                              softLimit: Self.cent * 2, hardLimit: Self.cent * 3)
+        let now = LockedBox(utc("2026-03-01T23:59:00Z"))
+        let events = LockedBox<[String]>([])
+        let stores = ledgers.map { ledger in
+            PostgresBudgetStore(ledger: ledger, rules: [rule], clock: { now.get() },
+                                onSoftLimit: { event in events.mutate { $0.append(event.scopeKey ?? "") } })
+        }
+        for (index, store) in stores.enumerated() {
+            let id = "u1-\(index)"
+            let reservation = try await store.reserve(estimatedWorstCase: Self.cent, task: nil, metadata: ["user": "u1"], id: id)
+            try await ledgers[index].record(Self.record(id: id, cost: Self.cent15, time: now.get(), metadata: ["user": "u1"]))
+            try await store.settle(reservation, actualCost: Self.cent15)
+        }
+        #expect(events.get() == ["u1"], "one soft-limit event for the fleet")
+        await #expect(throws: BudgetError.self) {
+            try await stores[0].reserve(estimatedWorstCase: Self.cent, task: nil, metadata: ["user": "u1"], id: "full")
+        }
+        _ = try await stores[0].reserve(estimatedWorstCase: Self.cent, task: nil, metadata: ["user": "u2"], id: "other-key")
+        now.mutate { $0 = utc("2026-03-02T00:00:01Z") }
+        _ = try await stores[1].reserve(estimatedWorstCase: Self.cent * 3, task: nil, metadata: ["user": "u1"], id: "next-day")
+        let status = try await stores[0].status()
+        #expect(status.first { $0.scopeKey == "u1" }?.spent == .zero, "a new day starts empty")
+        for ledger in ledgers { try await ledger.close() }
+        await PostgresTestServer.dropSchema(of: url)
+    }
+
+    @Test("a closed pool fails budget calls closed with database_unavailable; an unreachable URL never shows its password")
+    func failsClosed() async throws {
+        guard let url = PostgresTestServer.freshURL() else { return }
+        let ledger = try await PostgresLedger(url: url, operationTimeout: .seconds(3))
+        let store = PostgresBudgetStore(ledger: ledger, rules: [Self.global])
+        try await ledger.close()
+        let error = await #expect(throws: LedgerError.self) {
+            try await store.reserve(estimatedWorstCase: Self.cent, task: nil, metadata: [:], id: "x")
+        }
+        #expect(error?.code == .unavailable)
+        await PostgresTestServer.dropSchema(of: url)
+
+        let unreachable = "postgres://router:s3cret-password@127.0.0.1:1/nothing?connect_timeout=1"
+        let openError = await #expect(throws: LedgerError.self) {
+            try await PostgresLedger(url: unreachable, operationTimeout: .seconds(2))
+        }
+        #expect(openError?.code == .unavailable)
+        #expect(!"\(openError.map { "\($0)" } ?? "")".contains("s3cret"))
+        #expect("\(try PostgresURL(unreachable))" == "postgres://router:***@127.0.0.1:1/nothing")
+    }
+}
