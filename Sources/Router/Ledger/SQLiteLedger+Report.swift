@@ -86,6 +86,22 @@ struct SQLiteReportQuery {
              THEN json_extract(metadata, '$.\(SQLiteLedger.flagsKey)') <> '[]' ELSE 0 END
         """
 
+    /// A record's prompt-caching saving in picodollars (NULL when none), from its reserved
+    /// metadata key, looked for with `instr` first so records without it cost no JSON parse.
+    static let cacheSavingExpression = """
+        CASE WHEN instr(metadata, '"\(SQLiteLedger.cacheSavingKey)"') > 0
+             THEN CAST(json_extract(metadata, '$.\(SQLiteLedger.cacheSavingKey)') AS INTEGER) END
+        """
+
+    /// 1 for a response-cache hit, else 0.
+    static let responseCacheHitExpression = "(instr(metadata, '\"\(SQLiteLedger.responseCacheHitKey)\"') > 0)"
+
+    /// What a response-cache hit avoided, in picodollars (NULL otherwise).
+    static let avoidedCostExpression = """
+        CASE WHEN instr(metadata, '"\(SQLiteLedger.avoidedCostKey)"') > 0
+             THEN CAST(json_extract(metadata, '$.\(SQLiteLedger.avoidedCostKey)') AS INTEGER) END
+        """
+
     /// The per-attempt sums both queries select, in this order, after the group and latency.
     static func attemptSums(flagged: String) -> String {
         """
@@ -100,7 +116,9 @@ struct SQLiteReportQuery {
         let where_ = filter.sql
         return """
             SELECT \(groupExpression) AS g, latency_ms, \(Self.attemptSums(flagged: Self.flaggedExpression)),
-                   COUNT(*), 0, SUM(baseline_cost), SUM(baseline_cost IS NULL)
+                   COUNT(*), 0, SUM(baseline_cost), SUM(baseline_cost IS NULL),
+                   SUM(\(Self.cacheSavingExpression)), SUM(\(Self.responseCacheHitExpression)),
+                   SUM(\(Self.avoidedCostExpression))
             FROM ledger
             WHERE \(where_) AND parent_id IS NULL
               AND id NOT IN (SELECT parent_id FROM ledger WHERE parent_id IS NOT NULL AND \(where_))
@@ -117,7 +135,9 @@ struct SQLiteReportQuery {
         let columns = """
             rowid AS rid, attempt, time_us, latency_ms, input_tokens, output_tokens, cache_write_5m_tokens,
             cache_write_1h_tokens, cache_read_tokens, cost_total, outcome, baseline_cost,
-            \(Self.flaggedExpression) AS flagged, \(groupExpression) AS own_group
+            \(Self.flaggedExpression) AS flagged, \(groupExpression) AS own_group,
+            \(Self.cacheSavingExpression) AS cache_saving, \(Self.responseCacheHitExpression) AS cache_hit,
+            \(Self.avoidedCostExpression) AS avoided_cost
             """
         return """
             WITH m AS (
@@ -134,7 +154,8 @@ struct SQLiteReportQuery {
             )
             SELECT g, latency_ms, \(Self.attemptSums(flagged: "flagged")),
                    SUM(final_rank = 1), SUM(final_rank = 1 AND call_attempts > 1),
-                   SUM(CASE WHEN final_rank = 1 THEN baseline_cost END), SUM(final_rank = 1 AND baseline_cost IS NULL)
+                   SUM(CASE WHEN final_rank = 1 THEN baseline_cost END), SUM(final_rank = 1 AND baseline_cost IS NULL),
+                   SUM(cache_saving), SUM(cache_hit), SUM(avoided_cost)
             FROM w
             GROUP BY g, latency_ms
             """
@@ -175,6 +196,9 @@ struct SQLiteReportQuery {
         var baseline: Int64 = 0
         var withoutBaseline = 0
         var latencyCounts: [(latency: Int, count: Int)] = []
+        var cacheSaving: Int64 = 0
+        var responseCacheHits = 0
+        var avoidedCost: Int64 = 0
 
         /// Adds one (group, latency) row: columns 2… are `attemptSums`, then the call columns.
         mutating func add(_ s: SQLiteStatement) {
@@ -195,6 +219,9 @@ struct SQLiteReportQuery {
             escalatedCalls += s.int(14) ?? 0
             baseline += s.int64(15) ?? 0
             withoutBaseline += s.int(16) ?? 0
+            cacheSaving += s.int64(17) ?? 0
+            responseCacheHits += s.int(18) ?? 0
+            avoidedCost += s.int64(19) ?? 0
         }
 
         /// Adds another group's sums and histogram (the total over groups).
@@ -215,6 +242,9 @@ struct SQLiteReportQuery {
             baseline += other.baseline
             withoutBaseline += other.withoutBaseline
             latencyCounts += other.latencyCounts
+            cacheSaving += other.cacheSaving
+            responseCacheHits += other.responseCacheHits
+            avoidedCost += other.avoidedCost
         }
 
         /// The nearest-rank percentile from the histogram (``LedgerReport/nearestRank(_:of:)``).
@@ -232,7 +262,7 @@ struct SQLiteReportQuery {
         func row(group: String) -> LedgerReport.Row {
             let histogram = latencyCounts.sorted { $0.latency < $1.latency }
             let costAmount = USDAmount(picodollars: cost), baselineAmount = USDAmount(picodollars: baseline)
-            return LedgerReport.Row(
+            var row = LedgerReport.Row(
                 group: group, attempts: attempts, logicalCalls: calls, tokens: tokens, cost: costAmount,
                 baselineCost: baselineAmount,
                 savings: unpriced == 0 && withoutBaseline == 0 ? baselineAmount - costAmount : nil,
@@ -241,6 +271,10 @@ struct SQLiteReportQuery {
                 callsWithoutBaseline: withoutBaseline,
                 latencyP50: percentile(50, sorted: histogram), latencyP95: percentile(95, sorted: histogram),
                 latencyP99: percentile(99, sorted: histogram))
+            row.cacheSaving = USDAmount(picodollars: cacheSaving)
+            row.responseCacheHits = responseCacheHits
+            row.avoidedCost = USDAmount(picodollars: avoidedCost)
+            return row
         }
     }
 }

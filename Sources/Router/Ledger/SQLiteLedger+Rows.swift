@@ -32,6 +32,7 @@ extension SQLiteLedger {
             if let flags = record.flags, !flags.isEmpty {
                 stored[flagsKey] = String(decoding: try encoder.encode(flags), as: UTF8.self)
             }
+            storeCaching(of: record, in: &stored)
             metadata = String(decoding: try encoder.encode(stored), as: UTF8.self)
         } catch {
             throw LedgerError(code: .encoding, message: "record \(record.id): metadata cannot be encoded")
@@ -96,11 +97,13 @@ extension SQLiteLedger {
         }
         var metadata: [String: String]
         var flags: [String]?
+        var caching: CachingColumns?
         do {
             metadata = try JSONDecoder().decode([String: String].self, from: Data((s.string(30) ?? "{}").utf8))
             if let text = metadata.removeValue(forKey: flagsKey) {
                 flags = try JSONDecoder().decode([String].self, from: Data(text.utf8))
             }
+            caching = try takeCaching(from: &metadata)
         } catch {
             throw corrupt("metadata is not a JSON object of strings (with a JSON array under '\(flagsKey)')")
         }
@@ -114,6 +117,7 @@ extension SQLiteLedger {
             latencyMs: s.int(26) ?? 0, outcome: outcome, stream: (s.int(29) ?? 0) != 0, metadata: metadata,
             promptText: s.string(31), responseText: s.string(32), flags: flags)
         record.time = LedgerRecord.microsecondDate(time)
+        caching?.apply(to: &record)
         return record
     }
 

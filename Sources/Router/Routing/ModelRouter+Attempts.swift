@@ -64,7 +64,7 @@ extension ModelRouter {
             call.attemptStarted = .now
             let output: Output
             do {
-                output = try await perform(call.routedRequest, call.logger)
+                output = try await perform(cachingRequest(&call), call.logger)
             } catch let error as ClaudeError {
                 let estimate = call.decision.estimatedInputTokens
                 do {

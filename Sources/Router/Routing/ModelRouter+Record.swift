@@ -33,7 +33,7 @@ extension ModelRouter {
         // Unpriced: keep the reserved worst case as spent, so a budget is never under-counted.
         let charge = cost?.total ?? reservation.amount
 
-        let record = LedgerRecord(
+        var record = LedgerRecord(
             id: reservation.id, time: now, requestID: end.requestID ?? "", attempt: call.attemptNumber, parentID: call.parentID,
             task: decision.task, variant: decision.variant, policyName: snapshot.policy.name,
             policyHash: snapshot.policy.contentHash, tier: decision.tier, model: model, reason: decision.reason,
@@ -42,6 +42,10 @@ extension ModelRouter {
             outcome: end.outcome, stream: call.isStream, metadata: call.input.metadata,
             promptText: options.recordContent ? call.input.text : nil,
             responseText: options.recordContent ? end.message?.text : nil, flags: flags)
+        if cost != nil {
+            record.cacheSaving = Self.cacheSaving(usage, model: model, inferenceGeo: geo, accounting: accounting, at: now)
+            if let saving = record.cacheSaving { metrics.cacheSaving(saving, model: model) }
+        }
         let summary = AttemptSummary(
             attempt: call.attemptNumber, recordID: record.id, decision: decision, requestID: end.requestID,
             usage: usage, cost: cost, baselineCost: baselineCost, latency: latency, outcome: end.outcome,

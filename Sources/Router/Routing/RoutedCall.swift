@@ -25,6 +25,8 @@ struct RoutedCall: Sendable {
     var attemptStarted: ContinuousClock.Instant = .now
     /// Every attempt recorded so far, in order.
     var attempts: [AttemptSummary] = []
+    /// The prompt-caching breakpoints placed on the attempt in flight (`nil`: caching off).
+    var cachePlan: CachePlan?
 
     /// The decision of the attempt in flight.
     var decision: RoutingDecision { current.decision }

@@ -22,7 +22,8 @@ final class PolicyDecoder {
     }
 
     static let topLevelKeys = ["name", "version", "prices", "baseline_tier", "default_tier", "tiers", "thresholds",
-                               "tasks", "signals", "classifier", "rules", "escalation", "budgets", "variants", "scorer"]
+                               "tasks", "signals", "classifier", "rules", "escalation", "budgets", "variants", "scorer",
+                               "caching"]
 
     func decodePolicy() -> Policy? {
         guard let root = context.mapping(context.root, required: ["name", "tiers", "tasks", "classifier"],
@@ -51,11 +52,15 @@ final class PolicyDecoder {
         let variants = root.present("variants").flatMap { decodeVariants($0, thresholds: thresholds) }
         let scorer = root.present("scorer").flatMap(decodeScorer)
 
+        let caching = root.present("caching").flatMap { decodeCaching($0, what: "caching") }
+
         guard let name, let classifier, let baseline, let defaultTier, !context.hasErrors else { return nil }
-        return Policy(name: name, version: version, tiers: tiers, baselineTier: baseline, defaultTier: defaultTier,
+        var policy = Policy(name: name, version: version, tiers: tiers, baselineTier: baseline, defaultTier: defaultTier,
                       pricesFile: prices, tasks: tasks, signals: signals, thresholds: thresholds,
                       classifier: classifier, rules: rules, escalation: escalation, budgets: budgets,
                       variants: variants, scorer: scorer)
+        policy.caching = caching
+        return policy
     }
 
     // MARK: - Tiers
@@ -168,7 +173,7 @@ final class PolicyDecoder {
             return nil
         }
         guard let map = context.mapping(node, optional: ["tier", "min_tier", "max_tier", "max_tokens", "escalation", "thresholds",
-                                                         "expected_output_tokens"],
+                                                         "expected_output_tokens", "caching", "response_cache"],
                                         what: "task '\(task)'") else { return nil }
         let tier = map.present("tier").flatMap(tierReference)
         let minTier = map.present("min_tier").flatMap(tierReference)
@@ -216,8 +221,10 @@ final class PolicyDecoder {
             }
             expected = value
         }
-        return TaskRoute(tier: tier, minTier: minTier, maxTier: maxTier, maxTokens: maxTokens, escalation: escalation,
-                         thresholds: thresholds, expectedOutputTokens: expected)
+        var route = TaskRoute(tier: tier, minTier: minTier, maxTier: maxTier, maxTokens: maxTokens,
+                              escalation: escalation, thresholds: thresholds, expectedOutputTokens: expected)
+        decodeTaskCaching(map, task: task, into: &route)
+        return route
     }
 
     /// A list of tier names in ascending order without repeats.
