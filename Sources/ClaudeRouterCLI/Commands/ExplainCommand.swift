@@ -54,7 +54,9 @@ struct ExplainCommand: AsyncParsableCommand {
         if json {
             Terminal.writeOut(try DecisionJSON(decision, policy: engine.policy).encoded(pretty: true) + "\n")
         } else {
-            Terminal.writeOut(Self.describe(decision, policy: engine.policy))
+            let book = try Inputs.prices(explicit: nil, policy: policy)
+            Terminal.writeOut(Self.describe(decision, policy: engine.policy)
+                              + Self.cachingText(decision, policy: engine.policy, prices: book))
         }
     }
 

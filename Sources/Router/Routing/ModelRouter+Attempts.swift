@@ -11,9 +11,16 @@ extension ModelRouter {
     func begin(_ request: MessageRequest, options: CallOptions, logger: Logger?, isStream: Bool) async throws
         -> RoutedCall {
         let snapshot = await store.current()
-        let input = RoutingInput(request: request, options: options)
+        var input = RoutingInput(request: request, options: options)
+        let session = rememberedSession(input, policy: snapshot.policy)
+        input.previousTier = session?.tier
+        input.cachedPrefixTokens = session?.cachedPrefixTokens
+        var initial = initialDecision(request, input: input, engine: snapshot.engine)
+        if session != nil, request.model.trimmingCharacters(in: .whitespaces).isEmpty || request.model == "auto" {
+            initial = snapshot.engine.cacheAware(initial, input: input, prices: prices, at: options.now())
+        }
         let first = try await affordableDecision(
-            initial: initialDecision(request, input: input, engine: snapshot.engine),
+            initial: initial,
             request: request, input: input, snapshot: snapshot)
         return RoutedCall(request: request, options: options, input: input, snapshot: snapshot,
                           logger: logger ?? self.logger, isStream: isStream, current: first)

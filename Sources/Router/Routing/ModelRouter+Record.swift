@@ -59,6 +59,7 @@ extension ModelRouter {
                                 metadata: ["model": "\(model)"])
         }
         call.attempts.append(summary)
+        if case .success = end.outcome { rememberSession(call, usage: usage) }
         do {
             try await ledger.record(record)
             await settle(reservation, charge: charge, in: snapshot, logger: call.logger)

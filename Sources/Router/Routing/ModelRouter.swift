@@ -69,6 +69,8 @@ public final class ModelRouter: Sendable {
     let logger: Logger
     let store: PolicyStore
     let metrics: RouterMetrics
+    /// Each conversation's last tier and warm prefix size (cache-aware routing), bounded LRU.
+    let sessions = SessionTierMemory()
 
     /// Creates a router.
     /// - Parameters:
