@@ -36,9 +36,9 @@ struct CachingPolicyTests {
     @Test("bad caching values are errors at FILE:LINE:COLUMN")
     func errors() {
         let badTTL = minimalPolicy + "caching: { ttl: 2h }\n"
-        #expect(renderedErrors(badTTL).contains("broken.yaml:9:17: error: unknown cache ttl '2h'"))
+        #expect(renderedErrors(badTTL).contains("broken.yaml:8:17: error: unknown cache ttl '2h'"))
         let badPrefix = minimalPolicy + "caching: { prefixes: [sytem] }\n"
-        #expect(renderedErrors(badPrefix).contains("unknown prefix 'sytem' (did you mean 'system'?)"))
+        #expect(renderedErrors(badPrefix).contains("broken.yaml:8:23: error: unknown prefix 'sytem'; did you mean 'system'?"))
         let badKey = minimalPolicy + "caching: { tll: 5m }\n"
         #expect(renderedErrors(badKey).contains("unknown key 'tll' in caching"))
         let badDuration = brokenPolicy(replacing: "  qa: { min_tier: small }",

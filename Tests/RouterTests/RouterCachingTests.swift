@@ -26,6 +26,8 @@ struct RouterCachingTests {
             tier: haiku
             max_tokens: 512
             response_cache: { ttl: 10m, partition_by: none }
+          deep: { tier: sonnet, max_tokens: 512, caching: {} }
+          light: { tier: haiku, max_tokens: 512, expected_output_tokens: 200, caching: {} }
         """)
 
     // 8,250 characters = 2,063 tokens at the mock's 4 characters a token: above Sonnet 4.6's 1,024 minimum.
@@ -86,6 +88,30 @@ struct RouterCachingTests {
             #expect(reply.attempts[0].usage.cacheRead == 0 && reply.attempts[0].usage.cacheWrite5m == 0)
         }
         #expect(try await harness.ledger.records(LedgerQuery()).allSatisfy { $0.cacheSaving == nil })
+    }
+
+    @Test("cache-aware routing: a named conversation with a large warm prefix stays on its tier; a new one moves")
+    func sessionStickiness() async throws {
+        let harness = try await RouterHarness.start(policyYAML: Self.policy)
+        defer { Task { await harness.stop() } }
+        let document = String(repeating: "Clause 7: the supplier bears the risk until delivery. ", count: 3_700) // ~50k tokens
+        let first = MessageRequest(model: "auto", maxTokens: 0, messages: [.user("Summarise the contract.")],
+                                   system: .text(document))
+        let turn1 = try await harness.router.send(first, options: CallOptions(task: "deep", metadata: ["session": "c1"]))
+        #expect(turn1.decision.tier == "sonnet")
+        #expect(turn1.attempts[0].usage.cacheWrite5m > 45_000)
+
+        var second = first
+        second.messages += [.assistant(turn1.message.text), .user("Any penalty clause?")]
+        let turn2 = try await harness.router.send(second, options: CallOptions(task: "light", metadata: ["session": "c1"]))
+        #expect(turn2.decision.tier == "sonnet")
+        #expect(turn2.decision.reason.contains("kept the conversation on sonnet"))
+        #expect(turn2.attempts[0].usage.cacheRead > 45_000)
+        let record = try #require(try await harness.ledger.records(LedgerQuery()).last)
+        #expect(record.tier == "sonnet" && record.reason?.contains("re-writes the prefix") == true)
+
+        let other = try await harness.router.send(second, options: CallOptions(task: "light", metadata: ["session": "c2"]))
+        #expect(other.decision.tier == "haiku")
     }
 
     static func cacheHarness() async throws -> RouterHarness {

@@ -17,7 +17,7 @@ extension ModelRouter {
         input.cachedPrefixTokens = session?.cachedPrefixTokens
         var initial = initialDecision(request, input: input, engine: snapshot.engine)
         if session != nil, request.model.trimmingCharacters(in: .whitespaces).isEmpty || request.model == "auto" {
-            initial = snapshot.engine.cacheAware(initial, input: input, prices: prices, at: options.now())
+            initial = snapshot.engine.cacheAware(initial, input: input, prices: prices, at: self.options.now())
         }
         let first = try await affordableDecision(
             initial: initial,

@@ -6,9 +6,11 @@ public import Foundation
 public enum CacheEconomics {
     /// When a 1-hour write beats 5-minute writes for one prefix.
     public struct TTLBreakEven: Sendable, Hashable {
-        /// Per-token prices used (5-minute write, 1-hour write, read).
+        /// Price of one token written to the 5-minute cache.
         public var write5m: USDAmount
+        /// Price of one token written to the 1-hour cache.
         public var write1h: USDAmount
+        /// Price of one token read from the cache.
         public var read: USDAmount
         /// The fewest reuses per hour that come more than 5 minutes after the previous use
         /// (each would re-write a 5-minute entry) for the 1-hour write to be cheaper; `nil`
@@ -24,13 +26,13 @@ public enum CacheEconomics {
 
         /// One line for `explain`.
         public var explanation: String {
-            func perMillion(_ rate: USDAmount) -> String { USDAmount(picodollars: rate.picodollars * 1_000_000).formatted() }
+            func perMillion(_ rate: USDAmount) -> String { "$" + USDAmount(picodollars: rate.picodollars * 1_000_000).exactDecimal }
             let prices = "writes \(perMillion(write5m))/M (5m) vs \(perMillion(write1h))/M (1h), reads \(perMillion(read))/M"
             guard let minimumLateReuses, let ratio else {
                 return "1h TTL never pays off here (\(prices))"
             }
-            let reuses = minimumLateReuses == 1 ? "one reuse" : "\(minimumLateReuses) reuses"
-            return "1h TTL pays off when \(reuses) an hour come more than 5 min after the previous use: "
+            let reuses = minimumLateReuses == 1 ? "one reuse an hour comes" : "\(minimumLateReuses) reuses an hour come"
+            return "1h TTL pays off when at least \(reuses) more than 5 min after the previous use: "
                 + "k > (w1 − w5)/(w5 − r) = \(String(format: "%.2f", ratio)) (\(prices)); "
                 + "with every reuse within 5 min, 5m is cheaper by \(perMillion(write1h - write5m))/M per write"
         }
