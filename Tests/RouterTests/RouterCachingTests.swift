@@ -27,6 +27,7 @@ struct RouterCachingTests {
             max_tokens: 512
             response_cache: { ttl: 10m, partition_by: none }
           deep: { tier: sonnet, max_tokens: 512, caching: {} }
+          chat_plain: { tier: sonnet, max_tokens: 512 }
           light: { tier: haiku, max_tokens: 512, expected_output_tokens: 200, caching: {} }
         """)
 
@@ -112,6 +113,38 @@ struct RouterCachingTests {
 
         let other = try await harness.router.send(second, options: CallOptions(task: "light", metadata: ["session": "c2"]))
         #expect(other.decision.tier == "haiku")
+    }
+
+    /// The figures quoted in docs/POLICY.md: one 10-turn conversation over an ~8,000-token system
+    /// prompt on Sonnet 4.6 against the mock, with prompt caching by policy (task `deep`: system
+    /// and conversation breakpoints, session key) and without (task `chat_plain`).
+    @Test("a 10-turn conversation costs less with caching by policy than without (figures printed)")
+    func multiTurnSaving() async throws {
+        let harness = try await RouterHarness.start(policyYAML: Self.policy)
+        defer { Task { await harness.stop() } }
+        let system = String(repeating: "Policy handbook: every refund needs an order number and a reason. ", count: 480)
+        var totals: [String: (cost: USDAmount, baseline: USDAmount, cacheSaving: USDAmount)] = [:]
+        for task in ["chat_plain", "deep"] {
+            var request = MessageRequest(model: "auto", maxTokens: 0, messages: [], system: .text(system))
+            var total = (cost: USDAmount.zero, baseline: USDAmount.zero, cacheSaving: USDAmount.zero)
+            for turn in 1...10 {
+                request.messages.append(.user("Question \(turn): what does the handbook say about case \(turn)?"))
+                let reply = try await harness.router.send(request, options: CallOptions(task: task, metadata: ["session": task]))
+                request.messages.append(.assistant(reply.message.text))
+                total.cost += reply.totalCost
+                total.baseline += reply.baselineCost ?? .zero
+            }
+            let records = try await harness.ledger.records(LedgerQuery(task: task))
+            total.cacheSaving = records.compactMap(\.cacheSaving).sum()
+            totals[task] = total
+        }
+        let plain = try #require(totals["chat_plain"]), cached = try #require(totals["deep"])
+        print("10-turn conversation, ~8k-token system prompt, sonnet: without caching \(plain.cost.exactDecimal) USD, "
+              + "with caching \(cached.cost.exactDecimal) USD (prompt caching saved \(cached.cacheSaving.exactDecimal) USD); "
+              + "baseline (opus) \(plain.baseline.exactDecimal) / \(cached.baseline.exactDecimal) USD")
+        #expect(cached.cost < plain.cost)
+        #expect(plain.cost - cached.cost == cached.cacheSaving)
+        #expect(plain.cacheSaving == .zero)
     }
 
     static func cacheHarness() async throws -> RouterHarness {
