@@ -34,6 +34,18 @@ public final class MockAnthropicServer: Sendable {
         public var batchProcessingTime: Duration
         /// How many recent requests ``MockStats/recentRequests`` keeps. Default 256.
         public var requestLogLimit: Int
+        /// The shortest prompt prefix, in tokens, the mock's prompt cache accepts per model id
+        /// prefix (the longest matching prefix wins; a dated id matches its base). Default: the
+        /// public minimums (docs/ANTHROPIC-API.md "Prompt caching"); unlisted models use 1,024.
+        public var minimumCacheableTokens: [String: Int] = [
+            "claude-haiku-4-5": 4096, "claude-opus-4-5": 4096, "claude-opus-4-6": 4096, "claude-opus-4-7": 2048,
+            "claude-opus-4-8": 1024, "claude-sonnet-4": 1024, "claude-sonnet-5": 1024, "claude-opus-5": 512,
+        ]
+
+        /// The mock's minimum cacheable prefix for `model`.
+        func minimumCacheableTokens(for model: String) -> Int {
+            minimumCacheableTokens.filter { model.hasPrefix($0.key) }.max { $0.key.count < $1.key.count }?.value ?? 1024
+        }
 
         /// Creates a configuration; see each property for its default.
         public init(

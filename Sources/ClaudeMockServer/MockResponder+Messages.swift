@@ -13,11 +13,28 @@ extension MockResponder {
         try await applyTransportFaults(prompt, context: context)
         if let error = MockAPIError.scripted(by: prompt) { throw error }
         let directive = prompt.overriding(with: outer)
-        let reply = MockReply(
+        // docs/ANTHROPIC-API.md "Prompt caching": at most four breakpoints per request.
+        let breakpoints = MockMessageRequest.breakpointCount(json)
+        if breakpoints > 4 {
+            throw MockAPIError.invalid("A maximum of 4 blocks with cache_control may be provided. Found \(breakpoints).")
+        }
+        var reply = MockReply(
             request: request, directive: directive,
             messageID: mockID("msg_mock_", sequence),
             toolID: mockID("toolu_mock_", sequence)
         )
+        if breakpoints > 0, directive.cacheRead == nil, directive.cacheWrite5m == nil, directive.cacheWrite1h == nil {
+            let blocks = MockMessageRequest.cacheBlocks(json)
+            let minimum = configuration.minimumCacheableTokens(for: request.model)
+            let usage = state.withLock {
+                $0.promptCacheUsage(model: request.model, blocks: blocks, minimumTokens: minimum, now: Date())
+            }
+            reply.cacheRead = usage.read
+            reply.cacheWrite5m = usage.write5m
+            reply.cacheWrite1h = usage.write1h
+            // input_tokens excludes what was read from or written to the cache.
+            reply.inputTokens = max(0, reply.inputTokens - usage.read - usage.write5m - usage.write1h)
+        }
         var output: MockReplyOutput
         if request.stream && directive.jsonReply != true {
             let frames = reply.streamFrames(

@@ -25,6 +25,8 @@ struct MockServerState {
     var stopping = false
     var port: Int?
     var baseURL: String?
+    /// Cached prompt prefixes by `model|prefix hash` (``MockPromptCacheBlock``).
+    var promptCache: [String: MockCacheEntry] = [:]
 }
 
 /// Ends one request's in-flight span when the response (and so its body closure) is released,

@@ -17,19 +17,23 @@ enum ReportRendering {
         guard let total, total.attempts > 0 else { return "no records in \(ledger) for this selection\n" }
         var table = TextTable(
             headers: [by, "calls", "attempts", "input tok", "output tok", "cost", "baseline", "saved", "saved %",
-                      "escalated", "escalation cost", "errors", "flagged", "p50", "p95"],
-            alignments: [.left] + Array(repeating: .right, count: 14))
+                      "escalated", "escalation cost", "errors", "flagged", "p50", "p95", "cache hit", "cache saved",
+                      "resp. hits", "avoided"],
+            alignments: [.left] + Array(repeating: .right, count: 18))
         func cells(_ row: LedgerReport.Row, name: String) -> [String] {
             [name, "\(row.logicalCalls)", "\(row.attempts)", "\(row.tokens.promptTokens)", "\(row.tokens.output)",
              cost(row), row.baselineCost.formatted(), row.savings?.formatted() ?? "–", percent(row.savingsPercent),
              "\(row.escalatedCalls) (\(Verdict.percent(row.escalationRate)))", row.escalationCost.formatted(),
              "\(row.errorAttempts)", "\(row.flaggedRecords)",
-             row.latencyP50.map { "\($0)ms" } ?? "–", row.latencyP95.map { "\($0)ms" } ?? "–"]
+             row.latencyP50.map { "\($0)ms" } ?? "–", row.latencyP95.map { "\($0)ms" } ?? "–",
+             row.cacheHitRate.map { Verdict.percent($0) } ?? "–", row.cacheSaving.formatted(), "\(row.responseCacheHits)",
+             row.avoidedCost.formatted()]
         }
         for row in rows { table.append(cells(row, name: row.group)) }
         if rows.count > 1 { table.append(cells(total, name: "TOTAL")) }
         var text = table.rendered + "\n"
         text += "Each call is counted whole (escalations included) in the group of the attempt that answered it.\n"
+        for line in LedgerReportPage.cachingLines(total) { text += line + "\n" }
         if total.unpricedRecords > 0 {
             text += "Total cost ≥ \(total.cost.formatted()) plus \(total.unpricedRecords) unpriced attempt(s) "
                 + "(model not in the price book, or usage flagged): their cost is unknown, not $0.\n"
@@ -59,6 +63,13 @@ enum ReportRendering {
         var flaggedRecords: Int
         var latencyP50Ms: Int?
         var latencyP95Ms: Int?
+        /// Cache reads ÷ prompt tokens; `null` without prompt tokens.
+        var cacheHitRate: Double?
+        /// Prompt caching's saving, apart from `savings_usd` (routing).
+        var cacheSavingUSD: String
+        var responseCacheHits: Int
+        /// What response-cache hits avoided paying.
+        var avoidedCostUSD: String
 
         init(_ row: LedgerReport.Row) {
             group = row.group
@@ -80,6 +91,10 @@ enum ReportRendering {
             flaggedRecords = row.flaggedRecords
             latencyP50Ms = row.latencyP50
             latencyP95Ms = row.latencyP95
+            cacheHitRate = row.cacheHitRate
+            cacheSavingUSD = row.cacheSaving.exactDecimal
+            responseCacheHits = row.responseCacheHits
+            avoidedCostUSD = row.avoidedCost.exactDecimal
         }
 
         /// Optional fields are written as `null`, not left out: a reader sees "unknown".
@@ -104,12 +119,17 @@ enum ReportRendering {
             try container.encode(flaggedRecords, forKey: .flaggedRecords)
             try container.encode(latencyP50Ms, forKey: .latencyP50Ms)
             try container.encode(latencyP95Ms, forKey: .latencyP95Ms)
+            try container.encode(cacheHitRate, forKey: .cacheHitRate)
+            try container.encode(cacheSavingUSD, forKey: .cacheSavingUSD)
+            try container.encode(responseCacheHits, forKey: .responseCacheHits)
+            try container.encode(avoidedCostUSD, forKey: .avoidedCostUSD)
         }
 
         enum CodingKeys: String, CodingKey {
             case group, calls, attempts, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens
             case costUSD, costLowerBoundUSD, baselineCostUSD, savingsUSD, savingsPercent, escalatedCalls
             case escalationCostUSD, unpricedRecords, errorAttempts, flaggedRecords, latencyP50Ms, latencyP95Ms
+            case cacheHitRate, cacheSavingUSD, responseCacheHits, avoidedCostUSD
         }
     }
 
@@ -139,13 +159,15 @@ enum ReportRendering {
         }
         var lines = ["\(field(by)),calls,attempts,input_tokens,output_tokens,cost_usd,cost_lower_bound_usd,baseline_cost_usd,"
             + "savings_usd,escalated_calls,escalation_cost_usd,unpriced_records,error_attempts,flagged_records,"
-            + "latency_p50_ms,latency_p95_ms"]
+            + "latency_p50_ms,latency_p95_ms,cache_hit_rate,cache_saving_usd,response_cache_hits,avoided_cost_usd"]
         for (row, name) in rows.map({ ($0, $0.group) }) + (total.map { [($0, "TOTAL")] } ?? []) {
             lines.append([field(name), "\(row.logicalCalls)", "\(row.attempts)", "\(row.tokens.input)", "\(row.tokens.output)",
                           row.exactCost?.exactDecimal ?? "", row.cost.exactDecimal, row.baselineCost.exactDecimal,
                           row.savings?.exactDecimal ?? "", "\(row.escalatedCalls)", row.escalationCost.exactDecimal,
                           "\(row.unpricedRecords)", "\(row.errorAttempts)", "\(row.flaggedRecords)",
-                          row.latencyP50.map(String.init) ?? "", row.latencyP95.map(String.init) ?? ""].joined(separator: ","))
+                          row.latencyP50.map(String.init) ?? "", row.latencyP95.map(String.init) ?? "",
+                          row.cacheHitRate.map { String($0) } ?? "", row.cacheSaving.exactDecimal,
+                          "\(row.responseCacheHits)", row.avoidedCost.exactDecimal].joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
     }

@@ -45,6 +45,9 @@ enum PostgresLedgerColumns {
             if let flags = record.flags, !flags.isEmpty {
                 stored[flagsKey] = String(decoding: try encoder.encode(flags), as: UTF8.self)
             }
+            // The lever and caching fields ride under the same reserved keys as in SQLite.
+            SQLiteLedger.storeLeverFields(of: record, in: &stored)
+            SQLiteLedger.storeCaching(of: record, in: &stored)
             return String(decoding: try encoder.encode(stored), as: UTF8.self)
         } catch {
             throw LedgerError(code: .encoding, message: "record \(record.id): metadata cannot be encoded")
@@ -111,11 +114,15 @@ enum PostgresLedgerColumns {
         }
         var metadata: [String: String]
         var flags: [String]?
+        var levers: (trimmed: Int?, preflight: Int?) = (nil, nil)
+        var caching: SQLiteLedger.CachingColumns?
         do {
             metadata = try JSONDecoder().decode([String: String].self, from: Data((text(30) ?? "{}").utf8))
             if let flagsText = metadata.removeValue(forKey: flagsKey) {
                 flags = try JSONDecoder().decode([String].self, from: Data(flagsText.utf8))
             }
+            levers = try SQLiteLedger.takeLeverFields(from: &metadata)
+            caching = try SQLiteLedger.takeCaching(from: &metadata)
         } catch {
             throw corrupt("metadata is not a JSON object of strings (with a JSON array under '\(flagsKey)')")
         }
@@ -130,6 +137,9 @@ enum PostgresLedgerColumns {
             latencyMs: int(26), outcome: outcome, stream: stream, metadata: metadata,
             promptText: text(31), responseText: text(32), flags: flags)
         record.time = LedgerRecord.microsecondDate(time)
+        record.trimmedInputTokens = levers.trimmed
+        record.preflightInputTokens = levers.preflight
+        caching?.apply(to: &record)
         return record
     }
 

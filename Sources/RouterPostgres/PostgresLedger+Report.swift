@@ -76,6 +76,19 @@ struct PostgresReportQuery {
               THEN COALESCE(metadata::jsonb ->> '\(PostgresLedgerColumns.flagsKey)', '[]') <> '[]' ELSE FALSE END)
         """
 
+    /// An integer under a reserved metadata key (prompt caching's saving, a response-cache hit,
+    /// the cost it avoided), NULL when absent; `strpos` first so records without it parse no JSON.
+    static func reservedInteger(_ key: String) -> String {
+        "(CASE WHEN strpos(metadata, '\"\(key)\"') > 0 THEN (metadata::jsonb ->> '\(key)')::bigint END)"
+    }
+
+    /// The caching sums after the per-call ones, in the accumulator's order.
+    static let cachingSums = """
+        SUM(\(reservedInteger(SQLiteLedger.cacheSavingKey)))::bigint,
+        COUNT(*) FILTER (WHERE strpos(metadata, '"\(SQLiteLedger.responseCacheHitKey)"') > 0),
+        SUM(\(reservedInteger(SQLiteLedger.avoidedCostKey)))::bigint
+        """
+
     /// The per-attempt sums both statements select, after the group and latency, in the
     /// accumulator's order.
     static func attemptSums(flagged: String) -> String {
@@ -95,7 +108,8 @@ struct PostgresReportQuery {
         }
         let single = """
             SELECT \(groupExpression) AS g, l.latency_ms, \(Self.attemptSums(flagged: Self.flaggedExpression)),
-                   COUNT(*), 0::bigint, SUM(baseline_cost)::bigint, COUNT(*) FILTER (WHERE baseline_cost IS NULL)
+                   COUNT(*), 0::bigint, SUM(baseline_cost)::bigint, COUNT(*) FILTER (WHERE baseline_cost IS NULL),
+                   \(Self.cachingSums)
             FROM ledger l
             WHERE \(filter("l.")) AND l.parent_id IS NULL
               AND NOT EXISTS (SELECT 1 FROM ledger c WHERE c.parent_id = l.id AND \(filter("c.")))
@@ -104,7 +118,7 @@ struct PostgresReportQuery {
         let columns = """
             seq, attempt, time_us, latency_ms, input_tokens, output_tokens, cache_write_5m_tokens,
             cache_write_1h_tokens, cache_read_tokens, cost_total, outcome, baseline_cost,
-            \(Self.flaggedExpression) AS flagged, \(groupExpression) AS own_group
+            \(Self.flaggedExpression) AS flagged, \(groupExpression) AS own_group, metadata
             """
         let multi = """
             WITH m AS (
@@ -122,7 +136,8 @@ struct PostgresReportQuery {
             SELECT g, latency_ms, \(Self.attemptSums(flagged: "flagged")),
                    COUNT(*) FILTER (WHERE final_rank = 1), COUNT(*) FILTER (WHERE final_rank = 1 AND call_attempts > 1),
                    (SUM(baseline_cost) FILTER (WHERE final_rank = 1))::bigint,
-                   COUNT(*) FILTER (WHERE final_rank = 1 AND baseline_cost IS NULL)
+                   COUNT(*) FILTER (WHERE final_rank = 1 AND baseline_cost IS NULL),
+                   \(Self.cachingSums)
             FROM w
             GROUP BY 1, 2
             """

@@ -56,4 +56,24 @@ struct RouterMetricsTests {
             [("model", "claude-unpriced-x"), ("tier", "passthrough"), ("task", task), ("variant", "none")])
         #expect(unpriced.totalValue == 1)
     }
+
+    @Test("response-cache misses, stores and hits are counted per task")
+    func countsResponseCache() async throws {
+        let metrics = TestMetricsBootstrap.metrics
+        let harness = try await RouterHarness.start()
+        defer { Task { await harness.stop() } }
+        let task = "cached-\(UUID().uuidString.prefix(8))"
+        let policy = RouterHarness.policyYAML.replacingOccurrences(
+            of: "  extraction: { tier: haiku, max_tokens: 512 }",
+            with: "  extraction: { tier: haiku, max_tokens: 512 }\n  \(task): { tier: haiku, max_tokens: 512, response_cache: { ttl: 1h } }")
+        var options = ModelRouter.Options()
+        options.responseCache = try ResponseCache(path: ":memory:")
+        let router = try ModelRouter(policy: .policy(try Policy.parse(yaml: policy, file: "metrics.yaml")),
+                                     client: harness.client, ledger: harness.ledger, options: options)
+        let call = CallOptions(task: task, metadata: ["user": "u1"])
+        for _ in 0..<3 { _ = try await router.send(RouterHarness.auto("What time is it in Lyon?"), options: call) }
+        #expect(try metrics.expectCounter("claude_router_response_cache_misses_total", [("task", task)]).totalValue == 1)
+        #expect(try metrics.expectCounter("claude_router_response_cache_stores_total", [("task", task)]).totalValue == 1)
+        #expect(try metrics.expectCounter("claude_router_response_cache_hits_total", [("task", task)]).totalValue == 2)
+    }
 }

@@ -63,7 +63,9 @@ struct ExplainCommand: AsyncParsableCommand {
         if json {
             Terminal.writeOut(try DecisionJSON(decision, policy: engine.policy).encoded(pretty: true) + "\n")
         } else {
-            Terminal.writeOut(Self.describe(decision, policy: engine.policy))
+            let book = try Inputs.prices(explicit: nil, policy: policy)
+            Terminal.writeOut(Self.describe(decision, policy: engine.policy)
+                              + Self.cachingText(decision, policy: engine.policy, prices: book))
             let single = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(text)])
             Terminal.writeOut(Self.describeLevers(
                 LeverPlan.make(request: single, policy: policy, options: CallOptions(task: routing.task, metadata: metadata)),

@@ -55,8 +55,10 @@ struct SendCommand: AsyncParsableCommand {
         let client = try connection.makeClient()
         defer { client.shutdown() }
         let store: any CostLedger = try await LedgerFiles.open(ledger)
+        var routerOptions = budget.routerOptions(ledger: store)
+        routerOptions.responseCache = try ResponseCacheFiles.forSend(ledger: ledger, policy: loaded)
         let router = try ModelRouter(policy: .policy(loaded), client: client, ledger: store, prices: book,
-                                     options: budget.routerOptions(ledger: store))
+                                     options: routerOptions)
         try await router.restoreBudgets()
         let request = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(prompt)])
         let options = CallOptions(task: routing.task, metadata: metadata)

@@ -85,8 +85,10 @@ struct ServeCommand: AsyncParsableCommand {
         // A policy file is watched (checked on calls, at most once a second); the bundled one is fixed.
         let source: ModelRouter.PolicySource = FileManager.default.fileExists(atPath: policy) ? .file(policy) : .policy(loaded)
         let logger = Logger(label: "claude-router.gateway")
+        var routerOptions = budget.routerOptions(ledger: store)
+        routerOptions.responseCache = try ResponseCacheFiles.forServe(ledger: ledger)
         let router = try ModelRouter(policy: source, client: client, ledger: store, prices: book,
-                                     options: budget.routerOptions(ledger: store), logger: logger)
+                                     options: routerOptions, logger: logger)
         try await router.restoreBudgets()
         var hummingbirdLogger = Logger(label: "claude-router.gateway.http")
         hummingbirdLogger.logLevel = .warning

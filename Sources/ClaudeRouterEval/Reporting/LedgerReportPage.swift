@@ -81,12 +81,30 @@ package struct LedgerReportPage: Sendable {
             + "replies that were not returned cost \(total.escalationCost.formatted()).")
         lines.append("Cache reads were \(Verdict.percent(Self.cacheShare(total))) of input tokens "
             + "(\(total.tokens.cacheRead) read, \(total.tokens.cacheWrite5m + total.tokens.cacheWrite1h) written).")
+        lines += Self.cachingLines(total)
         if total.unpricedRecords > 0 {
             lines.append("\(total.unpricedRecords) attempt(s) are unpriced (model not in the price book, or usage flagged): "
                 + "their cost is unknown, not $0, so costs above are lower bounds.")
         }
         if total.errorAttempts > 0 || total.flaggedRecords > 0 {
             lines.append("\(total.errorAttempts) attempt(s) failed; \(total.flaggedRecords) had flagged usage.")
+        }
+        return lines
+    }
+
+    /// Prompt caching's and the response cache's savings, apart from routing's (empty when neither did anything).
+    package static func cachingLines(_ total: LedgerReport.Row) -> [String] {
+        var lines: [String] = []
+        let cached = total.tokens.cacheRead + total.tokens.cacheWrite5m + total.tokens.cacheWrite1h
+        if cached > 0 {
+            let saving = total.cacheSaving
+            lines.append(saving.picodollars >= 0
+                ? "Prompt caching saved \(saving.formatted()) (cached tokens at the input price minus what they cost), apart from the routing saving."
+                : "Prompt caching cost \((USDAmount.zero - saving).formatted()) more than sending the same tokens uncached (writes outweighed reads).")
+        }
+        if total.responseCacheHits > 0 {
+            lines.append("\(total.responseCacheHits) call(s) were answered from the response cache (no request sent, $0), "
+                + "avoiding \(total.avoidedCost.formatted()).")
         }
         return lines
     }

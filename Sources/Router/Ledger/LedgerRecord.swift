@@ -137,6 +137,17 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
     /// The exact input tokens a pre-flight `count_tokens` reported (`preflight:` in the policy);
     /// `nil` when pre-flight did not run or failed (then a `preflight_fallback` flag says why).
     public var preflightInputTokens: Int? = nil
+    /// What prompt caching saved on this attempt: its cached tokens (reads and writes) priced
+    /// as plain input on the same model, minus what they cost; negative when writes outweighed
+    /// reads. `nil` when nothing was cached or the attempt is unpriced. Apart from the routing
+    /// saving (``baselineCost`` prices the same cached usage on the baseline model).
+    public var cacheSaving: USDAmount? = nil
+    /// `true` when the reply was served from the response cache: no request was sent, ``cost``
+    /// is $0 and ``avoidedCost`` is what the stored reply cost when it was first made.
+    public var responseCacheHit: Bool? = nil
+    /// For a response-cache hit, the cost of the call that made the stored reply (what this
+    /// hit avoided paying again); `nil` otherwise.
+    public var avoidedCost: USDAmount? = nil
 
     /// Creates a record. `time` is rounded to whole microseconds so that every ledger
     /// (JSON lines, SQLite) round-trips it exactly.

@@ -82,6 +82,20 @@ public enum LedgerReport {
         public var latencyP95: Int?
         /// 99th-percentile latency in milliseconds, nearest-rank.
         public var latencyP99: Int?
+        /// Prompt caching's saving, summed over attempts (``LedgerRecord/cacheSaving``): cached
+        /// tokens at the input price minus what they cost. Apart from ``savings`` (routing).
+        public var cacheSaving: USDAmount = .zero
+        /// Calls answered from the response cache (no request sent).
+        public var responseCacheHits: Int = 0
+        /// What those response-cache hits avoided paying (``LedgerRecord/avoidedCost``).
+        public var avoidedCost: USDAmount = .zero
+
+        /// Share of prompt tokens read from the prompt cache: cache reads ÷ (input + cache
+        /// reads + cache writes); `nil` when the group has no prompt tokens.
+        public var cacheHitRate: Double? {
+            let prompt = tokens.promptTokens
+            return prompt == 0 ? nil : Double(tokens.cacheRead) / Double(prompt)
+        }
 
         /// The group's cost when every attempt is priced; `nil` when ``unpricedRecords`` > 0
         /// (then ``cost`` is a lower bound).
@@ -166,6 +180,9 @@ public enum LedgerReport {
         var flagged = 0
         var withoutBaseline = 0
         var latencies: [Int] = []
+        var cacheSaving = USDAmount.zero
+        var responseCacheHits = 0
+        var avoidedCost = USDAmount.zero
 
         /// Adds one attempt; the final attempt of its call also adds the call.
         mutating func add(_ record: LedgerRecord, isFinal: Bool, attemptsInCall: Int) {
@@ -183,6 +200,9 @@ public enum LedgerReport {
             }
             if !(record.flags ?? []).isEmpty { flagged += 1 }
             latencies.append(record.latencyMs)
+            cacheSaving += record.cacheSaving ?? .zero
+            if record.responseCacheHit == true { responseCacheHits += 1 }
+            avoidedCost += record.avoidedCost ?? .zero
             if isFinal {
                 logicalCalls += 1
                 if attemptsInCall > 1 { escalatedCalls += 1 }
@@ -191,13 +211,17 @@ public enum LedgerReport {
         }
 
         func row(group: String) -> Row {
-            Row(group: group, attempts: attempts, logicalCalls: logicalCalls, tokens: tokens, cost: cost,
+            var row = Row(group: group, attempts: attempts, logicalCalls: logicalCalls, tokens: tokens, cost: cost,
                 baselineCost: baseline,
                 savings: unpriced == 0 && withoutBaseline == 0 ? baseline - cost : nil,
                 escalatedCalls: escalatedCalls, escalationCost: escalationCost, unpricedRecords: unpriced,
                 errorAttempts: errors, flaggedRecords: flagged, callsWithoutBaseline: withoutBaseline,
                 latencyP50: nearestRank(50, of: latencies), latencyP95: nearestRank(95, of: latencies),
                 latencyP99: nearestRank(99, of: latencies))
+            row.cacheSaving = cacheSaving
+            row.responseCacheHits = responseCacheHits
+            row.avoidedCost = avoidedCost
+            return row
         }
     }
 }

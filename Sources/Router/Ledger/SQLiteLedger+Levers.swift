@@ -9,14 +9,14 @@ extension SQLiteLedger {
     /// Reserved metadata key of ``LedgerRecord/preflightInputTokens``.
     static let preflightInputTokensKey = "_router_preflight_input_tokens"
 
-    static func storeLeverFields(of record: LedgerRecord, in metadata: inout [String: String]) {
+    package static func storeLeverFields(of record: LedgerRecord, in metadata: inout [String: String]) {
         if let trimmed = record.trimmedInputTokens { metadata[trimmedInputTokensKey] = String(trimmed) }
         if let counted = record.preflightInputTokens { metadata[preflightInputTokensKey] = String(counted) }
     }
 
     /// Moves the lever fields out of a row's metadata.
     /// - Throws: `LedgerError` (`corruptRecord`) when a value is not an integer.
-    static func takeLeverFields(from metadata: inout [String: String]) throws -> (trimmed: Int?, preflight: Int?) {
+    package static func takeLeverFields(from metadata: inout [String: String]) throws -> (trimmed: Int?, preflight: Int?) {
         func take(_ key: String) throws -> Int? {
             guard let text = metadata.removeValue(forKey: key) else { return nil }
             guard let value = Int(text) else {

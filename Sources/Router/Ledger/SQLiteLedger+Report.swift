@@ -90,15 +90,33 @@ package struct SQLiteReportQuery {
              THEN json_extract(metadata, '$.\(SQLiteLedger.flagsKey)') <> '[]' ELSE 0 END
         """
 
+    /// A record's prompt-caching saving in picodollars (NULL when none), from its reserved
+    /// metadata key, looked for with `instr` first so records without it cost no JSON parse.
+    static let cacheSavingExpression = """
+        CASE WHEN instr(metadata, '"\(SQLiteLedger.cacheSavingKey)"') > 0
+             THEN CAST(json_extract(metadata, '$.\(SQLiteLedger.cacheSavingKey)') AS INTEGER) END
+        """
+
+    /// 1 for a response-cache hit, else 0.
+    static let responseCacheHitExpression = "(instr(metadata, '\"\(SQLiteLedger.responseCacheHitKey)\"') > 0)"
+
+    /// What a response-cache hit avoided, in picodollars (NULL otherwise).
+    static let avoidedCostExpression = """
+        CASE WHEN instr(metadata, '"\(SQLiteLedger.avoidedCostKey)"') > 0
+             THEN CAST(json_extract(metadata, '$.\(SQLiteLedger.avoidedCostKey)') AS INTEGER) END
+        """
+
     /// The aggregate of the first statement: one attempt's columns in ``Sink/Attempt`` order
     /// (group, latency_ms, input, output, 5-minute cache write, 1-hour cache write and cache read
-    /// tokens, cost_total, outcome, flagged, baseline_cost), added as a call of one attempt.
+    /// tokens, cost_total, outcome, flagged, baseline_cost, cache saving, response-cache hit,
+    /// avoided cost), added as a call of one attempt.
     static let function = "router_report_add"
-    static let functionArguments: Int32 = 11
+    static let functionArguments: Int32 = 14
 
     /// The columns of one attempt, in ``Sink/Attempt`` order, after the group.
     static let attemptColumns = "latency_ms, input_tokens, output_tokens, cache_write_5m_tokens, cache_write_1h_tokens, "
-        + "cache_read_tokens, cost_total, outcome, \(flaggedExpression), baseline_cost"
+        + "cache_read_tokens, cost_total, outcome, \(flaggedExpression), baseline_cost, \(cacheSavingExpression), "
+        + "\(responseCacheHitExpression), \(avoidedCostExpression)"
 
     /// Every first attempt, as the final attempt of a call of one attempt, in one scan with no
     /// sort; calls with several attempts are corrected by ``multiAttemptSQL``.
@@ -196,8 +214,8 @@ package struct SQLiteReportQuery {
 
         /// One attempt's group and the values its group sums.
         struct Attempt {
-            /// The values read: group, then the ten of ``SQLiteReportQuery/attemptColumns``.
-            static let columnCount = 11
+            /// The values read: group, then the thirteen of ``SQLiteReportQuery/attemptColumns``.
+            static let columnCount = 14
             var key: Key
             var latency: Int
             var tokens: (Int64, Int64, Int64, Int64, Int64)
@@ -206,6 +224,11 @@ package struct SQLiteReportQuery {
             var isError: Bool
             var isFlagged: Bool
             var baseline: Int64?
+            /// Prompt caching's saving on this attempt (``LedgerRecord/cacheSaving``).
+            var cacheSaving: Int64?
+            var isResponseCacheHit: Bool
+            /// What a response-cache hit avoided (``LedgerRecord/avoidedCost``).
+            var avoidedCost: Int64?
             /// Whether this is the first attempt of a call of several (counted once already as a
             /// call of its own by the first statement).
             var root = false
@@ -235,7 +258,7 @@ package struct SQLiteReportQuery {
             }
         }
 
-        /// Reads one attempt from the SQL values `value(0)…value(10)` (``Attempt`` order).
+        /// Reads one attempt from the SQL values `value(0)…value(13)` (``Attempt`` order).
         func attempt(_ value: (Int) -> OpaquePointer?) -> Attempt {
             func integer(_ index: Int) -> Int64 { sqlite3_value_int64(value(index)) }
             func optional(_ index: Int) -> Int64? {
@@ -255,7 +278,8 @@ package struct SQLiteReportQuery {
             return Attempt(key: key, latency: Int(truncatingIfNeeded: integer(1)),
                            tokens: (integer(2), integer(3), integer(4), integer(5), integer(6)), cost: optional(7),
                            isEscalation: outcomeLength == 9, isError: outcomeLength == 5, isFlagged: integer(9) != 0,
-                           baseline: optional(10))
+                           baseline: optional(10), cacheSaving: optional(11), isResponseCacheHit: integer(12) != 0,
+                           avoidedCost: optional(13))
         }
 
         /// Adds the attempts of one call, final attempt first, all in the final attempt's group;
@@ -293,12 +317,16 @@ package struct SQLiteReportQuery {
         var withoutBaseline = 0
         /// Attempts by latency in ms (a count may pass through zero while first attempts are taken back).
         var latencyCounts: [Int: Int] = [:]
+        var cacheSaving: Int64 = 0
+        var responseCacheHits = 0
+        var avoidedCost: Int64 = 0
 
         package init() {}
 
-        /// Adds one (group, latency) row of a server-side `GROUP BY` given its 15 sums in query
-        /// order (a `NULL` sum is 0): attempts, the five token kinds, cost, unpriced, escalation
-        /// cost, errors, flagged, calls, escalated calls, baseline cost, calls without a baseline.
+        /// Adds one (group, latency) row of a server-side `GROUP BY` given its 18 sums in query
+        /// order (a `NULL` or missing sum is 0): attempts, the five token kinds, cost, unpriced,
+        /// escalation cost, errors, flagged, calls, escalated calls, baseline cost, calls without a
+        /// baseline, cache saving, response-cache hits, avoided cost.
         package mutating func add(latency: Int, sums: [Int64?]) {
             func value(_ index: Int) -> Int64 { index < sums.count ? sums[index] ?? 0 : 0 }
             let count = Int(value(0))
@@ -318,6 +346,9 @@ package struct SQLiteReportQuery {
             escalatedCalls += Int(value(12))
             baseline += value(13)
             withoutBaseline += Int(value(14))
+            cacheSaving += value(15)
+            responseCacheHits += Int(value(16))
+            avoidedCost += value(17)
         }
 
         /// Adds (`sign` 1) or takes back (`sign` -1) one attempt; its baseline counts only on a
@@ -357,6 +388,9 @@ package struct SQLiteReportQuery {
                 if let baseline { sum(&self.baseline, baseline) } else { withoutBaseline += step }
             }
             if isEscalatedCall { escalatedCalls += step }
+            if let saving = attempt.cacheSaving { sum(&cacheSaving, saving) }
+            if attempt.isResponseCacheHit { responseCacheHits += step }
+            if let avoided = attempt.avoidedCost { sum(&avoidedCost, avoided) }
             return !overflow
         }
 
@@ -378,6 +412,9 @@ package struct SQLiteReportQuery {
             baseline += other.baseline
             withoutBaseline += other.withoutBaseline
             latencyCounts.merge(other.latencyCounts, uniquingKeysWith: +)
+            cacheSaving += other.cacheSaving
+            responseCacheHits += other.responseCacheHits
+            avoidedCost += other.avoidedCost
         }
 
         /// The nearest-rank percentile from the histogram (``LedgerReport/nearestRank(_:of:)``).
@@ -396,7 +433,7 @@ package struct SQLiteReportQuery {
             let histogram = latencyCounts.filter { $0.value != 0 }.map { (latency: $0.key, count: $0.value) }
                 .sorted { $0.latency < $1.latency }
             let costAmount = USDAmount(picodollars: cost), baselineAmount = USDAmount(picodollars: baseline)
-            return LedgerReport.Row(
+            var row = LedgerReport.Row(
                 group: group, attempts: attempts, logicalCalls: calls, tokens: tokens, cost: costAmount,
                 baselineCost: baselineAmount,
                 savings: unpriced == 0 && withoutBaseline == 0 ? baselineAmount - costAmount : nil,
@@ -405,6 +442,10 @@ package struct SQLiteReportQuery {
                 callsWithoutBaseline: withoutBaseline,
                 latencyP50: percentile(50, sorted: histogram), latencyP95: percentile(95, sorted: histogram),
                 latencyP99: percentile(99, sorted: histogram))
+            row.cacheSaving = USDAmount(picodollars: cacheSaving)
+            row.responseCacheHits = responseCacheHits
+            row.avoidedCost = USDAmount(picodollars: avoidedCost)
+            return row
         }
     }
 }

@@ -33,6 +33,7 @@ extension SQLiteLedger {
                 stored[flagsKey] = String(decoding: try encoder.encode(flags), as: UTF8.self)
             }
             storeLeverFields(of: record, in: &stored)
+            storeCaching(of: record, in: &stored)
             metadata = String(decoding: try encoder.encode(stored), as: UTF8.self)
         } catch {
             throw LedgerError(code: .encoding, message: "record \(record.id): metadata cannot be encoded")
@@ -98,12 +99,14 @@ extension SQLiteLedger {
         var metadata: [String: String]
         var flags: [String]?
         var levers: (trimmed: Int?, preflight: Int?) = (nil, nil)
+        var caching: CachingColumns?
         do {
             metadata = try JSONDecoder().decode([String: String].self, from: Data((s.string(30) ?? "{}").utf8))
             if let text = metadata.removeValue(forKey: flagsKey) {
                 flags = try JSONDecoder().decode([String].self, from: Data(text.utf8))
             }
             levers = try takeLeverFields(from: &metadata)
+            caching = try takeCaching(from: &metadata)
         } catch {
             throw corrupt("metadata is not a JSON object of strings (with a JSON array under '\(flagsKey)')")
         }
@@ -119,6 +122,7 @@ extension SQLiteLedger {
         record.time = LedgerRecord.microsecondDate(time)
         record.trimmedInputTokens = levers.trimmed
         record.preflightInputTokens = levers.preflight
+        caching?.apply(to: &record)
         return record
     }
 

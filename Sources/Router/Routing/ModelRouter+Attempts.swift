@@ -13,9 +13,19 @@ extension ModelRouter {
         let snapshot = await store.current()
         // History trimming and pre-flight (when the policy asks) shape the request and the decision.
         let prepared = try await prepare(request, options: options, snapshot: snapshot, logger: logger ?? self.logger)
-        let first = try await affordableDecision(
-            initial: prepared.decision, request: prepared.request, input: prepared.input, snapshot: snapshot)
-        var call = RoutedCall(request: prepared.request, options: options, input: prepared.input, snapshot: snapshot,
+        var input = prepared.input
+        var initial = prepared.decision
+        // A conversation remembered with a warm prompt cache may keep its tier (cache-aware routing).
+        if let session = rememberedSession(input, policy: snapshot.policy) {
+            input.previousTier = session.tier
+            input.cachedPrefixTokens = session.cachedPrefixTokens
+            if request.model.trimmingCharacters(in: .whitespaces).isEmpty || request.model == "auto" {
+                initial = snapshot.engine.cacheAware(initial, input: input, prices: prices, at: self.options.now())
+            }
+        }
+        let first = try await affordableDecision(initial: initial, request: prepared.request, input: input,
+                                                 snapshot: snapshot)
+        var call = RoutedCall(request: prepared.request, options: options, input: input, snapshot: snapshot,
                               logger: logger ?? self.logger, isStream: isStream, current: first)
         call.levers = prepared.notes
         return call
@@ -66,7 +76,7 @@ extension ModelRouter {
             call.attemptStarted = .now
             let output: Output
             do {
-                output = try await perform(call.routedRequest, call.logger)
+                output = try await perform(cachingRequest(&call), call.logger)
             } catch let error as ClaudeError {
                 let estimate = call.decision.estimatedInputTokens
                 do {

@@ -44,6 +44,10 @@ extension ModelRouter {
             responseText: options.recordContent ? end.message?.text : nil, flags: flags)
         record.trimmedInputTokens = call.levers.trimmedInputTokens
         record.preflightInputTokens = call.levers.preflightInputTokens
+        if cost != nil {
+            record.cacheSaving = Self.cacheSaving(usage, model: model, inferenceGeo: geo, accounting: accounting, at: now)
+            if let saving = record.cacheSaving { metrics.cacheSaving(saving, model: model) }
+        }
         let summary = AttemptSummary(
             attempt: call.attemptNumber, recordID: record.id, decision: decision, requestID: end.requestID,
             usage: usage, cost: cost, baselineCost: baselineCost, latency: latency, outcome: end.outcome,
@@ -57,6 +61,7 @@ extension ModelRouter {
                                 metadata: ["model": "\(model)"])
         }
         call.attempts.append(summary)
+        if case .success = end.outcome { rememberSession(call, usage: usage) }
         do {
             try await ledger.record(record)
             await settle(reservation, charge: charge, in: snapshot, logger: call.logger)

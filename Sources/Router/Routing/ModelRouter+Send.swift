@@ -12,11 +12,15 @@ extension ModelRouter {
     /// JSON, overload or a 5xx after the client's retries, context overflow — the call is
     /// retried on the next tier of the escalation path, up to the policy's `max_steps`.
     /// Each attempt is recorded in the ledger (awaited) before the next one starts.
+    /// When the task has a `response_cache:` and ``Options/responseCache`` is set, a fresh stored
+    /// reply to the same request is returned without any request (recorded as a $0 hit).
     ///
     /// - Throws: `ClaudeError` (the API failed and no escalation applied), `RouterError`
     ///   (`budgetExceeded`, `unpricedUnderBudget`, `ledgerWriteFailed` — which carries the reply).
     public func send(_ request: MessageRequest, options: CallOptions = .init(),
                      logger: Logger? = nil) async throws -> RoutedResponse {
+        let cached = try await lookUpResponse(request, options: options, logger: logger)
+        if case .hit(let response) = cached { return response }
         var call = try await begin(request, options: options, logger: logger, isStream: false)
         let client = self.client
         let (response, unresolved, attempt) = try await runAttempts(
@@ -28,6 +32,9 @@ extension ModelRouter {
                                     unresolvedTrigger: unresolved, replyAttempt: attempt)
         routed.messageJSON = response.rawBody
         metrics.completed(routed)
+        if case .miss(let key, let task, let policy) = cached {
+            storeResponse(routed, key: key, task: task, policy: policy, logger: logger)
+        }
         return routed
     }
 }

@@ -44,6 +44,9 @@ public final class ModelRouter: Sendable {
         /// (spent + its worst case fits the limit) waits for them to settle, re-trying the
         /// reservation, before it fails with `budgetExceeded`. Default `.zero`: fail at once.
         public var budgetWait: Duration
+        /// Where replies of tasks with a `response_cache:` are stored and served from. Default
+        /// `nil`: no response cache, whatever the policy says.
+        public var responseCache: ResponseCache? = nil
 
         /// Defaults as documented on each property.
         public init(recordContent: Bool = false, policyReloadInterval: Duration = .seconds(1),
@@ -66,6 +69,8 @@ public final class ModelRouter: Sendable {
     let logger: Logger
     let store: PolicyStore
     let metrics: RouterMetrics
+    /// Each conversation's last tier and warm prefix size (cache-aware routing), bounded LRU.
+    let sessions = SessionTierMemory()
 
     /// Creates a router.
     /// - Parameters:

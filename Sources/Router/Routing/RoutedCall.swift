@@ -27,6 +27,8 @@ struct RoutedCall: Sendable {
     var attempts: [AttemptSummary] = []
     /// What history trimming and pre-flight did before the first attempt (on every record).
     var levers = LeverNotes()
+    /// The prompt-caching breakpoints placed on the attempt in flight (`nil`: caching off).
+    var cachePlan: CachePlan?
 
     /// The decision of the attempt in flight.
     var decision: RoutingDecision { current.decision }

@@ -44,6 +44,12 @@ public struct RoutedResponse: Sendable {
     /// The 1-based number of the attempt that produced ``message``: the last one, unless a later
     /// attempt could not be made (an error, a budget) and the paid earlier reply was returned.
     public var replyAttempt: Int
+    /// `true` when the reply came from the response cache: no request was sent and the one
+    /// attempt costs $0.
+    public var responseCacheHit: Bool = false
+    /// For a response-cache hit, what the stored reply cost when it was made (`nil` otherwise,
+    /// or when that call was unpriced).
+    public var avoidedCost: USDAmount? = nil
 
     /// A response whose reply came from attempt `replyAttempt` (default: the last).
     init(message: Message, attempts: [AttemptSummary], unresolvedTrigger: EscalationTrigger?, replyAttempt: Int? = nil) {

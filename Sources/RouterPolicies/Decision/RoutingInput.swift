@@ -19,6 +19,11 @@ public struct RoutingInput: Sendable, Hashable {
     public var countedInputTokens: Int?
     /// `max_tokens` the caller asked for, if any; the policy may lower or keep it.
     public var requestedMaxTokens: Int?
+    /// The tier this request's conversation last ran on (cache-aware routing); set by the
+    /// router from its session memory, `nil` for a new or unnamed conversation.
+    public var previousTier: String? = nil
+    /// Prompt tokens that conversation's last reply read from or wrote to the cache (its warm prefix).
+    public var cachedPrefixTokens: Int? = nil
 
     public init(text: String, messageCount: Int = 1, imageCount: Int = 0, documentCount: Int = 0,
                 toolCount: Int = 0, task: String? = nil, metadata: [String: String] = [:],

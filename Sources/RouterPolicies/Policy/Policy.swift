@@ -41,6 +41,8 @@ public struct Policy: Sendable {
     public var history: HistorySettings? = nil
     /// Pre-flight token counting for every task without its own (`preflight:`); `nil`: none.
     public var preflight: PreflightSettings? = nil
+    /// Prompt caching for every task without its own (`caching:`); `nil`: the router places no breakpoints.
+    public var caching: CachingPolicy? = nil
 
     /// Builds a policy in code. Defaults: baseline and default tier are the last and first tier.
     public init(name: String, version: String = "1", contentHash: String = "", tiers: [Tier],
@@ -65,6 +67,11 @@ public struct Policy: Sendable {
         self.budgets = budgets
         self.variants = variants
         self.scorer = scorer
+    }
+
+    /// The caching settings for prompts of `task`: the task's own, else the policy's (`nil`: none).
+    public func caching(forTask task: String) -> CachingPolicy? {
+        tasks[task]?.caching ?? caching
     }
 
     /// The index of the tier called `name`, if there is one.
@@ -120,6 +127,10 @@ public struct TaskRoute: Sendable, Hashable {
     public var history: HistorySettings? = nil
     /// This task's own pre-flight settings, replacing the policy's `preflight:`.
     public var preflight: PreflightSettings? = nil
+    /// This task's own `caching:`, replacing the policy's for its prompts; `nil` uses the policy's.
+    public var caching: CachingPolicy? = nil
+    /// This task's `response_cache:`; `nil` (the default) never serves a stored reply.
+    public var responseCache: ResponseCachePolicy? = nil
 
     /// The tokens used when a task gives no `max_tokens`.
     public static let defaultMaxTokens = 4096

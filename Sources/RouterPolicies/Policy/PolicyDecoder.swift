@@ -22,7 +22,8 @@ final class PolicyDecoder {
     }
 
     static let topLevelKeys = ["name", "version", "prices", "baseline_tier", "default_tier", "tiers", "thresholds",
-                               "tasks", "signals", "classifier", "rules", "escalation", "budgets", "variants", "scorer"]
+                               "tasks", "signals", "classifier", "rules", "escalation", "budgets", "variants", "scorer",
+                               "caching"]
         + leverKeys
 
     func decodePolicy() -> Policy? {
@@ -54,6 +55,8 @@ final class PolicyDecoder {
         let history = root.present("history").flatMap { decodeHistory($0, what: "history") }
         let preflight = root.present("preflight").flatMap { decodePreflight($0, what: "preflight") }
 
+        let caching = root.present("caching").flatMap { decodeCaching($0, what: "caching") }
+
         guard let name, let classifier, let baseline, let defaultTier, !context.hasErrors else { return nil }
         var policy = Policy(name: name, version: version, tiers: tiers, baselineTier: baseline, defaultTier: defaultTier,
                             pricesFile: prices, tasks: tasks, signals: signals, thresholds: thresholds,
@@ -61,6 +64,7 @@ final class PolicyDecoder {
                             variants: variants, scorer: scorer)
         policy.history = history
         policy.preflight = preflight
+        policy.caching = caching
         return policy
     }
 
@@ -174,7 +178,7 @@ final class PolicyDecoder {
             return nil
         }
         guard let map = context.mapping(node, optional: ["tier", "min_tier", "max_tier", "max_tokens", "escalation", "thresholds",
-                                                         "expected_output_tokens"] + Self.taskLeverKeys,
+                                                         "expected_output_tokens", "caching", "response_cache"] + Self.taskLeverKeys,
                                         what: "task '\(task)'") else { return nil }
         let tier = map.present("tier").flatMap(tierReference)
         let minTier = map.present("min_tier").flatMap(tierReference)
@@ -225,6 +229,7 @@ final class PolicyDecoder {
         var route = TaskRoute(tier: tier, minTier: minTier, maxTier: maxTier, maxTokens: maxTokens,
                               escalation: escalation, thresholds: thresholds, expectedOutputTokens: expected)
         decodeTaskLevers(map, task: task, into: &route)
+        decodeTaskCaching(map, task: task, into: &route)
         return route
     }
 

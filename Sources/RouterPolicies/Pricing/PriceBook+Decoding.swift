@@ -80,7 +80,8 @@ struct PriceBookDecoder {
     }
 
     private func decodeModel(id: String, _ node: YAMLNode) -> PriceBook.ModelListing? {
-        guard let mapping = context.mapping(node, required: ["prices"], optional: ["aliases"], what: "model '\(id)'") else {
+        guard let mapping = context.mapping(node, required: ["prices"], optional: ["aliases", "min_cacheable_tokens"],
+                                            what: "model '\(id)'") else {
             return nil
         }
         var aliases: [String] = []
@@ -106,7 +107,9 @@ struct PriceBookDecoder {
         if let pricesNode = mapping["prices"], pricesNode.sequence?.isEmpty == true {
             context.error("model '\(id)' needs at least one price entry", at: pricesNode)
         }
-        return PriceBook.ModelListing(id: id, aliases: aliases, prices: prices)
+        var listing = PriceBook.ModelListing(id: id, aliases: aliases, prices: prices)
+        listing.minCacheableTokens = mapping.present("min_cacheable_tokens").flatMap { context.int($0, in: 1...Int(Int32.max)) }
+        return listing
     }
 
     private func decodePrice(modelID: String, _ node: YAMLNode) -> (ModelPrice?, (CivilDate, YAMLNode)?) {

@@ -18,6 +18,9 @@ public struct PriceBook: Sendable {
         public var aliases: [String]
         /// Prices by ascending `effectiveFrom`.
         public var prices: [ModelPrice]
+        /// The shortest prefix, in tokens, the API caches for this model (`min_cacheable_tokens`);
+        /// a `cache_control` marker on a shorter prefix is silently ignored. `nil` when not listed.
+        public var minCacheableTokens: Int? = nil
     }
 
     /// Where the book was read from (a path, or `<bundled>/prices.yaml`).
@@ -95,6 +98,11 @@ public struct PriceBook: Sendable {
                                   batch: Bool = false, inferenceGeo: String? = nil) -> USDAmount? {
         cost(of: TokenUsage(input: inputTokens, output: maxTokens), model: model, at: date,
              batch: batch, inferenceGeo: inferenceGeo)?.total
+    }
+
+    /// The minimum cacheable prefix of `model` in tokens, when its listing gives one.
+    public func minimumCacheableTokens(for model: String) -> Int? {
+        canonicalModelID(for: model).flatMap { models[$0]?.minCacheableTokens }
     }
 
     /// Every canonical model id, sorted.
