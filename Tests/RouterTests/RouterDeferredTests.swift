@@ -34,7 +34,7 @@ struct RouterDeferredTests {
     @Test("split at the limits, results mapped back, each recorded once at half the standard price")
     func endToEnd() async throws {
         let harness = try await RouterHarness.start(policyYAML: Self.policyYAML,
-                                                    mock: .init(batchProcessingTime: .milliseconds(150)))
+                                                    mock: .init(batchProcessingTime: .seconds(2)))
         defer { Task { await harness.stop() } }
         let submission = try await harness.router.submitDeferred(Self.workload, limits: BatchLimits(maxRequests: 3))
         #expect(submission.batches.map(\.customIDs.count) == [3, 3, 1])
@@ -42,6 +42,7 @@ struct RouterDeferredTests {
         #expect(harness.server.stats.requests(to: .createBatch) == 3)
 
         let sleeps = SleepLog()
+        // The batches stay in progress for 2 s, so the poll backs off 20, 40, 80 … ms (at most 1 s).
         let polling = BatchPolling(initialDelay: .milliseconds(20), maxDelay: .seconds(1), sleep: { delay in
             await sleeps.add(delay)
             try await Task.sleep(for: delay)
