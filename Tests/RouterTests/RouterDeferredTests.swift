@@ -42,13 +42,13 @@ struct RouterDeferredTests {
         #expect(harness.server.stats.requests(to: .createBatch) == 3)
 
         let sleeps = SleepLog()
+        // Whatever waits the poll needed (none when the machine was slow enough) double, capped.
         let polling = BatchPolling(initialDelay: .milliseconds(20), maxDelay: .seconds(1), sleep: { delay in
             await sleeps.add(delay)
             try await Task.sleep(for: delay)
         })
         let results = try await harness.router.collectDeferred(submission, polling: polling)
         let waits = await sleeps.delays
-        #expect(!waits.isEmpty)
         #expect(zip(waits, waits.dropFirst()).allSatisfy { $1 == min($0 * 2, .seconds(1)) })
 
         #expect(Set(results.outcomes.keys) == Set(Self.workload.map(\.customID)))
@@ -87,6 +87,29 @@ struct RouterDeferredTests {
         let again = try await harness.router.collectDeferred(submission, polling: polling)
         #expect(again.recorded == 0)
         #expect(try await harness.ledger.records(LedgerQuery()).count == 7)
+    }
+
+    @Test("polling backs off exponentially and gives up at its timeout, recording nothing unfinished")
+    func backoffAndTimeout() async throws {
+        let harness = try await RouterHarness.start(policyYAML: Self.policyYAML,
+                                                    mock: .init(batchProcessingTime: .seconds(3600)))
+        defer { Task { await harness.stop() } }
+        let submission = try await harness.router.submitDeferred(Array(Self.workload.prefix(2)))
+        let sleeps = SleepLog()
+        // A fake clock: the waits are recorded, not slept, so the sequence is exact on any machine.
+        let polling = BatchPolling(initialDelay: .milliseconds(20), maxDelay: .milliseconds(100),
+                                   timeout: .milliseconds(250), sleep: { await sleeps.add($0) })
+        do {
+            _ = try await harness.router.collectDeferred(submission, polling: polling)
+            Issue.record("expected batch_not_ended")
+        } catch let error as RouterError {
+            #expect(error.code == .batchNotEnded)
+            #expect(error.message.contains(submission.batches[0].id))
+        }
+        #expect(await sleeps.delays == [.milliseconds(20), .milliseconds(40), .milliseconds(80), .milliseconds(100),
+                                        .milliseconds(100)])
+        #expect(harness.server.stats.requests(to: .retrieveBatch) == 6)
+        #expect(try await harness.ledger.records(LedgerQuery()).isEmpty)
     }
 
     @Test("budgets hold the batch worst case at submit and settle to the recorded cost")

@@ -96,17 +96,22 @@ extension SQLiteLedger {
     /// - Throws: ``LedgerError`` (`closed`, `sqlite`).
     public func leverSummary(_ query: LedgerQuery, prices: PriceBook) async throws -> LeverSummary {
         let filter = SQLiteReportQuery(query: query, key: .all).filter
-        let trimmed = "CASE WHEN instr(metadata, '\(Self.trimmedInputTokensKey)') > 0 "
-            + "THEN CAST(json_extract(metadata, '$.\(Self.trimmedInputTokensKey)') AS INTEGER) END"
+        // Only rows a lever can have touched reach the GROUP BY (a reserved metadata key — lever
+        // fields or flags —, a summary call, or a batch record id), so the pass is one scan with
+        // cheap tests and the grouping sorts only those rows.
+        let batchTest = "(request_id <> '' AND substr(id, 1, length(request_id) + 1) = request_id || ':')"
         let sql = """
             SELECT model, MAX(time_us),
                    SUM(is_batch), SUM(CASE WHEN is_batch THEN cost_total END),
                    SUM(trimmed IS NOT NULL), SUM(trimmed),
                    SUM(task = '\(Policy.historySummaryTask)'), SUM(CASE WHEN task = '\(Policy.historySummaryTask)' THEN cost_total END),
                    SUM(instr(metadata, '\(Self.preflightInputTokensKey)') > 0), SUM(instr(metadata, 'preflight_fallback') > 0)
-            FROM (SELECT model, time_us, task, cost_total, metadata, \(trimmed) AS trimmed,
-                         (request_id <> '' AND substr(id, 1, length(request_id) + 1) = request_id || ':') AS is_batch
-                  FROM ledger WHERE \(filter.sql))
+            FROM (SELECT model, time_us, task, cost_total, metadata, \(batchTest) AS is_batch,
+                         CASE WHEN instr(metadata, '\(Self.trimmedInputTokensKey)') > 0
+                              THEN CAST(json_extract(metadata, '$.\(Self.trimmedInputTokensKey)') AS INTEGER) END AS trimmed
+                  FROM ledger
+                  WHERE \(filter.sql)
+                    AND (instr(metadata, '"_router_') > 0 OR task = '\(Policy.historySummaryTask)' OR \(batchTest)))
             GROUP BY model
             """
         return try await writer.withStorage { storage throws(LedgerError) in
