@@ -31,9 +31,10 @@ struct GatewayFleetTests {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[HTTPField.Name("x-api-key")!] = "fleet"
+        let fields = headers
         let reply = try? await TestClient.withClient(host: "127.0.0.1", port: port,
                                                      configuration: .init(timeout: .seconds(120))) { client in
-            try await client.post("/v1/messages", headers: headers, body: ByteBuffer(string: body))
+            try await client.post("/v1/messages", headers: fields, body: ByteBuffer(string: body))
         }
         guard let reply else { return (0, false, nil) }
         let status = Int(reply.head.status.code)
