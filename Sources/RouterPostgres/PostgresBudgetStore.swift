@@ -142,6 +142,11 @@ public final class PostgresBudgetStore: BudgetStore {
                 // Room appeared between the refusal and the read: try again.
                 attempt += 1
                 if attempt > 8 { throw refusal(holds[0], estimatedWorstCase) }
+            } catch let error as LedgerError {
+                // A timeout cannot tell whether the server committed after the client gave up:
+                // give back whatever may be held (release is idempotent), then fail closed.
+                _ = try? await release(reservation)
+                throw error
             }
         }
     }
