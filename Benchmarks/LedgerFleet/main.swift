@@ -51,14 +51,15 @@ func open(_ store: Store, _ durability: LedgerDurability, name: String) async th
         return (try SQLiteLedger(path: path, durability: durability), path)
     case .postgres:
         let url = baseURL + (baseURL.contains("?") ? "&" : "?") + "schema=bench_\(name.replacingOccurrences(of: "-", with: "_"))_\(getpid())"
-        return (try await PostgresLedger(url: url, durability: durability), url)
+        return (try await PostgresLedger(url: url, durability: durability, operationTimeout: .seconds(120)), url)
     }
 }
 
 func reopen(_ store: Store, _ place: String) async throws -> any CostLedger {
     switch store {
     case .sqlite: try SQLiteLedger(path: place)
-    case .postgres: try await PostgresLedger(url: place)
+    // Reading every record back (the check) takes longer than one write may.
+    case .postgres: try await PostgresLedger(url: place, operationTimeout: .seconds(600))
     }
 }
 

@@ -38,7 +38,7 @@ extension PostgresBudgetStore {
     func sweepExpired(nowUS: Int64) async throws {
         let logger = store.logger
         try await store.run("expiring budget reservations") { client in
-            try await client.query("""
+            _ = try await client.query("""
                 WITH e AS (
                     UPDATE budget_reservations SET expired = TRUE WHERE NOT expired AND expires_us < \(nowUS)
                     RETURNING budget, period_key, amount

@@ -67,39 +67,26 @@ public final class PostgresBudgetStore: BudgetStore {
                               requested: estimatedWorstCase, downgradeAllowed: false)
         }
         let ids = layout.applicable(task: task, metadata: metadata)
-        let reservation = BudgetReservation(id: id, amount: estimatedWorstCase, ruleNames: ids.map { rules[$0.rule].name })
+        let reservation = BudgetReservation(id: id, amount: estimatedWorstCase, ruleNames: ids.map { self.rules[$0.rule].name })
         guard !ids.isEmpty else { return reservation }
         let now = clock()
         let nowUS = LedgerRecord.microseconds(of: now)
         let expiresUS = nowUS &+ Int64(reservationExpiry.components.seconds * 1_000_000
             + reservationExpiry.components.attoseconds / 1_000_000_000_000)
         let holds = ids.map { bucket in
-            Hold(bucket: bucket, budget: layout.sharedName(bucket), period: rules[bucket.rule].period.rawValue,
-                 key: periodKey(rules[bucket.rule].period, at: now), limit: rules[bucket.rule].hardLimit.picodollars)
+            Hold(bucket: bucket, budget: layout.sharedName(bucket), period: self.rules[bucket.rule].period.rawValue,
+                 key: periodKey(self.rules[bucket.rule].period, at: now), limit: self.rules[bucket.rule].hardLimit.picodollars)
         }
         try await sweepExpired(nowUS: nowUS)
         let amount = estimatedWorstCase.picodollars
         let (host, pid, logger) = (self.host, processID, store.logger)
-        let rules = self.rules
         var attempt = 0
         while true {
             do {
                 try await store.run("reserving a budget") { client in
                     try await client.withTransaction(logger: logger) { connection in
-                        // A fixed order: two reservers of the same budgets never wait on each other in a cycle.
-                        for hold in holds.sorted(by: { ($0.budget, $0.key) < ($1.budget, $1.key) }) {
-                            let taken = try await connection.query("""
-                                INSERT INTO budget_spend (budget, period_key, spent, reserved)
-                                SELECT \(hold.budget), \(hold.key), 0, \(amount) WHERE \(amount) <= \(hold.limit)
-                                ON CONFLICT (budget, period_key) DO UPDATE
-                                SET reserved = budget_spend.reserved + EXCLUDED.reserved
-                                WHERE budget_spend.spent::numeric + budget_spend.reserved + EXCLUDED.reserved <= \(hold.limit)
-                                RETURNING 1
-                                """, logger: logger)
-                            var granted = false
-                            for try await _ in taken { granted = true }
-                            if !granted { throw Refused() }
-                        }
+                        // The reservation rows first: they contend with nobody, so each budget row
+                        // below is locked only from its conditional update to the COMMIT.
                         var bindings = PostgresBindings()
                         var rows: [String] = []
                         for hold in holds {
@@ -121,6 +108,20 @@ public final class PostgresBudgetStore: BudgetStore {
                             VALUES \(rows.joined(separator: ", "))
                             ON CONFLICT (id, budget) DO UPDATE SET amount = budget_reservations.amount + EXCLUDED.amount
                             """, binds: bindings), logger: logger)
+                        // A fixed order: two reservers of the same budgets never wait on each other in a cycle.
+                        for hold in holds.sorted(by: { ($0.budget, $0.key) < ($1.budget, $1.key) }) {
+                            let taken = try await connection.query("""
+                                INSERT INTO budget_spend (budget, period_key, spent, reserved)
+                                SELECT \(hold.budget), \(hold.key), 0, \(amount) WHERE \(amount) <= \(hold.limit)
+                                ON CONFLICT (budget, period_key) DO UPDATE
+                                SET reserved = budget_spend.reserved + EXCLUDED.reserved
+                                WHERE budget_spend.spent::numeric + budget_spend.reserved + EXCLUDED.reserved <= \(hold.limit)
+                                RETURNING 1
+                                """, logger: logger)
+                            var granted = false
+                            for try await _ in taken { granted = true }
+                            if !granted { throw Refused() }
+                        }
                     }
                 }
                 return reservation
@@ -141,6 +142,11 @@ public final class PostgresBudgetStore: BudgetStore {
                 // Room appeared between the refusal and the read: try again.
                 attempt += 1
                 if attempt > 8 { throw refusal(holds[0], estimatedWorstCase) }
+            } catch let error as LedgerError {
+                // A timeout cannot tell whether the server committed after the client gave up:
+                // give back whatever may be held (release is idempotent), then fail closed.
+                _ = try? await release(reservation)
+                throw error
             }
         }
     }

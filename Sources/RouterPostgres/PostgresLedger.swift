@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 import PostgresNIO
 public import Router
@@ -68,7 +68,11 @@ public final class PostgresLedger: CostLedger {
         writer = PostgresLedgerWriter(store: store, durability: durability)
         do {
             let place = "\(parsed)"
-            try await store.run("migrating the schema") { client in
+            // Reachable at all? An unreachable server fails within one operation's timeout.
+            try await store.run("connecting") { client in _ = try await client.query("SELECT 1", logger: logger) }
+            // Openers of one new database wait for each other's migrations (the advisory lock),
+            // so the migration may take longer than one operation.
+            try await store.run("migrating the schema", timeout: max(operationTimeout, .seconds(60))) { client in
                 try await client.withConnection { connection in
                     try await PostgresLedgerSchema.migrate(connection, schema: parsed.schema, logger: logger, place: place)
                 }

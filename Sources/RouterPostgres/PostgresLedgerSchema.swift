@@ -13,10 +13,10 @@ enum PostgresLedgerSchema {
         let statements: [String]
     }
 
-    /// The advisory lock key every opener takes before migrating (any constant unique to this
-    /// library: "claude-r" in ASCII), so four processes opening a new database at once run
-    /// each migration exactly once.
-    static let advisoryLockKey: Int64 = 0x636C_6175_6465_2D72
+    /// The advisory lock every opener takes before migrating, so four processes opening a new
+    /// database at once run each migration exactly once: this library's class ("clau" in ASCII)
+    /// and the schema's name hashed (openers of different schemas do not wait for each other).
+    static let advisoryLockClass: Int32 = 0x636C_6175
 
     static let migrations: [Migration] = [
         // 1: the ledger table and the indexes reports and reads use.
@@ -105,7 +105,9 @@ enum PostgresLedgerSchema {
     /// - Throws: ``LedgerError`` `unsupportedSchema` when the database is newer than this library.
     static func migrate(_ connection: PostgresConnection, schema: String?, logger: Logger, place: String) async throws {
         try await connection.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(advisoryLockKey))", logger: logger)
+            let lockedSchema = schema ?? "public"
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(advisoryLockClass), hashtext(\(lockedSchema)))", logger: logger)
             if let schema {
                 // The name is checked by PostgresURL (a-z, 0-9, _), so it needs no quoting.
                 try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)

@@ -33,12 +33,13 @@ final class PostgresStore: Sendable {
     /// message names the server by its redacted URL (never the password).
     /// A deadlock or serialization failure (the transaction was rolled back) is retried up to
     /// 8 times.
-    func run<T: Sendable>(_ what: String, _ body: @escaping @Sendable (PostgresClient) async throws -> T)
-        async throws -> T {
+    /// - Parameter timeout: this operation's limit instead of ``operationTimeout``.
+    func run<T: Sendable>(_ what: String, timeout: Duration? = nil,
+                          _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {
-                return try await runOnce(what, body)
+                return try await runOnce(what, timeout: timeout ?? operationTimeout, body)
             } catch where Self.isRetryable(error) && attempt < 8 {
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 1...(5 << min(attempt, 5)))))
@@ -48,9 +49,8 @@ final class PostgresStore: Sendable {
         }
     }
 
-    private func runOnce<T: Sendable>(_ what: String, _ body: @escaping @Sendable (PostgresClient) async throws -> T)
-        async throws -> T {
-        let timeout = operationTimeout
+    private func runOnce<T: Sendable>(_ what: String, timeout: Duration,
+                                      _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = self.client
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body(client) }
@@ -87,7 +87,7 @@ final class PostgresStore: Sendable {
         let place = "\(url)"
         if error is TimedOut {
             return LedgerError(code: .unavailable, message:
-                "\(what): PostgreSQL at \(place) did not answer within \(operationTimeout)", file: place)
+                "\(what): PostgreSQL at \(place) did not answer in time", file: place)
         }
         if let error = error as? PSQLError {
             if let state = error.serverInfo?[.sqlState] {

@@ -23,7 +23,10 @@ struct PostgresBudgetStoreTests {
     /// Opens `count` ledgers on one fresh schema at once (the migrations race too).
     static func ledgers(_ count: Int, url: String) async throws -> [PostgresLedger] {
         try await withThrowingTaskGroup(of: (Int, PostgresLedger).self) { group in
-            for index in 0..<count { group.addTask { (index, try await PostgresLedger(url: url)) } }
+            // 60 s per operation: 400 reservers queue for 4 pools of 20 connections on a loaded machine.
+            for index in 0..<count {
+                group.addTask { (index, try await PostgresLedger(url: url, operationTimeout: .seconds(60))) }
+            }
             return try await group.reduce(into: [PostgresLedger?](repeating: nil, count: count)) { $0[$1.0] = $1.1 }
                 .compactMap { $0 }
         }
@@ -149,7 +152,7 @@ struct PostgresBudgetStoreTests {
     @Test("a closed pool fails budget calls closed with database_unavailable; an unreachable URL never shows its password")
     func failsClosed() async throws {
         guard let url = PostgresTestServer.freshURL() else { return }
-        let ledger = try await PostgresLedger(url: url, operationTimeout: .seconds(3))
+        let ledger = try await PostgresLedger(url: url)
         let store = PostgresBudgetStore(ledger: ledger, rules: [Self.global])
         try await ledger.close()
         let error = await #expect(throws: LedgerError.self) {

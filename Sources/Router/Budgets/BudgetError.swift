@@ -108,6 +108,21 @@ public struct BudgetStatus: Sendable, Hashable {
     public var softLimitReached: Bool
     /// What is left: hard limit − spent − reserved (never below zero).
     public var remaining: USDAmount { max(.zero, hardLimit - spent - reserved) }
+
+    /// A status (for stores in other modules of this package, e.g. PostgreSQL's).
+    package init(ruleName: String, scopeKey: String?, period: BudgetRule.Period, periodStart: Date?,
+                 spent: USDAmount, reserved: USDAmount, softLimit: USDAmount?, hardLimit: USDAmount,
+                 softLimitReached: Bool) {
+        self.ruleName = ruleName
+        self.scopeKey = scopeKey
+        self.period = period
+        self.periodStart = periodStart
+        self.spent = spent
+        self.reserved = reserved
+        self.softLimit = softLimit
+        self.hardLimit = hardLimit
+        self.softLimitReached = softLimitReached
+    }
 }
 
 /// Delivered once per rule, key and period when settled spend first reaches a soft limit.
@@ -120,4 +135,12 @@ public struct BudgetSoftLimitEvent: Sendable, Hashable {
     public var spent: USDAmount
     /// Start of the period (UTC); `nil` for `total`.
     public var periodStart: Date?
+
+    /// An event (for stores in other modules of this package, e.g. PostgreSQL's).
+    package init(rule: BudgetRule, scopeKey: String?, spent: USDAmount, periodStart: Date?) {
+        self.rule = rule
+        self.scopeKey = scopeKey
+        self.spent = spent
+        self.periodStart = periodStart
+    }
 }
