@@ -99,7 +99,10 @@ extension SQLiteLedger {
         // Only rows a lever can have touched reach the GROUP BY (a reserved metadata key — lever
         // fields or flags —, a summary call, or a batch record id), so the pass is one scan with
         // cheap tests and the grouping sorts only those rows.
-        let batchTest = "(request_id <> '' AND substr(id, 1, length(request_id) + 1) = request_id || ':')"
+        // `instr(id, ':')` first: record ids are UUIDs except a batch result's `BATCH_ID:CUSTOM_ID`,
+        // so the string building of the exact test runs only on those (half the pass's CPU).
+        let batchTest = "(CASE WHEN instr(id, ':') > 0 THEN request_id <> '' "
+            + "AND substr(id, 1, length(request_id) + 1) = request_id || ':' ELSE 0 END)"
         let sql = """
             SELECT model, MAX(time_us),
                    SUM(is_batch), SUM(CASE WHEN is_batch THEN cost_total END),
