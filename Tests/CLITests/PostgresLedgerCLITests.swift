@@ -24,7 +24,8 @@ struct PostgresLedgerCLITests {
             return
         }
         let schema = "cli_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        let url = base + (base.contains("?") ? "&" : "?") + "schema=\(schema)"
+        // timeout=120: the whole suite runs in parallel on as few as 2 cores.
+        let url = base + (base.contains("?") ? "&" : "?") + "schema=\(schema)&timeout=120"
         let password = try #require(URLComponents(string: base)?.password)
         let policy = CLIHarness.path("policies/default.yaml")
         let key = ["ANTHROPIC_API_KEY": "test-key-not-real"]

@@ -42,7 +42,8 @@ enum ConformanceLedger: String, CaseIterable, Sendable, CustomTestStringConverti
         case .memory: InMemoryLedger()
         case .jsonl: try JSONLinesLedger(path: place.directory.path("ledger.jsonl"), durability: durability)
         case .sqlite: try SQLiteLedger(path: place.directory.path("ledger.sqlite"), durability: durability)
-        case .postgres: try await PostgresLedger(url: place.url ?? "", durability: durability)
+        case .postgres: try await PostgresLedger(url: place.url ?? "", durability: durability,
+                                                 operationTimeout: PostgresTestServer.operationTimeout)
         }
     }
 

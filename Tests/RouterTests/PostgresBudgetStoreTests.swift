@@ -23,9 +23,9 @@ struct PostgresBudgetStoreTests {
     /// Opens `count` ledgers on one fresh schema at once (the migrations race too).
     static func ledgers(_ count: Int, url: String) async throws -> [PostgresLedger] {
         try await withThrowingTaskGroup(of: (Int, PostgresLedger).self) { group in
-            // 60 s per operation: 400 reservers queue for 4 pools of 20 connections on a loaded machine.
+            // 400 reservers queue for 4 pools of 20 connections on a loaded machine.
             for index in 0..<count {
-                group.addTask { (index, try await PostgresLedger(url: url, operationTimeout: .seconds(60))) }
+                group.addTask { (index, try await PostgresLedger(url: url, operationTimeout: PostgresTestServer.operationTimeout)) }
             }
             return try await group.reduce(into: [PostgresLedger?](repeating: nil, count: count)) { $0[$1.0] = $1.1 }
                 .compactMap { $0 }
@@ -76,7 +76,7 @@ struct PostgresBudgetStoreTests {
     @Test("a reservation nobody settles stops counting after its expiry; a late record still counts")
     func expiry() async throws {
         guard let url = PostgresTestServer.freshURL() else { return }
-        let ledger = try await PostgresLedger(url: url)
+        let ledger = try await PostgresLedger(url: url, operationTimeout: PostgresTestServer.operationTimeout)
         let now = LockedBox(Date())
         let store = PostgresBudgetStore(ledger: ledger, rules: [Self.global], reservationExpiry: .seconds(60),
                                         clock: { now.get() })
@@ -101,7 +101,7 @@ struct PostgresBudgetStoreTests {
     @Test("release and lower give back exactly what they held; an unpriced attempt keeps its worst case")
     func releaseLowerUnpriced() async throws {
         guard let url = PostgresTestServer.freshURL() else { return }
-        let ledger = try await PostgresLedger(url: url)
+        let ledger = try await PostgresLedger(url: url, operationTimeout: PostgresTestServer.operationTimeout)
         let store = PostgresBudgetStore(ledger: ledger, rules: [Self.global])
         let a = try await store.reserve(estimatedWorstCase: Self.cent * 4, task: nil, metadata: [:], id: "a")
         #expect(try await store.release(a))
@@ -152,7 +152,7 @@ struct PostgresBudgetStoreTests {
     @Test("a closed pool fails budget calls closed with database_unavailable; an unreachable URL never shows its password")
     func failsClosed() async throws {
         guard let url = PostgresTestServer.freshURL() else { return }
-        let ledger = try await PostgresLedger(url: url)
+        let ledger = try await PostgresLedger(url: url, operationTimeout: PostgresTestServer.operationTimeout)
         let store = PostgresBudgetStore(ledger: ledger, rules: [Self.global])
         try await ledger.close()
         let error = await #expect(throws: LedgerError.self) {

@@ -17,6 +17,10 @@ enum PostgresTestServer {
         ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The tests' operation timeout: the whole suite runs in parallel on as few as 2 cores, where
+    /// a connection (SCRAM authentication included) can take far longer than the default 10 s.
+    static let operationTimeout: Duration = .seconds(120)
+
     static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     /// Whether tests that need the server run: it is configured, or this is CI (where they fail
