@@ -39,7 +39,7 @@ struct BatchResultsCommand: AsyncParsableCommand {
                            status: .unavailable)
         }
         let ledgerPath = stateOptions.ledger ?? remembered?.ledger
-        let store: any CostLedger = try ledgerPath.map { try LedgerFiles.open($0, mustExist: false) } ?? InMemoryLedger()
+        let store: any CostLedger = try await LedgerFiles.open(ledgerPath)
         let book = try Inputs.prices(explicit: nil, policy: loaded)
         let router = try ModelRouter(policy: .policy(loaded), client: client, ledger: store, prices: book)
         let batch = DeferredBatch(id: id, customIDs: remembered?.customIDs ?? [], items: remembered?.items ?? [:],

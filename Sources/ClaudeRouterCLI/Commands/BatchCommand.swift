@@ -72,8 +72,7 @@ struct BatchSubmitCommand: AsyncParsableCommand {
         let items = try BatchWorkload.read(input, policy: loaded)
         let client = try connection.makeClient()
         defer { client.shutdown() }
-        let store: any CostLedger = try stateOptions.ledger.map { try LedgerFiles.open($0, mustExist: false) }
-            ?? InMemoryLedger()
+        let store: any CostLedger = try await LedgerFiles.open(stateOptions.ledger)
         let book = try Inputs.prices(explicit: nil, policy: loaded)
         let router = try ModelRouter(policy: .policy(loaded), client: client, ledger: store, prices: book)
         let submission: DeferredSubmission
