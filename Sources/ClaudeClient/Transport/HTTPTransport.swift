@@ -93,7 +93,7 @@ struct TransportError: Error, Sendable, Equatable {
 
 /// The seam between the Messages API client and the network.
 ///
-/// `CurlTransport` is the production implementation (libcurl multi on one event-loop thread).
+/// `CurlTransport` is the production implementation (libcurl multi driven by one event loop).
 protocol HTTPTransport: Sendable {
     /// Sends a request and buffers the whole response body.
     func execute(_ request: HTTPRequest) async throws -> (HTTPResponseHead, Data)
