@@ -4,6 +4,8 @@
 #
 #   bash Benchmarks/run-all.sh            # REPS=3 by default
 #   REPS=5 CLIENT_CALLS=1000 bash Benchmarks/run-all.sh
+#   PARTS="client peers streams" PEERS=anthropic REPORT=/tmp/client.md bash Benchmarks/run-all.sh
+#       (only the client rows: ClientBench, the official SDK, 1,000 streams; report elsewhere)
 #
 # Everything runs on 127.0.0.1 against the mock (MockAnthropicServer) in its OWN process, so
 # the mock's CPU is never billed to the client under test. Every loop is bounded; the mock
@@ -18,6 +20,10 @@ PEER_CALLS_1="${PEER_CALLS_1:-300}"     # Python peers, concurrency 1
 PEER_CALLS_64="${PEER_CALLS_64:-640}"   # Python peers, concurrency 64 (10 per worker)
 DECIDE_SAMPLES="${DECIDE_SAMPLES:-1000}"
 STREAMS="${STREAMS:-1000}"
+PARTS="${PARTS:-decide client peers streams ledger}"   # which measurements to run
+PEERS="${PEERS:-anthropic litellm}"                    # which Python peers
+REPORT="${REPORT:-results/latest.md}"                  # where the table goes (also printed)
+part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 WORK="$(mktemp -d)"
 MOCK_PID=""
@@ -30,7 +36,7 @@ trap cleanup EXIT
 log() { echo "run-all: $*" >&2; }
 
 # 1. Peers in a throwaway virtualenv (pinned versions).
-if ! .venv/bin/python -c "import anthropic, litellm" 2>/dev/null; then
+if ! .venv/bin/python -c "import ${PEERS// /, }" 2>/dev/null; then
     log "installing peers into Benchmarks/.venv"
     python3 -m venv .venv
     .venv/bin/pip install -q --disable-pip-version-check -r peers/requirements.txt
@@ -71,20 +77,25 @@ stop_mock() {
 
 OUT="$WORK/results.jsonl"
 for rep in $(seq "$REPS"); do
+    if part decide; then
     log "repetition $rep/$REPS: routing decisions"
     "$BIN/ConcurrencyBench" decide "$WORK/prompts.json" "$DECIDE_SAMPLES" | sed "s/^{/{\"rep\":$rep,\"kind\":\"decide\",\"who\":\"ours\",/" >>"$OUT"
     $PY peers/decide_litellm.py "$WORK/prompts.json" 300 | sed "s/^{/{\"rep\": $rep, \"kind\": \"decide\", \"who\": \"litellm\", /" >>"$OUT"
+    fi
 
-    if [[ -x "$BIN/ClientBench" ]]; then
+    if ! part client; then
+        :
+    elif [[ -x "$BIN/ClientBench" ]]; then
         log "repetition $rep/$REPS: ClaudeClient + curl floor (ClientBench)"
         "$BIN/ClientBench" "$CLIENT_CALLS" 2>/dev/null | grep -E '^\| (create|stream) \|' | sed "s/^/CLIENTBENCH $rep /" >>"$WORK/clientbench.txt"
     else
         log "ClientBench not built: ClaudeClient and floor columns will read n/a"
     fi
 
+    if part peers; then
     log "repetition $rep/$REPS: Python peers"
     start_mock "peers-$rep"
-    for peer in anthropic litellm; do
+    for peer in $PEERS; do
         for mode in create stream; do
             for conc in 1 64; do
                 calls=$PEER_CALLS_1; [[ $conc == 64 ]] && calls=$PEER_CALLS_64
@@ -94,19 +105,26 @@ for rep in $(seq "$REPS"); do
         done
     done
     stop_mock "peers-$rep" mock-peers
+    fi
 
+    if part streams; then
     log "repetition $rep/$REPS: $STREAMS concurrent streams"
     start_mock "streams-$rep"
     "$BIN/ConcurrencyBench" streams "$STREAMS" "$MOCK_PORT" | sed "s/^{/{\"rep\":$rep,\"kind\":\"streams\",/" >>"$OUT"
     stop_mock "streams-$rep" mock-streams
+    fi
 
+    if part ledger; then
     log "repetition $rep/$REPS: ledger"
     mkdir -p "$HERE/.build/ledgerbench"   # a real disk (fsync must cost what it costs)
     "$BIN/LedgerBench" "$HERE/.build/ledgerbench" 300 10000 | sed "s/^{/{\"rep\":$rep,\"kind\":\"ledger\",/" >>"$OUT"
+    fi
 done
 
 mkdir -p results
-cat "$OUT" "$WORK/clientbench.txt" >results/latest-raw.txt 2>/dev/null || true   # the inputs of the table
+touch "$OUT" "$WORK/clientbench.txt"
+cat "$OUT" "$WORK/clientbench.txt" >"${REPORT%.md}-raw.txt" 2>/dev/null || true   # the inputs of the table
 python3 peers/report.py "$OUT" "$WORK/clientbench.txt" "$REPS" \
-    "$($PY -c "import importlib.metadata as m; print('anthropic ' + m.version('anthropic') + ', litellm ' + m.version('litellm'))")" \
-    | tee results/latest.md
+    "$($PY -c "import importlib.metadata as m
+print(', '.join(p + ' ' + m.version(p) for p in '$PEERS'.split()))")" \
+    | tee "$REPORT"

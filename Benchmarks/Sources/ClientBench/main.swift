@@ -9,10 +9,17 @@ import Foundation
 // ClientBench: per-call CPU and wall latency of AnthropicClient against the mock, next to the
 // raw-libcurl floor (curl-floor), plus SSE throughput through the client. See README.md.
 //
-// usage: swift run -c release --package-path Benchmarks ClientBench [CALLS]
+// usage: swift run -c release --package-path Benchmarks ClientBench [CALLS [create|stream CONCURRENCY]]
 //   CALLS: requests per sequential measurement (default 1000); concurrency-64 rows run 3x that.
+//   create|stream CONCURRENCY: profile mode — only that row of the client (no floor, no SSE
+//   throughput), for `valgrind --tool=callgrind` or perf.
 
 let baseCalls = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000
+let profileRow: (streaming: Bool, concurrency: Int)? = {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    guard arguments.count >= 3, let concurrency = Int(arguments[2]) else { return nil }
+    return (arguments[1] == "stream", concurrency)
+}()
 let benchKey = "sk-bench-not-a-real-key"
 let model = "claude-haiku-4-5"
 
@@ -173,6 +180,16 @@ func run() async throws {
     let streamBody = try encoder.encode(streamingRequest)
     let url = baseURL + "/v1/messages"
 
+    if let profileRow {
+        _ = try await measureClient(client, request, streaming: profileRow.streaming, concurrency: 8, calls: 16)
+        let ours = try await measureClient(
+            client, request, streaming: profileRow.streaming, concurrency: profileRow.concurrency, calls: baseCalls)
+        print("profile row: \(profileRow.streaming ? "stream" : "create") x\(profileRow.concurrency): "
+            + "\(ours.calls) calls, \(format(ours.cpuPerCallMicros)) µs CPU per call")
+        client.shutdown()
+        mock.stop()
+        return
+    }
     print("ClientBench: mock in child process on port \(mock.port), \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
     // Warm up connections, the mock's JIT-free paths and the allocator.
     for streaming in [false, true] {

@@ -181,7 +181,12 @@ extension AnthropicClient {
         let requestID = sanitizedHeader(head, "request-id")
         let body: Body
         do {
-            body = try JSONDecoder().decode(Body.self, from: data)
+            // Replies to `createMessage` skip JSONDecoder when FastJSON reads them exactly.
+            if Body.self == Message.self, let message = FastJSON.message(data) as? Body {
+                body = message
+            } else {
+                body = try JSONDecoder().decode(Body.self, from: data)
+            }
         } catch {
             throw ClaudeError(
                 code: .decoding, status: head.status,

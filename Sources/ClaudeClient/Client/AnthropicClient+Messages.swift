@@ -87,6 +87,9 @@ extension AnthropicClient {
            let spliced = original.spliced(model: request.model, maxTokens: request.maxTokens, stream: request.stream) {
             return Data(spliced)
         }
+        // Written by hand (JSONEncoder was most of a call's CPU); `nil` only for a non-finite
+        // number, which JSONEncoder then reports as before.
+        if let bytes = MessageRequestJSON.encode(request) { return Data(bytes) }
         return try encodeBody(request, what: "MessageRequest")
     }
 
@@ -156,7 +159,7 @@ extension AnthropicClient {
         let data = await Self.collectErrorBody(response.body, limit: RequestValidation.messagesBodyLimit)
         let message: Message
         do {
-            message = try JSONDecoder().decode(Message.self, from: data)
+            message = try FastJSON.message(data) ?? JSONDecoder().decode(Message.self, from: data)
         } catch {
             return .failure(
                 ClaudeError(code: .decoding, status: response.head.status,

@@ -146,6 +146,15 @@ struct MessageStreamEventDecoder: Sendable {
         if name == "content_block_delta", let delta = TextDeltaFastPath.decode(event.data) {
             return .contentBlockDelta(index: delta.index, delta: .text(delta.text))
         }
+        if let fast = decodeFast(name: name, data: event.data) { return fast }
+        return try decodeWithFoundation(event, name: name, requestID: requestID, attempts: attempts)
+    }
+
+    /// The `Decodable` path: every event the fast paths decline, `error` events, and the
+    /// reference the fast paths are tested against.
+    mutating func decodeWithFoundation(_ event: ServerSentEvent, name: String, requestID: String?, attempts: Int)
+        throws(ClaudeError) -> MessageStreamEvent
+    {
         let json = Data(event.data)
         let decoder = JSONDecoder()
         do {
@@ -188,8 +197,75 @@ struct MessageStreamEventDecoder: Sendable {
         }
     }
 
+    /// The JSONDecoder-free path for the events of a reply (``FastJSON``); `nil` for an event it
+    /// does not handle exactly like the `Decodable` path below (which then decodes it), and for
+    /// `error` events (rare; their message handling stays in one place).
+    private mutating func decodeFast(name: String, data: [UInt8]) -> MessageStreamEvent? {
+        switch name {
+        case "message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta":
+            break
+        default:
+            return nil
+        }
+        guard case .object(let members)? = FastJSON.parse(data) else { return nil }
+        func index() -> Int? {
+            guard case .int(let value)? = FastJSON.member("index", in: members) else { return nil }
+            return Int(exactly: value)
+        }
+        switch name {
+        case "message_start":
+            guard case .object(let fields)? = FastJSON.member("message", in: members),
+                let message = FastJSON.message(fields)
+            else { return nil }
+            usage = message.usage
+            return .messageStart(message)
+        case "content_block_start":
+            guard let index = index(), case .object(let fields)? = FastJSON.member("content_block", in: members),
+                let block = FastJSON.contentBlock(fields)
+            else { return nil }
+            return .contentBlockStart(index: index, block: block)
+        case "content_block_delta":
+            guard let index = index(), case .object(let fields)? = FastJSON.member("delta", in: members),
+                let delta = FastJSON.contentDelta(fields)
+            else { return nil }
+            return .contentBlockDelta(index: index, delta: delta)
+        case "content_block_stop":
+            return index().map { .contentBlockStop(index: $0) }
+        default:
+            guard case .object(let fields)? = FastJSON.member("delta", in: members) else { return nil }
+            var stopReason: String?
+            var stopSequence: String?
+            for field in fields {
+                switch field.key {
+                case "stop_reason":
+                    guard let value = FastJSON.optionalString(field.value) else { return nil }
+                    stopReason = value
+                case "stop_sequence":
+                    guard let value = FastJSON.optionalString(field.value) else { return nil }
+                    stopSequence = value
+                default: continue
+                }
+            }
+            var partial: FastJSON.PartialUsage?
+            switch FastJSON.member("usage", in: members) {
+            case nil, .null?: partial = nil
+            case .object(let fields)?:
+                guard let value = FastJSON.partialUsage(fields) else { return nil }
+                partial = value
+            default: return nil
+            }
+            if let partial { usage = partial.applied(to: usage) }
+            return .messageDelta(
+                MessageDelta(stopReason: stopReason.map(StopReason.init(rawValue:)), stopSequence: stopSequence),
+                usage: usage)
+        }
+    }
+
     /// The `type` member of an event without an `event:` line.
     private static func dataType(_ data: [UInt8]) -> String? {
+        if case .object(let members)? = FastJSON.parse(data), case .string(let type)? = FastJSON.member("type", in: members) {
+            return type
+        }
         struct Typed: Decodable { var type: String }
         return try? JSONDecoder().decode(Typed.self, from: Data(data)).type
     }

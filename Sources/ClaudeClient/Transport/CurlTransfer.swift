@@ -7,24 +7,25 @@ import Synchronization
 /// transfer runs (URL handle, header list, request body, error buffer).
 ///
 /// Threading: the easy handle, the header parser and the error buffer are touched only by the
-/// event-loop thread (libcurl callbacks run there, inside `curl_multi_perform`). The state
+/// event loop (libcurl callbacks run there, inside `curl_multi_perform`). The state
 /// machine is shared with caller threads and only touched inside its `Mutex`.
 final class CurlTransfer: @unchecked Sendable {
     // @unchecked Sendable: immutable fields are set in init; `easy`, `url`, `headerList`,
-    // `body`, `headerParser` and `errorBuffer` are confined to the loop thread (or to `init`
-    // and `deinit`, which no other thread overlaps); `state` is a `Mutex`.
+    // `body`, `headerParser` and `errorBuffer` are confined to the loop (or to `init` and
+    // `deinit`, which no other thread overlaps); `state` is a `Mutex`.
     let loop: CurlEventLoop
     private let request: HTTPRequest
     private let scheme: CurlRequestPolicy.Scheme
     private let traceLogger: Logger?
-    private var url: OpaquePointer?
-    private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// Shared with other transfers to the same URL / with the same headers (``CurlRequestCache``).
+    private var url: CurlParsedURL?
+    private var headerList: CurlHeaderList?
     /// A copy of the body at a stable address: libcurl reads it (and may re-read it to retry on
     /// a fresh connection) until the transfer ends, which outlives any `withUnsafeBytes` scope.
     private var body: UnsafeMutableRawBufferPointer?
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
-    /// The easy handle while the transfer is attached to the multi handle (loop thread).
+    /// The easy handle while the transfer is attached to the multi handle (loop only).
     private(set) var easy: UnsafeMutableRawPointer?
     private var headerParser = CurlHeaderParser()
 
@@ -35,15 +36,14 @@ final class CurlTransfer: @unchecked Sendable {
         request: HTTPRequest,
         configuration: CurlTransport.Configuration,
         loop: CurlEventLoop,
+        cache: CurlRequestCache,
         traceLogger: Logger?
     ) throws(TransportError) {
-        try CurlRequestPolicy.validate(headers: request.headers)
-        let (url, scheme) = try CurlRequestPolicy.parse(
-            url: request.url,
-            allowInsecureLoopback: configuration.allowInsecureLoopback
-        )
+        let headerList = try cache.headerList(request.headers)
+        let url = try cache.url(request.url)
         self.url = url
-        self.scheme = scheme
+        self.scheme = url.scheme
+        self.headerList = headerList
         self.request = request
         self.loop = loop
         self.traceLogger = traceLogger
@@ -53,7 +53,6 @@ final class CurlTransfer: @unchecked Sendable {
                 lowWaterMark: configuration.streamLowWaterMark
             )
         )
-        self.headerList = CurlRequestPolicy.headerList(request.headers)
         if let data = request.body, !data.isEmpty {
             let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 1)
             _ = data.copyBytes(to: copy)
@@ -106,8 +105,8 @@ final class CurlTransfer: @unchecked Sendable {
     // MARK: Loop thread
 
     /// Creates and configures the easy handle. Returns libcurl's error when an option is refused.
-    func makeEasyHandle(debugCallback: Bool) -> TransportError? {
-        guard let handle = curl_easy_init() else {
+    func makeEasyHandle(_ handle: UnsafeMutableRawPointer?, debugCallback: Bool) -> TransportError? {
+        guard let handle else {
             return TransportError(kind: .other, detail: "libcurl could not allocate an easy handle")
         }
         easy = handle
@@ -115,7 +114,7 @@ final class CurlTransfer: @unchecked Sendable {
         var code = CURLE_OK
         func set(_ result: CURLcode) { if code == CURLE_OK { code = result } }
 
-        set(cr_easy_setopt_pointer(handle, CURLOPT_CURLU, UnsafeMutableRawPointer(url)))
+        set(cr_easy_setopt_pointer(handle, CURLOPT_CURLU, url.map { UnsafeMutableRawPointer($0.handle) }))
         set(cr_easy_setopt_pointer(handle, CURLOPT_PRIVATE, me))
         set(cr_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
         set(cr_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
@@ -146,7 +145,7 @@ final class CurlTransfer: @unchecked Sendable {
             set(cr_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout)))
         }
         // No CURLOPT_ACCEPT_ENCODING: bodies (JSON, SSE) arrive and stream exactly as sent.
-        set(cr_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
+        set(cr_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList?.list))
         set(cr_easy_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteCallback))
         set(cr_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, me))
         set(cr_easy_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback))
@@ -174,6 +173,12 @@ final class CurlTransfer: @unchecked Sendable {
             return TransportError(curlCode: code, errorText: "setting up the request failed", responseBegan: false)
         }
         return nil
+    }
+
+    /// Hands the easy handle back to the loop (for its pool) and forgets it.
+    func detachEasyHandle() -> UnsafeMutableRawPointer? {
+        defer { easy = nil }
+        return easy
     }
 
     /// Frees the easy handle and the request's resources; the loop already removed it from the multi.
@@ -227,9 +232,7 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     private func releaseRequestResources() {
-        if let url { curl_url_cleanup(url) }
         url = nil
-        if let headerList { curl_slist_free_all(headerList) }
         headerList = nil
         body?.deallocate()
         body = nil

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 
-/// Production transport: libcurl's multi interface driven by one event-loop thread.
+/// Production transport: libcurl's multi interface driven by one event loop (a serial dispatch
+/// queue's work item while transfers are in flight).
 ///
 /// Every request becomes one easy handle attached to a single multi handle, so concurrent
 /// requests share connections (HTTP/2 multiplexing over TLS, keep-alive reuse otherwise)
@@ -46,8 +47,10 @@ final class CurlTransport: HTTPTransport {
         /// Transfers attached right now, and the most ever attached at once.
         var activeTransfers = 0
         var maxConcurrentTransfers = 0
-        /// Easy handles allocated and not yet freed.
+        /// Easy handles held by transfers (attached, or set up and not yet returned).
         var liveEasyHandles = 0
+        /// Finished transfers' handles, reset and kept for reuse (at most 64).
+        var pooledEasyHandles = 0
         /// Times a stream's write callback paused the transfer for a lagging consumer.
         var streamPauses = 0
         /// The most body bytes one stream ever held for its consumer (back-pressure bound:
@@ -60,13 +63,14 @@ final class CurlTransport: HTTPTransport {
     private let configuration: Configuration
     private let logger: Logger
     private let loop: CurlEventLoop
+    private let cache: CurlRequestCache
 
     init(configuration: Configuration = .init(), logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         let traceEnabled = configuration.debugTrace && logger.logLevel <= .trace
         self.loop = CurlEventLoop(configuration: configuration, traceEnabled: traceEnabled)
-        loop.start()
+        self.cache = CurlRequestCache(allowInsecureLoopback: configuration.allowInsecureLoopback)
     }
 
     deinit {
@@ -113,6 +117,7 @@ final class CurlTransport: HTTPTransport {
             request: request,
             configuration: configuration,
             loop: loop,
+            cache: cache,
             traceLogger: configuration.debugTrace && logger.logLevel <= .trace ? logger : nil
         )
     }

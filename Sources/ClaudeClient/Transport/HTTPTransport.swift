@@ -32,12 +32,34 @@ struct HTTPResponseHead: Sendable {
 
     /// The first value of a header, by case-insensitive name.
     func value(_ name: String) -> String? {
-        // Looked up a dozen times per response: compare in place instead of allocating a
-        // lower-cased copy of `name` (stored names are already lower-cased ASCII).
-        headers.first(where: { Self.equalsLowercased($0.name, name) })?.value
+        // Looked up a dozen times per response: compare bytes in place instead of allocating a
+        // lower-cased copy of `name` (stored names are already lower-cased ASCII); the generic
+        // lazy-map comparison this replaces showed in profiles.
+        // `nil` from withContiguousStorageIfAvailable only when `name` has no contiguous UTF-8.
+        let found: String?? = name.utf8.withContiguousStorageIfAvailable { needle -> String? in
+            for header in headers {
+                let match = header.name.utf8.withContiguousStorageIfAvailable { Self.equalsLowercased($0, needle) }
+                    ?? Self.equalsLowercased(header.name, name)
+                if match { return header.value }
+            }
+            return nil
+        }
+        if let found { return found }
+        return headers.first(where: { Self.equalsLowercased($0.name, name) })?.value
     }
 
     /// Whether `lowered` equals `name` with ASCII letters lower-cased.
+    private static func equalsLowercased(_ lowered: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard lowered.count == name.count else { return false }
+        for index in 0..<name.count {
+            let byte = name[index]
+            if lowered[index] != (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) { return false }
+        }
+        return true
+    }
+
+    /// Whether `lowered` equals `name` with ASCII letters lower-cased (strings without
+    /// contiguous UTF-8, e.g. bridged ones).
     private static func equalsLowercased(_ lowered: String, _ name: String) -> Bool {
         guard lowered.utf8.count == name.utf8.count else { return false }
         return lowered.utf8.elementsEqual(name.utf8.lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 })
@@ -93,7 +115,7 @@ struct TransportError: Error, Sendable, Equatable {
 
 /// The seam between the Messages API client and the network.
 ///
-/// `CurlTransport` is the production implementation (libcurl multi on one event-loop thread).
+/// `CurlTransport` is the production implementation (libcurl multi driven by one event loop).
 protocol HTTPTransport: Sendable {
     /// Sends a request and buffers the whole response body.
     func execute(_ request: HTTPRequest) async throws -> (HTTPResponseHead, Data)
