@@ -54,13 +54,15 @@ extension IntegrationTests {
         @Test("concurrent calls over cleartext HTTP/1.1 are in flight together, not queued behind the first")
         func concurrentCallsOverHTTP1AreParallel() async throws {
             let harness = try await IntegrationHarness.start()
-            // Each reply is held 1.5 s: if the transfers waited for the first connection to
-            // tell whether it multiplexes, the server would never see 4 requests at once.
+            // Each reply is held 4 s: if the transfers waited for the first connection to
+            // tell whether it multiplexes, the server would never see 4 requests at once. (Held
+            // 1.5 s, a loaded 2-core machine sometimes started the fourth task after the first
+            // reply had already gone.)
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<4 {
                     group.addTask {
                         try await harness.client.createMessage(
-                            IntegrationFixtures.request("parallel \(index) [[mock: delay-ms=1500]]")).status
+                            IntegrationFixtures.request("parallel \(index) [[mock: delay-ms=4000]]")).status
                     }
                 }
                 for try await status in group { #expect(status == 200) }
