@@ -1,12 +1,14 @@
 import Foundation
 import Router
 import RouterPolicies
+import RouterPostgres
 
 extension ReportCommand {
-    /// The cost levers' summary (SQLite: inside SQLite; other ledgers: from their records),
+    /// The cost levers' summary (SQLite and PostgreSQL: in the database; other ledgers: from their records),
     /// priced with the bundled price book.
     static func levers(_ store: any CostLedger, query: LedgerQuery) async throws -> LeverSummary {
         if let sqlite = store as? SQLiteLedger { return try await sqlite.leverSummary(query, prices: .bundledDefault) }
+        if let postgres = store as? PostgresLedger { return try await postgres.leverSummary(query, prices: .bundledDefault) }
         return LeverSummary.of(try await store.records(query), prices: .bundledDefault)
     }
 }

@@ -75,7 +75,7 @@ public struct LeverSummary: Sendable, Hashable {
         return summary
     }
 
-    mutating func addBatch(_ records: Int, cost: USDAmount, prices: PriceBook) {
+    package mutating func addBatch(_ records: Int, cost: USDAmount, prices: PriceBook) {
         batchRecords += records
         batchCost += cost
         let discount = prices.batchDiscount
@@ -84,7 +84,7 @@ public struct LeverSummary: Sendable, Hashable {
     }
 
     /// `tokens` at `model`'s base input rate; zero for an unpriced model.
-    static func inputValue(_ tokens: Int, model: String, at date: Date, prices: PriceBook) -> USDAmount {
+    package static func inputValue(_ tokens: Int, model: String, at date: Date, prices: PriceBook) -> USDAmount {
         guard let price = prices.price(for: model, at: date) else { return .zero }
         return price.rates(forPromptTokens: 0).rates.input * tokens
     }

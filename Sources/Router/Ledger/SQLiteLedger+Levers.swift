@@ -5,9 +5,9 @@ import Foundation
 /// no migration and the columns of other features are untouched.
 extension SQLiteLedger {
     /// Reserved metadata key of ``LedgerRecord/trimmedInputTokens``.
-    static let trimmedInputTokensKey = "_router_trimmed_input_tokens"
+    package static let trimmedInputTokensKey = "_router_trimmed_input_tokens"
     /// Reserved metadata key of ``LedgerRecord/preflightInputTokens``.
-    static let preflightInputTokensKey = "_router_preflight_input_tokens"
+    package static let preflightInputTokensKey = "_router_preflight_input_tokens"
 
     package static func storeLeverFields(of record: LedgerRecord, in metadata: inout [String: String]) {
         if let trimmed = record.trimmedInputTokens { metadata[trimmedInputTokensKey] = String(trimmed) }
