@@ -72,8 +72,9 @@ extension FastJSON {
         return usage
     }
 
-    /// Usage members as sent (`nil` = absent or `null`), as a `message_delta` carries them.
-    struct PartialUsage {
+    /// Usage members as sent (`nil` = absent or `null`), as a `message_delta` carries them; also
+    /// what the `JSONDecoder` path decodes a delta's usage into (same wire names as `Usage`).
+    struct PartialUsage: Decodable {
         var inputTokens: Int?
         var outputTokens: Int?
         var cacheCreationInputTokens: Int?
@@ -82,8 +83,10 @@ extension FastJSON {
         var serviceTier: String?
         var inferenceGeo: String?
         var serverToolUse: JSONValue?
-        /// Whether `input_tokens` or `output_tokens` was present at all (even as `null`).
+        /// Whether `input_tokens` or `output_tokens` was present at all (even as `null`); set by
+        /// the fast parser only (not a wire field, so not in `CodingKeys`).
         var hasCountKey = false
+        typealias CodingKeys = Usage.CodingKeys
 
         /// `base` with every member that was sent (and not `null`) replaced: a `message_delta`'s
         /// usage is cumulative, and absent members keep their earlier values.

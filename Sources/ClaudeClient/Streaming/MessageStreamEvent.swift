@@ -99,7 +99,7 @@ struct MessageStreamEventDecoder: Sendable {
     private struct BlockStop: Decodable { var index: Int }
     private struct Delta: Decodable {
         var delta: MessageDelta
-        var usage: PartialUsage?
+        var usage: FastJSON.PartialUsage?
     }
     private struct ErrorEvent: Decodable {
         var error: APIErrorDetail
@@ -109,34 +109,6 @@ struct MessageStreamEventDecoder: Sendable {
             case requestID = "request_id"
         }
     }
-    /// `message_delta` usage: every field optional, so absent ones keep their earlier values.
-    private struct PartialUsage: Decodable {
-        var inputTokens: Int?
-        var outputTokens: Int?
-        var cacheCreationInputTokens: Int?
-        var cacheReadInputTokens: Int?
-        var cacheCreation: Usage.CacheCreation?
-        var serviceTier: String?
-        var inferenceGeo: String?
-        var serverToolUse: JSONValue?
-        // Same fields and wire names as `Usage`, every one optional.
-        typealias CodingKeys = Usage.CodingKeys
-
-        func applied(to base: Usage) -> Usage {
-            var usage = base
-            if let inputTokens { usage.inputTokens = inputTokens }
-            if let outputTokens { usage.outputTokens = outputTokens }
-            if let cacheCreationInputTokens { usage.cacheCreationInputTokens = cacheCreationInputTokens }
-            if let cacheReadInputTokens { usage.cacheReadInputTokens = cacheReadInputTokens }
-            if let cacheCreation { usage.cacheCreation = cacheCreation }
-            if let serviceTier { usage.serviceTier = serviceTier }
-            if let inferenceGeo { usage.inferenceGeo = inferenceGeo }
-            if let serverToolUse { usage.serverToolUse = serverToolUse }
-            if inputTokens != nil || outputTokens != nil { usage.isReported = true }
-            return usage
-        }
-    }
-
     /// Decodes one SSE event. An `error` event throws its typed `ClaudeError`; malformed JSON
     /// in a known event throws `decoding`.
     mutating func decode(_ event: ServerSentEvent, requestID: String?, attempts: Int) throws(ClaudeError)
