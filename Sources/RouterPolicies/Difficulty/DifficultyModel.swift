@@ -77,16 +77,27 @@ public struct DifficultyModel: Sendable, Hashable, Codable {
         case ngramWindow = "ngram_window"
     }
 
-    /// Decodes and validates a sidecar. Throws `DifficultyModelError` naming the problem.
+    /// Decodes and validates a sidecar (UTF-8 JSON). Throws `DifficultyModelError` naming the
+    /// problem. A direct reader (`DifficultyModelReader`) reads the usual sidecar; anything it
+    /// does not mirror, and every malformed text, goes to `JSONDecoder`, whose error is reported.
     public static func decode(_ bytes: [UInt8]) throws(DifficultyModelError) -> DifficultyModel {
         let model: DifficultyModel
-        do {
-            model = try JSONDecoder().decode(DifficultyModel.self, from: Data(bytes))
-        } catch {
-            throw DifficultyModelError(code: .malformed, message: "not a difficulty model: \(error)")
+        if let read = DifficultyModelReader.read(bytes) {
+            model = read
+        } else {
+            model = try decodeWithJSONDecoder(bytes)
         }
         try model.validate()
         return model
+    }
+
+    /// `decode` through `JSONDecoder` alone (the reference the direct reader is tested against).
+    static func decodeWithJSONDecoder(_ bytes: [UInt8]) throws(DifficultyModelError) -> DifficultyModel {
+        do {
+            return try JSONDecoder().decode(DifficultyModel.self, from: Data(bytes))
+        } catch {
+            throw DifficultyModelError(code: .malformed, message: "not a difficulty model: \(error)")
+        }
     }
 
     /// Checks the format marker and that every array has the right length.
