@@ -1,7 +1,7 @@
 /// Scores a request's complexity from the configured signals.
 ///
 /// Built once per policy: the keyword lists of every signal (plus the built-in constraint
-/// phrases) are compiled into one automaton at `init`, so `score` reads the text once for all
+/// phrases) are compiled into one automaton (on the first `score`), so `score` reads the text once for all
 /// keywords, once for line structure (questions, lists, code lines, fences, numbered steps), and
 /// runs a user regex only when its required literal occurs.
 ///
@@ -11,7 +11,8 @@
 public struct ComplexityScorer: Sendable {
     /// The configuration this scorer was built from.
     public let configuration: ComplexityConfiguration
-    private let phrases: PhraseTable
+    /// This scorer's own table, for `score(_:)` (the policy engine passes a shared one).
+    private let phrases: LazyPhraseTable
     /// Every keyword list this scorer counts, in `phrases` order: one per keyword or code
     /// signal, then the constraint phrases. A caller that scans for more lists at once (the
     /// policy engine) builds a table whose first lists are these, so the indices still hold.
@@ -55,7 +56,7 @@ public struct ComplexityScorer: Sendable {
         plans = zip(configuration.signals, listIndex).map { SignalPlan($0.kind, weight: $0.weight, list: $1) }
         names = configuration.signals.map(\.name)
         self.keywordLists = lists
-        self.phrases = PhraseTable(lists: lists)
+        self.phrases = LazyPhraseTable(lists: lists)
         totalWeight = configuration.signals.reduce(0) { $0 + max($1.weight, 0) }
         firstThenLimit = configuration.signals.reduce(0) { limit, signal in
             guard case .structure(let markers, let fullAt) = signal.kind, markers.contains(.firstThen) else { return limit }
@@ -65,7 +66,8 @@ public struct ComplexityScorer: Sendable {
 
     /// Scores `input`. Deterministic: the same input always gets the same score.
     public func score(_ input: RoutingInput) -> ComplexityScore {
-        withUTF8Bytes(of: input.text) { bytes in
+        let phrases = phrases.value
+        return withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
                 score(input, bytes: bytes, structure: TextStructure(bytes, firstThenLimit: firstThenLimit),
                       phrases: phrases, counts: counts)

@@ -85,35 +85,43 @@ struct KeywordAutomaton: Sendable {
         }
         let classCount = Int(nextClass)
 
-        // Trie over `␠phrase␠`, in class space.
-        var children: [[Int32]] = [Array(repeating: -1, count: classCount)]
+        // Trie over `␠phrase␠`, in class space. `children` is flat, `classCount` entries per
+        // state (-1: no child): one growing buffer rather than an array per state, which made
+        // building the tables cost more than the rest of loading a policy.
+        var children = [Int32](repeating: -1, count: classCount)
         var own: [[Int32]] = [[]]
         var enteredBySeparator = [false]
         var trieDepth = [0]
+        let stateBound = phrases.reduce(1) { $0 + $1.count + 2 }
+        children.reserveCapacity(stateBound * classCount)
+        own.reserveCapacity(stateBound)
+        enteredBySeparator.reserveCapacity(stateBound)
+        trieDepth.reserveCapacity(stateBound)
         for (id, phrase) in phrases.enumerated() where !phrase.isEmpty {
             var state = 0
-            for byte in [32] + phrase + [32] {
+            for position in -1...phrase.count {
+                let byte = position < 0 || position == phrase.count ? 32 : phrase[position]
                 let symbol = byte == 32 ? 1 : Int(classes[Int(byte)])
-                if children[state][symbol] < 0 {
-                    children[state][symbol] = Int32(children.count)
-                    children.append(Array(repeating: -1, count: classCount))
+                if children[state * classCount + symbol] < 0 {
+                    children[state * classCount + symbol] = Int32(own.count)
+                    children.append(contentsOf: repeatElement(-1, count: classCount))
                     own.append([])
                     enteredBySeparator.append(symbol == 1)
                     trieDepth.append(trieDepth[state] + 1)
                 }
-                state = Int(children[state][symbol])
+                state = Int(children[state * classCount + symbol])
             }
             own[state].append(Int32(id))
         }
 
         // Breadth-first: failure links, full transition function, inherited outputs.
-        let stateCount = children.count
+        let stateCount = own.count
         var fail = [Int](repeating: 0, count: stateCount)
         var delta = [Int](repeating: 0, count: stateCount * classCount)
         var allOutputs = own
         var queue: [Int] = []
         for symbol in 0..<classCount {
-            let child = Int(children[0][symbol])
+            let child = Int(children[symbol])
             if child >= 0 {
                 fail[child] = 0
                 delta[symbol] = child
@@ -128,7 +136,7 @@ struct KeywordAutomaton: Sendable {
             head += 1
             allOutputs[state].append(contentsOf: allOutputs[fail[state]])
             for symbol in 0..<classCount {
-                let child = Int(children[state][symbol])
+                let child = Int(children[state * classCount + symbol])
                 if child >= 0 {
                     fail[child] = delta[fail[state] * classCount + symbol]
                     delta[state * classCount + symbol] = child
@@ -171,16 +179,17 @@ struct KeywordAutomaton: Sendable {
         var slotDepth = [Int32](repeating: 0, count: slotCount)
         var slotOutputs = [[Int32]](repeating: [], count: slotCount)
         for state in 0..<stateCount {
-            var row = [UInt32](repeating: 0, count: classCount)
-            for symbol in 0..<classCount {
-                var target = slot[delta[state * classCount + symbol]]
-                if symbol == 1, enteredBySeparator[state] {
-                    target = twin[state] >= 0 ? twin[state] : slot[state]  // collapse separator runs
+            for which in 0..<2 {
+                let copy = which == 0 ? slot[state] : twin[state]
+                guard copy >= 0 else { continue }
+                let row = copy * classCount
+                for symbol in 0..<classCount {
+                    var target = slot[delta[state * classCount + symbol]]
+                    if symbol == 1, enteredBySeparator[state] {
+                        target = twin[state] >= 0 ? twin[state] : slot[state]  // collapse separator runs
+                    }
+                    table[row + symbol] = UInt32(target * classCount)
                 }
-                row[symbol] = UInt32(target * classCount)
-            }
-            for copy in [slot[state], twin[state]] where copy >= 0 {
-                table.replaceSubrange((copy * classCount)..<((copy + 1) * classCount), with: row)
                 slotDepth[copy] = Int32(trieDepth[state])
             }
             slotOutputs[slot[state]] = allOutputs[state]

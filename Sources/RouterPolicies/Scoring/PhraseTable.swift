@@ -1,3 +1,5 @@
+import Foundation
+
 /// Several named keyword lists compiled into one `KeywordAutomaton`, so all of them are counted
 /// in a single pass over the text.
 struct PhraseTable: Sendable {
@@ -70,6 +72,31 @@ struct PhraseTable: Sendable {
             }
         }
         return (total, evidence)
+    }
+}
+
+/// A `PhraseTable` compiled on first use. A scorer or classifier built by the policy engine
+/// never reads its own table (the engine counts every list in one shared table), and compiling
+/// an automaton is most of what building an engine costs; the standalone `score(_:)` and
+/// `classify(_:)` compile it the first time they run.
+final class LazyPhraseTable: @unchecked Sendable {
+    // @unchecked: `table` is only read and written under `lock`; `lists` is immutable.
+    private let lists: [[String]]
+    private let lock = NSLock()
+    private var table: PhraseTable?
+
+    init(lists: [[String]]) {
+        self.lists = lists
+    }
+
+    /// The compiled table (compiled once, by the first caller).
+    var value: PhraseTable {
+        lock.lock()
+        defer { lock.unlock() }
+        if let table { return table }
+        let compiled = PhraseTable(lists: lists)
+        table = compiled
+        return compiled
     }
 }
 

@@ -62,7 +62,8 @@ public struct TaskClassifier: Sendable {
     public let rules: [TaskClassifierRule]
     /// Below this confidence the classification's `task` is `nil`.
     public let minimumConfidence: Double
-    private let phrases: PhraseTable
+    /// The rules' keyword lists, for `classify(_:)` (the policy engine passes a shared table).
+    private let phrases: LazyPhraseTable
     /// The distinct task names, in first-listed order, and each rule's index into them.
     private let tasks: [String]
     private let taskOfRule: [Int]
@@ -92,7 +93,7 @@ public struct TaskClassifier: Sendable {
                 signals: ComplexityConfiguration = .default) {
         self.rules = rules
         self.minimumConfidence = minimumConfidence
-        self.phrases = PhraseTable(lists: rules.map(\.keywords))
+        self.phrases = LazyPhraseTable(lists: rules.map(\.keywords))
         var tasks: [String] = []
         taskOfRule = rules.map { rule in
             if let index = tasks.firstIndex(of: rule.task) { return index }
@@ -118,6 +119,7 @@ public struct TaskClassifier: Sendable {
     public func classify(_ input: RoutingInput) -> TaskClassification {
         guard !rules.isEmpty else { return TaskClassification(task: nil, confidence: 0, evidence: []) }
         let contributions = contextScorer?.score(input).contributions ?? []
+        let phrases = phrases.value
         return withUTF8Bytes(of: input.text) { bytes in
             phrases.withCounts(in: bytes) { counts in
                 classify(bytes: bytes, structure: TextStructure(bytes, firstThenLimit: firstThenLimit),
