@@ -4,22 +4,24 @@ package struct YAMLSource: Sendable {
     package let file: String
     /// The full text.
     package let text: String
-    private let lines: [Substring]
 
     /// Wraps `text` read from `file`.
     package init(text: String, file: String) {
         self.file = file
         self.text = text
-        // The same line breaks libyaml counts, so quoted lines match its line numbers. "\r\n" is one
-        // Character in Swift, hence the explicit list.
-        self.lines = text.split(omittingEmptySubsequences: false) {
-            $0 == "\n" || $0 == "\r\n" || $0 == "\r" || $0 == "\u{85}" || $0 == "\u{2028}" || $0 == "\u{2029}"
-        }
     }
 
     /// The source line with the 1-based number `line` (without `\r\n`/`\n`), or nil past the end.
+    /// The text is split into lines only here, when a diagnostic quotes one: splitting by
+    /// `Character` on every load cost more than parsing the YAML.
     package func line(_ line: Int) -> String? {
-        guard line >= 1, line <= lines.count else { return nil }
+        guard line >= 1 else { return nil }
+        // The same line breaks libyaml counts, so quoted lines match its line numbers. "\r\n" is one
+        // Character in Swift, hence the explicit list.
+        let lines = text.split(omittingEmptySubsequences: false) {
+            $0 == "\n" || $0 == "\r\n" || $0 == "\r" || $0 == "\u{85}" || $0 == "\u{2028}" || $0 == "\u{2029}"
+        }
+        guard line <= lines.count else { return nil }
         var text = lines[line - 1]
         if text.last == "\r" { text = text.dropLast() }
         return String(text)
