@@ -79,6 +79,11 @@ if arguments.count > 1, arguments[1] == "dump" {
     DecisionDump.run(files: Array(arguments.dropFirst(2)))
     exit(0)
 }
+if arguments.count > 1, arguments[1] == "startup" {
+    StartupBench.run(policiesDirectory: policiesDirectory,
+                     repetitions: arguments.count > 2 ? Int(arguments[2]) ?? 30 : 30)
+    exit(0)
+}
 if arguments.count > 1, arguments[1] == "check-structure" {
     exit(StructureCheck.run(texts: 20_000) ? 0 : 1)
 }
