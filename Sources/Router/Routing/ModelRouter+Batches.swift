@@ -71,13 +71,17 @@ extension ModelRouter {
                 baselineCost = cost == nil ? nil : (usage == TokenUsage() ? .zero
                     : prices.cost(of: usage, model: baselineModel, at: now)?.total)
             }
-            try await ledger.record(LedgerRecord(
+            var record = LedgerRecord(
                 id: id, time: now, requestID: batchID, task: context?.task, policyName: policy.name,
                 policyHash: policy.contentHash, tier: context?.tier ?? tier, model: model, reason: context?.reason,
                 score: context?.score, usage: usage, cost: cost,
                 baselineModel: context == nil ? nil : baselineModel, baselineCost: baselineCost, outcome: outcome,
                 metadata: context.map { metadata.merging($0.metadata) { _, own in own } } ?? metadata,
-                flags: ["batch"]))
+                flags: ["batch"] + (context?.flags ?? []))
+            // What history trimming and pre-flight did to the item before it was submitted.
+            record.trimmedInputTokens = context?.trimmedInputTokens
+            record.preflightInputTokens = context?.preflightInputTokens
+            try await ledger.record(record)
             written[item.customID] = cost?.total ?? .zero
         }
         return written
@@ -94,6 +98,13 @@ extension ModelRouter {
     /// - Throws: `RouterError` (`budgetExceeded` naming the budget, `unpricedUnderBudget`), or
     ///   the budget store's own error.
     public func reserveBatch(_ requests: [MessageRequest], options: CallOptions) async throws -> BatchHold {
+        try await reserveBatch(requests.map { (request: $0, countedInput: Int?.none) }, options: options)
+    }
+
+    /// ``reserveBatch(_:options:)`` where an item's input bound is its exact pre-flight count
+    /// when it has one (else the byte bound), as for a single call.
+    func reserveBatch(_ requests: [(request: MessageRequest, countedInput: Int?)], options: CallOptions) async throws
+        -> BatchHold {
         let snapshot = await store.current()
         let budgets = snapshot.budgets
         guard !snapshot.policy.budgets.isEmpty else {
@@ -103,8 +114,8 @@ extension ModelRouter {
         let accounting = CostAccounting(prices: prices)
         let now = self.options.now()
         var worst = USDAmount.zero
-        for request in requests {
-            guard let item = accounting.worstCase(inputBound: CostAccounting.inputTokenBound(request),
+        for (request, counted) in requests {
+            guard let item = accounting.worstCase(inputBound: counted ?? CostAccounting.inputTokenBound(request),
                                                   maxTokens: request.maxTokens, model: request.model, at: now) else {
                 throw RouterError(code: .unpricedUnderBudget, message:
                     "model \(request.model) has no price in the price book, so no worst case can be reserved against the policy's budgets; add it to the price book")
