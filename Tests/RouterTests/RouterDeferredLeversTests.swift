@@ -69,6 +69,37 @@ struct RouterDeferredLeversTests {
         #expect(held.reserved > .zero && held.reserved <= USDAmount(picodollars: 15_000_000_000))
     }
 
+    @Test("a batch hold in a SQLite store outlives the store's per-call reservation expiry until settled")
+    func batchHoldOutlivesCallExpiry() async throws {
+        let server = MockAnthropicServer()
+        try await server.start()
+        let client = AnthropicClient(configuration: .init(apiKey: "sk-ant-test-router", baseURL: server.baseURL, maxRetries: 0))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("batch-hold-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer {
+            client.shutdown()
+            try? FileManager.default.removeItem(at: directory)
+        }
+        let ledger = try SQLiteLedger(path: directory.appendingPathComponent("ledger.sqlite").path)
+        var options = ModelRouter.Options()
+        options.budgetStore = .sqlite(ledger, reservationExpiry: .milliseconds(200))
+        let yaml = RouterDeferredTests.policyYAML
+            + "budgets:\n  - { name: cap, scope: global, period: day, hard_usd: \"5\", on_hard_limit: reject }\n"
+        let router = try ModelRouter(policy: .policy(try Policy.parse(yaml: yaml, file: "hold.yaml")), client: client,
+                                     ledger: ledger, options: options)
+        let submission = try await router.submitDeferred(Array(RouterDeferredTests.workload.prefix(2)))
+        try await Task.sleep(for: .milliseconds(500))
+        let held = try #require(await router.budgetStatus().first)
+        #expect(held.reserved == submission.batches.map(\.reserved).reduce(.zero, +))
+        #expect(held.reserved > .zero)
+        let results = try await router.collectDeferred(submission, polling: BatchPolling(initialDelay: .milliseconds(5)))
+        let settled = try #require(await router.budgetStatus().first)
+        #expect(settled.reserved == .zero)
+        #expect(settled.spent == results.cost)
+        try await ledger.close()
+        await server.stop()
+    }
+
     @Test("a hold saved at submit is settled by another router over the same SQLite file")
     func savedHoldSettledElsewhere() async throws {
         let yaml = RouterDeferredTests.policyYAML

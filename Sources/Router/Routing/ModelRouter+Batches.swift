@@ -92,9 +92,9 @@ extension ModelRouter {
     /// `max_tokens` of output, ×1.1) at the batch price, summed, held as one reservation under the
     /// caller's task and metadata (`options`). A policy without budgets holds nothing.
     /// Settle the hold with ``settleBatch(_:actualCost:)`` once the results are recorded, or
-    /// ``releaseBatch(_:)`` when the batch was not created. A SQLite store drops a hold no one
-    /// settled after its reservation expiry (``BudgetStoreFactory/sqlite(_:reservationExpiry:)``),
-    /// so a batch that takes longer stops being held then.
+    /// ``releaseBatch(_:)`` when the batch was not created. In a SQLite store the hold lasts
+    /// 25 hours (the batch's longest life, not the store's per-call reservation expiry) unless
+    /// settled or released first; other stores keep their own expiry.
     /// - Throws: `RouterError` (`budgetExceeded` naming the budget, `unpricedUnderBudget`), or
     ///   the budget store's own error.
     public func reserveBatch(_ requests: [MessageRequest], options: CallOptions) async throws -> BatchHold {
@@ -127,12 +127,21 @@ extension ModelRouter {
         do {
             let reservation = try await budgets.reserve(estimatedWorstCase: worst, task: options.task,
                                                         metadata: options.metadata, id: UUID().uuidString)
+            if let sqlite = budgets as? SQLiteBudgetStore {
+                // Held for the batch's whole life (the API ends a batch within 24 h), not one
+                // call's expiry: the results, possibly fetched by another process, settle it.
+                _ = try? await sqlite.extend(reservation, until: now.addingTimeInterval(Self.batchHoldSeconds))
+            }
             return BatchHold(reservation: reservation, budgets: budgets, task: options.task, metadata: options.metadata)
         } catch let error as BudgetError {
             metrics.budgetRejected(rule: error.ruleName)
             throw RouterError(code: .budgetExceeded, message: error.description, budget: error)
         }
     }
+
+    /// How long a batch's hold lasts in a SQLite budget store that nobody settles: the API's
+    /// 24-hour processing window plus an hour.
+    static let batchHoldSeconds: TimeInterval = 25 * 3600
 
     /// Replaces a batch's hold with what its recorded results cost. Errors are logged.
     public func settleBatch(_ hold: BatchHold, actualCost: USDAmount) async {
