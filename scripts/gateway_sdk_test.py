@@ -3,7 +3,7 @@
 Run by scripts/test.sh in its own virtualenv (after `swift build --build-tests`):
     python scripts/gateway_sdk_test.py [path/to/claude-router]
 Starts `claude-router mock-server` and `claude-router serve` as child processes on loopback,
-exercises create, stream, tool use, count_tokens, models, typed errors (401, 400, budget), the
+exercises create, stream (and a streamed response-cache hit replayed), tool use, count_tokens, models, typed errors (401, 400, budget), the
 SDK's own retries on 529, and checks that the upstream (canary) key appears in no output.
 Exits non-zero when any check fails.
 """
@@ -37,6 +37,7 @@ thresholds: { haiku: 0.0, sonnet: 0.30, opus: 0.65 }
 tasks:
   extraction: { tier: haiku, max_tokens: 512 }
   qa: { min_tier: haiku, max_tier: opus, max_tokens: 512 }
+  faq: { tier: haiku, max_tokens: 256, response_cache: { ttl: 10m } }
 classifier:
   fallback_task: qa
 budgets:
@@ -125,6 +126,22 @@ def main():
         assert text == "hello from the stream", text
         assert final.stop_reason == "end_turn" and final.usage.output_tokens > 0, final
 
+    def stream_cache_hit():
+        # The second identical streamed question is replayed from the response cache as SSE:
+        # the SDK's stream helper accepts it and rebuilds the same message.
+        def run():
+            with client.messages.stream(model="auto:faq", max_tokens=256,
+                                        messages=[{"role": "user", "content": "When do you open on Sundays?"}]) as s:
+                text = "".join(s.text_stream)
+                return text, s.get_final_message(), s.response.headers.get("x-router-reason", "")
+        first_text, first, first_reason = run()
+        second_text, second, second_reason = run()
+        assert "response cache" not in first_reason, first_reason
+        assert "served from the response cache" in second_reason, second_reason
+        assert second_text == first_text and second_text, (first_text, second_text)
+        assert second.content == first.content and second.stop_reason == "end_turn", second
+        assert second.usage.output_tokens == first.usage.output_tokens, (first.usage, second.usage)
+
     def tool_use():
         message = client.messages.create(
             model="claude-haiku-4-5", max_tokens=256,
@@ -192,7 +209,8 @@ def main():
         serve_out.seek(0)
         return [line for line in serve_out.read().splitlines() if "path=/v1/messages " in line]
 
-    for name, fn in [("create", create), ("stream", stream), ("tool use", tool_use), ("count_tokens", count_tokens),
+    for name, fn in [("create", create), ("stream", stream), ("stream replays a response-cache hit", stream_cache_hit),
+                     ("tool use", tool_use), ("count_tokens", count_tokens),
                      ("models", models), ("401 AuthenticationError", bad_key), ("400 BadRequestError", bad_request),
                      ("budget RateLimitError, not retried", budget), ("SDK retries on 529", retries_on_529)]:
         check(name, fn)

@@ -68,7 +68,12 @@ public struct OriginalRequestJSON: Sendable, Hashable {
 
     /// The top-level members of a JSON object, or `nil` when `bytes` do not start with one.
     static func topLevelMembers(_ bytes: [UInt8]) -> [Member]? {
-        var index = skipSpace(bytes, 0)
+        members(bytes, objectAt: skipSpace(bytes, 0))
+    }
+
+    /// The members of the JSON object that starts at `start`, or `nil` when none starts there.
+    static func members(_ bytes: [UInt8], objectAt start: Int) -> [Member]? {
+        var index = start
         guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
         index += 1
         var members: [Member] = []
@@ -103,7 +108,7 @@ public struct OriginalRequestJSON: Sendable, Hashable {
         return members
     }
 
-    private static func skipSpace(_ bytes: [UInt8], _ start: Int) -> Int {
+    static func skipSpace(_ bytes: [UInt8], _ start: Int) -> Int {
         var index = start
         while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
         return index
@@ -123,7 +128,7 @@ public struct OriginalRequestJSON: Sendable, Hashable {
     }
 
     /// The index just past the value that starts at `start`.
-    private static func skipValue(_ bytes: [UInt8], _ start: Int) -> Int? {
+    static func skipValue(_ bytes: [UInt8], _ start: Int) -> Int? {
         guard start < bytes.count else { return nil }
         switch bytes[start] {
         case UInt8(ascii: "\""):

@@ -27,6 +27,8 @@ struct BatchResultsCommand: AsyncParsableCommand {
     @Argument(help: "The batch id (msgbatch_…).")
     var id: String
 
+    @OptionGroup var budget: BudgetOptions
+
     func run() async throws {
         let remembered = try BatchStateFile.load(stateOptions.statePath).batches.first { $0.id == id }
         let loaded = try Inputs.policy(policy ?? remembered?.policy ?? "default")
@@ -41,9 +43,13 @@ struct BatchResultsCommand: AsyncParsableCommand {
         let ledgerPath = stateOptions.ledger ?? remembered?.ledger
         let store: any CostLedger = try await LedgerFiles.open(ledgerPath)
         let book = try Inputs.prices(explicit: nil, policy: loaded)
-        let router = try ModelRouter(policy: .policy(loaded), client: client, ledger: store, prices: book)
+        let router = try ModelRouter(policy: .policy(loaded), client: client, ledger: store, prices: book,
+                                     options: budget.routerOptions(ledger: store))
+        // The holds `submit` took (in its own process) are settled here with each one's items' cost.
+        var holds: [BatchHold] = []
+        for saved in remembered?.holds ?? [] { holds.append(await router.restoreBatchHold(saved)) }
         let batch = DeferredBatch(id: id, customIDs: remembered?.customIDs ?? [], items: remembered?.items ?? [:],
-                                  reserved: .zero, holds: [])
+                                  reserved: holds.reduce(USDAmount.zero) { $0 + $1.reservation.amount }, holds: holds)
         let results = try await router.collect(batch)
         try await store.close()
         let order = remembered?.customIDs ?? results.outcomes.keys.sorted()
@@ -205,6 +211,8 @@ struct BatchStateFile: Codable {
         var submittedAt: String
         var customIDs: [String]
         var items: [String: DeferredItemContext]
+        /// The budget holds taken at submit, settled by `results` (absent in older files).
+        var holds: [SavedBatchHold]?
     }
 
     var batches: [Entry] = []

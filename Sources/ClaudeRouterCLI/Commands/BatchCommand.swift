@@ -66,6 +66,8 @@ struct BatchSubmitCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup var budget: BudgetOptions
+
     func run() async throws {
         // Read and check everything before any network traffic: a bad line submits nothing.
         let loaded = try Inputs.policy(policy)
@@ -74,7 +76,10 @@ struct BatchSubmitCommand: AsyncParsableCommand {
         defer { client.shutdown() }
         let store: any CostLedger = try await LedgerFiles.open(stateOptions.ledger)
         let book = try Inputs.prices(explicit: nil, policy: loaded)
-        let router = try ModelRouter(policy: .policy(loaded), client: client, ledger: store, prices: book)
+        // Budgets in the ledger file (SQLite, PostgreSQL): the holds taken here outlive this
+        // process, and `batch results` settles them from the state file.
+        let router = try ModelRouter(policy: .policy(loaded), client: client, ledger: store, prices: book,
+                                     options: budget.routerOptions(ledger: store))
         let submission: DeferredSubmission
         do {
             submission = try await router.submitDeferred(
@@ -88,7 +93,8 @@ struct BatchSubmitCommand: AsyncParsableCommand {
         for batch in submission.batches {
             state.batches.append(.init(id: batch.id, policy: policy, ledger: stateOptions.ledger,
                                        submittedAt: ISO8601DateFormatter().string(from: Date()),
-                                       customIDs: batch.customIDs, items: batch.items))
+                                       customIDs: batch.customIDs, items: batch.items,
+                                       holds: batch.holds.map(SavedBatchHold.init)))
             Terminal.writeOut(batch.id + "\n")
         }
         try state.save(stateOptions.statePath)

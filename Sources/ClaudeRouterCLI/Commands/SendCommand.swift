@@ -22,6 +22,11 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Record the call in this ledger (SQLite, or JSON Lines if it ends in .jsonl).", valueName: "path"))
     var ledger: String?
 
+    @Option(name: .customLong("response-cache"), help: ArgumentHelp(
+        "Keep the policy's response cache in this SQLite file (default: beside a file ledger; none with a postgres:// ledger).",
+        valueName: "path"))
+    var responseCache: String?
+
     @Flag(help: "Print the routed response as JSON instead of text.")
     var json = false
 
@@ -56,7 +61,7 @@ struct SendCommand: AsyncParsableCommand {
         defer { client.shutdown() }
         let store: any CostLedger = try await LedgerFiles.open(ledger)
         var routerOptions = budget.routerOptions(ledger: store)
-        routerOptions.responseCache = try ResponseCacheFiles.forSend(ledger: ledger, policy: loaded)
+        routerOptions.responseCache = try ResponseCacheFiles.forSend(ledger: ledger, policy: loaded, explicit: responseCache)
         let router = try ModelRouter(policy: .policy(loaded), client: client, ledger: store, prices: book,
                                      options: routerOptions)
         try await router.restoreBudgets()

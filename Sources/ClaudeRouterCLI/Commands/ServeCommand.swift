@@ -37,6 +37,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Record every call in this ledger (SQLite; JSON Lines if it ends in .jsonl; PostgreSQL for a postgres:// URL, shared by several gateways); default: in memory.", valueName: "path"))
     var ledger: String?
 
+    @Option(name: .customLong("response-cache"), help: ArgumentHelp(
+        "Keep the policy's response cache in this SQLite file (default: beside a file ledger, else in memory).",
+        valueName: "path"))
+    var responseCache: String?
+
     @Option(help: ArgumentHelp("Callers' keys (YAML: SHA-256 hashes mapped to users/teams); without it: development mode.", valueName: "file"))
     var keys: String?
 
@@ -86,7 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
         let source: ModelRouter.PolicySource = FileManager.default.fileExists(atPath: policy) ? .file(policy) : .policy(loaded)
         let logger = Logger(label: "claude-router.gateway")
         var routerOptions = budget.routerOptions(ledger: store)
-        routerOptions.responseCache = try ResponseCacheFiles.forServe(ledger: ledger)
+        routerOptions.responseCache = try ResponseCacheFiles.forServe(ledger: ledger, explicit: responseCache)
         let router = try ModelRouter(policy: source, client: client, ledger: store, prices: book,
                                      options: routerOptions, logger: logger)
         try await router.restoreBudgets()

@@ -21,6 +21,14 @@ extension CacheBreakpointPlanner {
             /// A document, or a text or tool-result block in a user turn.
             var isLongContent: Bool
 
+            var blockLocation: OriginalRequestJSON.BlockLocation {
+                switch section {
+                case .tool: .tool(index)
+                case .system: .system(index)
+                case .message: .message(index, block: block)
+                }
+            }
+
             var location: String {
                 switch section {
                 case .tool: "tools[\(index)]"

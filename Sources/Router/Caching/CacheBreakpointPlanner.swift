@@ -12,6 +12,8 @@ public struct CachePlan: Sendable, Hashable {
         public var location: String
         /// Estimated tokens of the whole prefix it caches (everything up to and including its block).
         public var prefixTokens: Int
+        /// The block it sits on, for writing it into a caller's own JSON.
+        var block: OriginalRequestJSON.BlockLocation? = nil
     }
 
     /// The breakpoints the router added, in request order.
@@ -48,9 +50,14 @@ public enum CacheBreakpointPlanner {
     ///   - conversation: whether the request belongs to a conversation whose next turn will
     ///     reuse this prefix (several messages, or a session key); a one-off prompt is not
     ///     written to the cache just in case.
+    ///   - callerBreakpoints: the caller's own markers when more are known than the decoded
+    ///     request shows (a gateway's raw body can carry them on blocks this client does not
+    ///     model); the larger count is used.
     public static func plan(_ request: MessageRequest, policy: CachingPolicy, minimumTokens: Int,
-                            conversation: Bool) -> (request: MessageRequest, plan: CachePlan) {
-        var plan = CachePlan(placed: [], callerBreakpoints: callerBreakpoints(in: request), minimumTokens: minimumTokens,
+                            conversation: Bool, callerBreakpoints known: Int? = nil)
+        -> (request: MessageRequest, plan: CachePlan) {
+        let callers = max(callerBreakpoints(in: request), known ?? 0)
+        var plan = CachePlan(placed: [], callerBreakpoints: callers, minimumTokens: minimumTokens,
                              ttl: policy.ttl, skipped: [], cachedPrefixTokens: 0)
         let layout = Layout(request)
         plan.cachedPrefixTokens = layout.slots.filter(\.hasMarker).map(\.prefixTokens).max() ?? 0
@@ -99,7 +106,7 @@ public enum CacheBreakpointPlanner {
             let slot = layout.slots[slotIndex]
             layout.mark(slot, with: control, in: &result)
             plan.placed.append(.init(prefix: chosen[slotIndex] ?? .conversation, location: slot.location,
-                                     prefixTokens: slot.prefixTokens))
+                                     prefixTokens: slot.prefixTokens, block: slot.blockLocation))
         }
         plan.cachedPrefixTokens = max(plan.cachedPrefixTokens, plan.placed.map(\.prefixTokens).max() ?? 0)
         return (result, plan)

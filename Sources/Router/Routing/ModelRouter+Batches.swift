@@ -71,13 +71,17 @@ extension ModelRouter {
                 baselineCost = cost == nil ? nil : (usage == TokenUsage() ? .zero
                     : prices.cost(of: usage, model: baselineModel, at: now)?.total)
             }
-            try await ledger.record(LedgerRecord(
+            var record = LedgerRecord(
                 id: id, time: now, requestID: batchID, task: context?.task, policyName: policy.name,
                 policyHash: policy.contentHash, tier: context?.tier ?? tier, model: model, reason: context?.reason,
                 score: context?.score, usage: usage, cost: cost,
                 baselineModel: context == nil ? nil : baselineModel, baselineCost: baselineCost, outcome: outcome,
                 metadata: context.map { metadata.merging($0.metadata) { _, own in own } } ?? metadata,
-                flags: ["batch"]))
+                flags: ["batch"] + (context?.flags ?? []))
+            // What history trimming and pre-flight did to the item before it was submitted.
+            record.trimmedInputTokens = context?.trimmedInputTokens
+            record.preflightInputTokens = context?.preflightInputTokens
+            try await ledger.record(record)
             written[item.customID] = cost?.total ?? .zero
         }
         return written
@@ -88,12 +92,19 @@ extension ModelRouter {
     /// `max_tokens` of output, ×1.1) at the batch price, summed, held as one reservation under the
     /// caller's task and metadata (`options`). A policy without budgets holds nothing.
     /// Settle the hold with ``settleBatch(_:actualCost:)`` once the results are recorded, or
-    /// ``releaseBatch(_:)`` when the batch was not created. A SQLite store drops a hold no one
-    /// settled after its reservation expiry (``BudgetStoreFactory/sqlite(_:reservationExpiry:)``),
-    /// so a batch that takes longer stops being held then.
+    /// ``releaseBatch(_:)`` when the batch was not created. In a SQLite store the hold lasts
+    /// 25 hours (the batch's longest life, not the store's per-call reservation expiry) unless
+    /// settled or released first; other stores keep their own expiry.
     /// - Throws: `RouterError` (`budgetExceeded` naming the budget, `unpricedUnderBudget`), or
     ///   the budget store's own error.
     public func reserveBatch(_ requests: [MessageRequest], options: CallOptions) async throws -> BatchHold {
+        try await reserveBatch(requests.map { (request: $0, countedInput: Int?.none) }, options: options)
+    }
+
+    /// ``reserveBatch(_:options:)`` where an item's input bound is its exact pre-flight count
+    /// when it has one (else the byte bound), as for a single call.
+    func reserveBatch(_ requests: [(request: MessageRequest, countedInput: Int?)], options: CallOptions) async throws
+        -> BatchHold {
         let snapshot = await store.current()
         let budgets = snapshot.budgets
         guard !snapshot.policy.budgets.isEmpty else {
@@ -103,8 +114,8 @@ extension ModelRouter {
         let accounting = CostAccounting(prices: prices)
         let now = self.options.now()
         var worst = USDAmount.zero
-        for request in requests {
-            guard let item = accounting.worstCase(inputBound: CostAccounting.inputTokenBound(request),
+        for (request, counted) in requests {
+            guard let item = accounting.worstCase(inputBound: counted ?? CostAccounting.inputTokenBound(request),
                                                   maxTokens: request.maxTokens, model: request.model, at: now) else {
                 throw RouterError(code: .unpricedUnderBudget, message:
                     "model \(request.model) has no price in the price book, so no worst case can be reserved against the policy's budgets; add it to the price book")
@@ -116,12 +127,21 @@ extension ModelRouter {
         do {
             let reservation = try await budgets.reserve(estimatedWorstCase: worst, task: options.task,
                                                         metadata: options.metadata, id: UUID().uuidString)
+            if let sqlite = budgets as? SQLiteBudgetStore {
+                // Held for the batch's whole life (the API ends a batch within 24 h), not one
+                // call's expiry: the results, possibly fetched by another process, settle it.
+                _ = try? await sqlite.extend(reservation, until: now.addingTimeInterval(Self.batchHoldSeconds))
+            }
             return BatchHold(reservation: reservation, budgets: budgets, task: options.task, metadata: options.metadata)
         } catch let error as BudgetError {
             metrics.budgetRejected(rule: error.ruleName)
             throw RouterError(code: .budgetExceeded, message: error.description, budget: error)
         }
     }
+
+    /// How long a batch's hold lasts in a SQLite budget store that nobody settles: the API's
+    /// 24-hour processing window plus an hour.
+    static let batchHoldSeconds: TimeInterval = 25 * 3600
 
     /// Replaces a batch's hold with what its recorded results cost. Errors are logged.
     public func settleBatch(_ hold: BatchHold, actualCost: USDAmount) async {

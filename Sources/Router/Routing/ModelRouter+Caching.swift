@@ -1,24 +1,46 @@
 import ClaudeClient
 import Foundation
+import Logging
 import RouterPolicies
 
 extension ModelRouter {
     /// The attempt's request with the policy's prompt-caching breakpoints placed for the
     /// attempt's model (each escalation re-plans: the minimum and the cache are per model).
-    /// The plan is kept on the call for the ledger. A request carrying its caller's raw JSON
-    /// (the gateway's pass-through) is sent as given: its bytes, not the decoded fields, go out.
+    /// The plan is kept on the call for the ledger.
+    ///
+    /// A request carrying its caller's raw JSON (the gateway's pass-through) goes out as those
+    /// bytes, not as the decoded fields, so the placed breakpoints are spliced into the bytes
+    /// rather than the body re-encoded: re-encoding would drop every field and value this
+    /// client does not model (a newer API parameter, an unknown block member), which is what
+    /// the pass-through exists to keep. The caller's markers anywhere in the raw body, modelled
+    /// or not, count toward the four. When a splice cannot be made the request is sent without
+    /// the router's breakpoints (and the plan says none were placed), never with a changed body.
     func cachingRequest(_ call: inout RoutedCall) -> MessageRequest {
         let routed = call.routedRequest
         call.cachePlan = nil
-        guard routed.originalJSON == nil,
-              let caching = call.snapshot.policy.caching(forTask: call.decision.task), caching.enabled else {
+        guard let caching = call.snapshot.policy.caching(forTask: call.decision.task), caching.enabled else {
             return routed
         }
         let minimum = prices.minimumCacheableTokens(for: routed.model) ?? CachingPolicy.fallbackMinimumCacheableTokens
         let conversation = routed.messages.count > 1
             || caching.sessionKey.map { call.input.metadata[$0] != nil } == true
-        let (request, plan) = CacheBreakpointPlanner.plan(routed, policy: caching, minimumTokens: minimum,
-                                                          conversation: conversation)
+        var (request, plan) = CacheBreakpointPlanner.plan(routed, policy: caching, minimumTokens: minimum,
+                                                          conversation: conversation,
+                                                          callerBreakpoints: routed.originalJSON?.cacheControlMarkers)
+        if let original = routed.originalJSON, !plan.placed.isEmpty {
+            let control = CacheControl(ttl: caching.ttl == .oneHour ? .oneHour : nil)
+            let blocks = plan.placed.compactMap(\.block)
+            if blocks.count == plan.placed.count, let spliced = original.addingCacheControl(control, at: blocks) {
+                request.originalJSON = spliced
+            } else {
+                call.logger.warning("prompt-caching breakpoints not placed: the request body could not be spliced")
+                plan.skipped += plan.placed.map { "\($0.prefix.rawValue) at \($0.location): the raw body could not be spliced" }
+                plan.placed = []
+                plan.cachedPrefixTokens = CacheBreakpointPlanner.Layout(routed).slots.filter(\.hasMarker)
+                    .map(\.prefixTokens).max() ?? 0
+                request = routed
+            }
+        }
         call.cachePlan = plan
         if !plan.placed.isEmpty { metrics.cacheBreakpointsPlaced(plan.placed.count) }
         return request

@@ -75,15 +75,25 @@ public struct DeferredItemContext: Sendable, Hashable, Codable {
     public var score: Double
     /// The caller's metadata (stored on the item's ledger record).
     public var metadata: [String: String]
+    /// Estimated input tokens history trimming removed before submitting; `nil` when nothing was trimmed.
+    public var trimmedInputTokens: Int?
+    /// The exact input tokens pre-flight `count_tokens` reported; `nil` when it did not run or failed.
+    public var preflightInputTokens: Int?
+    /// Ledger flags of the levers (`preflight_fallback: …`, `history_summary_failed: …`); `nil` when none.
+    public var flags: [String]?
 
     /// A context.
-    public init(task: String, tier: String, model: String, reason: String, score: Double, metadata: [String: String]) {
+    public init(task: String, tier: String, model: String, reason: String, score: Double, metadata: [String: String],
+                trimmedInputTokens: Int? = nil, preflightInputTokens: Int? = nil, flags: [String]? = nil) {
         self.task = task
         self.tier = tier
         self.model = model
         self.reason = reason
         self.score = score
         self.metadata = metadata
+        self.trimmedInputTokens = trimmedInputTokens
+        self.preflightInputTokens = preflightInputTokens
+        self.flags = flags
     }
 }
 
@@ -183,7 +193,10 @@ extension ModelRouter {
     /// Nothing is sent when any item is refused: a task not marked `deferrable: true`, a custom id
     /// that is malformed or repeated, or one item larger than a whole batch. A batch the API
     /// refuses has its hold released and its items listed in ``DeferredSubmission/unsubmitted``.
-    /// History trimming and pre-flight do not apply to deferred items.
+    /// History trimming and pre-flight apply to each item as to a direct call (same policy
+    /// rules, after every item has been checked, so a refused submission sends nothing); what
+    /// they did is kept in the item's ``DeferredItemContext`` and recorded with its result, and
+    /// an exact pre-flight count replaces the byte bound in the batch's budget hold.
     /// - Throws: `RouterError` (`invalidBatch`; `budgetExceeded` or `unpricedUnderBudget` for the
     ///   first batch — later batches' budget errors put their items in `unsubmitted`).
     public func submitDeferred(_ items: [DeferredItem], limits: BatchLimits = .init(),
@@ -192,7 +205,7 @@ extension ModelRouter {
         let snapshot = await store.current()
         var problems: [String] = []
         var seen: Set<String> = []
-        var routed: [(item: DeferredItem, request: MessageRequest, context: DeferredItemContext)] = []
+        var accepted: [DeferredItem] = []
         for (index, item) in items.enumerated() {
             if !Self.isValidCustomID(item.customID) {
                 problems.append("item \(index + 1): custom id '\(item.customID)' must be 1 to 64 characters of A-Z a-z 0-9 _ -")
@@ -208,19 +221,28 @@ extension ModelRouter {
                 problems.append("item \(index + 1) (\(item.customID)): task '\(decision.task)' is not deferrable:true in the policy")
                 continue
             }
-            var request = item.request
-            request.model = decision.model
-            request.maxTokens = decision.maxTokens
-            request.stream = nil
-            let context = DeferredItemContext(
-                task: decision.task, tier: decision.tier, model: decision.model,
-                reason: "deferred (Message Batches, batch price): " + decision.reason, score: decision.score,
-                metadata: input.metadata)
-            routed.append((item, request, context))
+            accepted.append(item)
         }
         if items.isEmpty { problems.append("no items to submit") }
         guard problems.isEmpty else {
             throw RouterError(code: .invalidBatch, message: problems.joined(separator: "\n"))
+        }
+        var routed: [(item: DeferredItem, request: MessageRequest, context: DeferredItemContext, counted: Int?)] = []
+        for item in accepted {
+            // The same levers as a direct call: trimming (a summary is its own recorded call), then pre-flight.
+            let prepared = try await prepare(item.request, options: item.options, snapshot: snapshot, logger: logger)
+            let decision = prepared.decision
+            var request = prepared.request
+            request.model = decision.model
+            request.maxTokens = decision.maxTokens
+            request.stream = nil
+            let notes = prepared.notes
+            let context = DeferredItemContext(
+                task: decision.task, tier: decision.tier, model: decision.model,
+                reason: "deferred (Message Batches, batch price): " + decision.reason, score: decision.score,
+                metadata: prepared.input.metadata, trimmedInputTokens: notes.trimmedInputTokens,
+                preflightInputTokens: notes.preflightInputTokens, flags: notes.flags.isEmpty ? nil : notes.flags)
+            routed.append((item, request, context, prepared.input.countedInputTokens))
         }
         let encoder = JSONEncoder()
         let sizes = try routed.map {
@@ -250,7 +272,7 @@ extension ModelRouter {
                     let members = groups[key] ?? []
                     let first = chunk[members[0]]
                     holds.append(try await reserveBatch(
-                        members.map { chunk[$0].request },
+                        members.map { (request: chunk[$0].request, countedInput: chunk[$0].counted) },
                         options: CallOptions(task: first.context.task, metadata: first.context.metadata)))
                 }
                 let body = CreateBatchRequest(requests: chunk.map { BatchRequestItem(customID: $0.item.customID, params: $0.request) })

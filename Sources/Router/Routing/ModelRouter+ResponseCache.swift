@@ -19,8 +19,8 @@ extension ModelRouter {
     /// metrics and returned; a cache that cannot be read is logged and treated as a miss.
     /// - Throws: `RouterError.ledgerWriteFailed` when the hit's record cannot be written (the
     ///   stored reply travels with the error).
-    func lookUpResponse(_ request: MessageRequest, options callOptions: CallOptions, logger: Logger?) async throws
-        -> ResponseCacheLookup {
+    func lookUpResponse(_ request: MessageRequest, options callOptions: CallOptions, logger: Logger?,
+                        isStream: Bool = false) async throws -> ResponseCacheLookup {
         guard let cache = options.responseCache else { return .notCached }
         let snapshot = await store.current()
         let input = RoutingInput(request: request, options: callOptions)
@@ -49,13 +49,13 @@ extension ModelRouter {
             return .miss(key: key, task: decision.task, policy: settings)
         }
         return .hit(try await recordHit(entry, message: message, decision: decision, input: input,
-                                        snapshot: snapshot, started: started, logger: log))
+                                        snapshot: snapshot, started: started, isStream: isStream, logger: log))
     }
 
     /// Writes the ledger record of a response-cache hit and builds the caller's response.
     private func recordHit(_ entry: ResponseCache.Entry, message: Message, decision: RoutingDecision,
                            input: RoutingInput, snapshot: PolicyStore.Snapshot, started: ContinuousClock.Instant,
-                           logger: Logger) async throws -> RoutedResponse {
+                           isStream: Bool, logger: Logger) async throws -> RoutedResponse {
         var decision = decision
         decision.model = entry.model
         decision.tier = entry.tier
@@ -69,7 +69,7 @@ extension ModelRouter {
             variant: decision.variant, policyName: policy.name, policyHash: policy.contentHash, tier: entry.tier,
             model: entry.model, reason: decision.reason, score: decision.score, usage: TokenUsage(), cost: LedgerRecord.Cost(),
             baselineModel: baselineModel, baselineCost: .zero, latencyMs: latency.whole(.milliseconds(1)),
-            outcome: .success, stream: false, metadata: input.metadata,
+            outcome: .success, stream: isStream, metadata: input.metadata,
             promptText: options.recordContent ? input.text : nil,
             responseText: options.recordContent ? message.text : nil)
         record.responseCacheHit = true

@@ -11,9 +11,19 @@ extension ModelRouter {
     /// event moves to the next tier (the caller has seen nothing yet). Once events flow, the
     /// reply belongs to the caller and is not replaced; a `max_tokens` stop or a failed check is
     /// reported in ``RoutedResponse/unresolvedTrigger``.
+    ///
+    /// The response cache applies as for ``send(_:options:logger:)``: a hit is replayed as the
+    /// event sequence the API streams (`message_start`, each block's start, deltas and stop,
+    /// `message_delta` with the stored usage, `message_stop`) with no request, recorded at $0
+    /// with the avoided cost; a stream that completes cleanly (no error, refusal, truncation or
+    /// unresolved trigger) fills the cache.
     /// - Throws: `ClaudeError` or `RouterError`, as ``send(_:options:logger:)``.
     public func stream(_ request: MessageRequest, options: CallOptions = .init(),
                        logger: Logger? = nil) async throws -> RoutedStream {
+        let cached = try await lookUpResponse(request, options: options, logger: logger, isStream: true)
+        if case .hit(let response) = cached {
+            return RoutedStream(decision: response.decision, source: .replay(ReplaySession(response)))
+        }
         var call = try await begin(request, options: options, logger: logger, isStream: true)
         let client = self.client
         // An opened stream is handed to the caller unrecorded (`ended` is nil): its session
@@ -22,7 +32,10 @@ extension ModelRouter {
             &call,
             perform: { routed, logger in try await client.streamMessage(routed, logger: logger) },
             ended: { _ in nil })
-        return RoutedStream(decision: call.decision, session: StreamSession(router: self, stream: stream, call: call))
+        var fill: StreamSession.CacheFill?
+        if case .miss(let key, let task, let policy) = cached { fill = .init(key: key, task: task, policy: policy) }
+        return RoutedStream(decision: call.decision,
+                            source: .live(StreamSession(router: self, stream: stream, call: call, cacheFill: fill)))
     }
 }
 
@@ -37,22 +50,49 @@ public struct RoutedStream: AsyncSequence, Sendable {
 
     /// The decision of the attempt being streamed.
     public let decision: RoutingDecision
-    let session: StreamSession
+    let source: Source
+
+    /// Where the events come from: an upstream stream, or a response-cache hit replayed.
+    enum Source: Sendable {
+        case live(StreamSession)
+        case replay(ReplaySession)
+    }
 
     /// Pulls the next event; the transfer's back-pressure reaches the server.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let session: StreamSession
+        let source: Source
         /// The next event, or `nil` at the end. Throws a mid-stream `ClaudeError`.
-        public mutating func next() async throws -> MessageStreamEvent? { try await session.next() }
+        public mutating func next() async throws -> MessageStreamEvent? {
+            switch source {
+            case .live(let session): try await session.next()
+            case .replay(let replay): await replay.next()
+            }
+        }
+    }
+
+    /// Whether the events replay a response-cache hit (no request was sent).
+    public var isResponseCacheHit: Bool {
+        if case .replay = source { return true }
+        return false
     }
 
     /// An iterator over the events.
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(session: session) }
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(source: source) }
 
     /// Reads any remaining events and returns the reply with every attempt's cost.
     /// - Throws: the stream's error (its usage is recorded first) or `RouterError`.
-    public func result() async throws -> RoutedResponse { try await session.result() }
+    public func result() async throws -> RoutedResponse {
+        switch source {
+        case .live(let session): try await session.result()
+        case .replay(let replay): await replay.result()
+        }
+    }
 
-    /// Aborts the transfer and records the usage consumed so far.
-    public func cancel() async { await session.cancel() }
+    /// Aborts the transfer and records the usage consumed so far (a replay just stops).
+    public func cancel() async {
+        switch source {
+        case .live(let session): await session.cancel()
+        case .replay(let replay): await replay.cancel()
+        }
+    }
 }

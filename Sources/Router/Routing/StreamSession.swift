@@ -18,12 +18,22 @@ actor StreamSession {
     private let call: RoutedCall
     private var accumulator = MessageAccumulator()
     private var outcome: Result<RoutedResponse, any Error>?
+    /// Where a clean completed reply is stored in the response cache (`nil`: not cached).
+    private let cacheFill: CacheFill?
 
-    init(router: ModelRouter, stream: MessageStream, call: RoutedCall) {
+    /// A response-cache miss to fill when the stream completes.
+    struct CacheFill: Sendable {
+        var key: String
+        var task: String
+        var policy: ResponseCachePolicy
+    }
+
+    init(router: ModelRouter, stream: MessageStream, call: RoutedCall, cacheFill: CacheFill? = nil) {
         self.router = router
         self.stream = stream
         self.iterator = stream.makeAsyncIterator()
         self.call = call
+        self.cacheFill = cacheFill
     }
 
     isolated deinit {
@@ -79,6 +89,11 @@ actor StreamSession {
                 if let response {
                     outcome = .success(response)
                     router.metrics.completed(response)
+                    // Only a complete stream gets here; `storeResponse` refuses unclean endings.
+                    if let cacheFill {
+                        router.storeResponse(response, key: cacheFill.key, task: cacheFill.task, policy: cacheFill.policy,
+                                             logger: call.logger)
+                    }
                 } else {
                     outcome = .failure(RouterError(code: .incompleteStream, message: "the stream ended before message_start"))
                 }
