@@ -15,15 +15,21 @@ struct StreamTimeoutTests {
     func longStreamCompletes() async throws {
         let server = MockAnthropicServer()
         try await server.start()
-        let client = Self.client(server)
+        // A 1.5 s timeout against ~24 events 150 ms apart: about 3.6 s in all, more than twice the
+        // timeout, while the longest silence has a 10× margin (a loaded CI machine can delay an
+        // event by several hundred ms; 250 ms gaps against 1 s failed there).
+        let client = AnthropicClient(configuration: .init(apiKey: "sk-ant-test-timeouts", baseURL: server.baseURL,
+                                                          requestTimeout: .milliseconds(1_500), maxRetries: 0))
         defer { client.shutdown() }
-        // ~12 events 250 ms apart: about 3 s in all, never 1 s of silence.
         let request = MessageRequest(
             model: "claude-haiku-4-5", maxTokens: 200,
-            messages: [.user("one two three four five six [[mock: reply=a_b_c_d_e_f slow-ms=250]]")])
+            messages: [.user("one two three four five six [[mock: reply=a_b_c_d_e_f_g_h_i_j_k_l slow-ms=150]]")])
+        let started = ContinuousClock.now
         let stream = try await client.streamMessage(request)
         let message = try await stream.finalMessage()
-        #expect(message.text == "a b c d e f")
+        #expect(message.text == "a b c d e f g h i j k l")
+        // The stream did outlive the timeout (else the test proves nothing).
+        #expect(ContinuousClock.now - started > .milliseconds(1_500))
         await server.stop()
     }
 
