@@ -169,13 +169,14 @@ enum ReportRendering {
         let all: [(LedgerReport.Row, String, Bool)] = rows.map { ($0, $0.group, false) } + (total.map { [($0, "TOTAL", true)] } ?? [])
         for (row, name, isTotal) in all {
             let leverCells = csvLeverCells(row, levers: isTotal ? levers : nil, coverage: isTotal ? coverage : nil)
-            lines.append([field(name), "\(row.logicalCalls)", "\(row.attempts)", "\(row.tokens.input)", "\(row.tokens.output)",
-                          row.exactCost?.exactDecimal ?? "", row.cost.exactDecimal, row.baselineCost.exactDecimal,
-                          row.savings?.exactDecimal ?? "", "\(row.escalatedCalls)", row.escalationCost.exactDecimal,
-                          "\(row.unpricedRecords)", "\(row.errorAttempts)", "\(row.flaggedRecords)",
-                          row.latencyP50.map(String.init) ?? "", row.latencyP95.map(String.init) ?? ""] + leverCells + [
-                          row.cacheHitRate.map { String($0) } ?? "", row.cacheSaving.exactDecimal,
-                          "\(row.responseCacheHits)", row.avoidedCost.exactDecimal].joined(separator: ","))
+            let head: [String] = [field(name), "\(row.logicalCalls)", "\(row.attempts)", "\(row.tokens.input)", "\(row.tokens.output)",
+                                  row.exactCost?.exactDecimal ?? "", row.cost.exactDecimal, row.baselineCost.exactDecimal,
+                                  row.savings?.exactDecimal ?? "", "\(row.escalatedCalls)", row.escalationCost.exactDecimal,
+                                  "\(row.unpricedRecords)", "\(row.errorAttempts)", "\(row.flaggedRecords)",
+                                  row.latencyP50.map(String.init) ?? "", row.latencyP95.map(String.init) ?? ""]
+            let caching: [String] = [row.cacheHitRate.map { String($0) } ?? "", row.cacheSaving.exactDecimal,
+                                     "\(row.responseCacheHits)", row.avoidedCost.exactDecimal]
+            lines.append((head + leverCells + caching).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
     }

@@ -181,7 +181,9 @@ struct LeverOutputsTests {
     func leverLedger(in directory: URL, policy: String) async throws -> String {
         let ledger = directory.appendingPathComponent("ledger.sqlite").path
         try await MockAnthropicServer.withLoopbackServer { server in
-            let sends: [[String]] = [["--task", "docs", Self.document], ["--task", "docs", Self.document],
+            // The mock's directives script the cache usage (a write, then a read of the same prefix).
+            let sends: [[String]] = [["--task", "docs", Self.document + " [[mock: cache-write-5m=2000]]"],
+                                     ["--task", "docs", Self.document + " [[mock: cache-read=2000]]"],
                                      ["--task", "faq", "--metadata", "user=ann", "When do you open?"],
                                      ["--task", "faq", "--metadata", "user=ann", "When do you open?"],
                                      ["--task", "nightly", "Summarise the day."]]
