@@ -208,6 +208,16 @@ let package = Package(
             path: "Benchmarks/Bulk"
         ),
 
+        // Each cost lever (prompt caching, response cache, batch, history trimming, pre-flight)
+        // off and on over a small workload, against `claude-router mock-server`: exact cost from
+        // the ledger and the median time per call. Run: swift build --product claude-router &&
+        // swift build --product LeverBench && .build/debug/LeverBench (or -c release).
+        .executableTarget(
+            name: "LeverBench",
+            dependencies: ["Router", "RouterPolicies", "ClaudeClient"],
+            path: "Benchmarks/Levers"
+        ),
+
         // The PostgreSQL ledger (durable and batched) next to the SQLite ledger in one run:
         // records/s and the p50/p99 `record` adds to a call. Needs a server (scripts/postgres.sh start).
         // Run: swift build -c release --product LedgerFleetBench

@@ -13,7 +13,8 @@ enum ReportRendering {
     /// A cost cell: exact when every attempt is priced, otherwise never a bare $0.
     static func cost(_ row: LedgerReport.Row) -> String { LedgerReportPage.costText(row) }
 
-    static func table(rows: [LedgerReport.Row], total: LedgerReport.Row?, by: String, ledger: String) -> String {
+    static func table(rows: [LedgerReport.Row], total: LedgerReport.Row?, by: String, ledger: String,
+                      coverage: CacheSavingCoverage? = nil) -> String {
         guard let total, total.attempts > 0 else { return "no records in \(ledger) for this selection\n" }
         var table = TextTable(
             headers: [by, "calls", "attempts", "input tok", "output tok", "cost", "baseline", "saved", "saved %",
@@ -33,7 +34,7 @@ enum ReportRendering {
         if rows.count > 1 { table.append(cells(total, name: "TOTAL")) }
         var text = table.rendered + "\n"
         text += "Each call is counted whole (escalations included) in the group of the attempt that answered it.\n"
-        for line in LedgerReportPage.cachingLines(total) { text += line + "\n" }
+        for line in LedgerReportPage.cachingLines(total, coverage: coverage) { text += line + "\n" }
         if total.unpricedRecords > 0 {
             text += "Total cost ≥ \(total.cost.formatted()) plus \(total.unpricedRecords) unpriced attempt(s) "
                 + "(model not in the price book, or usage flagged): their cost is unknown, not $0.\n"
@@ -139,35 +140,43 @@ enum ReportRendering {
         var grouping = "each call in the group of its final attempt"
         var rows: [JSONRow]
         var total: JSONRow?
+        /// The cost levers over every selected record; left out, like `total`, when nothing is selected.
+        var levers: JSONLevers?
     }
 
     /// Money as exact decimal strings (no binary floating point).
-    static func json(rows: [LedgerReport.Row], total: LedgerReport.Row?, by: String) throws -> String {
+    static func json(rows: [LedgerReport.Row], total: LedgerReport.Row?, by: String, levers: LeverSummary = LeverSummary(),
+                     coverage: CacheSavingCoverage? = nil) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        let report = JSONReport(groupedBy: by, rows: rows.map(JSONRow.init), total: total.map(JSONRow.init))
+        let report = JSONReport(groupedBy: by, rows: rows.map(JSONRow.init), total: total.map(JSONRow.init),
+                                levers: total.map { JSONLevers(total: $0, levers: levers, coverage: coverage) })
         return String(decoding: try encoder.encode(report), as: UTF8.self)
     }
 
     /// RFC 4180 CSV with a header row and, after the groups, a `TOTAL` row over all of them;
     /// an unknown cost is an empty field, never 0.
-    static func csv(rows: [LedgerReport.Row], total: LedgerReport.Row?, by: String) -> String {
+    static func csv(rows: [LedgerReport.Row], total: LedgerReport.Row?, by: String, levers: LeverSummary = LeverSummary(),
+                    coverage: CacheSavingCoverage? = nil) -> String {
         func field(_ text: String) -> String {
             text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
         var lines = ["\(field(by)),calls,attempts,input_tokens,output_tokens,cost_usd,cost_lower_bound_usd,baseline_cost_usd,"
             + "savings_usd,escalated_calls,escalation_cost_usd,unpriced_records,error_attempts,flagged_records,"
-            + "latency_p50_ms,latency_p95_ms,cache_hit_rate,cache_saving_usd,response_cache_hits,avoided_cost_usd"]
-        for (row, name) in rows.map({ ($0, $0.group) }) + (total.map { [($0, "TOTAL")] } ?? []) {
-            lines.append([field(name), "\(row.logicalCalls)", "\(row.attempts)", "\(row.tokens.input)", "\(row.tokens.output)",
-                          row.exactCost?.exactDecimal ?? "", row.cost.exactDecimal, row.baselineCost.exactDecimal,
-                          row.savings?.exactDecimal ?? "", "\(row.escalatedCalls)", row.escalationCost.exactDecimal,
-                          "\(row.unpricedRecords)", "\(row.errorAttempts)", "\(row.flaggedRecords)",
-                          row.latencyP50.map(String.init) ?? "", row.latencyP95.map(String.init) ?? "",
-                          row.cacheHitRate.map { String($0) } ?? "", row.cacheSaving.exactDecimal,
-                          "\(row.responseCacheHits)", row.avoidedCost.exactDecimal].joined(separator: ","))
+            + "latency_p50_ms,latency_p95_ms,\(csvLeverHeader),cache_hit_rate,cache_saving_usd,response_cache_hits,avoided_cost_usd"]
+        let all: [(LedgerReport.Row, String, Bool)] = rows.map { ($0, $0.group, false) } + (total.map { [($0, "TOTAL", true)] } ?? [])
+        for (row, name, isTotal) in all {
+            let leverCells = csvLeverCells(row, levers: isTotal ? levers : nil, coverage: isTotal ? coverage : nil)
+            let head: [String] = [field(name), "\(row.logicalCalls)", "\(row.attempts)", "\(row.tokens.input)", "\(row.tokens.output)",
+                                  row.exactCost?.exactDecimal ?? "", row.cost.exactDecimal, row.baselineCost.exactDecimal,
+                                  row.savings?.exactDecimal ?? "", "\(row.escalatedCalls)", row.escalationCost.exactDecimal,
+                                  "\(row.unpricedRecords)", "\(row.errorAttempts)", "\(row.flaggedRecords)",
+                                  row.latencyP50.map(String.init) ?? "", row.latencyP95.map(String.init) ?? ""]
+            let caching: [String] = [row.cacheHitRate.map { String($0) } ?? "", row.cacheSaving.exactDecimal,
+                                     "\(row.responseCacheHits)", row.avoidedCost.exactDecimal]
+            lines.append((head + leverCells + caching).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
     }

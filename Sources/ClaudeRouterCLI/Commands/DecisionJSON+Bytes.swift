@@ -41,6 +41,10 @@ extension DecisionJSON {
             JSONBytes.appendMember("learned_score", to: &out)
             JSONBytes.appendDouble(learned, to: &out)
         }
+        if let levers {
+            JSONBytes.appendMember("levers", to: &out)
+            out.append(contentsOf: levers.compactBytes())
+        }
         if let line {
             JSONBytes.appendMember("line", to: &out)
             JSONBytes.appendInt(line, to: &out)

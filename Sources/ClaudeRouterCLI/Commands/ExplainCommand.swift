@@ -33,6 +33,14 @@ struct ExplainCommand: AsyncParsableCommand {
                                + "and show what history trimming and pre-flight would do to it.", valueName: "file"))
     var request: String?
 
+    @Option(help: ArgumentHelp("Cache-aware routing: the tier the conversation (--metadata SESSION_KEY=…) last ran on.",
+                               valueName: "tier"))
+    var previousTier: String?
+
+    @Option(help: ArgumentHelp("Cache-aware routing: tokens of the conversation's warm prefix on --previous-tier (default 0).",
+                               valueName: "tokens"))
+    var cachedPrefixTokens: Int?
+
     @Argument(help: "The prompt text.")
     var prompt: String?
 
@@ -42,6 +50,12 @@ struct ExplainCommand: AsyncParsableCommand {
         if let prompt, prompt.allSatisfy(\.isWhitespace) {
             throw ValidationError("the prompt is empty: give the text to explain")
         }
+        if cachedPrefixTokens != nil && previousTier == nil {
+            throw ValidationError("--cached-prefix-tokens needs --previous-tier (the tier whose cache holds the prefix)")
+        }
+        if let cachedPrefixTokens, cachedPrefixTokens < 0 {
+            throw ValidationError("--cached-prefix-tokens must be 0 or more, got \(cachedPrefixTokens)")
+        }
     }
 
     func run() async throws {
@@ -49,34 +63,47 @@ struct ExplainCommand: AsyncParsableCommand {
         routing.warnAboutUnknownTask(in: policy)
         let engine = PolicyEngine(policy: policy)
         let metadata = try Inputs.metadata(routing.metadataPairs)
+        if let previousTier, policy.tierIndex(named: previousTier) == nil {
+            throw CLIError.usage("--previous-tier '\(previousTier)' is not a tier of policy '\(policy.name)' "
+                                 + "(its tiers: \(policy.tiers.map(\.name).joined(separator: ", ")))")
+        }
+        // The price book is loaded only when a lever needs it, so a policy without levers costs what it did.
+        let context = try leverContext(policy)
         if let jsonl {
-            try explainLines(jsonl, engine: engine, metadata: metadata)
+            try explainLines(jsonl, engine: engine, metadata: metadata, context: context)
             return
         }
         if let request {
-            return try explainRequest(request, policy: policy, metadata: metadata)
+            return try explainRequest(request, engine: engine, metadata: metadata, context: context)
         }
         let text = try file.map(Inputs.text(of:)) ?? (prompt == "-" ? Inputs.standardInput() : prompt) ?? ""
         if text.allSatisfy(\.isWhitespace) { throw CLIError.usage("the prompt is empty: give the text to explain") }
         let input = RoutingInput(text: text, task: routing.task, metadata: metadata)
-        let decision = engine.decide(input)
+        let decided = engine.decide(input)
+        let single = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(text)])
         if json {
-            Terminal.writeOut(try DecisionJSON(decision, policy: engine.policy).encoded(pretty: true) + "\n")
+            var output = DecisionJSON(decided, policy: engine.policy)
+            if let context {
+                let levered = leverDecision(single, decided: decided, engine: engine, metadata: metadata, context: context)
+                output = DecisionJSON(levered.decision, policy: engine.policy)
+                output.levers = levered.levers
+            }
+            Terminal.writeOut(try output.encoded(pretty: true) + "\n")
         } else {
-            let book = try Inputs.prices(explicit: nil, policy: policy)
-            Terminal.writeOut(Self.describe(decision, policy: engine.policy)
-                              + Self.cachingText(decision, policy: engine.policy, prices: book))
-            let single = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(text)])
-            Terminal.writeOut(Self.describeLevers(
-                LeverPlan.make(request: single, policy: policy, options: CallOptions(task: routing.task, metadata: metadata)),
-                policy: policy))
+            let book = try context?.prices ?? Inputs.prices(explicit: nil, policy: policy)
+            let levered = leverDecision(single, decided: decided, engine: engine, metadata: metadata,
+                                        context: context ?? LeverJSON.Context(policy: policy, prices: book))
+            Terminal.writeOut(Self.describe(levered.decision, policy: engine.policy)
+                              + Self.cachingText(levered.decision, policy: engine.policy, prices: book))
+            Terminal.writeOut(Self.describeLevers(levered.plan, policy: policy))
         }
     }
 
     /// One decision per request line, read and written as bytes (`ByteLines`, `JSONByteParser`,
     /// `JSONBytes`) and buffered: per-line cost is the decision, not the I/O around it.
     /// Bad lines are collected as `F:LINE: error: …` and reported together (exit 65).
-    func explainLines(_ path: String, engine: PolicyEngine, metadata: [String: String]) throws {
+    func explainLines(_ path: String, engine: PolicyEngine, metadata: [String: String],
+                      context: LeverJSON.Context?) throws {
         let output = OutputBuffer()
         defer { output.flush() }
         var errors: [String] = []
@@ -92,6 +119,13 @@ struct ExplainCommand: AsyncParsableCommand {
                 let input = RoutingInput(text: request.prompt, task: request.task ?? routing.task,
                                          metadata: metadata.merging(request.metadata) { _, line in line })
                 var decision = DecisionJSON(engine.decide(input), policy: engine.policy)
+                if let context {
+                    let single = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(request.prompt)])
+                    let levered = leverDecision(single, decided: decision.decision, engine: engine,
+                                                metadata: input.metadata, task: input.task, context: context)
+                    decision = DecisionJSON(levered.decision, policy: engine.policy)
+                    decision.levers = levered.levers
+                }
                 decision.line = number
                 decision.id = request.id
                 decision.appendLine(to: &output.bytes)
@@ -261,6 +295,8 @@ struct DecisionJSON: Encodable {
 
     /// The thresholds the score was compared with (tier → value), when any was.
     var thresholds: [String: Double]?
+    /// The cost levers the policy turns on for the decision's task (`nil`: none, no key).
+    var levers: LeverJSON?
 
     init(_ decision: RoutingDecision, policy: Policy) {
         self.decision = decision
@@ -274,7 +310,7 @@ struct DecisionJSON: Encodable {
         case maxTokens = "max_tokens", taskConfidence = "task_confidence", matchedRule = "matched_rule"
         case escalationPath = "escalation_path", estimatedInputTokens = "estimated_input_tokens"
         case scoreSource = "score_source", learnedScore = "learned_score", heuristicScore = "heuristic_score"
-        case thresholdsSource = "thresholds_source", thresholds
+        case thresholdsSource = "thresholds_source", thresholds, levers
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -300,6 +336,7 @@ struct DecisionJSON: Encodable {
         try container.encodeIfPresent(decision.heuristicScore, forKey: .heuristicScore)
         try container.encodeIfPresent(decision.thresholdSource?.rawValue, forKey: .thresholdsSource)
         try container.encodeIfPresent(thresholds, forKey: .thresholds)
+        try container.encodeIfPresent(levers, forKey: .levers)
     }
 
     func encoded(pretty: Bool) throws -> String {

@@ -67,10 +67,15 @@ struct ReportCommand: AsyncParsableCommand {
         // The page's views: per day, task and model (only for the page formats, only when non-empty).
         var views: [LedgerReport.GroupKey: [LedgerReport.Row]] = [:]
         var levers = LeverSummary()
+        var coverage: CacheSavingCoverage?
         do {
             let result = try await Self.aggregate(store, query: query, by: by.key)
             (rows, total) = (result.rows, result.total.first)
-            if format == .table, (total?.attempts ?? 0) > 0 { levers = try await Self.levers(store, query: query) }
+            // Every format carries the levers; the coverage count costs a scan only when there are cache tokens.
+            if (total?.attempts ?? 0) > 0 {
+                levers = try await Self.levers(store, query: query)
+                coverage = try await Self.cacheCoverage(store, query: query, total: total)
+            }
             if format == .markdown || format == .html, (total?.attempts ?? 0) > 0 {
                 for key in [LedgerReport.GroupKey.day, .task, .model] {
                     views[key] = key == by.key ? rows : try await Self.rows(store, query: query, by: key)
@@ -82,10 +87,13 @@ struct ReportCommand: AsyncParsableCommand {
         }
         switch format {
         case .table:
-            Terminal.writeOut(ReportRendering.table(rows: rows, total: total, by: by.rawValue, ledger: LedgerFiles.displayName(ledger))
+            Terminal.writeOut(ReportRendering.table(rows: rows, total: total, by: by.rawValue, ledger: LedgerFiles.displayName(ledger),
+                                                    coverage: coverage)
                               + ReportRendering.levers(levers))
-        case .json: Terminal.writeOut(try ReportRendering.json(rows: rows, total: total, by: by.rawValue) + "\n")
-        case .csv: Terminal.writeOut(ReportRendering.csv(rows: rows, total: total, by: by.rawValue))
+        case .json:
+            Terminal.writeOut(try ReportRendering.json(rows: rows, total: total, by: by.rawValue, levers: levers,
+                                                       coverage: coverage) + "\n")
+        case .csv: Terminal.writeOut(ReportRendering.csv(rows: rows, total: total, by: by.rawValue, levers: levers, coverage: coverage))
         case .markdown, .html:
             // An empty selection says so, as the table does, instead of an empty page.
             guard let total, total.attempts > 0 else {
@@ -94,10 +102,12 @@ struct ReportCommand: AsyncParsableCommand {
             let clock = ISO8601DateFormatter()
             clock.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
             clock.timeZone = TimeZone(identifier: "UTC")
-            let page = LedgerReportPage(
+            var page = LedgerReportPage(
                 ledger: LedgerFiles.displayName(ledger), since: since, groupedBy: by.rawValue, rows: rows, total: total,
                 byDay: views[.day] ?? [], byTask: views[.task] ?? [], byModel: views[.model] ?? [],
                 generatedAt: clock.string(from: Date()) + " UTC", toolVersion: ClaudeRouterCommand.configuration.version)
+            page.levers = levers
+            page.cacheCoverage = coverage
             Terminal.writeOut(format == .html ? page.html : page.markdown)
         }
     }

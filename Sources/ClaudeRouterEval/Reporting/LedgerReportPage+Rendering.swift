@@ -39,6 +39,7 @@ extension LedgerReportPage {
         body.append("<section class=\"chart\"><h2>Escalation rate and cost by task</h2>\(Self.horizontalBars(Self.escalationLines(byTask), label: "escalation rate by task", scale: 1, tick: { Verdict.percent($0) }))</section>")
         let cacheKey = Self.legend([(Self.inputColor, "uncached input"), (Self.cacheWriteColor, "cache writes"), (Self.cacheReadColor, "cache reads")])
         body.append("<section class=\"chart\"><h2>Prompt caching and unpriced calls by model</h2>\(cacheKey)\(Self.horizontalBars(Self.cacheLines(byModel), label: "input token mix by model", scale: 1, tick: { Verdict.percent($0) }))</section>")
+        if Self.hasLevers(total, levers: levers) { body.append(leversHTML) }
         body.append("<section><h2>By \(e(groupedBy))</h2><div class=\"wide\"><table><thead><tr><th>\(e(groupedBy))</th>"
             + Self.columns.map { "<th class=\"n\">\(e($0.header))</th>" }.joined() + "</tr></thead><tbody>")
         for (row, name) in rows.map({ ($0, $0.group) }) + [(total, "TOTAL")] {
@@ -76,6 +77,7 @@ extension LedgerReportPage {
                     + "\(Verdict.percent(Self.cacheShare(row))) | \(bar(row.cost.dollars, of: largest)) |")
             }
         }
+        lines += leversMarkdown
         lines += ["", "## By \(escape(groupedBy))", "",
                   "| \(escape(groupedBy)) | " + Self.columns.map(\.header).joined(separator: " | ") + " |",
                   "|---|" + Self.columns.map { $0.numeric ? "--:" : "---" }.joined(separator: "|") + "|"]

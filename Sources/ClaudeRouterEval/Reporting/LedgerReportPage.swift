@@ -30,6 +30,11 @@ package struct LedgerReportPage: Sendable {
     package var generatedAt: String
     /// The tool's version, for the footer.
     package var toolVersion: String
+    /// The batch, history-trimming and pre-flight levers over the same records ("Cost levers").
+    package var levers = LeverSummary()
+    /// How many cached attempts recorded their caching saving; `nil` when the ledger does not
+    /// count it (then a $0 saving over cache tokens is read as not recorded).
+    package var cacheCoverage: CacheSavingCoverage?
 
     package init(ledger: String, since: String?, groupedBy: String, rows: [LedgerReport.Row], total: LedgerReport.Row,
                  byDay: [LedgerReport.Row], byTask: [LedgerReport.Row], byModel: [LedgerReport.Row],
@@ -81,7 +86,7 @@ package struct LedgerReportPage: Sendable {
             + "replies that were not returned cost \(total.escalationCost.formatted()).")
         lines.append("Cache reads were \(Verdict.percent(Self.cacheShare(total))) of input tokens "
             + "(\(total.tokens.cacheRead) read, \(total.tokens.cacheWrite5m + total.tokens.cacheWrite1h) written).")
-        lines += Self.cachingLines(total)
+        lines += Self.cachingLines(total, coverage: cacheCoverage)
         if total.unpricedRecords > 0 {
             lines.append("\(total.unpricedRecords) attempt(s) are unpriced (model not in the price book, or usage flagged): "
                 + "their cost is unknown, not $0, so costs above are lower bounds.")
@@ -93,14 +98,28 @@ package struct LedgerReportPage: Sendable {
     }
 
     /// Prompt caching's and the response cache's savings, apart from routing's (empty when neither did anything).
-    package static func cachingLines(_ total: LedgerReport.Row) -> [String] {
+    /// Cache reads or writes whose saving the ledger did not record (records older than that
+    /// field) make the saving unknown, never "$0": see ``cachingSavingState(_:coverage:)``.
+    package static func cachingLines(_ total: LedgerReport.Row, coverage: CacheSavingCoverage? = nil) -> [String] {
         var lines: [String] = []
-        let cached = total.tokens.cacheRead + total.tokens.cacheWrite5m + total.tokens.cacheWrite1h
-        if cached > 0 {
-            let saving = total.cacheSaving
+        let saving = total.cacheSaving
+        let amount = saving.picodollars >= 0
+            ? "saved \(saving.formatted())" : "cost \((USDAmount.zero - saving).formatted()) more than sending the same tokens uncached"
+        switch cachingSavingState(total, coverage: coverage) {
+        case .none: break
+        case .recorded:
             lines.append(saving.picodollars >= 0
                 ? "Prompt caching saved \(saving.formatted()) (cached tokens at the input price minus what they cost), apart from the routing saving."
                 : "Prompt caching cost \((USDAmount.zero - saving).formatted()) more than sending the same tokens uncached (writes outweighed reads).")
+        case .notRecorded(let attempts):
+            lines.append("Prompt caching's saving is not recorded: "
+                + (attempts.map { "\($0) attempt(s) with" } ?? "the records with") + " cache reads or writes predate the ledger's "
+                + "caching-saving field, so it is unknown, not $0.")
+        case .unpriced:
+            lines.append("Prompt caching's saving is unknown: the attempts with cache reads or writes are unpriced.")
+        case .partly(let recorded, let unrecorded):
+            lines.append("Prompt caching \(amount) on the \(recorded) attempt(s) that recorded it, apart from the routing saving; "
+                + "\(unrecorded) older attempt(s) with cache reads or writes did not record it (unknown, not $0).")
         }
         if total.responseCacheHits > 0 {
             lines.append("\(total.responseCacheHits) call(s) were answered from the response cache (no request sent, $0), "

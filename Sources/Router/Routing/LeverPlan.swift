@@ -25,7 +25,15 @@ public struct LeverPlan: Sendable {
 
     /// The plan for `request` (model `auto` or empty is routed) under `policy`.
     public static func make(request: MessageRequest, policy: Policy, options: CallOptions = .init()) -> LeverPlan {
-        let engine = PolicyEngine(policy: policy)
+        make(request: request, engine: PolicyEngine(policy: policy), options: options)
+    }
+
+    /// The plan for `request` under `engine`'s policy, reusing `decision` (the engine's decision
+    /// for the untrimmed request, when the caller already made it) so a bulk caller decides each
+    /// request once unless trimming changes it.
+    public static func make(request: MessageRequest, engine: PolicyEngine, options: CallOptions = .init(),
+                            decision initial: RoutingDecision? = nil) -> LeverPlan {
+        let policy = engine.policy
         func decide(_ request: MessageRequest) -> RoutingDecision {
             let input = RoutingInput(request: request, options: options)
             let model = request.model.trimmingCharacters(in: .whitespaces)
@@ -36,7 +44,7 @@ public struct LeverPlan: Sendable {
             return decision
         }
         var sent = request
-        var decision = decide(request)
+        var decision = initial ?? decide(request)
         let history = policy.historySettings(forTask: decision.task)
         var trim: HistoryTrimmer.Result?
         if let history {
