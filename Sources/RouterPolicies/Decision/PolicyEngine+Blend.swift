@@ -43,9 +43,12 @@ extension PolicyEngine {
         guard learned.recognizedSignal else { return heuristic }
         guard weight > 0 else { return learned }
         let h = weight
-        var parts = heuristic.contributions.map {
-            SignalContribution(name: $0.name, weight: $0.weight, strength: $0.strength,
-                               contribution: h * $0.contribution, evidence: $0.evidence)
+        // Room for the `learned` entry up front: `map` then `append` copied the array once more.
+        var parts: [SignalContribution] = []
+        parts.reserveCapacity(heuristic.contributions.count + 1)
+        for part in heuristic.contributions {
+            parts.append(SignalContribution(name: part.name, weight: part.weight, strength: part.strength,
+                                            contribution: h * part.contribution, evidence: part.evidence))
         }
         parts.append(SignalContribution(name: "learned", weight: 1 - h, strength: learned.value,
                                         contribution: (1 - h) * learned.value,

@@ -230,7 +230,12 @@ struct DifficultyScorer: Sendable {
 
         mutating func offer(delta: Double, strength: Double, bucket: UInt32?, label: Int, feature: Int) {
             let entry = Entry(delta: delta, strength: strength, bucket: bucket, label: label, feature: feature)
-            if entries.count < DifficultyScorer.explainedFeatures { entries.append(entry); return }
+            if entries.count < DifficultyScorer.explainedFeatures {
+                // One allocation for all of them (appending one by one grew the array 1, 2, 4, 8).
+                if entries.isEmpty { entries.reserveCapacity(DifficultyScorer.explainedFeatures) }
+                entries.append(entry)
+                return
+            }
             var smallest = 0
             for index in entries.indices where abs(entries[index].delta * entries[index].strength)
                 < abs(entries[smallest].delta * entries[smallest].strength) {

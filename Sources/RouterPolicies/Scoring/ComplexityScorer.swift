@@ -111,6 +111,9 @@ public struct ComplexityScorer: Sendable {
         var isContent: Bool
     }
 
+    // Evidence labels are built as `String(n) + " label"`: most fit Swift's 15-byte inline
+    // string, so no heap allocation, where an interpolation reserves a heap buffer first; this
+    // runs for every signal of every decision that shows the hand-made score.
     private func measure(_ plan: SignalPlan, signal: Int, input: RoutingInput,
                          bytes: UnsafeBufferPointer<UInt8>, structure: TextStructure,
                          phrases: PhraseTable, counts: UnsafeBufferPointer<Int32>, evidence e: Bool) -> Measurement {
@@ -119,7 +122,7 @@ public struct ComplexityScorer: Sendable {
         switch plan.step {
         case .inputSize:
             let tokens = input.estimatedInputTokens
-            return Measurement(count: tokens, fullAt: fullAt, evidence: e && tokens > 0 ? ["\(tokens) tokens"] : [],
+            return Measurement(count: tokens, fullAt: fullAt, evidence: e && tokens > 0 ? [String(tokens) + " tokens"] : [],
                                isContent: false)
         case .keywords:
             let hits = phrases.hits(ofList: list, counts: counts, evidenceLimit: e ? 3 : 0)
@@ -130,8 +133,10 @@ public struct ComplexityScorer: Sendable {
             var evidence: [String] = []
             if e {
                 if blocks > 0 || structure.codeLines > 0 { evidence.reserveCapacity(2 + hits.evidence.count) }
-                if blocks > 0 { evidence.append("\(blocks) code block\(blocks == 1 ? "" : "s")") }
-                if structure.codeLines > 0 { evidence.append("\(structure.codeLines) code-like line\(structure.codeLines == 1 ? "" : "s")") }
+                if blocks > 0 { evidence.append(String(blocks) + (blocks == 1 ? " code block" : " code blocks")) }
+                if structure.codeLines > 0 {
+                    evidence.append(String(structure.codeLines) + (structure.codeLines == 1 ? " code-like line" : " code-like lines"))
+                }
                 evidence.append(contentsOf: hits.evidence)
             }
             return Measurement(count: 3 * blocks + structure.codeLines + hits.count, fullAt: fullAt,
@@ -161,19 +166,19 @@ public struct ComplexityScorer: Sendable {
                 let found = structure.count(of: marker)
                 if found > 0 {
                     total += found
-                    if e { evidence.append("\(found) \(marker.rawValue)") }
+                    if e { evidence.append(String(found) + " " + marker.rawValue) }
                 }
             }
             return Measurement(count: total, fullAt: fullAt, evidence: evidence, isContent: true)
         case .questions:
             let found = structure.questionMarks
             return Measurement(count: found, fullAt: fullAt,
-                               evidence: e && found > 0 ? ["\(found) question\(found == 1 ? "" : "s")"] : [],
+                               evidence: e && found > 0 ? [String(found) + (found == 1 ? " question" : " questions")] : [],
                                isContent: false)
         case .constraints:
             let hits = phrases.hits(ofList: constraintList, counts: counts, evidenceLimit: e ? 3 : 0)
             var evidence = hits.evidence
-            if e && structure.bulletLines > 0 { evidence.insert("\(structure.bulletLines) list items", at: 0) }
+            if e && structure.bulletLines > 0 { evidence.insert(String(structure.bulletLines) + " list items", at: 0) }
             return Measurement(count: hits.count + structure.bulletLines, fullAt: fullAt, evidence: evidence, isContent: true)
         case .attachments:
             let found = input.imageCount + input.documentCount
@@ -183,10 +188,10 @@ public struct ComplexityScorer: Sendable {
                                isContent: true)
         case .tools:
             return Measurement(count: input.toolCount, fullAt: fullAt,
-                               evidence: e && input.toolCount > 0 ? ["\(input.toolCount) tools"] : [], isContent: true)
+                               evidence: e && input.toolCount > 0 ? [String(input.toolCount) + " tools"] : [], isContent: true)
         case .conversationDepth:
             let depth = max(input.messageCount - 1, 0)
-            return Measurement(count: depth, fullAt: fullAt, evidence: e && depth > 0 ? ["\(input.messageCount) messages"] : [],
+            return Measurement(count: depth, fullAt: fullAt, evidence: e && depth > 0 ? [String(input.messageCount) + " messages"] : [],
                                isContent: false)
         }
     }
