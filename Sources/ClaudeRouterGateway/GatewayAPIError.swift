@@ -8,7 +8,7 @@ import RouterPolicies
 /// (https://docs.anthropic.com/en/api/errors: 400 `invalid_request_error`, 401
 /// `authentication_error`, 403 `permission_error`, 404 `not_found_error`, 413
 /// `request_too_large`, 429 `rate_limit_error`, 500 `api_error`, 504 `timeout_error`,
-/// 529 `overloaded_error`).
+/// 529 `overloaded_error`; other 5xx statuses carry `api_error`).
 struct GatewayAPIError: Error, Sendable {
     /// HTTP status.
     var status: Int
@@ -67,11 +67,31 @@ struct GatewayAPIError: Error, Sendable {
     ///   and `retry-after` set to the seconds until the reset.
     /// - An unpriced model under a budget is a 400: the caller can pick a priced model.
     /// - Transport failures upstream are 502 `api_error` (504 `timeout_error` for timeouts).
+    /// - The budget or ledger database unreachable (``LedgerError`` `database_unavailable`, e.g.
+    ///   PostgreSQL down) is 503 `api_error`: the gateway cannot serve now, a retry later can
+    ///   succeed. Budgets fail closed, so for a reservation nothing was sent upstream.
     static func from(_ error: any Error, policy: Policy?, now: Date) -> GatewayAPIError {
         if let error = error as? GatewayAPIError { return error }
         if let error = error as? ClaudeError { return from(error) }
+        // A reservation's store error reaches the gateway as it is; a ledger write's is wrapped.
+        if let error = error as? LedgerError, error.code == .unavailable { return databaseUnavailable(budget: true) }
+        if let error = error as? RouterError, error.code == .ledgerWriteFailed,
+           let underlying = error.underlying as? LedgerError, underlying.code == .unavailable {
+            return databaseUnavailable(budget: false)
+        }
         if let error = error as? RouterError { return from(error, policy: policy, now: now) }
         return GatewayAPIError(status: 500, type: "api_error", message: "internal gateway error", logCode: "internal")
+    }
+
+    /// 503 `api_error` for an unreachable database: before the call (`budget`: a reservation, or
+    /// a read such as the dashboard's) or when the call's ledger record could not be written. The message
+    /// never names the database: its URL is the operator's, not the caller's.
+    static func databaseUnavailable(budget: Bool) -> GatewayAPIError {
+        let message = budget
+            ? "the budget/ledger database is unavailable: no budget could be reserved, so the request was not sent upstream; retry later"
+            : "the ledger database is unavailable: this call's cost record could not be written; retry later"
+        return GatewayAPIError(status: 503, type: "api_error", message: message,
+                               logCode: budget ? "budget_database_unavailable" : "ledger_database_unavailable")
     }
 
     static func from(_ error: ClaudeError) -> GatewayAPIError {

@@ -15,9 +15,14 @@ public import RouterPolicies
 ///   PostgreSQL re-checks the condition on the row's latest version under its row lock, so two
 ///   processes can never both take the last of a budget. Several budgets are taken in one
 ///   transaction, in a fixed order (no deadlock between reservers): all of them or none.
-/// - Settle: the attempt's ledger INSERT (its id is the reservation id) deletes the reservation,
-///   moves its amount out of `reserved` and adds the record's charge to `spent`, in the same
-///   statement (``PostgresLedger``), so the ledger's sum is the budgets' accounting.
+/// - Spend: EVERY ledger row counts, reserved or not (batch results recorded by another
+///   process, records written before the budget existed): the rules are registered in the
+///   database (`budget_rules`, summed from the ledger when new or changed) and each ledger
+///   INSERT adds its row's charge to the `spent` of every rule whose scope and period it falls
+///   in, in the same statement (``PostgresLedger``). So `spent` is the ledger's sum in scope and
+///   period, exactly, as for ``SQLiteBudgetStore``.
+/// - Settle: the attempt's ledger INSERT (its id is the reservation id) also deletes the
+///   reservation and moves its amount out of `reserved`, in that same statement.
 /// - Expiry: a reservation not settled ``reservationExpiry`` after it was taken (its process was
 ///   `kill -9`ed) is marked expired and stops counting; if its attempt is recorded later after
 ///   all, the cost is still counted in full.
@@ -38,6 +43,7 @@ public final class PostgresBudgetStore: BudgetStore {
     let clock: @Sendable () -> Date
     let onSoftLimit: (@Sendable (BudgetSoftLimitEvent) -> Void)?
     let host = ProcessInfo.processInfo.hostName
+    let registration = PostgresRuleRegistration()
     let processID = Int64(ProcessInfo.processInfo.processIdentifier)
 
     /// The budgets of `rules` in `ledger`'s database (the ledger opened and migrated it).
@@ -73,6 +79,7 @@ public final class PostgresBudgetStore: BudgetStore {
         let nowUS = LedgerRecord.microseconds(of: now)
         let expiresUS = nowUS &+ Int64(reservationExpiry.components.seconds * 1_000_000
             + reservationExpiry.components.attoseconds / 1_000_000_000_000)
+        try await ensureRegistered()
         let holds = ids.map { bucket in
             Hold(bucket: bucket, budget: layout.sharedName(bucket), period: self.rules[bucket.rule].period.rawValue,
                  key: periodKey(self.rules[bucket.rule].period, at: now), limit: self.rules[bucket.rule].hardLimit.picodollars)
@@ -226,6 +233,7 @@ public final class PostgresBudgetStore: BudgetStore {
     /// - Throws: ``LedgerError``.
     public func status() async throws -> [BudgetStatus] {
         let now = clock()
+        try await ensureRegistered()
         try await sweepExpired(nowUS: LedgerRecord.microseconds(of: now))
         let keys = Array(Set(rules.map { periodKey($0.period, at: now) }))
         let logger = store.logger
@@ -256,4 +264,12 @@ public final class PostgresBudgetStore: BudgetStore {
 
     /// Nothing to do: the spend lives in the database.
     public func restore(from ledger: any CostLedger) async throws {}
+
+    /// Registers the rules in the database the first time this store needs them (a new or
+    /// changed rule's spend is summed from the ledger then).
+    /// - Throws: ``LedgerError``.
+    func ensureRegistered() async throws {
+        let (rules, store) = (self.rules, self.store)
+        try await registration.ensure { try await PostgresBudgetRules.register(rules, in: store) }
+    }
 }

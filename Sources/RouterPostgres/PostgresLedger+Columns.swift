@@ -153,12 +153,13 @@ enum PostgresLedgerColumns {
             """
     }
 
-    /// The INSERT of `count` records that also settles their budget reservations, in ONE
-    /// statement (so atomically): a new row (not a duplicate id) deletes the reservations with
-    /// its id, moves their amounts out of `reserved` (unless they already expired) and adds the
-    /// record's charge — its `cost_total`, or for an unpriced attempt the worst case it reserved
-    /// (kept in `budget_charge`) — to `spent` in the period of the record's time. Returns one row:
-    /// the number of records inserted.
+    /// The INSERT of `count` records that also keeps the budgets' accounting, in ONE statement
+    /// (so atomically): each new row (not a duplicate id) adds its charge — its `cost_total`,
+    /// or for an unpriced attempt the worst case it reserved (kept in `budget_charge`) — to
+    /// `spent` of every registered budget rule it matches (``PostgresBudgetRules``), in the
+    /// period of the record's time, whether or not it was reserved; and it deletes the
+    /// reservations with its id, moving their amounts out of `reserved` (unless they already
+    /// expired). Returns one row: the number of records inserted.
     static func insertSQL(count: Int, unpriced: [Bool]) -> String {
         let width = names.count
         let rows = (0..<count).map { row in
@@ -174,19 +175,26 @@ enum PostgresLedgerColumns {
                 INSERT INTO ledger (\(names.joined(separator: ", ")), budget_charge)
                 VALUES \(rows.joined(separator: ",\n       "))
                 ON CONFLICT (id) DO NOTHING
-                RETURNING id, time_us, COALESCE(cost_total, budget_charge) AS charge
+                RETURNING id, time_us, task, metadata, \(PostgresBudgetRules.chargeSQL(row: "ledger")) AS charge
             ), r AS (
                 DELETE FROM budget_reservations b USING ins WHERE b.id = ins.id
-                RETURNING b.budget, b.period, b.period_key, b.amount, b.expired, ins.time_us, ins.charge
+                RETURNING b.budget, b.period_key, b.amount, b.expired
+            ), spend AS (
+                SELECT m.budget, m.key, m.charge FROM (
+                    SELECT \(PostgresBudgetRules.bucketSQL(row: "ins", rule: "g")) AS budget,
+                           \(periodKeySQL(period: "g.period", timeUS: "ins.time_us")) AS key, ins.charge
+                    FROM ins CROSS JOIN budget_rules g WHERE ins.charge > 0
+                ) m WHERE m.budget IS NOT NULL
             ), deltas AS (
                 SELECT budget, period_key AS key, CASE WHEN expired THEN 0 ELSE -amount END AS d_reserved,
                        0::bigint AS d_spent
                 FROM r
                 UNION ALL
-                SELECT budget, \(periodKeySQL(period: "period", timeUS: "time_us")), 0, COALESCE(charge, 0) FROM r
+                SELECT budget, key, 0, charge FROM spend
             ), settled AS (
                 INSERT INTO budget_spend (budget, period_key, spent, reserved)
-                SELECT budget, key, SUM(d_spent)::bigint, SUM(d_reserved)::bigint FROM deltas GROUP BY budget, key
+                SELECT budget, key, SUM(d_spent)::bigint, SUM(d_reserved)::bigint FROM deltas
+                GROUP BY budget, key ORDER BY budget, key
                 ON CONFLICT (budget, period_key) DO UPDATE
                 SET spent = budget_spend.spent + EXCLUDED.spent, reserved = budget_spend.reserved + EXCLUDED.reserved
                 RETURNING 1

@@ -96,6 +96,20 @@ enum PostgresLedgerSchema {
             """,
             "CREATE INDEX budget_reservations_open_expiry ON budget_reservations (expires_us) WHERE NOT expired",
         ]),
+        // 3: the budget rules the database counts every ledger row against (PostgresBudgetRules),
+        // so spend recorded without a reservation counts too. A database migrated from 2 has no
+        // rules yet: the first budget store to use it sums each rule's spend from the ledger.
+        Migration(version: 3, statements: [
+            """
+            CREATE TABLE budget_rules (
+                name TEXT NOT NULL PRIMARY KEY,
+                scope TEXT NOT NULL CHECK (scope IN ('global', 'task', 'each_task', 'metadata')),
+                scope_value TEXT,
+                period TEXT NOT NULL CHECK (period IN ('day', 'month', 'total')),
+                registered_us BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -36,7 +36,7 @@ struct PostgresBudgetStoreTests {
     func raceNeverOverspends() async throws {
         guard let url = PostgresTestServer.freshURL() else { return }
         let ledgers = try await Self.ledgers(4, url: url)
-        #expect(try await ledgers[0].schemaVersion() == 2)
+        #expect(try await ledgers[0].schemaVersion() == 3)
         let stores = ledgers.map { PostgresBudgetStore(ledger: $0, rules: [Self.global]) }
         // Each call's actual cost is its worst case, so exactly 10 of 1¢ fit in 10¢, however the
         // 400 calls interleave.
@@ -69,6 +69,64 @@ struct PostgresBudgetStoreTests {
         #expect(status.first?.spent == sum, "the budget's accounting is the ledger's sum")
         #expect(status.first?.reserved == .zero)
         #expect(sum == Self.global.hardLimit)
+        for ledger in ledgers { try await ledger.close() }
+        await PostgresTestServer.dropSchema(of: url)
+    }
+
+    @Test("unreserved spend from another pool (batch results) races 200 reservers over 4 pools: reservations never take more than the limit left, accounting equals the ledger's sum")
+    func unreservedSpendRacesReservers() async throws {
+        guard let url = PostgresTestServer.freshURL() else { return }
+        let ledgers = try await Self.ledgers(5, url: url)
+        let reservers = Array(ledgers.prefix(4))
+        // The batch-results path: batched, no reservations, its own pool.
+        let results = try await PostgresLedger(url: url, durability: .batched(maxRecords: 4, maxDelay: .milliseconds(5)),
+                                               operationTimeout: PostgresTestServer.operationTimeout)
+        let limit = Self.cent * 30
+        let rule = BudgetRule(name: "global", scope: .global, period: .total, hardLimit: limit)
+        let stores = reservers.map { PostgresBudgetStore(ledger: $0, rules: [rule]) }
+        // 5¢ already recorded without a reservation before the race starts.
+        for index in 0..<5 { try await ledgers[4].record(Self.record(id: "early-\(index)", cost: Self.cent)) }
+        let admitted = try await withThrowingTaskGroup(of: Int.self) { group in
+            group.addTask {
+                for index in 0..<20 {
+                    try await results.record(Self.record(id: "batch-\(index)", cost: Self.cent, task: "batch"))
+                    if index % 5 == 4 { try await Task.sleep(for: .milliseconds(3)) }
+                }
+                try await results.flush()
+                return 0
+            }
+            for call in 0..<200 {
+                group.addTask {
+                    let participant = call % 4
+                    let id = "race-\(call)"
+                    do {
+                        let reservation = try await stores[participant].reserve(
+                            estimatedWorstCase: Self.cent, task: "chat", metadata: [:], id: id)
+                        try await reservers[participant].record(Self.record(id: id, cost: Self.cent))
+                        #expect(try await stores[participant].settle(reservation, actualCost: Self.cent))
+                        return 1
+                    } catch let error as BudgetError {
+                        #expect(error.code == .hardLimitExceeded)
+                        return 0
+                    }
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let records = try await ledgers[0].records(.all)
+        #expect(records.count == admitted + 25)
+        let sum = records.compactMap { $0.cost?.total }.reduce(USDAmount.zero, +)
+        let status = try #require(try await stores[1].status().first)
+        #expect(status.spent == sum, "the budget's accounting is the ledger's sum, unreserved records included")
+        #expect(status.reserved == .zero)
+        // Every admission saw the 5¢ recorded first: the reservers took at most the 25¢ left.
+        #expect(Self.cent.picodollars * Int64(admitted) <= limit.picodollars - 5 * Self.cent.picodollars)
+        #expect(admitted >= 5, "the 20¢ of batch results can take at most 20 of the 25¢ left")
+        print("unreserved race: \(admitted) reserved calls admitted of 200, spent \(status.spent.exactDecimal) USD (limit \(limit.exactDecimal))")
+        await #expect(throws: BudgetError.self) {
+            try await stores[0].reserve(estimatedWorstCase: Self.cent, task: nil, metadata: [:], id: "after")
+        }
+        try await results.close()
         for ledger in ledgers { try await ledger.close() }
         await PostgresTestServer.dropSchema(of: url)
     }
