@@ -60,9 +60,21 @@ start() {
         exit 1
     }
     rm -f "$dir/pwfile"
+    # The server must not keep the caller's descriptors: a parent that learns of this script's
+    # exit through an inherited pipe or socket (as Foundation's Process does on Linux) would
+    # otherwise wait for the server to stop. So pg_ctl runs with stdin from /dev/null and every
+    # descriptor above 2 closed.
+    close_inherited() {
+        local fd
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+        done
+    }
     # 200 connections: four gateways' pools plus the tests' own clients.
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir/socket -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null || {
+    (close_inherited
+     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-p $port -k $dir/socket -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null </dev/null) || {
         cat "$dir/server.log" >&2
         exit 1
     }
