@@ -54,7 +54,7 @@ enum CLIHarness {
     ) throws -> CLIResult {
         let child = try Child(arguments, environment: environment, stdin: stdin, executable: executable,
                               directory: workingDirectory)
-        try child.process.run()
+        try startSerialized(child.process)
         child.process.waitUntilExit()
         return try child.result()
     }
@@ -71,7 +71,7 @@ enum CLIHarness {
         return try await withCheckedThrowingContinuation { continuation in
             child.process.terminationHandler = { _ in continuation.resume(with: Result { try child.result() }) }
             do {
-                try child.process.run()
+                try startSerialized(child.process)
             } catch {
                 child.process.terminationHandler = nil
                 continuation.resume(throwing: error)

@@ -20,7 +20,7 @@ struct CalibrateFixturesTests {
         process.arguments = ["mock-server", "--port", "0"]
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try startSerialized(process)
         defer {
             process.terminate()
             process.waitUntilExit()

@@ -28,7 +28,7 @@ final class RunningCLI: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try startSerialized(process)
     }
 
     /// Sends `signal` to the child.
@@ -241,7 +241,7 @@ struct ReliabilityCLITests {
         process.executableURL = URL(fileURLWithPath: "/bin/mount")
         process.arguments = ["-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", mount.path]
         process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
+        guard (try? startSerialized(process)) != nil else { return nil }
         process.waitUntilExit()
         return process.terminationStatus == 0 ? mount : nil
     }
@@ -250,7 +250,7 @@ struct ReliabilityCLITests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/umount")
         process.arguments = [url.path]
-        try? process.run()
+        try? startSerialized(process)
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: url)
     }

@@ -195,7 +195,7 @@ struct SendReportTests {
         process.arguments = ["mock-server", "--port", "0"]
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try startSerialized(process)
         var output = ""
         for _ in 0..<200 where !output.contains("listening on") {
             try await Task.sleep(for: .milliseconds(50))

@@ -20,7 +20,7 @@ struct GatewayDatabaseDownTests {
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        try process.run()
+        try startSerialized(process)
         // Polled, as ServeProcess does: waitUntilExit on a test's task does not see the exit.
         while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         let data = FileManager.default.contents(atPath: outputPath) ?? Data()

@@ -144,7 +144,7 @@ enum Curl {
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try startSerialized(process)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw Failed(description: "curl exited \(process.terminationStatus) for \(url)") }
         let headerText = (try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? ""

@@ -81,7 +81,7 @@ struct BudgetProcessHarness {
         process.standardError = try FileHandle(forWritingTo: errURL)
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try startSerialized(process)
         return (process, errURL)
     }
 

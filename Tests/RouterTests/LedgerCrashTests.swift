@@ -49,7 +49,7 @@ struct LedgerCrashTests {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try startSerialized(process)
 
         let buffer = LockedBox(Data())
         let early = await Self.readLines(output.fileHandleForReading, atLeast: 40, buffer: buffer)
