@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Why not only `JSONDecoder`: a sidecar holds about 20,000 numbers and strings, and decoding it
 /// through `Codable` took 8–9 ms of every process start (measured with `DecisionBench startup`;
-/// docs/CALIBRATION.md) — more than the rest of loading a policy — which a CLI run such as
+/// README, "Bulk paths") — more than the rest of loading a policy — which a CLI run such as
 /// `explain --jsonl` pays before its first decision, and a gateway on each policy reload. This
 /// reader knows the model's fields and reads their values straight from the bytes.
 ///
