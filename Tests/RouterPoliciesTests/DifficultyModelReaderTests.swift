@@ -84,3 +84,42 @@ struct DifficultyModelReaderTests {
         }
     }
 }
+
+/// The reader's short-decimal fast path (Clinger's) must round exactly as `JSONDecoder` does.
+@Suite("Difficulty model: direct reader's decimal fast path")
+struct DifficultyModelReaderDecimalTests {
+    @Test("20,000 generated decimals (short and long mantissas, exponents, signs) read bit for bit as JSONDecoder reads them")
+    func decimals() throws {
+        var random = SeededGenerator(state: 20_261_130_2)
+        let base = DifficultyModel(tiers: ["haiku", "sonnet", "opus"], weakTier: "haiku", strongTier: "opus", denseFeatures: [],
+                                   bias: [0, 0, 0], denseWeights: [[], [], []], ngramBuckets: [], ngramTexts: [],
+                                   ngramWeights: [[], [], []], training: [:], ngramWindow: nil)
+        let template = base.encodedJSON()
+        let biasLine = try #require(template.split(separator: "\n").first { $0.contains("\"bias\"") })
+        func digits(_ count: Int) -> String {
+            String((0..<count).map { _ in Character(String(Int.random(in: 0...9, using: &random))) })
+        }
+        func decimal() -> String {
+            var text = Bool.random(using: &random) ? "-" : ""
+            text += Int.random(in: 0..<3, using: &random) == 0 ? "0" : String(Int.random(in: 1...9, using: &random)) + digits(Int.random(in: 0...4, using: &random))
+            if Int.random(in: 0..<4, using: &random) > 0 { text += "." + digits(Int.random(in: 1...10, using: &random)) }
+            if Int.random(in: 0..<4, using: &random) == 0 {
+                text += ["e", "E"].randomElement(using: &random)! + ["", "+", "-"].randomElement(using: &random)!
+                    + String(Int.random(in: 0...14, using: &random))
+            }
+            return text
+        }
+        for round in 0..<(20_000 / 3) {
+            let numbers = (0..<3).map { _ in decimal() }
+            let text = template.replacingOccurrences(of: String(biasLine), with: "  \"bias\": [\(numbers.joined(separator: ", "))],")
+            let bytes = Array(text.utf8)
+            let direct = try #require(DifficultyModelReader.read(bytes), "round \(round): \(numbers)")
+            #expect(direct.bias.map(\.bitPattern) == numbers.map { Float($0)!.bitPattern }, "\(numbers)")
+            // Foundation's JSONDecoder rejects a zero with an exponent (`0e9`, `-0.0E14`), which
+            // the JSON grammar (RFC 8259, section 6) allows; elsewhere the two must agree.
+            guard !numbers.contains(where: { Float($0)! == 0 && $0.lowercased().contains("e") }) else { continue }
+            let reference = try DifficultyModel.decodeWithJSONDecoder(bytes)
+            #expect(direct.bias.map(\.bitPattern) == reference.bias.map(\.bitPattern), "\(numbers)")
+        }
+    }
+}

@@ -10,6 +10,25 @@ struct DifficultyScorerTests {
         #expect(SHA256.hex(of: [UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hex(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        // FIPS 180-4's long example: one million times "a" (many whole blocks).
+        #expect(SHA256.hex(of: [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test("SHA-256 of every length 0…257 (each padding case) matches an independent implementation; any Collection hashes alike")
+    func sha256EveryLength() throws {
+        let url = try #require(Bundle.module.url(forResource: "vectors", withExtension: "txt", subdirectory: "Fixtures/sha256"))
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(lines.count == 258)
+        for line in lines {
+            let parts = line.split(separator: " ")
+            let length = try #require(Int(parts[0]))
+            let bytes = (0..<length).map { UInt8((31 * $0 + 7) % 256) }
+            #expect(SHA256.hex(of: bytes) == String(parts[1]), "length \(length)")
+            // A non-contiguous collection takes the copying path.
+            #expect(SHA256.hex(of: bytes.lazy.map { $0 }) == String(parts[1]), "length \(length), lazy")
+            #expect(SHA256.hex(of: bytes[...]) == String(parts[1]), "length \(length), slice")
+        }
     }
 
     @Test("n-grams: lowercased words and adjacent pairs; the one-pass hasher agrees with the text form")

@@ -2,7 +2,7 @@ import Foundation
 import RouterPolicies
 
 /// `DecisionBench startup [REPS]`: what a process pays before its first decision, piece by
-/// piece — reading the default policy's YAML and its learned-scorer sidecar, and compiling the
+/// piece — hashing and reading the default policy's learned-scorer sidecar, loading its YAML, compiling the
 /// engine's tables — as medians over REPS, next to a baseline measured in the same run: one
 /// `JSONSerialization` parse of the same sidecar bytes (Foundation's untyped parser).
 enum StartupBench {
@@ -18,6 +18,7 @@ enum StartupBench {
             ("baseline JSONSerialization of the sidecar", {
                 (try! JSONSerialization.jsonObject(with: sidecar) as! [String: Any]).count
             }),
+            ("SHA256.hex (sidecar, the policy's pin check)", { SHA256.hex(of: bytes).count }),
             ("DifficultyModel.decode (sidecar)", { try! DifficultyModel.decode(bytes).ngramBuckets.count }),
             ("Policy.load default.yaml (+ sidecar)", {
                 try! Policy.load(file: policiesDirectory + "/default.yaml").tiers.count
