@@ -150,6 +150,42 @@ struct BundledDefaultScorerTests {
         #expect(data.count < 1_000_000)
     }
 
+    @Test("every embedded sidecar's digest, trusted at load instead of hashed, is its bytes' SHA-256 and the bundled pin")
+    func embeddedDigestsAreRight() throws {
+        let sidecars = BundledPolicies.fileNames.filter { $0.hasSuffix(".json") }
+        #expect(!sidecars.isEmpty)
+        #expect(Set(BundledPolicies.sidecarSHA256.keys) == Set(sidecars))
+        for name in sidecars {
+            let bytes = try #require(BundledPolicies.file(named: name))
+            #expect(BundledPolicies.sidecarSHA256[name] == SHA256.hex(of: bytes), "\(name)")
+        }
+        #expect(try BundledPolicies.defaultPolicy().scorer?.sha256 == BundledPolicies.sidecarSHA256["default.scorer.json"])
+    }
+
+    @Test("a policy that pins another digest for an embedded sidecar is still refused, at the pin's line and column")
+    func wrongPinForEmbeddedSidecar() throws {
+        let text = try #require(BundledPolicies.text(named: "default.yaml"))
+        let pin = try #require(BundledPolicies.sidecarSHA256["default.scorer.json"])
+        let wrong = String(repeating: "0", count: 64)
+        #expect(text.contains(pin))
+        // Read from a directory with no sidecar: the bare name resolves to the embedded copy.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pin-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("copy.yaml").path
+        try text.replacingOccurrences(of: pin, with: wrong).write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(throws: PolicyError.self) { try Policy.load(file: file) }
+        do {
+            _ = try Policy.load(file: file)
+        } catch {
+            #expect(error.description.contains("has sha256 \(pin), but the policy pins \(wrong)"))
+            #expect(error.description.contains("\(file):"))
+        }
+        // The unchanged copy loads, through the same embedded bytes.
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try Policy.load(file: file).scorer?.sha256 == pin)
+    }
+
     @Test("policies/learned.yaml routes by the learned score and explains it with named features")
     func learnedDecides() throws {
         let text = try #require(FileManager.default.contents(atPath: repositoryRoot + "/policies/learned.yaml"))

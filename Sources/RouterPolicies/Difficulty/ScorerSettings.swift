@@ -55,6 +55,19 @@ public protocol ScorerModelResolver: Sendable {
     /// The sidecar's bytes for `path` (as written in the policy) relative to `baseDirectory`, or
     /// `nil` when there is no such file.
     func modelBytes(path: String, baseDirectory: String) -> [UInt8]?
+
+    /// The sidecar's bytes with their SHA-256 (64 lowercase hex digits) when the resolver
+    /// already knows it — bytes compiled into the library, whose digest the test suite checks —
+    /// so loading need not hash them; `nil` digest: the loader hashes the bytes. The default
+    /// implementation returns `modelBytes` with no digest.
+    func model(path: String, baseDirectory: String) -> (bytes: [UInt8], sha256: String?)?
+}
+
+extension ScorerModelResolver {
+    /// `modelBytes(path:baseDirectory:)` with no known digest.
+    public func model(path: String, baseDirectory: String) -> (bytes: [UInt8], sha256: String?)? {
+        modelBytes(path: path, baseDirectory: baseDirectory).map { ($0, nil) }
+    }
 }
 
 /// Reads sidecars from disk, relative to the policy file's directory; a path under the bundled
@@ -68,10 +81,19 @@ public struct FileSystemScorerResolver: ScorerModelResolver {
 
     /// The file's bytes, or `nil` when it cannot be read.
     public func modelBytes(path: String, baseDirectory: String) -> [UInt8]? {
+        model(path: path, baseDirectory: baseDirectory)?.bytes
+    }
+
+    /// The file's bytes; an embedded copy comes with its known digest, a file on disk with none.
+    public func model(path: String, baseDirectory: String) -> (bytes: [UInt8], sha256: String?)? {
         let resolved = Policy.resolve(path: path, against: baseDirectory)
-        if resolved.hasPrefix(BundledPolicies.directory + "/") { return BundledPolicies.file(named: resolved) }
-        if let bytes = FileManager.default.contents(atPath: resolved) { return Array(bytes) }
-        return path.contains("/") ? nil : BundledPolicies.scorerResolver.modelBytes(path: path, baseDirectory: baseDirectory)
+        if resolved.hasPrefix(BundledPolicies.directory + "/") {
+            return BundledPolicies.scorerResolver.model(path: String(resolved.dropFirst(BundledPolicies.directory.count + 1)),
+                                                        baseDirectory: baseDirectory)
+                ?? BundledPolicies.file(named: resolved).map { ($0, nil) }
+        }
+        if let bytes = FileManager.default.contents(atPath: resolved) { return (Array(bytes), nil) }
+        return path.contains("/") ? nil : BundledPolicies.scorerResolver.model(path: path, baseDirectory: baseDirectory)
     }
 }
 
@@ -79,10 +101,22 @@ public struct FileSystemScorerResolver: ScorerModelResolver {
 public struct EmbeddedScorerResolver: ScorerModelResolver {
     /// Path → file contents.
     public var files: [String: [UInt8]]
+    /// Path → the SHA-256 of `files[path]` (64 lowercase hex digits), where known in advance.
+    public var sha256: [String: String]
 
-    /// A resolver over `files`.
-    public init(files: [String: [UInt8]]) { self.files = files }
+    /// A resolver over `files`, with the digests of some of them (`sha256`, path → hex) known in
+    /// advance; a digest given here is trusted, not recomputed, so it must be right (the bundled
+    /// ones are checked by the test suite).
+    public init(files: [String: [UInt8]], sha256: [String: String] = [:]) {
+        self.files = files
+        self.sha256 = sha256
+    }
 
     /// The embedded bytes for `path`, ignoring `baseDirectory`.
     public func modelBytes(path: String, baseDirectory: String) -> [UInt8]? { files[path] }
+
+    /// The embedded bytes for `path` and their digest when known.
+    public func model(path: String, baseDirectory: String) -> (bytes: [UInt8], sha256: String?)? {
+        files[path].map { ($0, sha256[path]) }
+    }
 }

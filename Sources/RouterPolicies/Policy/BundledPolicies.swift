@@ -51,7 +51,15 @@ public enum BundledPolicies {
     /// (`default.scorer.json`) to the embedded copy, whatever directory the policy was read
     /// from — for a copy of a bundled policy (policies/learned.yaml) loaded without its sidecar.
     public static let scorerResolver = EmbeddedScorerResolver(
-        files: files.filter { $0.key.hasSuffix(".json") })
+        files: files.filter { $0.key.hasSuffix(".json") }, sha256: sidecarSHA256)
+
+    /// The SHA-256 of each embedded sidecar, as pinned by the bundled policy that uses it, so a
+    /// process start does not hash bytes compiled into it (hashing the 176 KB default sidecar
+    /// was about a tenth of loading the default policy; `DecisionBench startup`). The test
+    /// suite checks every entry against the embedded bytes: a retrained sidecar must update it.
+    package static let sidecarSHA256: [String: String] = [
+        "default.scorer.json": "6c53743c572fe21b974b832368b028a56ef7fba9a4cd257386967d1ca6f19741",
+    ]
 }
 
 extension ComplexityConfiguration {

@@ -44,11 +44,11 @@ extension PolicyDecoder {
             context.error("sha256 must be 64 hex digits (got \(expected.count) characters)", at: hashNode)
             return nil
         }
-        guard let bytes = scorerResolver.modelBytes(path: path, baseDirectory: baseDirectory) else {
+        guard let (bytes, knownDigest) = scorerResolver.model(path: path, baseDirectory: baseDirectory) else {
             context.error("cannot read scorer model '\(Policy.resolve(path: path, against: baseDirectory))'", at: pathNode)
             return nil
         }
-        let actual = SHA256.hex(of: bytes)
+        let actual = knownDigest ?? SHA256.hex(of: bytes)
         guard actual == wanted else {
             context.error("scorer model '\(path)' has sha256 \(actual), but the policy pins \(wanted); "
                           + "retrain with `claude-router calibrate` or update the hash", at: hashNode)
