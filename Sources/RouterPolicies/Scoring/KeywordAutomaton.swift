@@ -130,19 +130,30 @@ struct KeywordAutomaton: Sendable {
                 delta[symbol] = 0
             }
         }
-        var head = 0
-        while head < queue.count {
-            let state = queue[head]
-            head += 1
-            allOutputs[state].append(contentsOf: allOutputs[fail[state]])
-            for symbol in 0..<classCount {
-                let child = Int(children[state * classCount + symbol])
-                if child >= 0 {
-                    fail[child] = delta[fail[state] * classCount + symbol]
-                    delta[state * classCount + symbol] = child
-                    queue.append(child)
-                } else {
-                    delta[state * classCount + symbol] = delta[fail[state] * classCount + symbol]
+        // The rows below are states × classes cells (most of building the engine at start-up):
+        // read and written through unsafe buffers, every index bounded by the trie just built.
+        queue.reserveCapacity(stateCount)
+        children.withUnsafeBufferPointer { children in
+            delta.withUnsafeMutableBufferPointer { delta in
+                fail.withUnsafeMutableBufferPointer { fail in
+                    var head = 0
+                    while head < queue.count {
+                        let state = queue[head]
+                        head += 1
+                        if !allOutputs[fail[state]].isEmpty { allOutputs[state].append(contentsOf: allOutputs[fail[state]]) }
+                        let row = state * classCount
+                        let failRow = fail[state] * classCount
+                        for symbol in 0..<classCount {
+                            let child = Int(children[row + symbol])
+                            if child >= 0 {
+                                fail[child] = delta[failRow + symbol]
+                                delta[row + symbol] = child
+                                queue.append(child)
+                            } else {
+                                delta[row + symbol] = delta[failRow + symbol]
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -178,21 +189,27 @@ struct KeywordAutomaton: Sendable {
         var table = [UInt32](repeating: 0, count: slotCount * classCount)
         var slotDepth = [Int32](repeating: 0, count: slotCount)
         var slotOutputs = [[Int32]](repeating: [], count: slotCount)
-        for state in 0..<stateCount {
-            for which in 0..<2 {
-                let copy = which == 0 ? slot[state] : twin[state]
-                guard copy >= 0 else { continue }
-                let row = copy * classCount
-                for symbol in 0..<classCount {
-                    var target = slot[delta[state * classCount + symbol]]
-                    if symbol == 1, enteredBySeparator[state] {
-                        target = twin[state] >= 0 ? twin[state] : slot[state]  // collapse separator runs
+        table.withUnsafeMutableBufferPointer { table in
+            delta.withUnsafeBufferPointer { delta in
+                slot.withUnsafeBufferPointer { slot in
+                    for state in 0..<stateCount {
+                        for which in 0..<2 {
+                            let copy = which == 0 ? slot[state] : twin[state]
+                            guard copy >= 0 else { continue }
+                            let row = copy * classCount
+                            let source = state * classCount
+                            for symbol in 0..<classCount {
+                                table[row + symbol] = UInt32(slot[delta[source + symbol]] * classCount)
+                            }
+                            if enteredBySeparator[state] {  // collapse separator runs
+                                table[row + 1] = UInt32((twin[state] >= 0 ? twin[state] : slot[state]) * classCount)
+                            }
+                            slotDepth[copy] = Int32(trieDepth[state])
+                        }
+                        slotOutputs[slot[state]] = allOutputs[state]
                     }
-                    table[row + symbol] = UInt32(target * classCount)
                 }
-                slotDepth[copy] = Int32(trieDepth[state])
             }
-            slotOutputs[slot[state]] = allOutputs[state]
         }
         var outputStart: [Int32] = [0]
         var outputs: [Int32] = []
