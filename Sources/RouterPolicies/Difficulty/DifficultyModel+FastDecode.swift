@@ -183,10 +183,10 @@ enum DifficultyModelReader {
         ///
         /// Most of a sidecar's numbers are short decimals (`-0.1721`): those take Clinger's fast
         /// path (W. D. Clinger, "How to Read Floating Point Numbers Accurately", PLDI 1990) — a
-        /// mantissa below 2²⁴ and a power of ten up to 10¹⁰ are both exact `Float`s, so one
+        /// mantissa of at most 2²⁴ and a power of ten up to 10¹⁰ are both exact `Float`s, so one
         /// multiplication or division rounds once, correctly, to what `strtof` returns. The
-        /// rest go to `strtof`. That path was 45% of reading the bundled sidecar, which every
-        /// process start pays (`DecisionBench startup`).
+        /// rest go to `strtof`, which was 45% of reading the bundled sidecar when it read every
+        /// number; every process start pays that read (`DecisionBench startup`).
         private mutating func float() -> Float? {
             skipSpace()
             let start = at
