@@ -83,3 +83,47 @@ struct ScoringKeywordMatcherTests {
         #expect(Self.automatonCounts(automaton, in: text) == [2, 1, 1, 1])
     }
 }
+
+/// The hit log lets `PhraseTable.hits` skip lists none of the found phrases is in; with or
+/// without it, every list's total and evidence must be the same.
+@Suite("PhraseTable hit log")
+struct PhraseTableHitLogTests {
+    @Test("2,000 random tables and texts (lists sharing phrases, long and short texts): hits with the log equal hits from a full scan; the log holds exactly the phrases found")
+    func logAgreesWithFullScan() {
+        var generator = SeededGenerator(state: 0x4A11)
+        let vocabulary = ["a", "ab", "abc", "b", "ba", "cab", "é", "x_y", "1", "12", "Zed"]
+        for round in 0..<2_000 {
+            let lists: [[String]] = (0..<Int.random(in: 1...6, using: &generator)).map { _ in
+                (0..<Int.random(in: 0...6, using: &generator)).map { _ in
+                    (0..<Int.random(in: 1...2, using: &generator)).map { _ in vocabulary.randomElement(using: &generator)! }
+                        .joined(separator: " ")
+                }
+            }
+            let table = PhraseTable(lists: lists)
+            let length = Int.random(in: 0...(round % 10 == 0 ? 800 : 12), using: &generator)
+            var text = (0..<length).map { _ in vocabulary.randomElement(using: &generator)! }.joined(separator: " ")
+            text.withUTF8 { bytes in
+                table.withCounts(in: bytes) { counts in
+                    let phraseCount = table.automaton.phraseCount
+                    guard counts.count >= table.automaton.hitLogCapacity else {
+                        // A long text: no log, and `hits` reads the lists in full.
+                        #expect(bytes.count > PhraseTable.hitLogTextLimit)
+                        return
+                    }
+                    // Without the log (just the counts), `hits` reads every list in full.
+                    let plain = UnsafeBufferPointer(rebasing: counts[0..<phraseCount])
+                    for list in lists.indices {
+                        let logged = table.hits(ofList: list, counts: counts, evidenceLimit: 3)
+                        let full = table.hits(ofList: list, counts: plain, evidenceLimit: 3)
+                        #expect(logged.count == full.count, "round \(round), list \(list)")
+                        #expect(logged.evidence == full.evidence, "round \(round), list \(list)")
+                    }
+                    let found = Int(counts[phraseCount])
+                    let logged = Set((0..<found).map { Int(counts[phraseCount + 1 + $0]) })
+                    #expect(logged.count == found)
+                    #expect(logged == Set((0..<phraseCount).filter { counts[$0] > 0 }), "round \(round)")
+                }
+            }
+        }
+    }
+}

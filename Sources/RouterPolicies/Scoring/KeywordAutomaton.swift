@@ -230,7 +230,8 @@ struct KeywordAutomaton: Sendable {
         self.initialState = table[1]
     }
 
-    /// Adds each phrase's whole-word occurrences in `bytes` to `counts[id]`.
+    /// Adds each phrase's whole-word occurrences in `bytes` to `counts[id]` (`counts` holds at
+    /// least `phraseCount` entries; with `hitLogCapacity`, zeroed, it also logs the phrases found).
     ///
     /// A DFA scan is bound by the latency of one table load per byte. Texts of at least
     /// `minimumSplitLength` bytes are therefore cut into two (four from `4 × minimumSplitLength`
@@ -360,7 +361,7 @@ struct KeywordAutomaton: Sendable {
         let index = stateNumber(state)
         for output in outputs[Int(outputStart[index])..<Int(outputStart[index + 1])]
         where phraseSymbols[Int(output)] > symbols {
-            counts[Int(output)] &+= 1
+            increment(Int(output), in: counts)
         }
     }
 
@@ -371,8 +372,25 @@ struct KeywordAutomaton: Sendable {
         var output = Int(outputStart[index])
         let end = Int(outputStart[index + 1])
         while output < end {
-            counts[Int(outputs[output])] &+= 1
+            increment(Int(outputs[output]), in: counts)
             output &+= 1
         }
     }
+
+    /// `counts[id] += 1`; with a hit log after the counts (see `hitLogCapacity`), a phrase's
+    /// first hit also appends its id there.
+    @inline(__always)
+    private func increment(_ id: Int, in counts: UnsafeMutableBufferPointer<Int32>) {
+        if counts.count >= hitLogCapacity, counts[id] == 0 {
+            let logged = Int(counts[phraseCount])
+            counts[phraseCount + 1 + logged] = Int32(id)
+            counts[phraseCount] = Int32(logged + 1)
+        }
+        counts[id] &+= 1
+    }
+
+    /// A `count(in:into:)` buffer of at least this many zeroed entries gets a hit log: after the
+    /// `phraseCount` counts, the number of distinct phrases found, then their ids in the order
+    /// first found. A reader of a few lists can then skip every list none of them is in.
+    var hitLogCapacity: Int { 2 * phraseCount + 1 }
 }

@@ -12,6 +12,9 @@ struct PhraseTable: Sendable {
     private let keywords: [String]
     /// List `i` is `ids[listStart[i] ..< listStart[i + 1]]`.
     private let listStart: [Int]
+    /// The lists a phrase id is in: `listsOfPhrase[listsOfPhraseStart[id] ..< listsOfPhraseStart[id + 1]]`.
+    private let listsOfPhrase: [Int32]
+    private let listsOfPhraseStart: [Int32]
 
     init(lists keywordLists: [[String]]) {
         var ids: [[UInt8]: Int] = [:]
@@ -44,19 +47,37 @@ struct PhraseTable: Sendable {
         self.ids = flatIDs
         self.keywords = flatKeywords
         self.listStart = listStart
+        var lists = [[Int32]](repeating: [], count: phrases.count)
+        for list in 0..<(listStart.count - 1) {
+            for position in listStart[list]..<listStart[list + 1] { lists[Int(flatIDs[position])].append(Int32(list)) }
+        }
+        self.listsOfPhrase = lists.flatMap { $0 }
+        var start: [Int32] = [0]
+        for entry in lists { start.append(start[start.count - 1] + Int32(entry.count)) }
+        self.listsOfPhraseStart = start
     }
 
-    /// Counts every phrase in `bytes` and hands the per-phrase counts to `body`.
+    /// Counts every phrase in `bytes` and hands the per-phrase counts to `body`; for a short
+    /// text, followed by the automaton's hit log, which `hits(ofList:counts:)` reads to skip
+    /// lists with no hit. A long text finds many phrases, its lists are worth reading in full,
+    /// and logging would cost a little on every match.
     func withCounts<R>(in bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<Int32>) -> R) -> R {
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(automaton.phraseCount, 1)) { counts in
+        let capacity = bytes.count <= Self.hitLogTextLimit ? automaton.hitLogCapacity : automaton.phraseCount
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(capacity, 1)) { counts in
             counts.initialize(repeating: 0)
             automaton.count(in: bytes, into: counts)
             return body(UnsafeBufferPointer(counts))
         }
     }
 
+    /// Texts up to this many bytes (about 250 words) get a hit log.
+    static let hitLogTextLimit = 2_048
+
     /// Total hits of list `index` and up to `evidenceLimit` of its matched keywords.
     func hits(ofList index: Int, counts: UnsafeBufferPointer<Int32>, evidenceLimit: Int = 3) -> (count: Int, evidence: [String]) {
+        // A short text finds few phrases: when none of them is in this list, the list's (often
+        // long) keyword run need not be read — the fixed cost of a short prompt's decision.
+        if counts.count >= automaton.hitLogCapacity, !listHasHit(index, counts: counts) { return (0, []) }
         var total = 0
         var evidence: [String] = []
         ids.withUnsafeBufferPointer { ids in
@@ -72,6 +93,21 @@ struct PhraseTable: Sendable {
             }
         }
         return (total, evidence)
+    }
+
+    /// Whether any phrase in the hit log after the counts is in list `index`.
+    private func listHasHit(_ index: Int, counts: UnsafeBufferPointer<Int32>) -> Bool {
+        let phraseCount = automaton.phraseCount
+        let found = Int(counts[phraseCount])
+        return listsOfPhrase.withUnsafeBufferPointer { lists in
+            listsOfPhraseStart.withUnsafeBufferPointer { start in
+                for entry in 0..<found {
+                    let id = Int(counts[phraseCount + 1 + entry])
+                    for slot in Int(start[id])..<Int(start[id + 1]) where lists[slot] == Int32(index) { return true }
+                }
+                return false
+            }
+        }
     }
 }
 
