@@ -63,7 +63,7 @@ extension ModelRouter {
         let policy = snapshot.policy
         let baselineModel = policy.tierIndex(named: policy.baselineTier).map { policy.tiers[$0].model }
         let latency = ContinuousClock.now - started
-        let id = UUID().uuidString
+        let id = RecordID.next()
         var record = LedgerRecord(
             id: id, time: options.now(), requestID: "response_cache_" + id, attempt: 1, task: decision.task,
             variant: decision.variant, policyName: policy.name, policyHash: policy.contentHash, tier: entry.tier,
