@@ -23,6 +23,8 @@ extension ModelRouter {
                         isStream: Bool = false) async throws -> ResponseCacheLookup {
         guard let cache = options.responseCache else { return .notCached }
         let snapshot = await store.current()
+        // Without a task that caches, no decision can find settings: skip deciding twice per call.
+        guard snapshot.policy.tasks.values.contains(where: { $0.responseCache != nil }) else { return .notCached }
         let input = RoutingInput(request: request, options: callOptions)
         let decision = initialDecision(request, input: input, engine: snapshot.engine)
         guard let settings = snapshot.policy.tasks[decision.task]?.responseCache else { return .notCached }
