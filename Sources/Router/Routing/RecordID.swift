@@ -2,7 +2,7 @@ import Synchronization
 
 /// Unique ids for ledger records and budget reservations, cheaper than Foundation's `UUID()`
 /// (which draws 16 bytes from the system's random source on every call; on a gateway's call
-/// path that showed as about 2% of its CPU).
+/// path that showed as 1–2% of its CPU in perf profiles).
 ///
 /// An id is an RFC 9562 version-8 UUID string (https://www.rfc-editor.org/rfc/rfc9562#section-5.8),
 /// so it keeps the shape of the `UUID().uuidString` ids it replaces (36 characters, upper-case
