@@ -4,6 +4,7 @@
 //   swift build -c release --product claude-router && swift build -c release --product GatewayBench
 //   .build/release/GatewayBench [CALLS=2000]
 //   LITELLM=path/to/venv/bin/litellm .build/release/GatewayBench     # adds LiteLLM's proxy
+//   GATEWAY_BASELINE=path/to/older/claude-router .build/release/GatewayBench  # before/after, same run
 //
 // With LITELLM set (an executable from `pip install 'litellm[proxy]'`), LiteLLM's proxy is started
 // in front of the same mock (model claude-haiku-4-5 → anthropic/claude-haiku-4-5 at the mock's URL)
@@ -14,6 +15,8 @@
 // with this package's client (a warm-up of 200 first): directly to the mock, and through each
 // gateway. Prints p50/p99 latency, what the gateway adds, and the gateway process's CPU time per
 // request (user + system, from /proc/PID/stat), next to the mock's own CPU per request.
+// The rows are measured in ROUNDS (default 4) interleaved rounds, so load from other processes
+// on a shared machine falls on every row alike; LiteLLM's row is measured after them.
 import ClaudeClient
 import Foundation
 
@@ -116,39 +119,94 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
     sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
 }
 
+/// One path being measured: its client, the gateway process behind it (none for the direct
+/// row), and what its calls have cost so far.
 @MainActor
-func measure(_ name: String, baseURL: String, model: String, gateway: Child?, apiKey: String = "sk-bench",
-             bearer: Bool = false) async throws -> Row {
-    let client = AnthropicClient(configuration: .init(apiKey: apiKey, baseURL: baseURL, maxRetries: 0,
-                                                      authScheme: bearer ? .bearer : .apiKeyHeader))
-    defer { client.shutdown() }
-    let request = MessageRequest(model: model, maxTokens: 64, messages: [
-        .user("What is the capital of France? Answer in one word."),
-    ])
-    for _ in 0..<200 { _ = try await client.createMessage(request) }
-    let gatewayBefore = gateway?.cpuSeconds
-    let mockBefore = mock.cpuSeconds
+final class Path {
+    let name: String
+    let client: AnthropicClient
+    let gateway: Child?
+    let request: MessageRequest
     var times: [Double] = []
-    times.reserveCapacity(calls)
-    let clock = ContinuousClock()
-    for _ in 0..<calls {
-        let start = clock.now
-        _ = try await client.createMessage(request)
-        let elapsed = clock.now - start
-        times.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
+    var gatewayCPU = 0.0
+    var mockCPU = 0.0
+
+    init(_ name: String, baseURL: String, model: String, gateway: Child?, apiKey: String = "sk-bench",
+         bearer: Bool = false) {
+        self.name = name
+        self.gateway = gateway
+        client = AnthropicClient(configuration: .init(apiKey: apiKey, baseURL: baseURL, maxRetries: 0,
+                                                      authScheme: bearer ? .bearer : .apiKeyHeader))
+        request = MessageRequest(model: model, maxTokens: 64, messages: [
+            .user("What is the capital of France? Answer in one word."),
+        ])
     }
-    times.sort()
-    let gatewayCPU = gateway.map { ($0.cpuSeconds - gatewayBefore!) / Double(calls) * 1e6 }
-    return Row(name: name, p50: percentile(times, 0.5), p99: percentile(times, 0.99), gatewayCPU: gatewayCPU,
-               mockCPU: (mock.cpuSeconds - mockBefore) / Double(calls) * 1e6)
+
+    func warmUp() async throws {
+        for _ in 0..<200 { _ = try await client.createMessage(request) }
+    }
+
+    /// `count` sequential calls; their latencies and the CPU the gateway and the mock spent.
+    func run(_ count: Int) async throws {
+        let gatewayBefore = gateway?.cpuSeconds
+        let mockBefore = mock.cpuSeconds
+        let clock = ContinuousClock()
+        for _ in 0..<count {
+            let start = clock.now
+            _ = try await client.createMessage(request)
+            let elapsed = clock.now - start
+            times.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
+        }
+        if let gateway, let gatewayBefore { gatewayCPU += gateway.cpuSeconds - gatewayBefore }
+        mockCPU += mock.cpuSeconds - mockBefore
+    }
+
+    var row: Row {
+        let sorted = times.sorted()
+        let calls = Double(max(times.count, 1))
+        return Row(name: name, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
+                   gatewayCPU: gateway == nil ? nil : gatewayCPU / calls * 1e6, mockCPU: mockCPU / calls * 1e6)
+    }
 }
 
-let direct = try await measure("direct to the mock (claude-haiku-4-5)", baseURL: mock.url, model: "claude-haiku-4-5", gateway: nil)
-let viaMemory = try await measure("via serve, ledger in memory (model auto)", baseURL: memoryGateway.url, model: "auto", gateway: memoryGateway)
-let viaSQLite = try await measure("via serve, SQLite durable ledger (model auto)", baseURL: sqliteGateway.url, model: "auto", gateway: sqliteGateway)
+/// Measures the paths in `rounds` interleaved rounds (each path gets `calls / rounds` calls per
+/// round, in turn), so a burst of load from other processes on the machine falls on every row
+/// rather than on one.
+@MainActor
+func measure(_ paths: [Path], rounds: Int) async throws -> [Row] {
+    for path in paths { try await path.warmUp() }
+    let perRound = max(calls / rounds, 1)
+    for _ in 0..<rounds {
+        for path in paths { try await path.run(perRound) }
+    }
+    for path in paths { path.client.shutdown() }
+    return paths.map(\.row)
+}
+
+let rounds = max(Int(ProcessInfo.processInfo.environment["ROUNDS"] ?? "") ?? 4, 1)
+var paths = [
+    Path("direct to the mock (claude-haiku-4-5)", baseURL: mock.url, model: "claude-haiku-4-5", gateway: nil),
+    Path("via serve, ledger in memory (model auto)", baseURL: memoryGateway.url, model: "auto", gateway: memoryGateway),
+    Path("via serve, SQLite durable ledger (model auto)", baseURL: sqliteGateway.url, model: "auto", gateway: sqliteGateway),
+]
+// GATEWAY_BASELINE=path/to/an/older/claude-router adds that binary's `serve` (ledger in memory),
+// measured in the same interleaved rounds: before and after a change, side by side.
+var baselineGateway: Child?
+if let baseline = ProcessInfo.processInfo.environment["GATEWAY_BASELINE"] {
+    let child = try Child(serveArguments, pattern: "listening on ", environment: ["ANTHROPIC_API_KEY": "sk-bench"],
+                          executable: URL(fileURLWithPath: baseline))
+    baselineGateway = child
+    paths.append(Path("via serve (GATEWAY_BASELINE binary), ledger in memory (model auto)", baseURL: child.url,
+                      model: "auto", gateway: child))
+}
+var rows = try await measure(paths, rounds: rounds)
+let direct = rows[0]
+let viaMemory = rows[1]
+let viaSQLite = rows[2]
+let baselineRow = baselineGateway == nil ? nil : rows[3]
 memoryGateway.stop()
 sqliteGateway.stop()
-var rows = [direct, viaMemory, viaSQLite]
+baselineGateway?.stop()
 var litellmRow: Row?
 if let litellm = ProcessInfo.processInfo.environment["LITELLM"] {
     let config = work.appendingPathComponent("litellm.yaml")
@@ -170,9 +228,9 @@ if let litellm = ProcessInfo.processInfo.environment["LITELLM"] {
                               "LITELLM_MASTER_KEY": masterKey, "LITELLM_LOCAL_MODEL_COST_MAP": "True",
                               "LITELLM_TELEMETRY": "False",
                           ], executable: URL(fileURLWithPath: litellm), startTimeout: 300)
-    let row = try await measure("via LiteLLM proxy, /v1/messages (model claude-haiku-4-5)",
-                                baseURL: "http://127.0.0.1:\(port)", model: "claude-haiku-4-5", gateway: proxy,
-                                apiKey: masterKey, bearer: true)
+    let row = try await measure([Path("via LiteLLM proxy, /v1/messages (model claude-haiku-4-5)",
+                                      baseURL: "http://127.0.0.1:\(port)", model: "claude-haiku-4-5", gateway: proxy,
+                                      apiKey: masterKey, bearer: true)], rounds: 1)[0]
     proxy.stop()
     rows.append(row)
     litellmRow = row
@@ -180,7 +238,7 @@ if let litellm = ProcessInfo.processInfo.environment["LITELLM"] {
 mock.stop()
 
 func ms(_ value: Double) -> String { String(format: "%.3f", value) }
-print("GatewayBench: \(calls) sequential non-streaming calls per row, after 200 warm-up; \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
+print("GatewayBench: \(calls) sequential non-streaming calls per row (in \(rounds) interleaved rounds), after 200 warm-up; \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
 print("")
 print("| path | p50 ms | p99 ms | added p50 ms | added p99 ms | gateway CPU µs/request | mock CPU µs/request |")
 print("|---|---:|---:|---:|---:|---:|---:|")
@@ -191,6 +249,10 @@ for row in rows {
 print("")
 print(String(format: "gateway CPU per request / mock CPU per request: %.2fx (memory ledger), %.2fx (SQLite)",
              (viaMemory.gatewayCPU ?? 0) / max(direct.mockCPU, 1e-9), (viaSQLite.gatewayCPU ?? 0) / max(direct.mockCPU, 1e-9)))
+if let baselineRow, let ours = viaMemory.gatewayCPU, let before = baselineRow.gatewayCPU {
+    print(String(format: "this binary against GATEWAY_BASELINE (ledger in memory): added p50 %.3f ms against %.3f ms; gateway CPU %.0f against %.0f µs/request (%.2fx)",
+                 viaMemory.p50 - direct.p50, baselineRow.p50 - direct.p50, ours, before, before / ours))
+}
 if let litellmRow, let cpu = litellmRow.gatewayCPU, let ours = viaMemory.gatewayCPU, let durable = viaSQLite.gatewayCPU {
     print(String(format: "LiteLLM proxy CPU per request / serve's: %.1fx (memory ledger), %.1fx (SQLite); added p50: LiteLLM %.3f ms, serve %.3f ms",
                  cpu / ours, cpu / durable, litellmRow.p50 - direct.p50, viaMemory.p50 - direct.p50))

@@ -97,6 +97,11 @@ extension GatewayResponder {
                                   logCode: "request_too_large")
         }
         let bytes = Array(buffer.readableBytesView)
+        // A Messages request is read without JSONDecoder when the fast reader mirrors it exactly;
+        // anything unusual (and every malformed body, for its error message) takes JSONDecoder.
+        if Body.self == MessageRequest.self, let request = MessageRequest.fastDecoded(json: bytes) as? Body {
+            return (request, bytes)
+        }
         do {
             return (try JSONDecoder().decode(Body.self, from: Data(bytes)), bytes)
         } catch let error as DecodingError {

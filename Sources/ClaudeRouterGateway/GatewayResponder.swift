@@ -177,6 +177,8 @@ struct GatewayResponder: HTTPResponder {
     }
 
     static func headerSafe(_ value: String) -> String {
+        // Most values (models, tiers, costs, ASCII reasons) are visible ASCII already: keep them as they are.
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return value }
         var result = ""
         result.reserveCapacity(value.utf8.count)
         for scalar in value.unicodeScalars {
@@ -203,9 +205,8 @@ struct GatewayResponder: HTTPResponder {
     /// `method=POST path=/v1/messages status=200 ms=1.234 caller=alice tier=haiku model=… attempts=1 cost_usd=… stream=false`.
     static func logAccess(_ logger: Logger, method: String, path: String, facts: AccessFacts,
                           since started: ContinuousClock.Instant) {
-        let elapsed = started.duration(to: .now)
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        var line = "method=\(method) path=\(headerSafe(path)) status=\(facts.status) ms=\(String(format: "%.3f", ms))"
+        let ms = AccessLogFormat.milliseconds(started.duration(to: .now))
+        var line = "method=\(method) path=\(headerSafe(path)) status=\(facts.status) ms=\(ms)"
         if let caller = facts.caller { line += " caller=\(headerSafe(caller))" }
         if let tier = facts.tier { line += " tier=\(headerSafe(tier))" }
         if let model = facts.model { line += " model=\(headerSafe(model))" }

@@ -32,10 +32,56 @@ enum Redaction {
     /// at most 256 characters kept. `nil` stays `nil`; a value left empty becomes `nil`.
     static func headerValue(_ value: String?, secrets: [String]) -> String? {
         guard let value else { return nil }
+        if let plain = plainHeaderValue(value, secrets: secrets) { return plain.isEmpty ? nil : plain }
+        return redactedHeaderValue(value, secrets: secrets)
+    }
+
+    /// The full path of ``headerValue(_:secrets:)``: filter, redact, cut.
+    static func redactedHeaderValue(_ value: String, secrets: [String]) -> String? {
         let printable = String(String.UnicodeScalarView(value.unicodeScalars.filter {
             !($0.value < 0x20 || (0x7F...0x9F).contains($0.value))
         }))
         let redacted = String(redact(printable, secrets: secrets).prefix(256))
         return redacted.isEmpty ? nil : redacted
+    }
+
+    /// `value` itself when ``redactedHeaderValue(_:secrets:)`` would return it unchanged, found
+    /// with byte comparisons (a request id is checked on every reply, and the Foundation
+    /// case-insensitive searches of ``redact(_:secrets:)`` cost tens of microseconds each);
+    /// `nil`: take the full path. It answers only for visible ASCII of at most 256 bytes that
+    /// holds no secret and, ignoring ASCII case, none of `sk-ant-`, `api-key`, `bearer`,
+    /// `authorization`; with a non-ASCII secret it always declines.
+    static func plainHeaderValue(_ value: String, secrets: [String]) -> String? {
+        var value = value
+        return value.withUTF8 { bytes -> String? in
+            guard bytes.count <= 256, bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
+            for secret in secrets where secret.count >= 4 {
+                var secret = secret
+                let found = secret.withUTF8 { needle -> Bool? in
+                    guard needle.allSatisfy({ $0 < 0x80 }) else { return nil }
+                    return contains(bytes, needle, ignoringCase: false)
+                }
+                guard found == false else { return nil }
+            }
+            for word in markers where contains(bytes, word, ignoringCase: true) { return nil }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// What ``redact(_:secrets:)`` looks for before its pattern passes, lower-case ASCII.
+    private static let markers: [[UInt8]] = ["sk-ant-", "api-key", "bearer", "authorization"].map { Array($0.utf8) }
+
+    /// Whether `needle` occurs in `haystack` (ASCII case folded when `ignoringCase`).
+    private static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: some Collection<UInt8>,
+                                 ignoringCase: Bool) -> Bool {
+        let needle = Array(needle)
+        guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
+        func fold(_ byte: UInt8) -> UInt8 { ignoringCase && byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        for start in 0...(haystack.count - needle.count) {
+            var index = 0
+            while index < needle.count, fold(haystack[start + index]) == needle[index] { index += 1 }
+            if index == needle.count { return true }
+        }
+        return false
     }
 }

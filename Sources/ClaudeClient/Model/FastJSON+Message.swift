@@ -168,31 +168,7 @@ extension FastJSON {
         else { return nil }
         switch type {
         case "text":
-            var text: String?
-            var citations: [JSONValue]?
-            var cacheControl: CacheControl?
-            for member in members {
-                switch member.key {
-                case "text": guard case .string(let value) = member.value else { return nil }; text = value
-                case "citations":
-                    switch member.value {
-                    case .null: citations = nil
-                    case .array(let elements):
-                        var values: [JSONValue] = []
-                        values.reserveCapacity(elements.count)
-                        for element in elements {
-                            guard let value = jsonValue(element) else { return nil }
-                            values.append(value)
-                        }
-                        citations = values
-                    default: return nil
-                    }
-                case "cache_control": guard let value = optionalCacheControl(member.value) else { return nil }; cacheControl = value
-                default: continue
-                }
-            }
-            guard let text else { return nil }
-            return .text(TextBlock(text: text, citations: citations, cacheControl: cacheControl))
+            return textBlock(members).map(ContentBlock.text)
         case "tool_use":
             var id: String?
             var name: String?
@@ -230,6 +206,36 @@ extension FastJSON {
             guard let raw = jsonValue(.object(members)) else { return nil }
             return .unknown(type: type, raw: raw)
         }
+    }
+
+    /// A `TextBlock` from its object's members (`type` is not checked: a system prompt's blocks
+    /// are read as text blocks whatever their `type` says, as `SystemPrompt`'s decoder does).
+    static func textBlock(_ members: [Member]) -> TextBlock? {
+        var text: String?
+        var citations: [JSONValue]?
+        var cacheControl: CacheControl?
+        for member in members {
+            switch member.key {
+            case "text": guard case .string(let value) = member.value else { return nil }; text = value
+            case "citations":
+                switch member.value {
+                case .null: citations = nil
+                case .array(let elements):
+                    var values: [JSONValue] = []
+                    values.reserveCapacity(elements.count)
+                    for element in elements {
+                        guard let value = jsonValue(element) else { return nil }
+                        values.append(value)
+                    }
+                    citations = values
+                default: return nil
+                }
+            case "cache_control": guard let value = optionalCacheControl(member.value) else { return nil }; cacheControl = value
+            default: continue
+            }
+        }
+        guard let text else { return nil }
+        return TextBlock(text: text, citations: citations, cacheControl: cacheControl)
     }
 
     /// A `ContentDelta` from the `delta` object of a `content_block_delta`.
@@ -303,7 +309,7 @@ extension FastJSON {
         }
     }
 
-    private static func optionalCacheControl(_ node: Node) -> CacheControl?? {
+    static func optionalCacheControl(_ node: Node) -> CacheControl?? {
         switch node {
         case .null: return .some(nil)
         case .object(let members):

@@ -12,9 +12,11 @@ enum FastJSON {
         case null
         case bool(Bool)
         case int(Int64)
-        /// A number with a fraction or exponent: callers fall back, because `JSONDecoder` turns
-        /// `5.0` into an integer for `Int` fields and `JSONValue`, and that is not worth mirroring.
-        case fraction
+        /// A number with a fraction or exponent, as the nearest `Double` (`±infinity` beyond its
+        /// range, where `JSONDecoder` refuses the number). Only `Double` fields read it; elsewhere
+        /// callers fall back, because `JSONDecoder` turns `5.0` into an integer for `Int` fields
+        /// and `JSONValue`, and that is not worth mirroring.
+        case fraction(Double)
         case string(String)
         case array([Node])
         case object([Member])
@@ -171,7 +173,11 @@ enum FastJSON {
                 guard skipDigits() else { return nil }
                 fractional = true
             }
-            if fractional { return .fraction }
+            if fractional {
+                // Correctly rounded, as JSONDecoder reads a `Double`; only then is the text needed.
+                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+                return .fraction(Double(text) ?? .nan)
+            }
             guard digits <= 19 else { return nil }
             let negative = digitsStart != start
             var magnitude: UInt64 = 0

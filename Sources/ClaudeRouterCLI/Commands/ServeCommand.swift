@@ -166,9 +166,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Access log lines on stdout (one per request); everything else on stderr.
     static func bootstrapLogging() {
-        LoggingSystem.bootstrap { label in
-            var handler = label == "claude-router.access"
-                ? StreamLogHandler.standardOutput(label: label) : StreamLogHandler.standardError(label: label)
+        LoggingSystem.bootstrap { label -> any LogHandler in
+            // The access log writes one line per request: its handler formats the same line as
+            // StreamLogHandler at a fraction of the cost (AccessLogHandler says why).
+            if label == "claude-router.access" { return AccessLogHandler(label: label) }
+            var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
             return handler
         }

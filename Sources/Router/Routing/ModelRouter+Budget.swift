@@ -23,7 +23,7 @@ extension ModelRouter {
         // (the bound encodes the whole request, which the client is about to do anyway).
         guard !snapshot.policy.budgets.isEmpty else {
             let reservation = try await budgets.reserve(estimatedWorstCase: .zero, task: initial.task,
-                                                        metadata: input.metadata, id: UUID().uuidString)
+                                                        metadata: input.metadata, id: RecordID.next())
             return ReservedDecision(decision: initial, reservation: reservation)
         }
         let accounting = CostAccounting(prices: prices)
@@ -38,7 +38,7 @@ extension ModelRouter {
                     "model \(decision.model) has no price in the price book, so no worst case can be reserved against the policy's budgets; add it to the price book")
             }
             return try await budgets.reserve(estimatedWorstCase: worst, task: decision.task, metadata: input.metadata,
-                                             id: UUID().uuidString)
+                                             id: RecordID.next())
         }
 
         let clock = ContinuousClock()

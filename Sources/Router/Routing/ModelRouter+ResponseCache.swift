@@ -23,6 +23,8 @@ extension ModelRouter {
                         isStream: Bool = false) async throws -> ResponseCacheLookup {
         guard let cache = options.responseCache else { return .notCached }
         let snapshot = await store.current()
+        // Without a task that caches, no decision can find settings: skip deciding twice per call.
+        guard snapshot.policy.tasks.values.contains(where: { $0.responseCache != nil }) else { return .notCached }
         let input = RoutingInput(request: request, options: callOptions)
         let decision = initialDecision(request, input: input, engine: snapshot.engine)
         guard let settings = snapshot.policy.tasks[decision.task]?.responseCache else { return .notCached }
@@ -63,7 +65,7 @@ extension ModelRouter {
         let policy = snapshot.policy
         let baselineModel = policy.tierIndex(named: policy.baselineTier).map { policy.tiers[$0].model }
         let latency = ContinuousClock.now - started
-        let id = UUID().uuidString
+        let id = RecordID.next()
         var record = LedgerRecord(
             id: id, time: options.now(), requestID: "response_cache_" + id, attempt: 1, task: decision.task,
             variant: decision.variant, policyName: policy.name, policyHash: policy.contentHash, tier: entry.tier,
