@@ -148,10 +148,18 @@ struct GatewayProcessTests {
         var value: Int { count.withLock { $0 } }
     }
 
-    /// Rows in the SQLite ledger, read by a fresh router-independent ledger handle.
+    /// Rows in the SQLite ledger, read by a fresh router-independent ledger handle, closed before
+    /// returning: a close left to a detached task removed the `-shm` file while the canary check
+    /// was reading the directory it had just listed.
     func ledgerRecords(_ path: String) async throws -> Int {
         let ledger = try SQLiteLedger(path: path)
-        defer { Task { try? await ledger.close() } }
-        return try await ledger.records(LedgerQuery()).count
+        do {
+            let count = try await ledger.records(LedgerQuery()).count
+            try await ledger.close()
+            return count
+        } catch {
+            try? await ledger.close()
+            throw error
+        }
     }
 }

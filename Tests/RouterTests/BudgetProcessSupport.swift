@@ -122,9 +122,16 @@ struct BudgetProcessHarness {
 
     /// The ledger's records and their summed cost.
     func ledgerSpend() async throws -> (records: [LedgerRecord], sum: USDAmount) {
+        // Closed before returning, not by a detached task that could race what the test does next.
         let ledger = try SQLiteLedger(path: ledgerPath)
-        defer { Task { try? await ledger.close() } }
-        let records = try await ledger.records(.all)
+        let records: [LedgerRecord]
+        do {
+            records = try await ledger.records(.all)
+        } catch {
+            try? await ledger.close()
+            throw error
+        }
+        try await ledger.close()
         return (records, records.compactMap { $0.cost?.total }.reduce(.zero, +))
     }
 
