@@ -229,6 +229,11 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // Helpers several test targets share (test targets cannot import one another).
+        .target(
+            name: "ClaudeRouterTestSupport",
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "ClaudeClientTests",
             dependencies: [
@@ -264,6 +269,7 @@ let package = Package(
                 // The ledger conformance suite and the budget race run against PostgreSQL too
                 // (CLAUDE_ROUTER_TEST_POSTGRES_URL, started by scripts/postgres.sh).
                 "RouterPostgres",
+                "ClaudeRouterTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
@@ -288,7 +294,7 @@ let package = Package(
         // Runs the built `claude-router` binary as a child process (exit codes, stdout, stderr).
         .testTarget(
             name: "CLITests",
-            dependencies: ["ClaudeMockServer"]
+            dependencies: ["ClaudeMockServer", "ClaudeRouterTestSupport"]
         ),
         // Starts the built `claude-router serve` in front of the mock as child processes over loopback.
         .testTarget(
@@ -300,6 +306,7 @@ let package = Package(
                 "RouterPolicies",
                 "ClaudeClient",
                 "RouterPostgres",
+                "ClaudeRouterTestSupport",
                 // A plain HTTP/1.1 client, one connection each: the 1,000-stream load test.
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

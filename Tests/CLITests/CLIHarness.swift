@@ -1,4 +1,5 @@
 import Foundation
+import ClaudeRouterTestSupport
 
 /// Runs the built `claude-router` binary as a child process.
 struct CLIResult {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ClaudeRouterTestSupport
 
 /// `calibrate --fixtures` and per-task thresholds through the real binary; the fixtures run
 /// against a real `claude-router mock-server` process, whose reply directives decide the passes.

@@ -1,6 +1,7 @@
 import ClaudeMockServer
 import Foundation
 import Testing
+import ClaudeRouterTestSupport
 
 /// A `claude-router` child process the test can signal while it runs.
 final class RunningCLI: @unchecked Sendable {

@@ -1,6 +1,7 @@
 import ClaudeMockServer
 import Foundation
 import Testing
+import ClaudeRouterTestSupport
 
 /// `send`, `report` and `mock-server` through the real binary, against a MockAnthropicServer
 /// started in this process on 127.0.0.1 (real sockets, real libcurl in the child).

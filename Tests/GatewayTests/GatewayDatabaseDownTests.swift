@@ -1,6 +1,7 @@
 import ClaudeMockServer
 import Foundation
 import Testing
+import ClaudeRouterTestSupport
 
 /// `claude-router serve` on a PostgreSQL ledger whose server stops while the gateway runs: a
 /// throwaway cluster of the test's own (scripts/postgres.sh), so the shared test server stays up.

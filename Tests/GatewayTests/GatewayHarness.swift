@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Router
 import RouterPolicies
+import ClaudeRouterTestSupport
 
 /// A gateway in this process in front of a mock on loopback, with a SQLite ledger in a
 /// temporary directory and a small three-tier policy.

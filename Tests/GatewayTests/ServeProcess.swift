@@ -1,5 +1,6 @@
 import ClaudeMockServer
 import Foundation
+import ClaudeRouterTestSupport
 
 /// `claude-router serve` as a child process: started with arguments, its bound port read from
 /// its start banner, stopped with a signal.

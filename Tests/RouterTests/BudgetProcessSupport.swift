@@ -2,6 +2,7 @@ import ClaudeMockServer
 import Foundation
 import Router
 import RouterPolicies
+import ClaudeRouterTestSupport
 
 /// Runs the built `claude-router` binary as child processes against a mock server on loopback,
 /// all sharing one SQLite ledger: the setting in which budgets must hold across processes.

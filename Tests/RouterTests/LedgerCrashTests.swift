@@ -1,6 +1,7 @@
 import Foundation
 import Router
 import Testing
+import ClaudeRouterTestSupport
 
 /// Runs Tests/LedgerCrashProbe in a child process, kills it with SIGKILL mid-write, and checks
 /// that every record whose id the probe printed (after `record` returned) survived.
