@@ -214,7 +214,8 @@ let package = Package(
         // swift build --product LeverBench && .build/debug/LeverBench (or -c release).
         .executableTarget(
             name: "LeverBench",
-            dependencies: ["Router", "RouterPolicies", "ClaudeClient"],
+            // ClaudeRouterEval: its seeded generator (SplitMix64) for the synthetic texts.
+            dependencies: ["Router", "RouterPolicies", "ClaudeClient", "ClaudeRouterEval"],
             path: "Benchmarks/Levers"
         ),
 
@@ -255,6 +256,7 @@ let package = Package(
             name: "RouterPoliciesTests",
             dependencies: [
                 "RouterPolicies",
+                "ClaudeRouterEval",  // its seeded generator (SplitMix64) for randomised tests
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")]
@@ -270,6 +272,7 @@ let package = Package(
                 // (CLAUDE_ROUTER_TEST_POSTGRES_URL, started by scripts/postgres.sh).
                 "RouterPostgres",
                 "ClaudeRouterTestSupport",
+                "ClaudeRouterEval",  // its seeded generator (SplitMix64) for randomised tests
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

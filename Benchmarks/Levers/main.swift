@@ -23,6 +23,7 @@ import Foundation
 import Router
 import RouterPolicies
 import Synchronization
+import ClaudeRouterEval
 
 let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("claude-router")
 guard FileManager.default.isExecutableFile(atPath: binary.path) else {
@@ -67,22 +68,12 @@ log("mock at \(mockURL)")
 
 // MARK: - Synthetic text
 
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 let vocabulary = ("parcel route depot ledger invoice customer driver window delay refund address warehouse shelf "
     + "label scanner pallet carrier schedule contract region manager report weekly review policy standard").split(separator: " ")
 /// About `tokens` tokens of prose (the router and the mock estimate ~4 characters a token),
 /// the same for the same `seed`.
 func prose(tokens: Int, seed: UInt64) -> String {
-    var random = SeededGenerator(state: seed)
+    var random = SeededGenerator(seed: seed)
     var text = ""
     while text.utf8.count < tokens * 4 {
         text += vocabulary.randomElement(using: &random)! + (Int.random(in: 0..<12, using: &random) == 0 ? ". " : " ")

@@ -1,6 +1,7 @@
 import Foundation
 @testable import RouterPolicies
 import Testing
+import ClaudeRouterEval
 
 /// The sidecar's direct reader must give exactly what `JSONDecoder` gives, or step aside.
 @Suite("Difficulty model: direct sidecar reader")
@@ -18,7 +19,7 @@ struct DifficultyModelReaderTests {
 
     @Test("2,000 generated models, in the canonical layout and re-indented: the direct reader equals JSONDecoder")
     func generatedModels() throws {
-        var random = SeededGenerator(state: 20_261_130)
+        var random = SeededGenerator(seed: 20_261_130)
         let alphabet = Array("abcxyz é\"\\\n\t/😀\u{01}")
         for round in 0..<2_000 {
             let tiers = ["haiku", "sonnet", "opus"].prefix(Int.random(in: 1...3, using: &random)).map { $0 }
@@ -90,7 +91,7 @@ struct DifficultyModelReaderTests {
 struct DifficultyModelReaderDecimalTests {
     @Test("20,000 generated decimals (short and long mantissas, exponents, signs) read bit for bit as JSONDecoder reads them")
     func decimals() throws {
-        var random = SeededGenerator(state: 20_261_130_2)
+        var random = SeededGenerator(seed: 20_261_130_2)
         let base = DifficultyModel(tiers: ["haiku", "sonnet", "opus"], weakTier: "haiku", strongTier: "opus", denseFeatures: [],
                                    bias: [0, 0, 0], denseWeights: [[], [], []], ngramBuckets: [], ngramTexts: [],
                                    ngramWeights: [[], [], []], training: [:], ngramWindow: nil)

@@ -1,5 +1,6 @@
 import Testing
 @testable import RouterPolicies
+import ClaudeRouterEval
 
 /// The one-pass automaton must agree with a naive whole-word search on any text.
 @Suite("KeywordAutomaton")
@@ -30,7 +31,7 @@ struct ScoringKeywordMatcherTests {
     }
 
     @Test func agreesWithTheNaiveReferenceOnRandomTexts() {
-        var generator = SeededGenerator(state: 0xC1A0DE)
+        var generator = SeededGenerator(seed: 0xC1A0DE)
         let vocabulary = ["a", "ab", "abc", "b", "ba", "cab", "é", "x_y", "1", "12"]
         let separators = [" ", "  ", "\n", ", ", "-", "(", ".", "\t", "!?"]
         for _ in 0..<2_000 {
@@ -59,7 +60,7 @@ struct ScoringKeywordMatcherTests {
     /// Long texts: each chain runs many blocks of lock-step steps (the reported states are
     /// flushed after each block), with matches as dense as they can be (every other byte).
     @Test func agreesWithTheNaiveReferenceOnLongDenseTexts() {
-        var generator = SeededGenerator(state: 0x5EED_B10C)
+        var generator = SeededGenerator(seed: 0x5EED_B10C)
         let phrases = ["a", "a b", "b a b", "ab", "c"].map(KeywordAutomaton.normalize)
         let automaton = KeywordAutomaton(phrases: phrases)
         let vocabulary = ["a", "a", "b", "ab", "c", "A"]
@@ -90,7 +91,7 @@ struct ScoringKeywordMatcherTests {
 struct PhraseTableHitLogTests {
     @Test("2,000 random tables and texts (lists sharing phrases, long and short texts): hits with the log equal hits from a full scan; the log holds exactly the phrases found")
     func logAgreesWithFullScan() {
-        var generator = SeededGenerator(state: 0x4A11)
+        var generator = SeededGenerator(seed: 0x4A11)
         let vocabulary = ["a", "ab", "abc", "b", "ba", "cab", "é", "x_y", "1", "12", "Zed"]
         for round in 0..<2_000 {
             let lists: [[String]] = (0..<Int.random(in: 1...6, using: &generator)).map { _ in

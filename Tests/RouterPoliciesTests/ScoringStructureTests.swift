@@ -1,5 +1,6 @@
 import RouterPolicies
 import Testing
+import ClaudeRouterEval
 
 /// The `structure` signal kind counts numbered steps and `first … then` sentences in the
 /// scorer's scan of the text. The patterns the default policy used to run for them are the
@@ -33,7 +34,7 @@ struct ScoringStructureTests {
     func agreesWithTheRegularExpression(reference: Int) throws {
         let (marker, pattern) = Self.references[reference]
         let vm = try SafeRegex(pattern, caseInsensitive: false)
-        var generator = SeededGenerator(state: 0xC1A0_DE00 &+ UInt64(pattern.utf8.count))
+        var generator = SeededGenerator(seed: 0xC1A0_DE00 &+ UInt64(pattern.utf8.count))
         var disagreements: [String] = []
         for _ in 0..<5_000 {
             let length = Int.random(in: 0...40, using: &generator)

@@ -3,6 +3,7 @@ import Foundation
 import Router
 import RouterPolicies
 import Testing
+import ClaudeRouterEval
 
 /// The pure breakpoint placement: where breakpoints go, that a caller's own are never moved
 /// or duplicated, and that a request never carries more than four.
@@ -95,18 +96,6 @@ struct CacheBreakpointPlannerTests {
         #expect(placed == request && plan.placed.isEmpty)
     }
 
-    /// SplitMix64: a seeded generator so the random shapes are the same on every run.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func randomRequest(_ g: inout SeededGenerator) -> MessageRequest {
         func text() -> String { String(repeating: "word ", count: Int.random(in: 0...3000, using: &g)) }
         func marker() -> CacheControl? { Int.random(in: 0..<5, using: &g) == 0 ? .ephemeral : nil }
@@ -161,7 +150,7 @@ struct CacheBreakpointPlannerTests {
 
     @Test("on 2,000 random request shapes: never more than four, the caller's markers untouched, content unchanged")
     func randomShapes() {
-        var g = SeededGenerator(state: 0xC0FFEE)
+        var g = SeededGenerator(seed: 0xC0FFEE)
         for _ in 0..<2000 {
             let request = Self.randomRequest(&g)
             let minimum = [512, 1024, 2048, 4096].randomElement(using: &g) ?? 1024
