@@ -106,7 +106,14 @@ struct ReliabilityCLITests {
         let child = try RunningCLI(arguments, environment: key)
         try await waitForRequests(server, 1)
         // libcurl may hold a second transfer until the first connection's protocol is known
-        // (PIPEWAIT), so count what is in flight rather than assume --concurrency.
+        // (PIPEWAIT), so count what is in flight rather than assume --concurrency. Wait (up to
+        // 5 s) for both of the run's --concurrency 2 calls to reach the server: a fixed 300 ms
+        // pause let a loaded CI machine deliver the second, started before the signal, just
+        // after the count was taken.
+        let settle = ContinuousClock.now + .seconds(5)
+        while (server.stats.requestsByEndpoint[.messages] ?? 0) < 2, ContinuousClock.now < settle {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         try await Task.sleep(for: .milliseconds(300))
         let inFlight = server.stats.requestsByEndpoint[.messages] ?? 0
         child.send(SIGINT)
