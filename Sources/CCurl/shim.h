@@ -2,6 +2,11 @@
 #define CLAUDE_ROUTER_CCURL_SHIM_H
 
 #include <curl/curl.h>
+#ifdef __linux__
+// The event loop keeps the sockets libcurl asks it to watch in an epoll descriptor; Glibc's
+// Swift module does not export <sys/epoll.h>, so it comes in beside libcurl's header.
+#include <sys/epoll.h>
+#endif
 
 // libcurl's setopt/getinfo are variadic, which Swift cannot call. These typed, non-variadic
 // shims are the only way Swift code reaches them (the GRDBSQLite / corelibs EasyHandle habit).
@@ -48,6 +53,16 @@ static inline CURLMcode cr_multi_setopt_long(CURLM *multi, CURLMoption option, l
 static inline CURLMcode cr_multi_setopt_pointer(CURLM *multi, CURLMoption option, void *value) {
     return curl_multi_setopt(multi, option, value);
 }
+
+// The multi_socket API: libcurl says which sockets to watch and when its next timeout is due,
+// and the event loop calls curl_multi_socket_action for what became ready.
+static inline CURLMcode cr_multi_setopt_socket_callback(CURLM *multi, curl_socket_callback value) {
+    return curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, value);
+}
+static inline CURLMcode cr_multi_setopt_timer_callback(CURLM *multi, curl_multi_timer_callback value) {
+    return curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, value);
+}
+static inline curl_socket_t cr_socket_timeout(void) { return CURL_SOCKET_TIMEOUT; }
 
 static inline CURLcode cr_easy_setopt_debug_callback(CURL *handle, CURLoption option, curl_debug_callback value) {
     return curl_easy_setopt(handle, option, value);

@@ -19,7 +19,11 @@ public final class AnthropicClient: Sendable {
         configuration: Configuration = .init(),
         logger: Logger = Logger(label: "claude-client", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
-        self.init(configuration: configuration, transport: CurlTransport(configuration: .init(), logger: logger), logger: logger)
+        var transportConfiguration = CurlTransport.Configuration()
+        transportConfiguration.eventLoop = configuration.eventLoop == .shared ? .shared : .dedicated
+        self.init(
+            configuration: configuration, transport: CurlTransport(configuration: transportConfiguration, logger: logger),
+            logger: logger)
     }
 
     /// Creates a client over any transport (tests use an in-memory one).

@@ -5,10 +5,11 @@ import Testing
 @testable import ClaudeClient
 
 extension TransportTests {
-    @Test func fiveHundredConcurrentRequestsShareOneThreadAndReuseConnections() async throws {
+    @Test(arguments: CurlTransport.EventLoopMode.allCases)
+    func fiveHundredConcurrentRequestsShareOneThreadAndReuseConnections(mode: CurlTransport.EventLoopMode) async throws {
         let server = try await TransportTestServer.start()
         let threadsBefore = threadCount()
-        let transport = CurlTransport(logger: quietLogger())
+        let transport = CurlTransport(configuration: .init(eventLoop: mode), logger: quietLogger())
         defer { transport.shutdown() }
 
         func wave() async throws -> Int {
@@ -44,10 +45,11 @@ extension TransportTests {
         await server.stop()
     }
 
-    @Test func traceLogsHeadersButNeverSecretsOrBodies() async throws {
+    @Test(arguments: CurlTransport.EventLoopMode.allCases)
+    func traceLogsHeadersButNeverSecretsOrBodies(mode: CurlTransport.EventLoopMode) async throws {
         let server = try await TransportTestServer.start()
         let logs = LogCapture()
-        let transport = CurlTransport(logger: logs.logger)
+        let transport = CurlTransport(configuration: .init(eventLoop: mode), logger: logs.logger)
         defer { transport.shutdown() }
 
         let apiKey = "sk-ant-api03-CANARY-\(UInt64.random(in: 0...UInt64.max))"

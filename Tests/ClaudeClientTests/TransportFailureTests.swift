@@ -8,9 +8,10 @@ import Glibc
 @testable import ClaudeClient
 
 extension TransportTests {
-    @Test func cancellingTheConsumingTaskAbortsTheTransferAndFreesTheHandle() async throws {
+    @Test(arguments: CurlTransport.EventLoopMode.allCases)
+    func cancellingTheConsumingTaskAbortsTheTransferAndFreesTheHandle(mode: CurlTransport.EventLoopMode) async throws {
         let server = try await TransportTestServer.start()
-        let transport = CurlTransport(logger: quietLogger())
+        let transport = CurlTransport(configuration: .init(eventLoop: mode), logger: quietLogger())
         defer { transport.shutdown() }
 
         let response = try await transport.stream(makeRequest(server.baseURL + "/endless"))
@@ -34,9 +35,10 @@ extension TransportTests {
         await server.stop()
     }
 
-    @Test func bodyCancelAbortsTheTransfer() async throws {
+    @Test(arguments: CurlTransport.EventLoopMode.allCases)
+    func bodyCancelAbortsTheTransfer(mode: CurlTransport.EventLoopMode) async throws {
         let server = try await TransportTestServer.start()
-        let transport = CurlTransport(logger: quietLogger())
+        let transport = CurlTransport(configuration: .init(eventLoop: mode), logger: quietLogger())
         defer { transport.shutdown() }
 
         let response = try await transport.stream(makeRequest(server.baseURL + "/endless"))
@@ -51,9 +53,10 @@ extension TransportTests {
         await server.stop()
     }
 
-    @Test func cancellingExecuteFailsWithCancelled() async throws {
+    @Test(arguments: CurlTransport.EventLoopMode.allCases)
+    func cancellingExecuteFailsWithCancelled(mode: CurlTransport.EventLoopMode) async throws {
         let server = try await TransportTestServer.start()
-        let transport = CurlTransport(logger: quietLogger())
+        let transport = CurlTransport(configuration: .init(eventLoop: mode), logger: quietLogger())
         defer { transport.shutdown() }
 
         let task = Task { try await transport.execute(makeRequest(server.baseURL + "/stall")) }
@@ -65,9 +68,10 @@ extension TransportTests {
         await server.stop()
     }
 
-    @Test func stallingEndpointTimesOut() async throws {
+    @Test(arguments: CurlTransport.EventLoopMode.allCases)
+    func stallingEndpointTimesOut(mode: CurlTransport.EventLoopMode) async throws {
         let server = try await TransportTestServer.start()
-        let transport = CurlTransport(logger: quietLogger())
+        let transport = CurlTransport(configuration: .init(eventLoop: mode), logger: quietLogger())
         defer { transport.shutdown() }
 
         let request = makeRequest(server.baseURL + "/stall", timeout: .milliseconds(300))
@@ -77,8 +81,9 @@ extension TransportTests {
         await server.stop()
     }
 
-    @Test func closedPortIsAConnectError() async throws {
-        let transport = CurlTransport(logger: quietLogger())
+    @Test(arguments: CurlTransport.EventLoopMode.allCases)
+    func closedPortIsAConnectError(mode: CurlTransport.EventLoopMode) async throws {
+        let transport = CurlTransport(configuration: .init(eventLoop: mode), logger: quietLogger())
         defer { transport.shutdown() }
         let port = try closedLoopbackPort()
 
@@ -109,8 +114,9 @@ extension TransportTests {
         #expect(transport.stats.transfersStarted == 0)
     }
 
-    @Test func headerInjectionIsRefusedWithoutShowingTheValue() async throws {
-        let transport = CurlTransport(logger: quietLogger())
+    @Test(arguments: CurlTransport.EventLoopMode.allCases)
+    func headerInjectionIsRefusedWithoutShowingTheValue(mode: CurlTransport.EventLoopMode) async throws {
+        let transport = CurlTransport(configuration: .init(eventLoop: mode), logger: quietLogger())
         defer { transport.shutdown() }
         let request = makeRequest("https://127.0.0.1:1/", headers: [("x-api-key", "secret-canary\r\nx-evil: 1")])
         let error = await transportError { try await transport.execute(request) }
@@ -119,9 +125,10 @@ extension TransportTests {
         #expect(error?.detail.contains("secret-canary") == false)
     }
 
-    @Test func shutdownFailsInFlightTransfersAndIsIdempotent() async throws {
+    @Test(arguments: CurlTransport.EventLoopMode.allCases)
+    func shutdownFailsInFlightTransfersAndIsIdempotent(mode: CurlTransport.EventLoopMode) async throws {
         let server = try await TransportTestServer.start()
-        let transport = CurlTransport(logger: quietLogger())
+        let transport = CurlTransport(configuration: .init(eventLoop: mode), logger: quietLogger())
 
         let task = Task { try await transport.execute(makeRequest(server.baseURL + "/stall")) }
         #expect(await eventually { transport.stats.activeTransfers == 1 })

@@ -4,9 +4,10 @@ import Testing
 @testable import ClaudeClient
 
 extension TransportTests {
-    @Test func getReturnsStatusHeadersAndBody() async throws {
+    @Test(arguments: CurlTransport.EventLoopMode.allCases)
+    func getReturnsStatusHeadersAndBody(mode: CurlTransport.EventLoopMode) async throws {
         let server = try await TransportTestServer.start()
-        let transport = CurlTransport(logger: quietLogger())
+        let transport = CurlTransport(configuration: .init(eventLoop: mode), logger: quietLogger())
         defer { transport.shutdown() }
 
         let (head, body) = try await transport.execute(makeRequest(server.baseURL + "/hello"))
@@ -21,9 +22,10 @@ extension TransportTests {
         await server.stop()
     }
 
-    @Test func requestHeadersReachTheServer() async throws {
+    @Test(arguments: CurlTransport.EventLoopMode.allCases)
+    func requestHeadersReachTheServer(mode: CurlTransport.EventLoopMode) async throws {
         let server = try await TransportTestServer.start()
-        let transport = CurlTransport(logger: quietLogger())
+        let transport = CurlTransport(configuration: .init(eventLoop: mode), logger: quietLogger())
         defer { transport.shutdown() }
 
         let request = makeRequest(
@@ -41,9 +43,10 @@ extension TransportTests {
         await server.stop()
     }
 
-    @Test func postRoundTripsAMultiMegabyteBody() async throws {
+    @Test(arguments: CurlTransport.EventLoopMode.allCases)
+    func postRoundTripsAMultiMegabyteBody(mode: CurlTransport.EventLoopMode) async throws {
         let server = try await TransportTestServer.start()
-        let transport = CurlTransport(logger: quietLogger())
+        let transport = CurlTransport(configuration: .init(eventLoop: mode), logger: quietLogger())
         defer { transport.shutdown() }
 
         let size = 3 * 1024 * 1024 + 17
@@ -69,9 +72,10 @@ extension TransportTests {
         await server.stop()
     }
 
-    @Test func streamDeliversTheFirstChunkBeforeTheServerFinishes() async throws {
+    @Test(arguments: CurlTransport.EventLoopMode.allCases)
+    func streamDeliversTheFirstChunkBeforeTheServerFinishes(mode: CurlTransport.EventLoopMode) async throws {
         let server = try await TransportTestServer.start()
-        let transport = CurlTransport(logger: quietLogger())
+        let transport = CurlTransport(configuration: .init(eventLoop: mode), logger: quietLogger())
         defer { transport.shutdown() }
 
         let response = try await transport.stream(makeRequest(server.baseURL + "/slow"))
@@ -90,9 +94,10 @@ extension TransportTests {
         await server.stop()
     }
 
-    @Test func slowConsumerIsBoundedByTheHighWaterMark() async throws {
+    @Test(arguments: CurlTransport.EventLoopMode.allCases)
+    func slowConsumerIsBoundedByTheHighWaterMark(mode: CurlTransport.EventLoopMode) async throws {
         let server = try await TransportTestServer.start()
-        var configuration = CurlTransport.Configuration()
+        var configuration = CurlTransport.Configuration(eventLoop: mode)
         configuration.streamHighWaterMark = 64 * 1024
         configuration.streamLowWaterMark = 16 * 1024
         let transport = CurlTransport(configuration: configuration, logger: quietLogger())

@@ -21,6 +21,10 @@ let profileRow: (streaming: Bool, concurrency: Int)? = {
     return (arguments[1] == "stream", concurrency)
 }()
 let benchKey = "sk-bench-not-a-real-key"
+/// `EVENT_LOOP=shared` measures the client's shared event loop (no thread of its own);
+/// anything else, the default dedicated one.
+let eventLoop: AnthropicClient.EventLoopThreading =
+    ProcessInfo.processInfo.environment["EVENT_LOOP"] == "shared" ? .shared : .dedicated
 let model = "claude-haiku-4-5"
 
 // MARK: Process helpers
@@ -170,7 +174,7 @@ func ratio(_ ours: Double, _ floor: Double) -> String { floor > 0 ? format(ours 
 func run() async throws {
     let mock = MockChild()
     let baseURL = "http://127.0.0.1:\(mock.port)"
-    let client = AnthropicClient(configuration: .init(apiKey: benchKey, baseURL: baseURL))
+    let client = AnthropicClient(configuration: .init(apiKey: benchKey, baseURL: baseURL, eventLoop: eventLoop))
     let request = MessageRequest(
         model: model, maxTokens: 256, messages: [.user("Benchmark prompt: reply with a short greeting.")])
     var streamingRequest = request
@@ -190,7 +194,7 @@ func run() async throws {
         mock.stop()
         return
     }
-    print("ClientBench: mock in child process on port \(mock.port), \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
+    print("ClientBench: mock in child process on port \(mock.port), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, event loop \(eventLoop.rawValue)")
     // Warm up connections, the mock's JIT-free paths and the allocator.
     for streaming in [false, true] {
         _ = try await measureClient(client, request, streaming: streaming, concurrency: 8, calls: 200)
@@ -232,7 +236,7 @@ func run() async throws {
 func measureStreamThroughput() async throws {
     let server = MockAnthropicServer()
     try await server.start()
-    let client = AnthropicClient(configuration: .init(apiKey: benchKey, baseURL: server.baseURL))
+    let client = AnthropicClient(configuration: .init(apiKey: benchKey, baseURL: server.baseURL, eventLoop: eventLoop))
     let words = 20_000
     let text = (0..<words).map { "w\($0 % 1000)" }.joined(separator: " ")
     let request = MessageRequest(model: model, maxTokens: 32_000, messages: [.user("stream a long reply")])

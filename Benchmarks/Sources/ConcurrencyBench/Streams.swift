@@ -82,7 +82,11 @@ func runStreams(count: Int, port: Int?) async {
     // Baseline: main thread, the cooperative pool threads started so far, Foundation's child
     // process monitor — everything that exists before a AnthropicClient does.
     let threadsBefore = threadCount()
-    let client = AnthropicClient(configuration: .init(apiKey: "sk-bench-not-a-real-key", baseURL: "http://127.0.0.1:\(mockPort)"))
+    // EVENT_LOOP=shared: the client's shared event loop (no thread of its own).
+    let eventLoop: AnthropicClient.EventLoopThreading =
+        ProcessInfo.processInfo.environment["EVENT_LOOP"] == "shared" ? .shared : .dedicated
+    let client = AnthropicClient(
+        configuration: .init(apiKey: "sk-bench-not-a-real-key", baseURL: "http://127.0.0.1:\(mockPort)", eventLoop: eventLoop))
     let request = MessageRequest(
         model: "claude-haiku-4-5", maxTokens: 256,
         // 50 ms before the first byte keeps every connection busy, so the streams really overlap
@@ -119,7 +123,7 @@ func runStreams(count: Int, port: Int?) async {
     let names = threadNames()
     client.shutdown()
     var result: [String: Any] = [
-        "streams": count, "completed": completed, "failed": failed, "events": events,
+        "streams": count, "event_loop": eventLoop.rawValue, "completed": completed, "failed": failed, "events": events,
         "wall_s": Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
         "threads_before_client": threadsBefore, "threads_idle_client": threadsIdle,
         "threads_peak": peaks.threads, "sockets_peak": peaks.sockets, "thread_names": names,

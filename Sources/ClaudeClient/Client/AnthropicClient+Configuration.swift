@@ -26,6 +26,21 @@ extension AnthropicClient {
         case bearer
     }
 
+    /// Where the client waits for the network (its libcurl event loop). Both modes serve any
+    /// number of concurrent calls without a thread per call; they differ in whether the client
+    /// has a thread of its own while calls are in flight. Figures: Benchmarks/README.md.
+    public enum EventLoopThreading: String, Sendable, Hashable, CaseIterable {
+        /// One dispatch worker of the client's own blocks in `curl_multi_poll` while calls are
+        /// in flight (none while idle): the least CPU per call. The default.
+        case dedicated
+        /// No thread of the client's own: libcurl's multi_socket API on dispatch sources, with
+        /// handlers on the worker threads Swift's default executor already runs (a process
+        /// streaming 1,000 replies keeps 4 threads on 2 cores). One more hand-off per network
+        /// event costs some CPU per call; pick it when threads are the scarcer resource (many
+        /// clients in one process, thread-limited containers).
+        case shared
+    }
+
     /// Client settings. Every field has a documented default; `description` hides the key.
     public struct Configuration: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
         /// API key. Default: environment `ANTHROPIC_API_KEY`. Calls fail with
@@ -55,6 +70,8 @@ extension AnthropicClient {
         public var extraHeaders: [String: String]
         /// How the key is sent. Default `.apiKeyHeader`.
         public var authScheme: AuthScheme
+        /// Where the client waits for the network. Default `.dedicated`.
+        public var eventLoop: EventLoopThreading
 
         /// Sleeps between retries; tests inject a recorder. Default `Task.sleep(for:)`.
         var sleep: @Sendable (Duration) async throws -> Void
@@ -74,7 +91,8 @@ extension AnthropicClient {
             apiVersion: APIVersion = .v2026_10_21,
             betas: [String] = [],
             extraHeaders: [String: String] = [:],
-            authScheme: AuthScheme = .apiKeyHeader
+            authScheme: AuthScheme = .apiKeyHeader,
+            eventLoop: EventLoopThreading = .dedicated
         ) {
             let environment = ProcessInfo.processInfo.environment
             self.apiKey = apiKey ?? environment["ANTHROPIC_API_KEY"]
@@ -88,6 +106,7 @@ extension AnthropicClient {
             self.betas = betas
             self.extraHeaders = extraHeaders
             self.authScheme = authScheme
+            self.eventLoop = eventLoop
             self.sleep = { try await Task.sleep(for: $0) }
             self.random = { Double.random(in: 0..<1) }
             self.now = { Date() }
@@ -98,7 +117,7 @@ extension AnthropicClient {
             "Configuration(baseURL: \(baseURL), apiKey: \(apiKey.map { $0.isEmpty ? "empty" : "set" } ?? "nil"), "
                 + "apiVersion: \(apiVersion), maxRetries: \(maxRetries), maxRetryWait: \(maxRetryWait), "
                 + "connectTimeout: \(connectTimeout), requestTimeout: \(requestTimeout), betas: \(betas), "
-                + "extraHeaders: \(extraHeaders.keys.sorted()))"
+                + "extraHeaders: \(extraHeaders.keys.sorted()), eventLoop: \(eventLoop.rawValue))"
         }
 
         /// Same as `description`: the key is never printed.
@@ -112,7 +131,7 @@ extension AnthropicClient {
                     "apiKey": apiKey.map { _ in Redaction.placeholder } as Any, "baseURL": baseURL,
                     "connectTimeout": connectTimeout, "requestTimeout": requestTimeout, "maxRetries": maxRetries,
                     "maxRetryWait": maxRetryWait, "apiVersion": apiVersion, "betas": betas,
-                    "extraHeaders": extraHeaders.keys.sorted(), "authScheme": authScheme,
+                    "extraHeaders": extraHeaders.keys.sorted(), "authScheme": authScheme, "eventLoop": eventLoop,
                 ], displayStyle: .struct)
         }
     }

@@ -4,56 +4,82 @@ import Foundation
 import Logging
 import Synchronization
 
-/// libcurl's multi handle, driven on a serial dispatch queue while transfers are in flight.
+/// libcurl's multi handle and the one place that waits for the network, in one of two modes
+/// (``CurlTransport/Configuration/eventLoop``).
 ///
-/// The loop runs `curl_multi_poll` → drain submissions → `curl_multi_perform` →
-/// `curl_multi_info_read` as one dispatch work item that returns once nothing is queued or
-/// attached, and is scheduled again by the next submission. No thread is dedicated to it: the
-/// serial queue runs on libdispatch's overcommit pool, whose idle worker (the one that serves
-/// the main queue) already exists in an async executable, and an idle client holds no thread at
-/// all. Other threads never touch a `CURL*`/`CURLM*`: they append work to the shared queue (a
-/// `Mutex`) and call `curl_multi_wakeup`, the one libcurl call that is safe from any thread.
-/// The same mutex guards whether the loop is scheduled, the stats snapshot and the shutdown flag.
+/// **Dedicated** (the default): `curl_multi_poll` → drain submissions → `curl_multi_perform` →
+/// `curl_multi_info_read` run as one dispatch work item that returns once nothing is queued or
+/// attached, and is scheduled again by the next submission. It blocks in `curl_multi_poll`, so
+/// its serial queue runs on libdispatch's overcommit pool: a thread of its own while transfers
+/// are in flight, none while the client is idle. Other threads append work to the shared queue
+/// (a `Mutex`) and call `curl_multi_wakeup`, the one libcurl call that is safe from any thread.
+///
+/// **Shared** (CurlEventLoop+Shared.swift): libcurl's multi_socket API on dispatch sources; no
+/// thread blocks, and handlers run on the worker threads Swift's default executor uses.
+///
+/// In both, other threads never touch a `CURL*`/`CURLM*`, and the per-transfer work is shared
+/// (`handle`, `collectFinished`, `detach`).
 final class CurlEventLoop: @unchecked Sendable {
-    // @unchecked Sendable: `multi`, `active`, `spareQueue`, `easyPool` and `loopStats` are confined
-    // to the loop (one work item at a time on a serial queue, so each run happens after the last;
-    // `multi` is also used by `curl_multi_wakeup`, which libcurl makes thread-safe); `shared` is a
-    // `Mutex`; waiting for the loop to stop uses `stoppedCondition` around `shared.isRunning`.
+    // @unchecked Sendable: `multi`, `active`, `spareQueue`, `easyPool`, `loopStats` and the
+    // shared mode's state (`readiness`, `readyEvents`, `timeoutDue`, `armedDeadline`,
+    // `isTornDown`) are confined to the loop: in the dedicated mode one work item at a time on a
+    // serial queue (`multi` is also used by `curl_multi_wakeup`, which libcurl makes
+    // thread-safe); in the shared mode every handler and a foreign `shutdown()` hold
+    // `handlerLock`; `init`/`deinit` overlap no handler (handlers hold the loop while they run).
+    // `shared` is a `Mutex`; waiting for the dedicated loop to stop uses `stoppedCondition`.
 
-    /// Work handed to the loop thread.
+    /// Work handed to the loop.
     enum Command {
         case add(CurlTransfer)
         case remove(CurlTransfer)
         case unpause(CurlTransfer)
     }
 
-    private let multi: UnsafeMutableRawPointer
+    let multi: UnsafeMutableRawPointer
+    let mode: CurlTransport.EventLoopMode
     private let configuration: CurlTransport.Configuration
     private let traceEnabled: Bool
     /// What caller threads and the loop share.
-    private struct Shared {
+    struct Shared {
         var queue: [Command] = []
         var isShutDown = false
-        /// A loop work item is scheduled or running; false once it returned for lack of work.
+        /// Dedicated: a loop work item is scheduled or running (false once it returned for lack
+        /// of work). Shared: a drain is scheduled and has not taken the commands yet.
         var isRunning = false
         var published = CurlTransport.Stats()
     }
 
-    private let shared = Mutex(Shared())
-    /// A condition variable rather than a `Mutex`: `shutdown()` must sleep until the loop stops.
+    let shared = Mutex(Shared())
+    /// Dedicated: a condition variable rather than a `Mutex`, since `shutdown()` must sleep
+    /// until the loop stops.
     private let stoppedCondition = NSCondition()
-    /// Serial, so at most one loop work item runs; a queue created this way targets the
-    /// overcommit pool, where blocking in `curl_multi_poll` is allowed.
-    private let dispatchQueue = DispatchQueue(label: "claude-router.curl")
+    /// Serial. Dedicated: on the overcommit pool, where blocking in `curl_multi_poll` is allowed.
+    /// Shared: targets the default global queue, whose workers run Swift's default executor.
+    let dispatchQueue: DispatchQueue
     /// Marks code running on `dispatchQueue` (shutdown from the loop itself must not wait).
-    private static let onLoopKey = DispatchSpecificKey<Bool>()
-    private var spareQueue: [Command] = []
-    private var loopStats = CurlTransport.Stats()
+    static let onLoopKey = DispatchSpecificKey<Bool>()
+    var spareQueue: [Command] = []
+    var loopStats = CurlTransport.Stats()
     private var active: [ObjectIdentifier: CurlTransfer] = [:]
     /// Reset easy handles kept for the next transfers (`curl_easy_reset` keeps the connection
     /// and DNS caches); allocating and freeing one per request showed in profiles.
-    private var easyPool: [UnsafeMutableRawPointer] = []
+    var easyPool: [UnsafeMutableRawPointer] = []
     private static let easyPoolLimit = 64
+
+    // Shared mode only.
+    /// Held by every shared-mode handler while it runs, and by `shutdown()` from other threads.
+    let handlerLock = Mutex(())
+    var readiness = SocketReadiness()
+    var readySource: (any DispatchSourceRead)?
+    var timer: (any DispatchSourceTimer)?
+    /// curl asked for its timeout to run now; done after the current libcurl call returns
+    /// (libcurl forbids calling back into the multi handle from its own callbacks).
+    var timeoutDue = false
+    /// When the dispatch timer is armed to fire (`DispatchTime` nanoseconds); nil once it fired.
+    var armedDeadline: UInt64?
+    var readyEvents: [SocketReadiness.Event] = []
+    /// The shared mode tore down (and cleaned up `multi`).
+    var isTornDown = false
 
     /// libcurl's `curl_global_init` is not thread-safe and must run once per process.
     private static let globalInit: CURLcode = cr_global_init_all()
@@ -63,23 +89,34 @@ final class CurlEventLoop: @unchecked Sendable {
         // curl_multi_init only fails on allocation failure, where nothing else could proceed either.
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         self.multi = multi
+        self.mode = configuration.eventLoop
         self.configuration = configuration
         self.traceEnabled = traceEnabled
+        switch configuration.eventLoop {
+        case .dedicated: dispatchQueue = DispatchQueue(label: "claude-router.curl")
+        case .shared: dispatchQueue = DispatchQueue(label: "claude-router.curl", target: .global())
+        }
         _ = cr_multi_setopt_long(multi, CURLMOPT_PIPELINING, cr_pipe_multiplex())
         _ = cr_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(0, configuration.maxConnectionsPerHost))
         _ = cr_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(1, configuration.maxCachedConnections))
         dispatchQueue.setSpecific(key: Self.onLoopKey, value: true)
+        if mode == .shared { startSources() }
     }
 
     deinit {
-        for easy in easyPool { curl_easy_cleanup(easy) }
-        curl_multi_cleanup(multi)
+        readySource?.cancel()
+        timer?.cancel()
+        if !isTornDown {
+            for easy in easyPool { curl_easy_cleanup(easy) }
+            curl_multi_cleanup(multi)
+        }
     }
 
     /// Hands work to the loop. Returns false (and does nothing) once the loop shut down.
     @discardableResult
     func submit(_ command: Command) -> Bool {
         enum Next { case schedule, wake, nothing }
+        let mode = self.mode
         let next: Next? = shared.withLock { shared in
             if shared.isShutDown { return nil }
             let wasEmpty = shared.queue.isEmpty
@@ -88,26 +125,35 @@ final class CurlEventLoop: @unchecked Sendable {
                 shared.isRunning = true
                 return .schedule
             }
-            // A non-empty queue already has a wakeup pending that the loop has not consumed.
-            return wasEmpty ? .wake : .nothing
+            // Dedicated: a non-empty queue already has a wakeup pending that the loop has not
+            // consumed. Shared: the scheduled drain will take this command too.
+            return wasEmpty && mode == .dedicated ? .wake : .nothing
         }
         switch next {
         case nil: return false
-        case .schedule?: dispatchQueue.async { self.run() }
+        case .schedule?:
+            switch mode {
+            case .dedicated: dispatchQueue.async { self.run() }
+            case .shared: dispatchQueue.async { self.drain() }
+            }
         case .wake?: curl_multi_wakeup(multi)
         case .nothing?: break
         }
         return true
     }
 
-    /// A snapshot of the counters, as of the end of the loop's last iteration.
+    /// A snapshot of the counters, as of the end of the loop's last iteration or handler.
     var stats: CurlTransport.Stats {
         shared.withLock { $0.published }
     }
 
-    /// Stops the loop, fails in-flight transfers and waits for the loop to return (unless
-    /// called from the loop itself). Idempotent.
+    /// Stops the loop and fails in-flight and queued transfers. Waits for the loop to stop
+    /// (unless called from the loop itself). Idempotent.
     func shutdown() {
+        if mode == .shared {
+            shutdownShared()
+            return
+        }
         let running = shared.withLock { shared in
             shared.isShutDown = true
             return shared.isRunning
@@ -120,7 +166,7 @@ final class CurlEventLoop: @unchecked Sendable {
         stoppedCondition.unlock()
     }
 
-    // MARK: Loop (on `dispatchQueue`)
+    // MARK: Dedicated loop (on `dispatchQueue`)
 
     private func run() {
         while true {
@@ -156,11 +202,7 @@ final class CurlEventLoop: @unchecked Sendable {
             // libcurl shortens the wait to its own next timeout; wakeups interrupt it.
             _ = curl_multi_poll(multi, nil, 0, 10_000, nil)
         }
-        for transfer in active.values {
-            detach(transfer, cancelled: true)
-            transfer.fail(TransportError(kind: .cancelled, detail: "transport shut down"))
-        }
-        active.removeAll()
+        failActive()
         for easy in easyPool { curl_easy_cleanup(easy) }
         easyPool.removeAll()
         shared.withLock { shared in
@@ -176,12 +218,14 @@ final class CurlEventLoop: @unchecked Sendable {
         stoppedCondition.unlock()
     }
 
+    // MARK: Transfers (loop only, both modes)
+
     /// An easy handle from the pool (already reset), or a new one.
     func takeEasyHandle() -> UnsafeMutableRawPointer? {
         easyPool.popLast() ?? curl_easy_init()
     }
 
-    private func handle(_ command: Command, stopping: Bool) {
+    func handle(_ command: Command, stopping: Bool) {
         switch command {
         case .add(let transfer):
             if stopping {
@@ -190,12 +234,18 @@ final class CurlEventLoop: @unchecked Sendable {
             }
             // Cancelled while queued: never touches the network.
             if transfer.withState({ $0.failure }) != nil { return }
+            if mode == .shared, readySource == nil {
+                transfer.fail(TransportError(kind: .other, detail: "the kernel refused an epoll/kqueue descriptor"))
+                return
+            }
             if let error = transfer.makeEasyHandle(takeEasyHandle(), debugCallback: traceEnabled) {
                 transfer.releaseEasyHandle()
                 transfer.fail(error)
                 return
             }
             loopStats.liveEasyHandles += 1
+            // Shared mode: adding sets curl's timeout to "now" through the timer callback, and
+            // the handler then starts the transfer with `curl_multi_socket_action`.
             guard let easy = transfer.easy, curl_multi_add_handle(multi, easy) == CURLM_OK else {
                 transfer.releaseEasyHandle()
                 loopStats.liveEasyHandles -= 1
@@ -216,7 +266,7 @@ final class CurlEventLoop: @unchecked Sendable {
         }
     }
 
-    private func collectFinished() {
+    func collectFinished() {
         var easy: UnsafeMutableRawPointer?
         var code = CURLE_OK
         while cr_multi_next_done(multi, &easy, &code) != 0 {
@@ -229,6 +279,15 @@ final class CurlEventLoop: @unchecked Sendable {
             detach(transfer, cancelled: false)
             transfer.complete(code: code)
         }
+    }
+
+    /// Detaches and fails every attached transfer (the loop is stopping).
+    func failActive() {
+        for transfer in active.values {
+            detach(transfer, cancelled: true)
+            transfer.fail(TransportError(kind: .cancelled, detail: "transport shut down"))
+        }
+        active.removeAll()
     }
 
     /// Removes the handle from the multi, folds its counters into the stats and frees it.
@@ -267,7 +326,7 @@ final class CurlEventLoop: @unchecked Sendable {
         loopStats.pooledEasyHandles = easyPool.count
     }
 
-    private func publishStats() {
+    func publishStats() {
         shared.withLock { $0.published = loopStats }
     }
 }

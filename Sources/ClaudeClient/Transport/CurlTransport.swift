@@ -30,8 +30,20 @@ final class CurlTransport: HTTPTransport {
         /// Forward libcurl's verbose trace (headers redacted, never bodies) to the logger at
         /// `.trace`, when the logger's level allows it. Default true.
         var debugTrace: Bool = true
+        /// Where the client waits for the network. Default `.dedicated`.
+        var eventLoop: EventLoopMode = .dedicated
 
-        init() {}
+        init(eventLoop: EventLoopMode = .dedicated) {
+            self.eventLoop = eventLoop
+        }
+    }
+
+    /// How the event loop waits for the network (``CurlEventLoop``).
+    enum EventLoopMode: Sendable, Equatable, CaseIterable {
+        /// Blocks in `curl_multi_poll` on an overcommit dispatch worker while transfers run.
+        case dedicated
+        /// libcurl's multi_socket API on dispatch sources; handlers on the default workers.
+        case shared
     }
 
     /// Counters for tests and benchmarks, published by the loop after each iteration.
@@ -79,6 +91,8 @@ final class CurlTransport: HTTPTransport {
 
     /// A snapshot of the transport's counters.
     var stats: Stats { loop.stats }
+    /// How the loop waits for the network.
+    var loopMode: EventLoopMode { loop.mode }
 
     func execute(_ request: HTTPRequest) async throws -> (HTTPResponseHead, Data) {
         let transfer = try makeTransfer(request)
