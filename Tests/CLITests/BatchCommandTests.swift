@@ -101,6 +101,42 @@ struct BatchCommandTests {
         #expect(report.stdout.contains("batch:     2 results at the batch price"))
     }
 
+    @Test("status and results ask the server the batch was submitted to, unless --base-url names another")
+    func rememberedBaseURL() async throws {
+        let (directory, policy) = try files()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let work = directory.appendingPathComponent("work.jsonl").path
+        let ledger = directory.appendingPathComponent("ledger.sqlite").path
+        let output = directory.appendingPathComponent("out.jsonl").path
+        try #"{"custom_id": "b-1", "prompt": "Digest this.", "task": "digest"}"#
+            .appending("\n").write(toFile: work, atomically: true, encoding: .utf8)
+        // Nothing listens on port 9 of loopback: a command that went there would fail to connect.
+        var elsewhere = key
+        elsewhere["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:9"
+        try await MockAnthropicServer.withLoopbackServer { server in
+            let submitted = try await CLIHarness.runAsync(
+                ["batch", "submit", "--policy", policy, "--input", work, "--ledger", ledger, "--base-url", server.baseURL],
+                environment: key)
+            #expect(submitted.status == 0, "\(submitted.stderr)")
+            let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let state = try String(contentsOfFile: ledger + ".batches.json", encoding: .utf8)
+            #expect(state.contains(server.baseURL.replacingOccurrences(of: "/", with: "\\/")) || state.contains(server.baseURL))
+
+            let status = try await CLIHarness.runAsync(["batch", "status", "--ledger", ledger], environment: elsewhere)
+            #expect(status.status == 0, "\(status.stderr)")
+            #expect(status.stdout.contains("\(id)  ended"))
+            let results = try await CLIHarness.runAsync(
+                ["batch", "results", id, "--ledger", ledger, "--output", output], environment: elsewhere)
+            #expect(results.status == 0, "\(results.stderr)")
+            #expect(results.stderr.contains("1 succeeded"))
+
+            let redirected = try await CLIHarness.runAsync(
+                ["batch", "status", "--ledger", ledger, "--base-url", "http://127.0.0.1:9"], environment: key)
+            #expect(redirected.status == 69, "\(redirected.stderr)")
+            #expect(server.stats.requestsByEndpoint.values.reduce(0, +) == server.stats.totalRequests)
+        }
+    }
+
     @Test("explain shows what history trimming and pre-flight would do")
     func explainLevers() throws {
         let (directory, policy) = try files()

@@ -32,7 +32,7 @@ struct BatchResultsCommand: AsyncParsableCommand {
     func run() async throws {
         let remembered = try BatchStateFile.load(stateOptions.statePath).batches.first { $0.id == id }
         let loaded = try Inputs.policy(policy ?? remembered?.policy ?? "default")
-        let client = try connection.makeClient()
+        let client = try connection.makeClient(remembered: remembered?.baseURL)
         defer { client.shutdown() }
         let status = try await client.retrieveBatch(id: id).body
         guard status.processingStatus == .ended else {
@@ -213,6 +213,14 @@ struct BatchStateFile: Codable {
         var items: [String: DeferredItemContext]
         /// The budget holds taken at submit, settled by `results` (absent in older files).
         var holds: [SavedBatchHold]?
+        /// The API base URL the batch was submitted to; `status` and `results` go there unless
+        /// `--base-url` says otherwise (absent in older files).
+        var baseURL: String?
+    }
+
+    /// Where batch `id` was submitted, if this file remembers it.
+    func baseURL(of id: String) -> String? {
+        batches.first { $0.id == id }?.baseURL
     }
 
     var batches: [Entry] = []

@@ -12,8 +12,9 @@ struct BatchCommand: AsyncParsableCommand {
         abstract: "Send deferrable work through the Message Batches API (50% price) and record the results.",
         discussion: """
         A state file (default: LEDGER.batches.json, else claude-router-batches.json) remembers each \
-        submitted batch: its items' custom ids, tasks, tiers and metadata, and the policy and ledger used, \
-        so `status` and `results` need only the batch id.
+        submitted batch: its items' custom ids, tasks, tiers and metadata, the policy and ledger used, and \
+        the API base URL it went to, so `status` and `results` need only the batch id (they ask the server \
+        the batch was submitted to unless --base-url names another).
         """,
         subcommands: [BatchSubmitCommand.self, BatchStatusCommand.self, BatchResultsCommand.self])
 }
@@ -94,7 +95,8 @@ struct BatchSubmitCommand: AsyncParsableCommand {
             state.batches.append(.init(id: batch.id, policy: policy, ledger: stateOptions.ledger,
                                        submittedAt: ISO8601DateFormatter().string(from: Date()),
                                        customIDs: batch.customIDs, items: batch.items,
-                                       holds: batch.holds.map(SavedBatchHold.init)))
+                                       holds: batch.holds.map(SavedBatchHold.init),
+                                       baseURL: client.configuration.baseURL))
             Terminal.writeOut(batch.id + "\n")
         }
         try state.save(stateOptions.statePath)
@@ -124,14 +126,16 @@ struct BatchStatusCommand: AsyncParsableCommand {
     var id: String?
 
     func run() async throws {
-        let ids = try id.map { [$0] } ?? BatchStateFile.load(stateOptions.statePath).batches.map(\.id)
+        let state = try BatchStateFile.load(stateOptions.statePath)
+        let ids = id.map { [$0] } ?? state.batches.map(\.id)
         if ids.isEmpty {
             Terminal.writeOut("no batches in \(stateOptions.statePath)\n")
             return
         }
-        let client = try connection.makeClient()
-        defer { client.shutdown() }
         for id in ids {
+            // Each batch is asked where it was submitted (the state file remembers), unless --base-url.
+            let client = try connection.makeClient(remembered: state.baseURL(of: id))
+            defer { client.shutdown() }
             let batch = try await client.retrieveBatch(id: id).body
             let c = batch.requestCounts
             Terminal.writeOut("\(batch.id)  \(batch.processingStatus.rawValue)  processing \(c.processing), "

@@ -145,14 +145,16 @@ struct SendCommand: AsyncParsableCommand {
 }
 
 extension ConnectionOptions {
-    /// A client for `--base-url` (else `ANTHROPIC_BASE_URL`, else the real API) with the key from
-    /// `ANTHROPIC_API_KEY`. A missing key is refused here, before any network traffic (exit 77).
-    func makeClient() throws -> AnthropicClient {
+    /// A client for `--base-url` (else `remembered`, else `ANTHROPIC_BASE_URL`, else the real API)
+    /// with the key from `ANTHROPIC_API_KEY`. `remembered` is where an earlier command sent the
+    /// work this one follows up (a batch lives on the server it was submitted to). A missing key is
+    /// refused here, before any network traffic (exit 77).
+    func makeClient(remembered: String? = nil) throws -> AnthropicClient {
         let key = ProcessInfo.processInfo.environment["ANTHROPIC_API_KEY"] ?? ""
         if key.isEmpty {
             throw CLIError("error: no API key: set ANTHROPIC_API_KEY (or try `claude-router demo`, which needs none)", status: .permission)
         }
-        return AnthropicClient(configuration: .init(apiKey: key, baseURL: baseURL))
+        return AnthropicClient(configuration: .init(apiKey: key, baseURL: baseURL ?? remembered))
     }
 }
 
