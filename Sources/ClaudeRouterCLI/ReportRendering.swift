@@ -197,8 +197,12 @@ enum LedgerFiles {
         if mustExist && !FileManager.default.fileExists(atPath: path) {
             throw CLIError.data("error: ledger '\(path)' does not exist")
         }
-        // A ledger that will be written must have room before the first paid call.
-        if !mustExist { try OutputCheck.roomForLedger(path) }
+        // A ledger that will be written must be writable where asked (exit 70, an I/O problem,
+        // not bad data) and have room before the first paid call.
+        if !mustExist {
+            try OutputCheck.writable(path, what: "ledger")
+            try OutputCheck.roomForLedger(path)
+        }
         do {
             if path.hasSuffix(".jsonl") { return try JSONLinesLedger(path: path) }
             return try SQLiteLedger(path: path)

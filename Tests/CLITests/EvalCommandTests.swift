@@ -37,6 +37,9 @@ struct EvalCommandTests {
         #expect((object["comparisons"] as? [Any])?.count == 1)
         #expect(object["dry_run"] as? Bool == true)
         #expect(((object["case_ids"] as? [Any])?.count ?? 0) >= 40)
+        // No call was made: no answers, and no API named as their source.
+        #expect(object["answers"] as? Int == 0)
+        #expect(object["answers_source"] as? String == "none (dry run: no calls were made)")
     }
 
     @Test("--case and --tag select cases; an unknown case id or a tag nothing carries is a data error")

@@ -242,6 +242,32 @@ struct ReliabilityCLITests {
         }
     }
 
+    @Test("send --ledger in a directory that does not exist fails before any call, as an I/O error (exit 70)")
+    func ledgerDirectoryChecked() async throws {
+        try await withMock { server in
+            let result = try await CLIHarness.runAsync(
+                ["send", "--policy", policy, "--ledger", "/nonexistent-dir/ledger.sqlite", "--base-url", server.baseURL,
+                 "Classify this"], environment: key)
+            #expect(result.status == 70, "\(result.stderr)")
+            #expect(result.stderr.contains("directory '/nonexistent-dir' does not exist"))
+            #expect(server.stats.totalRequests == 0)
+        }
+    }
+
+    @Test("serve on a port another process holds names the address and exits 70")
+    func servePortInUse() async throws {
+        let binary = try #require(CLIHarness.binary)
+        try await withMock { server in
+            let port = try #require(URL(string: server.baseURL)?.port)
+            // Under `timeout`, so a serve that did start cannot hang the suite (it would exit 124).
+            let result = try await CLIHarness.runAsync(
+                ["30", binary.path, "serve", "--policy", "default", "--port", String(port)], environment: key,
+                executable: URL(fileURLWithPath: "/usr/bin/timeout"))
+            #expect(result.status == 70, "\(result.stderr)")
+            #expect(result.stderr.contains("error: cannot listen on 127.0.0.1:\(port): the address is already in use"))
+        }
+    }
+
     /// A tiny tmpfs the test mounts (root only); nil where it cannot.
     func tinyFilesystem(kilobytes: Int) throws -> URL? {
         let mount = try CLIHarness.temporaryDirectory()

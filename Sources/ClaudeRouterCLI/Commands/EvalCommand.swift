@@ -178,7 +178,7 @@ struct EvalCommand: AsyncParsableCommand {
         }
         var report = EvalReport(suite: suite.name, dryRun: dryRun, runs: runs, bootstrap: bootstrap)
         report.toolVersion = ClaudeRouterCommand.configuration.version
-        report.answersSource = source
+        report.answersSource = dryRun ? "none (dry run: no calls were made)" : source
         report.cachePath = resultCache?.path ?? ""
         let text = try report.rendered(as: format, answers: answers)
         if let output {

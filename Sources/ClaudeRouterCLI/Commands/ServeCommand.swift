@@ -126,6 +126,11 @@ struct ServeCommand: AsyncParsableCommand {
             }
         } catch {
             try? await store.close()
+            // NIO's bind error reads "bind(descriptor:ptr:bytes:): Address already in use) (errno: 98)";
+            // say which address, as `mock-server` does (exit 70, like a port the mock cannot bind).
+            if "\(error)".contains("(errno: \(EADDRINUSE))") {
+                throw CLIError("error: cannot listen on \(host):\(port): the address is already in use", status: .failure)
+            }
             throw CLIError("error: the gateway stopped: \(error)", status: .unavailable)
         }
         do {

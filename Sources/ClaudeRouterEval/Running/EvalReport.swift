@@ -125,7 +125,7 @@ package struct EvalReport: Sendable, Hashable, Codable {
     package var bootstrapSeed: UInt64
     /// Answers (over all variants) that came from claude-router's local mock, not from Claude.
     package var mockReplies: Int
-    /// Answers over all variants (cases × variants).
+    /// Answers over all variants (cases × variants); 0 in a dry run, which makes no call.
     package var answers: Int
     /// The claude-router version that made it (set by the CLI; empty when unknown).
     package var toolVersion = ""
@@ -161,7 +161,8 @@ package struct EvalReport: Sendable, Hashable, Codable {
         self.caseIDs = runs.first?.outcomes.map(\.caseID) ?? []
         self.variants = runs.map(Self.summarize)
         self.mockReplies = runs.reduce(0) { $0 + $1.outcomes.filter(\.mockReply).count }
-        self.answers = runs.reduce(0) { $0 + $1.outcomes.count }
+        // A dry run makes no call, so it has no answers (its outcomes are decisions only).
+        self.answers = dryRun ? 0 : runs.reduce(0) { $0 + $1.outcomes.count }
         let outcomes = runs.flatMap(\.outcomes)
         self.cachedAnswers = outcomes.filter(\.cached).count
         let judgeCost = outcomes.compactMap(\.judgeCost).sum()
