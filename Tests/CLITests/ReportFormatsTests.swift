@@ -91,7 +91,9 @@ struct ReportFormatsTests {
         let markdown = try CLIHarness.run(["report", "--ledger", ledger, "--by", "task", "--format", "markdown"])
         #expect(markdown.status == 0, "\(markdown.stderr)")
         #expect(markdown.stdout.hasPrefix("# Cost report: "))
-        for heading in ["## Cost per day (UTC)", "## By task", "## By model"] { #expect(markdown.stdout.contains(heading)) }
+        for heading in ["## Cost per day (UTC)", "## By task", "## By model", "## All columns by task"] {
+            #expect(markdown.stdout.components(separatedBy: "\n").filter { $0 == heading }.count == 1, "\(heading)")
+        }
         let mdTotal = try #require(markdown.stdout.split(separator: "\n").first { $0.hasPrefix("| **TOTAL** |") })
         #expect(mdTotal.hasPrefix("| **TOTAL** | \(total[1]) | \(total[2]) | \(total[3]) | \(total[4]) | \(total[5]) | \(total[6]) |"))
 

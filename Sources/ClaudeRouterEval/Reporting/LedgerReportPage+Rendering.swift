@@ -78,7 +78,9 @@ extension LedgerReportPage {
             }
         }
         lines += leversMarkdown
-        lines += ["", "## By \(escape(groupedBy))", "",
+        // Every column for the chosen grouping; titled apart from the views above, which may
+        // group the same way ("By task" twice read as a duplicate).
+        lines += ["", "## All columns by \(escape(groupedBy))", "",
                   "| \(escape(groupedBy)) | " + Self.columns.map(\.header).joined(separator: " | ") + " |",
                   "|---|" + Self.columns.map { $0.numeric ? "--:" : "---" }.joined(separator: "|") + "|"]
         for (row, name) in rows.map({ ($0, $0.group) }) + [(total, "**TOTAL**")] {

@@ -82,7 +82,7 @@ package struct LedgerReportPage: Sendable {
     var summaryLines: [String] {
         var lines = ["\(total.logicalCalls) calls (\(total.attempts) attempts) cost \(Self.costText(total)) "
             + "against \(total.baselineCost.formatted()) on the baseline tier: \(Self.savingsText(total))."]
-        lines.append("\(total.escalatedCalls) calls escalated (\(Verdict.percent(total.escalationRate))); "
+        lines.append("\(total.escalatedCalls) call\(total.escalatedCalls == 1 ? "" : "s") escalated (\(Verdict.percent(total.escalationRate))); "
             + "replies that were not returned cost \(total.escalationCost.formatted()).")
         lines.append("Cache reads were \(Verdict.percent(Self.cacheShare(total))) of input tokens "
             + "(\(total.tokens.cacheRead) read, \(total.tokens.cacheWrite5m + total.tokens.cacheWrite1h) written).")
