@@ -4,5 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
+# Only a missing release binary means the long first build (every dependency compiled); otherwise swift build recompiles only what changed.
+if [ ! -x .build/release/claude-router ]; then
+  echo "building claude-router (release; the first build takes 15–25 minutes on 2 cores) …" >&2
+fi
 swift build -c release --product claude-router >&2
 exec .build/release/claude-router demo "$@"
