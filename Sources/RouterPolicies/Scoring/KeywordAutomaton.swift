@@ -371,9 +371,17 @@ struct KeywordAutomaton: Sendable {
         // Indices rather than an `ArraySlice`, which would retain the array on every match.
         var output = Int(outputStart[index])
         let end = Int(outputStart[index + 1])
-        while output < end {
-            increment(Int(outputs[output]), in: counts)
-            output &+= 1
+        // Decided once per match, not per phrase: a long text (no hit log) only counts.
+        if counts.count >= hitLogCapacity {
+            while output < end {
+                increment(Int(outputs[output]), in: counts)
+                output &+= 1
+            }
+        } else {
+            while output < end {
+                counts[Int(outputs[output])] &+= 1
+                output &+= 1
+            }
         }
     }
 
