@@ -72,3 +72,32 @@ extension TransportTests {
         await server.stop()
     }
 }
+
+extension TransportTests {
+    /// `anon_inode:[eventpoll]` descriptors open in this process right now.
+    static func epollDescriptors() -> Int {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return fds.count { fd in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd))?.contains("eventpoll") == true
+        }
+    }
+
+    @Test("shared-mode transports close their epoll descriptor when shut down or dropped")
+    func sharedModeClosesItsDescriptor() async throws {
+        let server = try await TransportTestServer.start()
+        let before = Self.epollDescriptors()
+        for index in 0..<200 {
+            let transport = CurlTransport(configuration: .init(eventLoop: .shared), logger: quietLogger())
+            if index % 20 == 0 {
+                let (head, _) = try await transport.execute(makeRequest(server.baseURL + "/hello"))
+                #expect(head.status == 200)
+            }
+            // Half are shut down explicitly; the rest only dropped (deinit shuts down).
+            if index.isMultiple(of: 2) { transport.shutdown() }
+        }
+        // Other suites running in parallel open event loops too (a few dozen at most); 200
+        // transports that kept their descriptor would add 200.
+        #expect(await eventually { Self.epollDescriptors() - before < 50 }, "epoll descriptors: \(before) → \(Self.epollDescriptors())")
+        await server.stop()
+    }
+}

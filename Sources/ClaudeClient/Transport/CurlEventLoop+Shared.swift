@@ -1,4 +1,9 @@
 import CCurl
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import Dispatch
 import Synchronization
 
@@ -31,9 +36,14 @@ extension CurlEventLoop {
         timer.setEventHandler { [weak self] in self?.timerFired() }
         timer.activate()
         self.timer = timer
-        if readiness.descriptor >= 0 {
-            let source = DispatchSource.makeReadSource(fileDescriptor: readiness.descriptor, queue: dispatchQueue)
+        let readiness = SocketReadiness()
+        self.readiness = readiness
+        let descriptor = readiness.descriptor
+        if descriptor >= 0 {
+            let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: dispatchQueue)
             source.setEventHandler { [weak self] in self?.socketsReady() }
+            // libdispatch may still watch the descriptor until the cancellation completes.
+            source.setCancelHandler { _ = close(descriptor) }
             source.activate()
             readySource = source
         }
@@ -44,7 +54,7 @@ extension CurlEventLoop {
     /// worker on a one-core machine), and handlers never block, so the lock is held briefly.
     func shutdownShared() {
         shared.withLock { $0.isShutDown = true }
-        if DispatchQueue.getSpecific(key: Self.onLoopKey) != nil {
+        if DispatchQueue.getSpecific(key: onLoopKey) != nil {
             tearDown()  // inside a handler, which holds `handlerLock` already
         } else {
             handlerLock.withLock { _ in tearDown() }
@@ -74,7 +84,7 @@ extension CurlEventLoop {
         handlerLock.withLock { _ in
             guard !isTornDown else { return }
             // Level-triggered: sockets beyond this batch keep the descriptor ready and come next.
-            if readiness.ready(into: &readyEvents) > 0 {
+            if readiness?.ready(into: &readyEvents) ?? 0 > 0 {
                 var running: Int32 = 0
                 for event in readyEvents {
                     let mask =
@@ -117,7 +127,7 @@ extension CurlEventLoop {
         case CURL_POLL_INOUT: interest = [.read, .write]
         default: break  // CURL_POLL_REMOVE (and NONE): stop watching
         }
-        readiness.watch(Int32(socket), for: interest)
+        readiness?.watch(Int32(socket), for: interest)
     }
 
     /// libcurl's timer callback: -1 deletes the timer, 0 means "as soon as possible".

@@ -56,8 +56,9 @@ final class CurlEventLoop: @unchecked Sendable {
     /// Serial. Dedicated: on the overcommit pool, where blocking in `curl_multi_poll` is allowed.
     /// Shared: targets the default global queue, whose workers run Swift's default executor.
     let dispatchQueue: DispatchQueue
-    /// Marks code running on `dispatchQueue` (shutdown from the loop itself must not wait).
-    static let onLoopKey = DispatchSpecificKey<Bool>()
+    /// Marks code running on this loop's `dispatchQueue` (shutdown from the loop itself must not
+    /// wait). One key per loop: another client's loop queue is not this one.
+    let onLoopKey = DispatchSpecificKey<Bool>()
     var spareQueue: [Command] = []
     var loopStats = CurlTransport.Stats()
     private var active: [ObjectIdentifier: CurlTransfer] = [:]
@@ -69,7 +70,8 @@ final class CurlEventLoop: @unchecked Sendable {
     // Shared mode only.
     /// Held by every shared-mode handler while it runs, and by `shutdown()` from other threads.
     let handlerLock = Mutex(())
-    var readiness = SocketReadiness()
+    /// The shared mode's socket set (nil in the dedicated mode, which makes no descriptor).
+    var readiness: SocketReadiness?
     var readySource: (any DispatchSourceRead)?
     var timer: (any DispatchSourceTimer)?
     /// curl asked for its timeout to run now; done after the current libcurl call returns
@@ -99,7 +101,7 @@ final class CurlEventLoop: @unchecked Sendable {
         _ = cr_multi_setopt_long(multi, CURLMOPT_PIPELINING, cr_pipe_multiplex())
         _ = cr_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(0, configuration.maxConnectionsPerHost))
         _ = cr_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(1, configuration.maxCachedConnections))
-        dispatchQueue.setSpecific(key: Self.onLoopKey, value: true)
+        dispatchQueue.setSpecific(key: onLoopKey, value: true)
         if mode == .shared { startSources() }
     }
 
@@ -160,7 +162,7 @@ final class CurlEventLoop: @unchecked Sendable {
         }
         guard running else { return }
         curl_multi_wakeup(multi)
-        guard DispatchQueue.getSpecific(key: Self.onLoopKey) == nil else { return }
+        guard DispatchQueue.getSpecific(key: onLoopKey) == nil else { return }
         stoppedCondition.lock()
         while shared.withLock({ $0.isRunning }) { stoppedCondition.wait() }
         stoppedCondition.unlock()

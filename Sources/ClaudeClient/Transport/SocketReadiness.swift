@@ -14,8 +14,10 @@
 /// Level-triggered: a socket libcurl has not read to the end is reported again, and so is the
 /// descriptor itself. A socket closed without being removed drops out on its own (both
 /// kernels forget a closed descriptor), so a reused descriptor number is simply added again.
-/// Not thread-safe: confined to the event loop's queue.
-struct SocketReadiness: ~Copyable {
+/// Not thread-safe: confined to the event loop's queue. The owner closes `descriptor`: the
+/// loop does it in its dispatch source's cancel handler, since libdispatch requires a watched
+/// descriptor to stay open until then.
+struct SocketReadiness {
     /// What a socket is waited for, in libcurl's terms (`CURL_POLL_IN`/`OUT`/`INOUT`).
     struct Interest: OptionSet {
         let rawValue: Int32
@@ -44,10 +46,6 @@ struct SocketReadiness: ~Copyable {
         #else
             descriptor = kqueue()
         #endif
-    }
-
-    deinit {
-        if descriptor >= 0 { close(descriptor) }
     }
 
     /// Watches `socket` for `interest` (replacing what it was watched for), or stops watching it
