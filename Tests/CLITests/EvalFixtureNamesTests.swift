@@ -27,6 +27,9 @@ struct EvalFixtureNamesTests {
         #expect(result.status == 65)
         #expect(result.stderr.contains("\(file):4:11: error: case 'one': no policy defines task 'code-reveiw'; did you mean 'code-review'?"))
         #expect(result.stderr.contains("\(file):6:9: error: case 'one': expected_tier 'sonet' is not a tier of any policy; did you mean 'sonnet'?"))
+        // Each quotes its source line with a caret under the value, as YAML errors do.
+        #expect(result.stderr.contains("\n    task: code-reveiw\n          ^\n"))
+        #expect(result.stderr.contains("\n      - expected_tier: sonet\n        ^\n"))
         #expect(!result.stderr.contains("case 'two'"))
         #expect(result.stdout.isEmpty)
     }
