@@ -85,19 +85,22 @@ package struct GatewayKeys: Sendable {
             for item in items {
                 guard let mapping = context.mapping(item, required: ["name", "sha256", "user"],
                                                     optional: ["team", "metadata"], what: "key") else { continue }
-                guard let name = mapping["name"].flatMap(context.nonEmptyString),
-                      let user = mapping["user"].flatMap(context.nonEmptyString),
-                      let hashNode = mapping["sha256"], let hash = context.nonEmptyString(hashNode) else { continue }
-                let digest = hash.lowercased()
-                guard digest.utf8.count == 64, digest.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
-                    context.error("sha256 must be 64 hex digits (the SHA-256 of the key, e.g. `printf %s \"$KEY\" | sha256sum`), never the key itself", at: hashNode)
-                    continue
+                // Each field is checked on its own, so one run reports every problem of an entry.
+                let name = mapping["name"].flatMap(context.nonEmptyString)
+                let user = mapping["user"].flatMap(context.nonEmptyString)
+                var checkedDigest: String?
+                if let hashNode = mapping["sha256"], let hash = context.nonEmptyString(hashNode) {
+                    let digest = hash.lowercased()
+                    if digest.utf8.count != 64 || !digest.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) {
+                        context.error("sha256 must be 64 hex digits (the SHA-256 of the key, e.g. `printf %s \"$KEY\" | sha256sum`), never the key itself", at: hashNode)
+                    } else if let first = seen[digest] {
+                        context.error("this key hash is listed twice", at: hashNode, notes: [(mark: first, message: "first listed here")])
+                    } else {
+                        seen[digest] = hashNode.mark
+                        checkedDigest = digest
+                    }
                 }
-                if let first = seen[digest] {
-                    context.error("this key hash is listed twice", at: hashNode, notes: [(mark: first, message: "first listed here")])
-                    continue
-                }
-                seen[digest] = hashNode.mark
+                guard let name, let user, let digest = checkedDigest else { continue }
                 let team = mapping.present("team").flatMap(context.nonEmptyString)
                 var metadata: [String: String] = [:]
                 if let node = mapping.present("metadata"), let pairs = context.mapping(node, what: "metadata") {

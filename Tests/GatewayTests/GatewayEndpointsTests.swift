@@ -176,4 +176,31 @@ struct GatewayKeysFileTests {
             #expect(text.contains("missing required key 'user'"))
         }
     }
+
+    @Test("every problem of one entry is reported in one run: a bad hash beside a misspelt and a missing key")
+    func allErrorsOfAnEntryAtOnce() throws {
+        let yaml = """
+        keys:
+          - name: a
+            sha256: abc
+            usr: bob
+          - name: b
+            sha256: \(GatewayKeys.hash("y"))
+            user: carol
+          - name: c
+            sha256: \(GatewayKeys.hash("y"))
+        """
+        do {
+            _ = try GatewayKeys.parse(yaml: yaml, file: "keys.yaml")
+            Issue.record("expected an error")
+        } catch {
+            let text = error.description
+            #expect(text.contains("keys.yaml:3:13: error: sha256 must be 64 hex digits"))
+            #expect(text.contains("keys.yaml:4:5: error: unknown key 'usr' in key; did you mean 'user'?"))
+            #expect(text.contains("missing required key 'user' in key"))
+            // The third entry lacks `user` and repeats the second's hash: both said.
+            #expect(text.contains("keys.yaml:9:13: error: this key hash is listed twice"))
+            #expect(text.components(separatedBy: "missing required key 'user'").count - 1 == 2)
+        }
+    }
 }
