@@ -124,26 +124,24 @@ package final class Gateway: Sendable {
     }
 
     /// Re-reads the policy file (via the router) and the keys file now: what `SIGHUP` does.
-    /// A file that fails validation keeps the previous one in force and every one of its
-    /// errors is logged, each with `FILE:LINE:COLUMN`. Development mode stays development mode.
+    /// A file that fails validation keeps the previous one in force; it is logged once, with
+    /// every diagnostic (`FILE:LINE:COLUMN`, source line, caret) in the entry's `errors` and in
+    /// the returned report. Development mode stays development mode.
     @discardableResult
     package func reload() async -> ReloadReport {
         var report = ReloadReport()
+        // A rejected policy is logged by the router's policy store (one entry, its diagnostics in
+        // `errors`); the report hands them on, whole, to whoever prints them (`serve` does).
         report.policyErrors = await router.reloadPolicy()
-        if let policyErrors = report.policyErrors {
-            for line in policyErrors.split(separator: "\n") {
-                logger.error("policy reload rejected, previous policy kept: \(line)")
-            }
-        }
         if let file = configuration.keysFile, keys != nil {
             do {
                 let loaded = try GatewayKeys.load(file: file)
                 keysInForce.withLock { $0 = loaded }
             } catch {
                 report.keysErrors = error.description
-                for line in error.description.split(separator: "\n") {
-                    logger.error("keys reload rejected, previous keys kept: \(line)")
-                }
+                logger.error("keys reload rejected; keeping the previous keys", metadata: [
+                    "file": "\(file)", "errors": "\(error.description)",
+                ])
             }
         }
         report.keyCount = keys?.count

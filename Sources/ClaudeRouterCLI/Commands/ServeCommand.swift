@@ -113,13 +113,15 @@ struct ServeCommand: AsyncParsableCommand {
         let keysFile = self.keys
         do {
             try await gateway.run(until: [.sigterm, .sigint], reloadOn: [.sighup], onReload: { report in
-                // Errors were logged by the gateway, one line per diagnostic; this is the summary.
+                // The summary, then each rejected file's diagnostics as written (no log prefix,
+                // so every caret stays under its column).
                 var parts = [report.policyErrors == nil ? "policy ok" : "policy edit rejected (previous policy kept)"]
                 if keysFile != nil {
                     parts.append(report.keysErrors == nil
                         ? "keys ok (\(report.keyCount ?? 0) key(s))" : "keys file rejected (previous keys kept)")
                 }
                 Terminal.writeError("claude-router serve: SIGHUP: " + parts.joined(separator: ", "))
+                for errors in [report.policyErrors, report.keysErrors].compactMap({ $0 }) { Terminal.writeError(errors) }
             }) { bound in
                 let shown = host.contains(":") ? "[\(host)]" : host
                 Terminal.writeError(banner + "\nlistening on http://\(shown):\(bound)")
