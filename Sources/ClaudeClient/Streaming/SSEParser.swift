@@ -24,7 +24,7 @@ struct SSEParser: Sendable {
     /// Bytes before this index contain no line end (so a long line is not rescanned per chunk).
     private var scanned = 0
     private var skipNextLF = false
-    private var eventName: [UInt8]?
+    private var eventName: String?
     private var data: [UInt8] = []
     private var hasData = false
 
@@ -41,21 +41,31 @@ struct SSEParser: Sendable {
         var index = scanned
         let end = buffer.count
         while index < end {
-            let byte = buffer[index]
             if skipNextLF {
                 skipNextLF = false
-                if byte == Self.lf {
+                if buffer[index] == Self.lf {
                     lineStart = index + 1
                     index += 1
                     continue
                 }
             }
-            if byte == Self.lf || byte == Self.cr {
-                processLine(from: lineStart, to: index, into: &events)
-                skipNextLF = byte == Self.cr
-                lineStart = index + 1
+            // The next line end, found over the buffer's storage (no per-byte bounds check).
+            let from = index
+            let lineEnd = buffer.withUnsafeBufferPointer { bytes -> Int in
+                var position = from
+                while position < end {
+                    let byte = bytes[position]
+                    if byte == Self.lf || byte == Self.cr { return position }
+                    position &+= 1
+                }
+                return end
             }
-            index += 1
+            guard lineEnd < end else { break }
+            let byte = buffer[lineEnd]
+            processLine(from: lineStart, to: lineEnd, into: &events)
+            skipNextLF = byte == Self.cr
+            lineStart = lineEnd + 1
+            index = lineEnd + 1
         }
         scanned = end
         compact()
@@ -90,8 +100,19 @@ struct SSEParser: Sendable {
             data.append(Self.lf)
             hasData = true
         } else if field.elementsEqual(Self.eventField) {
-            eventName = Array(buffer[valueStart..<end])
+            eventName = Self.eventName(buffer[valueStart..<end])
         }
+    }
+
+    /// The Messages API's event names, shared instead of a new String per event.
+    private static let knownNames: [(bytes: [UInt8], name: String)] = [
+        "content_block_delta", "ping", "message_start", "content_block_start", "content_block_stop", "message_delta",
+        "message_stop", "error",
+    ].map { (Array($0.utf8), $0) }
+
+    private static func eventName(_ bytes: ArraySlice<UInt8>) -> String {
+        for known in knownNames where known.bytes.elementsEqual(bytes) { return known.name }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private mutating func dispatch(into events: inout [ServerSentEvent]) {
@@ -101,7 +122,7 @@ struct SSEParser: Sendable {
         }
         guard hasData else { return }
         data.removeLast()  // the LF appended after the last data line
-        let name = eventName.flatMap { $0.isEmpty ? nil : String(decoding: $0, as: UTF8.self) }
+        let name = eventName.flatMap { $0.isEmpty ? nil : $0 }
         events.append(ServerSentEvent(event: name, data: data))
         data = []
         data.reserveCapacity(256)
