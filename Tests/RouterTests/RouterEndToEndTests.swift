@@ -129,6 +129,19 @@ struct RouterEndToEndTests {
         #expect(priced.decision.tier == "sonnet")
         #expect(priced.decision.maxTokens == 100)
         #expect(priced.unpricedAttempts == 0)
+        // Not routed: its baseline is itself, so no saving is claimed for it.
+        #expect(priced.savings == .zero)
+        let pricedRecord = try #require(try await harness.ledger.records(LedgerQuery(model: "claude-sonnet-4-6")).first)
+        #expect(pricedRecord.baselineModel == "claude-sonnet-4-6")
+        #expect(pricedRecord.baselineCost != nil && pricedRecord.baselineCost == pricedRecord.cost?.total)
+        // The same prompt routed by the policy keeps the baseline tier's price as its baseline.
+        let routed = try await harness.router.send(MessageRequest(model: "auto", maxTokens: 0, messages: [.user("Hello there")]))
+        let routedRecord = try #require(
+            try await harness.ledger.records(LedgerQuery()).first { $0.model == routed.message.model && $0.id != pricedRecord.id })
+        let policy = await harness.router.currentPolicy()
+        let baselineModel = try #require(policy.tierIndex(named: policy.baselineTier).map { policy.tiers[$0].model })
+        #expect(routed.decision.tier != "passthrough")
+        #expect(routedRecord.baselineModel == baselineModel)
 
         let unpriced = try await harness.router.send(
             MessageRequest(model: "claude-imaginary-9", maxTokens: 100, messages: [.user("Hello there")]))

@@ -28,6 +28,8 @@ extension ModelRouter {
         var call = RoutedCall(request: prepared.request, options: options, input: input, snapshot: snapshot,
                               logger: logger ?? self.logger, isStream: isStream, current: first)
         call.levers = prepared.notes
+        let named = request.model.trimmingCharacters(in: .whitespaces)
+        call.callerNamedModel = !(named.isEmpty || named == "auto")
         return call
     }
 

@@ -26,10 +26,17 @@ extension ModelRouter {
         let usage = check.usage
         let flags = check.flags + end.flags + call.levers.flags
         let geo = end.usage.inferenceGeo
-        let baselineModel = snapshot.policy.tierIndex(named: snapshot.policy.baselineTier)
-            .map { snapshot.policy.tiers[$0].model }
-        let baselineCost = check.isPriceable
-            ? baselineModel.flatMap { accounting.cost(usage, model: $0, inferenceGeo: geo, at: now)?.total } : nil
+        // A call whose caller named the model was not routed: its baseline is itself (no saving
+        // claimed). A routed call's baseline is the policy's baseline tier on the same usage.
+        let baselineModel = call.callerNamedModel
+            ? model : snapshot.policy.tierIndex(named: snapshot.policy.baselineTier).map { snapshot.policy.tiers[$0].model }
+        let baselineCost: USDAmount?
+        if call.callerNamedModel {
+            baselineCost = check.isPriceable ? cost?.total : nil
+        } else {
+            baselineCost = check.isPriceable
+                ? baselineModel.flatMap { accounting.cost(usage, model: $0, inferenceGeo: geo, at: now)?.total } : nil
+        }
         // Unpriced: keep the reserved worst case as spent, so a budget is never under-counted.
         let charge = cost?.total ?? reservation.amount
 

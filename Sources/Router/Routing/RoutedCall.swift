@@ -27,6 +27,9 @@ struct RoutedCall: Sendable {
     var attempts: [AttemptSummary] = []
     /// What history trimming and pre-flight did before the first attempt (on every record).
     var levers = LeverNotes()
+    /// The caller named a concrete model (no routing): each record's baseline is the call's own
+    /// cost, so the ledger claims no saving the router did not make.
+    var callerNamedModel = false
     /// The prompt-caching breakpoints placed on the attempt in flight (`nil`: caching off).
     var cachePlan: CachePlan?
 
