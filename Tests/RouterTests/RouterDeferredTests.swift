@@ -89,6 +89,33 @@ struct RouterDeferredTests {
         #expect(try await harness.ledger.records(LedgerQuery()).count == 7)
     }
 
+    @Test("an item that names its model is measured against that model at the standard price; a routed one against the baseline tier")
+    func namedModelBaseline() async throws {
+        let harness = try await RouterHarness.start(policyYAML: Self.policyYAML,
+                                                    mock: .init(batchProcessingTime: .milliseconds(50)))
+        defer { Task { await harness.stop() } }
+        var named = RouterHarness.auto("Digest the named one.")
+        named.model = "claude-sonnet-4-6"
+        named.maxTokens = 200
+        let items = [
+            Self.item("r-1", "Digest the routed one.", task: "digest"),
+            DeferredItem(customID: "n-1", request: named, options: CallOptions(task: "digest")),
+        ]
+        let submission = try await harness.router.submitDeferred(items)
+        _ = try await harness.router.collectDeferred(submission, polling: BatchPolling(initialDelay: .milliseconds(5)))
+        let records = try await harness.ledger.records(LedgerQuery())
+        let prices = PriceBook.bundledDefault
+        let namedRecord = try #require(records.first { $0.id.hasSuffix(":n-1") })
+        #expect(namedRecord.model == "claude-sonnet-4-6")
+        #expect(namedRecord.baselineModel == "claude-sonnet-4-6")
+        let standard = try #require(prices.cost(of: namedRecord.usage, model: namedRecord.model, at: namedRecord.time))
+        #expect(namedRecord.baselineCost == standard.total)
+        // The batch discount is its only saving: half of the standard price.
+        #expect(namedRecord.cost.map { $0.total.picodollars * 2 } == standard.total.picodollars)
+        let routedRecord = try #require(records.first { $0.id.hasSuffix(":r-1") })
+        #expect(routedRecord.baselineModel == "claude-opus-4-8")
+    }
+
     @Test("polling backs off exponentially and gives up at its timeout, recording nothing unfinished")
     func backoffAndTimeout() async throws {
         let harness = try await RouterHarness.start(policyYAML: Self.policyYAML,

@@ -30,7 +30,8 @@ extension ModelRouter {
     /// ``recordBatchResults(batchID:results:metadata:)`` with what the router knew of each item
     /// when it submitted it (task, metadata, decision), keyed by custom id: those items' records
     /// carry it, and a baseline cost (the baseline tier at the standard price, so the batch
-    /// discount shows as savings in reports).
+    /// discount shows as savings in reports; for an item whose caller named the model, that
+    /// model at the standard price).
     /// - Returns: the cost of each record written now, by custom id.
     /// - Throws: the ledger's read or write error.
     func recordBatchItems(batchID: String, results: [BatchResult], metadata: [String: String],
@@ -66,16 +67,19 @@ extension ModelRouter {
             }
             let tier = policy.tiers.first { model == $0.model || model.hasPrefix($0.model + "-") }?.name
             let context = items[item.customID]
+            // An item whose caller named the model is measured against that model (the batch
+            // discount is its only saving); a routed one against the baseline tier.
+            let itemBaseline = context?.callerNamedModel == true ? context?.model : baselineModel
             var baselineCost: USDAmount?
-            if context != nil, let baselineModel {
+            if context != nil, let itemBaseline {
                 baselineCost = cost == nil ? nil : (usage == TokenUsage() ? .zero
-                    : prices.cost(of: usage, model: baselineModel, at: now)?.total)
+                    : prices.cost(of: usage, model: itemBaseline, at: now)?.total)
             }
             var record = LedgerRecord(
                 id: id, time: now, requestID: batchID, task: context?.task, policyName: policy.name,
                 policyHash: policy.contentHash, tier: context?.tier ?? tier, model: model, reason: context?.reason,
                 score: context?.score, usage: usage, cost: cost,
-                baselineModel: context == nil ? nil : baselineModel, baselineCost: baselineCost, outcome: outcome,
+                baselineModel: context == nil ? nil : itemBaseline, baselineCost: baselineCost, outcome: outcome,
                 metadata: context.map { metadata.merging($0.metadata) { _, own in own } } ?? metadata,
                 flags: ["batch"] + (context?.flags ?? []))
             // What history trimming and pre-flight did to the item before it was submitted.

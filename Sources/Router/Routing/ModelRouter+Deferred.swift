@@ -81,10 +81,15 @@ public struct DeferredItemContext: Sendable, Hashable, Codable {
     public var preflightInputTokens: Int?
     /// Ledger flags of the levers (`preflight_fallback: …`, `history_summary_failed: …`); `nil` when none.
     public var flags: [String]?
+    /// The caller named the model (no routing): the item's baseline is that model at the
+    /// standard price, so only the batch discount shows as a saving. `nil` (older saved batches)
+    /// reads as false.
+    public var callerNamedModel: Bool?
 
     /// A context.
     public init(task: String, tier: String, model: String, reason: String, score: Double, metadata: [String: String],
-                trimmedInputTokens: Int? = nil, preflightInputTokens: Int? = nil, flags: [String]? = nil) {
+                trimmedInputTokens: Int? = nil, preflightInputTokens: Int? = nil, flags: [String]? = nil,
+                callerNamedModel: Bool? = nil) {
         self.task = task
         self.tier = tier
         self.model = model
@@ -94,6 +99,7 @@ public struct DeferredItemContext: Sendable, Hashable, Codable {
         self.trimmedInputTokens = trimmedInputTokens
         self.preflightInputTokens = preflightInputTokens
         self.flags = flags
+        self.callerNamedModel = callerNamedModel
     }
 }
 
@@ -237,11 +243,13 @@ extension ModelRouter {
             request.maxTokens = decision.maxTokens
             request.stream = nil
             let notes = prepared.notes
+            let named = item.request.model.trimmingCharacters(in: .whitespaces)
             let context = DeferredItemContext(
                 task: decision.task, tier: decision.tier, model: decision.model,
                 reason: "deferred (Message Batches, batch price): " + decision.reason, score: decision.score,
                 metadata: prepared.input.metadata, trimmedInputTokens: notes.trimmedInputTokens,
-                preflightInputTokens: notes.preflightInputTokens, flags: notes.flags.isEmpty ? nil : notes.flags)
+                preflightInputTokens: notes.preflightInputTokens, flags: notes.flags.isEmpty ? nil : notes.flags,
+                callerNamedModel: named.isEmpty || named == "auto" ? nil : true)
             routed.append((item, request, context, prepared.input.countedInputTokens))
         }
         let encoder = JSONEncoder()
