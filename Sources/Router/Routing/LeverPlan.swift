@@ -36,8 +36,7 @@ public struct LeverPlan: Sendable {
         let policy = engine.policy
         func decide(_ request: MessageRequest) -> RoutingDecision {
             let input = RoutingInput(request: request, options: options)
-            let model = request.model.trimmingCharacters(in: .whitespaces)
-            if model.isEmpty || model == "auto" { return engine.decide(input) }
+            guard let model = request.namedModel else { return engine.decide(input) }
             var decision = engine.decide(input)
             decision.model = model
             decision.tierIndex = policy.tiers.firstIndex { $0.model == model } ?? -1

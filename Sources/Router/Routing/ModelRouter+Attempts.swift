@@ -19,7 +19,7 @@ extension ModelRouter {
         if let session = rememberedSession(input, policy: snapshot.policy) {
             input.previousTier = session.tier
             input.cachedPrefixTokens = session.cachedPrefixTokens
-            if request.model.trimmingCharacters(in: .whitespaces).isEmpty || request.model == "auto" {
+            if request.namedModel == nil {
                 initial = snapshot.engine.cacheAware(initial, input: input, prices: prices, at: self.options.now())
             }
         }
@@ -28,15 +28,13 @@ extension ModelRouter {
         var call = RoutedCall(request: prepared.request, options: options, input: input, snapshot: snapshot,
                               logger: logger ?? self.logger, isStream: isStream, current: first)
         call.levers = prepared.notes
-        let named = request.model.trimmingCharacters(in: .whitespaces)
-        call.callerNamedModel = !(named.isEmpty || named == "auto")
+        call.callerNamedModel = request.namedModel != nil
         return call
     }
 
     /// The policy's decision, or a pass-through decision for a concrete model.
     func initialDecision(_ request: MessageRequest, input: RoutingInput, engine: PolicyEngine) -> RoutingDecision {
-        let model = request.model.trimmingCharacters(in: .whitespaces)
-        guard !model.isEmpty, model != "auto" else { return engine.decide(input) }
+        guard let model = request.namedModel else { return engine.decide(input) }
         let policy = engine.policy
         let tierIndex = policy.tiers.firstIndex { $0.model == model }
         return RoutingDecision(

@@ -243,13 +243,12 @@ extension ModelRouter {
             request.maxTokens = decision.maxTokens
             request.stream = nil
             let notes = prepared.notes
-            let named = item.request.model.trimmingCharacters(in: .whitespaces)
             let context = DeferredItemContext(
                 task: decision.task, tier: decision.tier, model: decision.model,
                 reason: "deferred (Message Batches, batch price): " + decision.reason, score: decision.score,
                 metadata: prepared.input.metadata, trimmedInputTokens: notes.trimmedInputTokens,
                 preflightInputTokens: notes.preflightInputTokens, flags: notes.flags.isEmpty ? nil : notes.flags,
-                callerNamedModel: named.isEmpty || named == "auto" ? nil : true)
+                callerNamedModel: item.request.namedModel == nil ? nil : true)
             routed.append((item, request, context, prepared.input.countedInputTokens))
         }
         let encoder = JSONEncoder()

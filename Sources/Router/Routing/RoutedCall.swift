@@ -1,4 +1,5 @@
 import ClaudeClient
+import Foundation
 import Logging
 import RouterPolicies
 
@@ -124,5 +125,14 @@ struct AttemptEnd: Sendable {
         default:
             return nil
         }
+    }
+}
+
+extension MessageRequest {
+    /// The model the caller named (trimmed), or `nil` when the policy routes the request
+    /// (`model` is `"auto"` or empty): the one test of "routed or pass-through" the router uses.
+    var namedModel: String? {
+        let model = model.trimmingCharacters(in: .whitespaces)
+        return model.isEmpty || model == "auto" ? nil : model
     }
 }
