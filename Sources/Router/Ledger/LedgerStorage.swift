@@ -32,7 +32,7 @@ package protocol LedgerStorage: AnyObject, SendableMetatype {
 package struct LedgerWriterInstrumentation: Sendable {
     /// The writer's serial queue; a test may suspend it so that concurrent writes arrive together.
     package var queue: DispatchQueue
-    /// Called on the writer's caller (any thread) when a durable record is handed to the queue.
+    /// Called on the writer's caller (any thread) once a durable record has been handed to the queue.
     package var submitted: @Sendable () -> Void
     /// Called on the queue after each durable group commit, with the number of records in it.
     package var groupCommitted: @Sendable (Int) -> Void

@@ -60,8 +60,10 @@ package final class LedgerWriter<Storage: LedgerStorage>: @unchecked Sendable {
         switch durability {
         case .durable:
             try await withCheckedThrowingContinuation { (caller: CheckedContinuation<Void, any Error>) in
-                instrumentation?.submitted()
                 queue.async { self.joinGroup(entry, caller) }
+                // Counted once handed over: a test that resumes the queue at the count must
+                // find every record already queued.
+                instrumentation?.submitted()
             }
         case .batched(let maxRecords, let maxDelay):
             try await onQueue { writer throws(LedgerError) in
