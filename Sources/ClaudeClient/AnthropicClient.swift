@@ -33,6 +33,25 @@ public final class AnthropicClient: Sendable {
         self.logger = logger
     }
 
+    /// The executor of the client's network thread, for tasks that make many calls.
+    ///
+    /// A task that prefers it (`Task(executorPreference: client.taskExecutor) { … }`, or
+    /// `withTaskExecutorPreference(client.taskExecutor) { … }` around a loop of calls) runs on
+    /// the thread that drives libcurl: a request is attached, and its reply or each stream event
+    /// handed back, without waking another thread — about a quarter less client CPU per call
+    /// and per streamed reply (Benchmarks/README.md, "Task executor preference"). The trade: that
+    /// task's own code runs on the network thread and delays every other call of this client
+    /// while it runs, so keep heavy work (a large decode, file I/O, a long loop) in other tasks.
+    /// Behaviour is otherwise the same: cancellation, retries, errors and back-pressure are
+    /// unchanged. With ``EventLoopThreading/shared`` the jobs run on the loop's serial dispatch
+    /// queue (no hand-off saved); after ``shutdown()`` they still run, so no task is stranded.
+    /// Keep the client alive while tasks prefer its executor.
+    /// Source: SE-0417, "Task Executor Preference"
+    /// (https://github.com/swiftlang/swift-evolution/blob/main/proposals/0417-task-executor-preference.md).
+    public var taskExecutor: any TaskExecutor {
+        transport.taskExecutor ?? globalConcurrentExecutor
+    }
+
     /// Stops the transport's event loop; in-flight calls fail with `cancelled`. Idempotent.
     public func shutdown() {
         transport.shutdown()

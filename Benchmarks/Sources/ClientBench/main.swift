@@ -25,6 +25,10 @@ let benchKey = "sk-bench-not-a-real-key"
 /// anything else, the default dedicated one.
 let eventLoop: AnthropicClient.EventLoopThreading =
     ProcessInfo.processInfo.environment["EVENT_LOOP"] == "shared" ? .shared : .dedicated
+/// `TASK_EXECUTOR=client` runs the calling tasks with the client's task executor as their
+/// preference (`AnthropicClient.taskExecutor`: on the network thread, no hand-offs); anything
+/// else, on Swift's default executor as an ordinary caller would.
+let onClientExecutor = ProcessInfo.processInfo.environment["TASK_EXECUTOR"] == "client"
 let model = "claude-haiku-4-5"
 
 // MARK: Process helpers
@@ -121,7 +125,7 @@ func measureClient(
     let wallStart = clock.now
     let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
         for _ in 0..<concurrency {
-            group.addTask {
+            group.addTask(executorPreference: onClientExecutor ? client.taskExecutor : nil) {
                 var latencies: [Double] = []
                 latencies.reserveCapacity(perWorker)
                 for _ in 0..<perWorker {
@@ -194,7 +198,7 @@ func run() async throws {
         mock.stop()
         return
     }
-    print("ClientBench: mock in child process on port \(mock.port), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, event loop \(eventLoop.rawValue)")
+    print("ClientBench: mock in child process on port \(mock.port), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, event loop \(eventLoop.rawValue), calling tasks on \(onClientExecutor ? "the client's task executor" : "the default executor")")
     // Warm up connections, the mock's JIT-free paths and the allocator.
     for streaming in [false, true] {
         _ = try await measureClient(client, request, streaming: streaming, concurrency: 8, calls: 200)

@@ -1,4 +1,9 @@
 import CCurl
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import Dispatch
 import Foundation
 import Logging
@@ -47,6 +52,18 @@ final class CurlEventLoop: @unchecked Sendable {
         /// of work). Shared: a drain is scheduled and has not taken the commands yet.
         var isRunning = false
         var published = CurlTransport.Stats()
+        /// Jobs of tasks that prefer this loop as their task executor (dedicated mode; the
+        /// shared mode hands them to `dispatchQueue`).
+        var jobs: [UnownedJob] = []
+        /// Dedicated: the thread running the loop's work item, while one runs. Submissions and
+        /// jobs from that thread need no wakeup: the loop takes them before it polls again.
+        var loopThread: pthread_t?
+
+        /// Whether the calling thread is the one running the dedicated loop.
+        func isOnLoopThread() -> Bool {
+            guard let loopThread else { return false }
+            return pthread_equal(loopThread, pthread_self()) != 0
+        }
     }
 
     let shared = Mutex(Shared())
@@ -60,6 +77,7 @@ final class CurlEventLoop: @unchecked Sendable {
     /// wait). One key per loop: another client's loop queue is not this one.
     let onLoopKey = DispatchSpecificKey<Bool>()
     var spareQueue: [Command] = []
+    var spareJobs: [UnownedJob] = []
     var loopStats = CurlTransport.Stats()
     private var active: [ObjectIdentifier: CurlTransfer] = [:]
     /// Reset easy handles kept for the next transfers (`curl_easy_reset` keeps the connection
@@ -117,31 +135,46 @@ final class CurlEventLoop: @unchecked Sendable {
     /// Hands work to the loop. Returns false (and does nothing) once the loop shut down.
     @discardableResult
     func submit(_ command: Command) -> Bool {
-        enum Next { case schedule, wake, nothing }
         let mode = self.mode
         let next: Next? = shared.withLock { shared in
             if shared.isShutDown { return nil }
-            let wasEmpty = shared.queue.isEmpty
+            let wasEmpty = shared.queue.isEmpty && shared.jobs.isEmpty
             shared.queue.append(command)
-            if !shared.isRunning {
-                shared.isRunning = true
-                return .schedule
-            }
-            // Dedicated: a non-empty queue already has a wakeup pending that the loop has not
-            // consumed. Shared: the scheduled drain will take this command too.
-            return wasEmpty && mode == .dedicated ? .wake : .nothing
+            return Self.nextStep(&shared, wasEmpty: wasEmpty, mode: mode)
         }
+        guard let next else { return false }
+        start(next)
+        return true
+    }
+
+    /// What a submission (command or job) asks of the loop.
+    enum Next { case schedule, wake, nothing }
+
+    /// Decided under the lock after appending to a queue that was `wasEmpty` (commands and
+    /// jobs both) before.
+    private static func nextStep(_ shared: inout Shared, wasEmpty: Bool, mode: CurlTransport.EventLoopMode) -> Next {
+        if !shared.isRunning {
+            shared.isRunning = true
+            return .schedule
+        }
+        // Dedicated: the loop takes everything queued before it polls, so the loop's own thread
+        // never wakes it, and a queue that was not empty already has a wakeup pending (or was
+        // filled by the loop's thread, which checks again before polling). Shared: the scheduled
+        // drain will take this command too.
+        guard mode == .dedicated, wasEmpty, !shared.isOnLoopThread() else { return .nothing }
+        return .wake
+    }
+
+    private func start(_ next: Next) {
         switch next {
-        case nil: return false
-        case .schedule?:
+        case .schedule:
             switch mode {
             case .dedicated: dispatchQueue.async { self.run() }
             case .shared: dispatchQueue.async { self.drain() }
             }
-        case .wake?: curl_multi_wakeup(multi)
-        case .nothing?: break
+        case .wake: curl_multi_wakeup(multi)
+        case .nothing: break
         }
-        return true
     }
 
     /// A snapshot of the counters, as of the end of the loop's last iteration or handler.
@@ -171,36 +204,53 @@ final class CurlEventLoop: @unchecked Sendable {
     // MARK: Dedicated loop (on `dispatchQueue`)
 
     private func run() {
-        while true {
-            enum Step { case work, stop, idle }
-            let step = shared.withLock { shared -> Step in
-                swap(&shared.queue, &spareQueue)
-                if shared.isShutDown { return .stop }
-                // Nothing queued or attached: return the thread; the next submission reschedules.
-                // Decided under the lock, so a submission either lands in this swap or sees
-                // `isRunning == false`.
-                if spareQueue.isEmpty, active.isEmpty {
+        shared.withLock { $0.loopThread = pthread_self() }
+        network: while true {
+            // Everything queued, until nothing new arrives: the jobs run here may queue
+            // commands and further jobs without waking the loop.
+            while true {
+                enum Step { case work, network, stop, idle }
+                let step = shared.withLock { shared -> Step in
+                    swap(&shared.queue, &spareQueue)
+                    swap(&shared.jobs, &spareJobs)
+                    if shared.isShutDown { return .stop }
+                    guard spareQueue.isEmpty, spareJobs.isEmpty else { return .work }
+                    if !active.isEmpty { return .network }
+                    // Nothing queued or attached: return the thread; the next submission
+                    // reschedules. Decided under the lock, so a submission either lands in this
+                    // swap or sees `isRunning == false`.
                     shared.isRunning = false
+                    shared.loopThread = nil
                     shared.published = loopStats
                     return .idle
                 }
-                return .work
+                switch step {
+                case .idle:
+                    signalStopped()
+                    return
+                case .stop:
+                    for command in spareQueue { handle(command, stopping: true) }
+                    spareQueue.removeAll(keepingCapacity: true)
+                    break network
+                case .network:
+                    break
+                case .work:
+                    for command in spareQueue { handle(command, stopping: false) }
+                    spareQueue.removeAll(keepingCapacity: true)
+                    runJobs()
+                    continue
+                }
+                break
             }
-            if step == .idle {
-                signalStopped()
-                return
-            }
-            let stopping = step == .stop
-            for command in spareQueue { handle(command, stopping: stopping) }
-            spareQueue.removeAll(keepingCapacity: true)
-            if stopping { break }
 
             var running: Int32 = 0
             _ = curl_multi_perform(multi, &running)
             collectFinished()
             publishStats()
-            // Nothing attached: back to the top, which returns the thread unless work arrived.
+            // Back to the top for what finishing transfers queued (the resumed tasks' jobs),
+            // and to return the thread once nothing is attached.
             if active.isEmpty { continue }
+            if shared.withLock({ !$0.queue.isEmpty || !$0.jobs.isEmpty }) { continue }
             // libcurl shortens the wait to its own next timeout; wakeups interrupt it.
             _ = curl_multi_poll(multi, nil, 0, 10_000, nil)
         }
@@ -210,8 +260,20 @@ final class CurlEventLoop: @unchecked Sendable {
         shared.withLock { shared in
             shared.published = loopStats
             shared.isRunning = false
+            shared.loopThread = nil
         }
+        // Jobs taken in the last swap still run (later ones go to `dispatchQueue`, after this
+        // work item): a task is never dropped, it sees the transport shut down.
+        runJobs()
         signalStopped()
+    }
+
+    /// Runs the jobs taken from the queue, on this thread, as this task executor.
+    private func runJobs() {
+        guard !spareJobs.isEmpty else { return }
+        let executor = asUnownedTaskExecutor()
+        for job in spareJobs { job.runSynchronously(on: executor) }
+        spareJobs.removeAll(keepingCapacity: true)
     }
 
     private func signalStopped() {
@@ -330,5 +392,37 @@ final class CurlEventLoop: @unchecked Sendable {
 
     func publishStats() {
         shared.withLock { $0.published = loopStats }
+    }
+}
+
+// MARK: Task executor
+
+/// The loop as a task executor (`AnthropicClient.taskExecutor`): a task that prefers it runs
+/// on the thread that drives libcurl, so a call's request is attached, and its reply or stream
+/// event handed back, without waking another thread (SE-0417, "Task Executor Preference",
+/// https://github.com/swiftlang/swift-evolution/blob/main/proposals/0417-task-executor-preference.md).
+///
+/// Dedicated mode: jobs queue next to the commands and run between `curl_multi_perform` rounds;
+/// a job queued from another thread wakes the loop as a command does. Shared mode: jobs run on
+/// `dispatchQueue`, serialised with the socket handlers (no hand-off saved there). After
+/// shutdown jobs still run, on `dispatchQueue`, so no task is ever stranded.
+extension CurlEventLoop: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        guard mode == .dedicated else {
+            dispatchQueue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+            return
+        }
+        let next: Next? = shared.withLock { shared in
+            if shared.isShutDown { return nil }
+            let wasEmpty = shared.queue.isEmpty && shared.jobs.isEmpty
+            shared.jobs.append(job)
+            return Self.nextStep(&shared, wasEmpty: wasEmpty, mode: .dedicated)
+        }
+        guard let next else {
+            dispatchQueue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+            return
+        }
+        start(next)
     }
 }

@@ -93,6 +93,8 @@ final class CurlTransport: HTTPTransport {
     var stats: Stats { loop.stats }
     /// How the loop waits for the network.
     var loopMode: EventLoopMode { loop.mode }
+    /// The event loop as a task executor (``CurlEventLoop``'s `TaskExecutor` conformance).
+    var taskExecutor: (any TaskExecutor)? { loop }
 
     func execute(_ request: HTTPRequest) async throws -> (HTTPResponseHead, Data) {
         let transfer = try makeTransfer(request)

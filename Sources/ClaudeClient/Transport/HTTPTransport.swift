@@ -123,4 +123,11 @@ protocol HTTPTransport: Sendable {
     func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse
     /// Stops the transport; in-flight transfers fail with `.cancelled`.
     func shutdown()
+    /// The executor of the transport's network thread, if it offers one (tasks preferring it
+    /// hand requests and replies over without waking another thread).
+    var taskExecutor: (any TaskExecutor)? { get }
+}
+
+extension HTTPTransport {
+    var taskExecutor: (any TaskExecutor)? { nil }
 }
