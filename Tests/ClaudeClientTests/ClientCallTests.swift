@@ -51,6 +51,29 @@ struct ClientCallTests {
         #expect(body?["stream"] == nil)
     }
 
+    @Test("rate-limit headers: first of repeated fields wins, unknown and malformed ones are ignored, an empty window is nil")
+    func rateLimitParsing() {
+        let head = HTTPResponseHead(status: 200, headers: [
+            ("anthropic-ratelimit-requests-limit", "50"), ("anthropic-ratelimit-requests-limit", "60"),
+            ("anthropic-ratelimit-requests-remaining", " 49 "), ("anthropic-ratelimit-requests-resets", "x"),
+            ("anthropic-ratelimit-tokens-limit", "many"), ("anthropic-ratelimit-tokens-reset", "2026-11-01T12:00:30Z"),
+            ("anthropic-ratelimit-input-tokens-remaining", "7"), ("anthropic-ratelimit-input-tokens-", "8"),
+            ("anthropic-ratelimit-output-tokens-limit", ""), ("anthropic-ratelimit-", "1"), ("anthropic-ratelimit-requests", "1"),
+            ("retry-after-ms", "1500"), ("retry-after", "7"), ("x-anthropic-ratelimit-tokens-limit", "9"),
+        ])
+        let info = RateLimitInfo(head: head, now: Date(timeIntervalSince1970: 0))
+        #expect(info.requests == RateLimitInfo.Window(limit: 50, remaining: 49, reset: nil))
+        #expect(info.tokens == RateLimitInfo.Window(limit: nil, remaining: nil, reset: Date(timeIntervalSince1970: 1_793_534_430)))
+        #expect(info.inputTokens == RateLimitInfo.Window(limit: nil, remaining: 7, reset: nil))
+        #expect(info.outputTokens == nil)
+        #expect(info.retryAfter == .milliseconds(1500))
+        #expect(RateLimitInfo(head: HTTPResponseHead(status: 200, headers: []), now: Date()) == RateLimitInfo())
+        let onlyRetryAfter = HTTPResponseHead(status: 429, headers: [("retry-after", "3"), ("retry-after", "9")])
+        #expect(RateLimitInfo(head: onlyRetryAfter, now: Date()).retryAfter == .seconds(3))
+        let field = Array("anthropic-ratelimit-output-tokens-reset".utf8).withUnsafeBufferPointer { RateLimitInfo.field(named: $0) }
+        #expect(field == .window(index: 3, part: .reset))
+    }
+
     @Test("bearer auth sends Authorization and no x-api-key")
     func bearer() async throws {
         let test = TestClient([.json(200, Fixtures.messageJSON)]) { $0.authScheme = .bearer }

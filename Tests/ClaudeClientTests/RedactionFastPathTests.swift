@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import ClaudeClient
@@ -32,5 +33,22 @@ struct RedactionFastPathTests {
             #expect(Redaction.plainHeaderValue(value, secrets: Self.secrets) == nil, "\(value)")
         }
         #expect(Redaction.plainHeaderValue("req_1", secrets: ["s\u{e9}cret"]) == nil)
+    }
+
+    @Test("a reply holding a secret is found byte for byte, wherever it sits, and only then")
+    func dataContainsSecret() {
+        let secret = "sk-bench-secret-key"
+        let cases: [(String, Bool)] = [
+            (secret, true), ("{\"a\":\"\(secret)\"}", true), ("prefix " + secret, true), (secret + " suffix", true),
+            ("sk-bench-secret-ke", false), ("ssssk-bench-secret-keyy", true), ("sk-bench-secret-kex sk-bench", false),
+            ("", false), ("SK-BENCH-SECRET-KEY", false), (String(repeating: "s", count: 1000) + secret, true),
+        ]
+        for (text, expected) in cases {
+            #expect(Redaction.data(Data(text.utf8), containsAnyOf: [secret]) == expected, "\(text)")
+            #expect(Redaction.data(Data(text.utf8), containsAnyOf: ["", "zz", secret]) == expected, "\(text)")
+        }
+        #expect(!Redaction.data(Data(secret.utf8), containsAnyOf: []))
+        #expect(!Redaction.data(Data(secret.utf8), containsAnyOf: [""]))
+        #expect(Redaction.data(Data("caf\u{e9} key".utf8), containsAnyOf: ["f\u{e9} k"]))
     }
 }

@@ -75,21 +75,95 @@ public struct RateLimitInfo: Sendable, Hashable {
         self.retryAfter = retryAfter
     }
 
-    /// Parses the headers of a response; absent headers stay `nil`.
+    /// Parses the headers of a response; absent headers stay `nil`. As `HTTPResponseHead.value`,
+    /// the first of repeated fields wins.
     init(head: HTTPResponseHead, now: Date) {
-        func window(_ name: String) -> Window? {
-            let prefix = "anthropic-ratelimit-\(name)-"
-            let limit = head.value(prefix + "limit").flatMap { Int(Self.trimmingWhitespace($0)) }
-            let remaining = head.value(prefix + "remaining").flatMap { Int(Self.trimmingWhitespace($0)) }
-            let reset = head.value(prefix + "reset").flatMap(Self.parseRFC3339)
-            if limit == nil, remaining == nil, reset == nil { return nil }
-            return Window(limit: limit, remaining: remaining, reset: reset)
+        // One pass over the fields, matching names as bytes: a lookup per header (a dozen, each
+        // scanning every field and building its name) showed in the client's profiles.
+        var windows = (Window(), Window(), Window(), Window())
+        var seen: UInt16 = 0
+        var retryAfterMs: String?
+        var retryAfter: String?
+        for header in head.headers {
+            let field = header.name.utf8.withContiguousStorageIfAvailable(Self.field(named:)) ?? Self.field(
+                named: Array(header.name.utf8))
+            guard let field else { continue }
+            switch field {
+            case .retryAfterMs: if retryAfterMs == nil { retryAfterMs = header.value }
+            case .retryAfter: if retryAfter == nil { retryAfter = header.value }
+            case .window(let index, let part):
+                let bit: UInt16 = 1 << (index * 3 + part.rawValue)
+                guard seen & bit == 0 else { continue }
+                seen |= bit
+                func update(_ window: inout Window) {
+                    switch part {
+                    case .limit: window.limit = Int(Self.trimmingWhitespace(header.value))
+                    case .remaining: window.remaining = Int(Self.trimmingWhitespace(header.value))
+                    case .reset: window.reset = Self.parseRFC3339(header.value)
+                    }
+                }
+                switch index {
+                case 0: update(&windows.0)
+                case 1: update(&windows.1)
+                case 2: update(&windows.2)
+                default: update(&windows.3)
+                }
+            }
+        }
+        func present(_ window: Window) -> Window? {
+            window.limit == nil && window.remaining == nil && window.reset == nil ? nil : window
         }
         self.init(
-            requests: window("requests"), tokens: window("tokens"), inputTokens: window("input-tokens"),
-            outputTokens: window("output-tokens"),
-            retryAfter: RetryPolicy.serverWait(
-                retryAfterMs: head.value("retry-after-ms"), retryAfter: head.value("retry-after"), now: now))
+            requests: present(windows.0), tokens: present(windows.1), inputTokens: present(windows.2),
+            outputTokens: present(windows.3),
+            retryAfter: retryAfterMs == nil && retryAfter == nil
+                ? nil : RetryPolicy.serverWait(retryAfterMs: retryAfterMs, retryAfter: retryAfter, now: now))
+    }
+
+    /// A header field this type reads.
+    enum Field: Equatable {
+        enum Part: Int { case limit = 0, remaining = 1, reset = 2 }
+        /// `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`;
+        /// `index` counts the windows in that order.
+        case window(index: Int, part: Part)
+        case retryAfterMs
+        case retryAfter
+    }
+
+    private static let prefix = Array("anthropic-ratelimit-".utf8)
+    private static let windowNames = ["requests-", "tokens-", "input-tokens-", "output-tokens-"].map { Array($0.utf8) }
+    private static let partNames: [(name: [UInt8], part: Field.Part)] = [
+        (Array("limit".utf8), .limit), (Array("remaining".utf8), .remaining), (Array("reset".utf8), .reset),
+    ]
+    private static let retryAfterMsName = Array("retry-after-ms".utf8)
+    private static let retryAfterName = Array("retry-after".utf8)
+
+    /// Which field a lower-cased header name is, if one of ours.
+    static func field(named name: UnsafeBufferPointer<UInt8>) -> Field? {
+        func matches(_ expected: [UInt8], at offset: Int, whole: Bool) -> Bool {
+            guard whole ? name.count - offset == expected.count : name.count - offset >= expected.count else {
+                return false
+            }
+            for index in expected.indices where name[offset + index] != expected[index] { return false }
+            return true
+        }
+        if matches(prefix, at: 0, whole: false) {
+            for (index, windowName) in windowNames.enumerated() where matches(windowName, at: prefix.count, whole: false) {
+                let offset = prefix.count + windowName.count
+                for (partName, part) in partNames where matches(partName, at: offset, whole: true) {
+                    return .window(index: index, part: part)
+                }
+                return nil
+            }
+            return nil
+        }
+        if matches(retryAfterMsName, at: 0, whole: true) { return .retryAfterMs }
+        if matches(retryAfterName, at: 0, whole: true) { return .retryAfter }
+        return nil
+    }
+
+    private static func field(named name: [UInt8]) -> Field? {
+        name.withUnsafeBufferPointer { field(named: $0) }
     }
 
     /// `text.trimmingCharacters(in: .whitespaces)` without its cost in the common case.

@@ -197,7 +197,7 @@ extension AnthropicClient {
             body: body, status: head.status, requestID: requestID,
             rateLimit: RateLimitInfo(head: head, now: configuration.now()), attempts: attempts, latency: latency)
         // Handed on byte for byte by a proxy; never when the API echoed the key into it.
-        if !secrets.contains(where: { !$0.isEmpty && data.range(of: Data($0.utf8)) != nil }) {
+        if !Redaction.data(data, containsAnyOf: secrets) {
             response.rawBody = data
         }
         return response

@@ -46,7 +46,7 @@ struct CurlHeaderParser {
             return nil
         }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
-        let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
+        let name = Self.lowercasedName(line[..<colon])
         let value = Self.trimmed(line[(colon + 1)...])
         headers.append((name: name, value: value))
         return nil
@@ -68,6 +68,19 @@ struct CurlHeaderParser {
             index += 1
         }
         return digits == 3 ? code : 0
+    }
+
+    /// The field name with ASCII letters lower-cased, built in one pass (`String.lowercased()`
+    /// is Unicode-aware and copies a second time; field names are ASCII tokens, RFC 9110 §5.1).
+    /// A name with non-ASCII bytes is decoded as it is, invalid sequences repaired.
+    private static func lowercasedName(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+        guard !bytes.contains(where: { $0 >= 0x80 }) else { return String(decoding: bytes, as: UTF8.self) }
+        return String(unsafeUninitializedCapacity: bytes.count) { buffer in
+            for (offset, byte) in bytes.enumerated() {
+                buffer[offset] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            }
+            return bytes.count
+        }
     }
 
     private static func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
