@@ -70,8 +70,22 @@ struct ClientCallTests {
         #expect(RateLimitInfo(head: HTTPResponseHead(status: 200, headers: []), now: Date()) == RateLimitInfo())
         let onlyRetryAfter = HTTPResponseHead(status: 429, headers: [("retry-after", "3"), ("retry-after", "9")])
         #expect(RateLimitInfo(head: onlyRetryAfter, now: Date()).retryAfter == .seconds(3))
-        let field = Array("anthropic-ratelimit-output-tokens-reset".utf8).withUnsafeBufferPointer { RateLimitInfo.field(named: $0) }
+        let field = Array("anthropic-ratelimit-output-tokens-reset".utf8).withUnsafeBytes { RateLimitInfo.field(named: $0) }
         #expect(field == .window(index: 3, part: .reset))
+    }
+
+    @Test("rate-limit counts read from bytes equal Int(trimmed string) for every shape of value")
+    func rateLimitIntegers() {
+        let values = [
+            "0", "49", " 49 ", "\t7\t", "+5", "-5", "-0", "", " ", "+", "-", "1 2", "12a", "a12", "007",
+            String(Int.max), String(Int.min), "9223372036854775808", "-9223372036854775809", "99999999999999999999",
+            "\u{a0}42\u{a0}", "４２", "4\u{e9}", "\u{2003}8",
+        ]
+        for value in values {
+            let expected = Int(RateLimitInfo.trimmingWhitespace(value))
+            let read = Array(value.utf8).withUnsafeBytes { RateLimitInfo.integer($0) }
+            #expect(read == expected, "\(value.debugDescription)")
+        }
     }
 
     @Test("bearer auth sends Authorization and no x-api-key")

@@ -63,13 +63,33 @@ struct FastJSONTests {
         #expect(FastJSON.message(Array(json.utf8)) == nil)
     }
 
-    @Test("declines invalid UTF-8 inside a string")
-    func invalidUTF8() {
+    @Test("declines invalid UTF-8 inside a string or a key, reads valid multi-byte text as JSONDecoder does", arguments: [
+        [0xC3, 0x28], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xFF], [0x80],
+    ] as [[UInt8]])
+    func invalidUTF8(sequence: [UInt8]) {
         var bytes = Array(#"{"id":"m","model":"m","content":[{"type":"text","text":""#.utf8)
-        bytes += [0xC3, 0x28]
+        bytes += sequence
         bytes += Array(#""}]}"#.utf8)
         #expect(FastJSON.message(bytes) == nil)
         #expect((try? JSONDecoder().decode(Message.self, from: Data(bytes))) == nil)
+        var inKey = Array(#"{"id":"m","model":"m",""#.utf8)
+        inKey += sequence
+        inKey += Array(#"":1}"#.utf8)
+        #expect(FastJSON.message(inKey) == nil)
+        // The same bytes after an escape take the escaped-string path.
+        var escaped = Array(#"{"id":"m","model":"m","content":[{"type":"text","text":"\n"#.utf8)
+        escaped += sequence
+        escaped += Array(#""}]}"#.utf8)
+        #expect(FastJSON.message(escaped) == nil)
+    }
+
+    @Test("valid multi-byte text, plain and after an escape, reads as JSONDecoder reads it")
+    func validUTF8() throws {
+        for text in ["caf\u{e9}", "\u{1F680} rocket", "\u{4E2D}\u{6587}", "a\\n\u{e9}"] {
+            let json = #"{"id":"m","model":"m","content":[{"type":"text","text":""# + text + #""}]}"#
+            let expected = try JSONDecoder().decode(Message.self, from: Data(json.utf8))
+            #expect(FastJSON.message(Array(json.utf8)) == expected)
+        }
     }
 
     @Test("a missing usage is flagged unreported, a present one reported", arguments: [

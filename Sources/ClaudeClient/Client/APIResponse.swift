@@ -78,28 +78,26 @@ public struct RateLimitInfo: Sendable, Hashable {
     /// Parses the headers of a response; absent headers stay `nil`. As `HTTPResponseHead.value`,
     /// the first of repeated fields wins.
     init(head: HTTPResponseHead, now: Date) {
-        // One pass over the fields, matching names as bytes: a lookup per header (a dozen, each
-        // scanning every field and building its name) showed in the client's profiles.
+        // One pass over the fields' bytes: a lookup per header (a dozen, each scanning every
+        // field and building its name) and a string per value showed in the client's profiles.
         var windows = (Window(), Window(), Window(), Window())
         var seen: UInt16 = 0
         var retryAfterMs: String?
         var retryAfter: String?
-        for header in head.headers {
-            let field = header.name.utf8.withContiguousStorageIfAvailable(Self.field(named:)) ?? Self.field(
-                named: Array(header.name.utf8))
-            guard let field else { continue }
+        head.forEachField { name, value in
+            guard let field = Self.field(named: name) else { return true }
             switch field {
-            case .retryAfterMs: if retryAfterMs == nil { retryAfterMs = header.value }
-            case .retryAfter: if retryAfter == nil { retryAfter = header.value }
+            case .retryAfterMs: if retryAfterMs == nil { retryAfterMs = String(decoding: value, as: UTF8.self) }
+            case .retryAfter: if retryAfter == nil { retryAfter = String(decoding: value, as: UTF8.self) }
             case .window(let index, let part):
                 let bit: UInt16 = 1 << (index * 3 + part.rawValue)
-                guard seen & bit == 0 else { continue }
+                guard seen & bit == 0 else { return true }
                 seen |= bit
                 func update(_ window: inout Window) {
                     switch part {
-                    case .limit: window.limit = Int(Self.trimmingWhitespace(header.value))
-                    case .remaining: window.remaining = Int(Self.trimmingWhitespace(header.value))
-                    case .reset: window.reset = Self.parseRFC3339(header.value)
+                    case .limit: window.limit = Self.integer(value)
+                    case .remaining: window.remaining = Self.integer(value)
+                    case .reset: window.reset = RFC3339.parse(value) ?? Self.parseRFC3339(String(decoding: value, as: UTF8.self))
                     }
                 }
                 switch index {
@@ -109,6 +107,7 @@ public struct RateLimitInfo: Sendable, Hashable {
                 default: update(&windows.3)
                 }
             }
+            return true
         }
         func present(_ window: Window) -> Window? {
             window.limit == nil && window.remaining == nil && window.reset == nil ? nil : window
@@ -118,6 +117,41 @@ public struct RateLimitInfo: Sendable, Hashable {
             outputTokens: present(windows.3),
             retryAfter: retryAfterMs == nil && retryAfter == nil
                 ? nil : RetryPolicy.serverWait(retryAfterMs: retryAfterMs, retryAfter: retryAfter, now: now))
+    }
+
+    /// `Int(text.trimmingCharacters(in: .whitespaces))` read from the bytes: optional sign,
+    /// decimal digits, no overflow; surrounding spaces and tabs ignored. Anything else
+    /// (including non-ASCII whitespace) takes the string path, so the result is the same.
+    static func integer(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        var start = 0
+        var end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        var index = start
+        var negative = false
+        if index < end, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+            negative = bytes[index] == UInt8(ascii: "-")
+            index += 1
+        }
+        guard index < end else { return bytes.contains(where: { $0 >= 0x80 }) ? slowInteger(bytes) : nil }
+        var value = 0
+        while index < end {
+            let byte = bytes[index]
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else {
+                return bytes.contains(where: { $0 >= 0x80 }) ? slowInteger(bytes) : nil
+            }
+            let digit = Int(byte - UInt8(ascii: "0"))
+            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflow2) = negative ? times10.subtractingReportingOverflow(digit) : times10.addingReportingOverflow(digit)
+            if overflow1 || overflow2 { return nil }
+            value = next
+            index += 1
+        }
+        return value
+    }
+
+    private static func slowInteger(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        Int(trimmingWhitespace(String(decoding: bytes, as: UTF8.self)))
     }
 
     /// A header field this type reads.
@@ -139,7 +173,7 @@ public struct RateLimitInfo: Sendable, Hashable {
     private static let retryAfterName = Array("retry-after".utf8)
 
     /// Which field a lower-cased header name is, if one of ours.
-    static func field(named name: UnsafeBufferPointer<UInt8>) -> Field? {
+    static func field(named name: UnsafeRawBufferPointer) -> Field? {
         func matches(_ expected: [UInt8], at offset: Int, whole: Bool) -> Bool {
             guard whole ? name.count - offset == expected.count : name.count - offset >= expected.count else {
                 return false
@@ -160,10 +194,6 @@ public struct RateLimitInfo: Sendable, Hashable {
         if matches(retryAfterMsName, at: 0, whole: true) { return .retryAfterMs }
         if matches(retryAfterName, at: 0, whole: true) { return .retryAfter }
         return nil
-    }
-
-    private static func field(named name: [UInt8]) -> Field? {
-        name.withUnsafeBufferPointer { field(named: $0) }
     }
 
     /// `text.trimmingCharacters(in: .whitespaces)` without its cost in the common case.
@@ -191,7 +221,7 @@ public struct RateLimitInfo: Sendable, Hashable {
 /// A strict parser for `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, the form the API sends.
 /// Anything else (or an out-of-range field) returns `nil` and falls back to Foundation.
 enum RFC3339 {
-    static func parse(_ bytes: String.UTF8View) -> Date? {
+    static func parse<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Date? {
         var index = bytes.startIndex
         func digits(_ count: Int) -> Int? {
             var value = 0

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A strict, allocation-light JSON reader for the client's hot replies (`Message`, usage, stream
 /// events), used in front of Foundation's `JSONDecoder`.
 ///
@@ -7,8 +9,10 @@
 /// 128, trailing bytes — so callers then take the `JSONDecoder` path and its results and error
 /// messages are unchanged. Grammar: RFC 8259 (https://www.rfc-editor.org/rfc/rfc8259).
 enum FastJSON {
-    /// A parsed value. Objects keep their members in document order (no hashing).
-    indirect enum Node {
+    /// A parsed value. Objects keep their members in document order (no hashing). Not
+    /// `indirect`: arrays already hold their elements out of line, and boxing every node (an
+    /// allocation per number, string and null) was half the allocations of a reply.
+    enum Node {
         case null
         case bool(Bool)
         case int(Int64)
@@ -20,6 +24,26 @@ enum FastJSON {
         case string(String)
         case array([Node])
         case object([Member])
+    }
+
+    /// The object keys of the API's replies and stream events longer than 15 bytes, the most a
+    /// Swift string holds without a heap allocation: a key read from a reply that equals one of
+    /// these is this (immortal) string instead of a new one.
+    static let knownLongKeys: [String] = [
+        "cache_creation_input_tokens", "cache_read_input_tokens", "ephemeral_5m_input_tokens",
+        "ephemeral_1h_input_tokens", "web_search_requests", "web_fetch_requests",
+        "context_management",
+    ]
+    private static let knownLongKeyBytes: [(bytes: [UInt8], key: String)] = knownLongKeys.map { (Array($0.utf8), $0) }
+
+    /// The known key spelled by `bytes`, if any (short keys need no interning: they are stored
+    /// inline in the string).
+    static func knownKey(_ bytes: UnsafeRawBufferPointer) -> String? {
+        guard bytes.count > 15 else { return nil }
+        for entry in knownLongKeyBytes where entry.bytes.count == bytes.count {
+            if entry.bytes.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return entry.key }
+        }
+        return nil
     }
 
     /// One member of an object.
@@ -37,7 +61,13 @@ enum FastJSON {
         return parser.position == bytes.count ? node : nil
     }
 
-    /// Parses `bytes` (a `[UInt8]` or `Data`).
+    /// Parses `data` in place (`Data` offers no `withContiguousStorageIfAvailable`, so the
+    /// generic overload below would copy every reply into an array first).
+    static func parse(_ data: Data) -> Node? {
+        data.withUnsafeBytes { parse($0) }
+    }
+
+    /// Parses `bytes` (a `[UInt8]`, or any other collection, copied when not contiguous).
     static func parse(_ bytes: some Collection<UInt8>) -> Node? {
         if let node = bytes.withContiguousStorageIfAvailable({ parse(UnsafeRawBufferPointer($0)) }) { return node }
         return Array(bytes).withUnsafeBytes { parse($0) }
@@ -89,6 +119,9 @@ enum FastJSON {
             defer { depth -= 1 }
             position += 1
             var members: [Member] = []
+            // One allocation for the objects of a reply (a message has 8 members); growing
+            // from empty reallocated up to four times.
+            members.reserveCapacity(8)
             skipWhitespace()
             if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
                 position += 1
@@ -96,7 +129,7 @@ enum FastJSON {
             }
             while true {
                 skipWhitespace()
-                guard position < bytes.count, bytes[position] == Self.quote, let key = string() else { return nil }
+                guard position < bytes.count, bytes[position] == Self.quote, let key = key() else { return nil }
                 // A repeated key: which one JSONDecoder keeps is not worth depending on.
                 if members.count < 32 {
                     if members.contains(where: { $0.key == key }) { return nil }
@@ -200,6 +233,31 @@ enum FastJSON {
             return position > start
         }
 
+        /// `bytes` as a string, or `nil` when they are not valid UTF-8. `String(validating:as:)`
+        /// is generic and was not specialized here: it looked up type metadata on every call, a
+        /// tenth of a reply's decoding. ASCII (almost every key and value) is copied as is;
+        /// otherwise the repairing decoder's output equals the input exactly when nothing was
+        /// repaired.
+        static func validUTF8(_ bytes: UnsafeRawBufferPointer) -> String? {
+            let buffer = bytes.assumingMemoryBound(to: UInt8.self)
+            let text = String(decoding: buffer, as: UTF8.self)
+            if !buffer.contains(where: { $0 >= 0x80 }) { return text }
+            return text.utf8.elementsEqual(buffer) ? text : nil
+        }
+
+        /// An object key: one of the API's own (``FastJSON/knownKeys``) without building a
+        /// string, else as ``string()``.
+        mutating func key() -> String? {
+            let start = position + 1
+            var end = start
+            while end < bytes.count, bytes[end] != Self.quote, bytes[end] != Self.backslash { end += 1 }
+            if end < bytes.count, bytes[end] == Self.quote, let known = FastJSON.knownKey(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) {
+                position = end + 1
+                return known
+            }
+            return string()
+        }
+
         /// A string starting at the opening quote; `nil` for raw control characters, a bad escape,
         /// an unpaired surrogate or invalid UTF-8.
         mutating func string() -> String? {
@@ -208,7 +266,7 @@ enum FastJSON {
             while position < bytes.count {
                 let byte = bytes[position]
                 if byte == Self.quote {
-                    let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+                    let text = Self.validUTF8(UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
                     position += 1
                     return text
                 }
@@ -226,7 +284,7 @@ enum FastJSON {
                 let byte = bytes[position]
                 if byte == Self.quote {
                     position += 1
-                    return String(validating: out, as: UTF8.self)
+                    return out.withUnsafeBytes { Self.validUTF8($0) }
                 }
                 if byte < 0x20 { return nil }
                 guard byte == Self.backslash else {

@@ -6,13 +6,12 @@ import Foundation
 /// response, and trailers after the body. Each status line starts a new block; the head is the
 /// first block whose status is final (>= 200). Lines after it (trailers) are ignored.
 struct CurlHeaderParser {
-    private var status = 0
-    private var headers: [(name: String, value: String)] = []
+    private var head = HTTPResponseHead(status: 0, capacity: 0)
     private(set) var isComplete = false
 
     /// The head as parsed so far, used when a transfer ends without the closing blank line.
     var partialHead: HTTPResponseHead? {
-        status == 0 ? nil : HTTPResponseHead(status: status, headers: headers)
+        head.status == 0 ? nil : head
     }
 
     /// Consumes one raw header line (CRLF included); returns the head once the final block ends.
@@ -23,32 +22,29 @@ struct CurlHeaderParser {
         let line = UnsafeRawBufferPointer(rebasing: raw[0..<end])
 
         if line.isEmpty {
-            guard status != 0 else { return nil }
-            if status >= 200 {
+            guard head.status != 0 else { return nil }
+            if head.status >= 200 {
                 isComplete = true
-                return HTTPResponseHead(status: status, headers: headers)
+                return head
             }
             // An interim (1xx) block: the real response follows.
-            status = 0
-            headers.removeAll(keepingCapacity: true)
+            head = HTTPResponseHead(status: 0, capacity: 0)
             return nil
         }
         if line.starts(with: Self.httpPrefix) {
-            status = Self.parseStatus(line)
-            headers.removeAll(keepingCapacity: true)
+            // A reply's fields are typically well under 1 KiB: one allocation for all of them.
+            head = HTTPResponseHead(status: Self.parseStatus(line), capacity: 1024)
             return nil
         }
         if line[0] == UInt8(ascii: " ") || line[0] == UInt8(ascii: "\t") {
             // obs-fold continuation of the previous field.
-            if let last = headers.indices.last {
-                headers[last].value += " " + Self.trimmed(line[...])
-            }
+            head.extendLastValue(with: CollectionOfOne(UInt8(ascii: " ")))
+            head.extendLastValue(with: Self.trimmed(line[...]))
             return nil
         }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
-        let name = Self.lowercasedName(line[..<colon])
-        let value = Self.trimmed(line[(colon + 1)...])
-        headers.append((name: name, value: value))
+        // Field names are ASCII tokens (RFC 9110 §5.1): lower-case their ASCII letters.
+        head.appendField(name: line[..<colon], value: Self.trimmed(line[(colon + 1)...]), lowercasingName: true)
         return nil
     }
 
@@ -70,24 +66,12 @@ struct CurlHeaderParser {
         return digits == 3 ? code : 0
     }
 
-    /// The field name with ASCII letters lower-cased, built in one pass (`String.lowercased()`
-    /// is Unicode-aware and copies a second time; field names are ASCII tokens, RFC 9110 §5.1).
-    /// A name with non-ASCII bytes is decoded as it is, invalid sequences repaired.
-    private static func lowercasedName(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
-        guard !bytes.contains(where: { $0 >= 0x80 }) else { return String(decoding: bytes, as: UTF8.self) }
-        return String(unsafeUninitializedCapacity: bytes.count) { buffer in
-            for (offset, byte) in bytes.enumerated() {
-                buffer[offset] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-            }
-            return bytes.count
-        }
-    }
-
-    private static func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+    /// `bytes` without leading and trailing spaces and tabs.
+    private static func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>) -> Slice<UnsafeRawBufferPointer> {
         var start = bytes.startIndex
         var end = bytes.endIndex
         while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start += 1 }
         while end > start, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t") { end -= 1 }
-        return String(decoding: bytes[start..<end], as: UTF8.self)
+        return bytes[start..<end]
     }
 }

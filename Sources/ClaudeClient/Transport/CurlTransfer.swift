@@ -55,7 +55,8 @@ final class CurlTransfer: @unchecked Sendable {
         )
         if let data = request.body, !data.isEmpty {
             let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 1)
-            _ = data.copyBytes(to: copy)
+            // Not `Data.copyBytes(to:)`: generic, it looked up type metadata on every request.
+            data.withUnsafeBytes { copy.copyMemory(from: $0) }
             self.body = copy
         }
         self.errorBuffer = .allocate(capacity: Int(cr_error_size()))

@@ -25,44 +25,109 @@ struct HTTPRequest: Sendable {
 }
 
 /// Status line and header fields of a response.
+///
+/// The fields are kept as bytes — every lower-cased name and its value back to back in one
+/// buffer, with their boundaries in a second — rather than as a pair of strings per field: a
+/// reply carries a dozen or more fields, most longer than a string stores inline, and building
+/// them was a quarter of the client's allocations per call. Strings are made only for the
+/// values asked for (``value(_:)``).
 struct HTTPResponseHead: Sendable {
     var status: Int
+    /// Names (lower-cased) and values, back to back.
+    private var storage: [UInt8]
+    /// Where each field's name and value sit in `storage`: name `[nameStart, valueStart)`, value
+    /// `[valueStart, valueEnd)`.
+    private var fields: [(nameStart: Int32, valueStart: Int32, valueEnd: Int32)]
+
+    /// A head from fields whose names are already lower-cased.
+    init(status: Int, headers: [(name: String, value: String)]) {
+        self.status = status
+        self.storage = []
+        self.fields = []
+        for header in headers {
+            appendField(name: Array(header.name.utf8)[...], value: Array(header.value.utf8)[...])
+        }
+    }
+
+    /// An empty head, filled by ``appendField(name:value:)`` (the header parser).
+    init(status: Int, capacity: Int) {
+        self.status = status
+        self.storage = []
+        self.fields = []
+        storage.reserveCapacity(capacity)
+        fields.reserveCapacity(24)
+    }
+
+    /// Appends a field; `name` must be lower-cased already unless `lowercasingName` (which
+    /// lower-cases its ASCII letters).
+    mutating func appendField<Name: Collection<UInt8>, Value: Collection<UInt8>>(
+        name: Name, value: Value, lowercasingName: Bool = false
+    ) {
+        let nameStart = Int32(truncatingIfNeeded: storage.count)
+        storage.append(contentsOf: name)
+        if lowercasingName {
+            for index in Int(nameStart)..<storage.count where storage[index] >= 0x41 && storage[index] <= 0x5A {
+                storage[index] |= 0x20
+            }
+        }
+        let valueStart = Int32(truncatingIfNeeded: storage.count)
+        storage.append(contentsOf: value)
+        fields.append((nameStart, valueStart, Int32(truncatingIfNeeded: storage.count)))
+    }
+
+    /// Appends `bytes` to the last field's value (an obs-fold continuation line); no-op without
+    /// fields.
+    mutating func extendLastValue<Bytes: Collection<UInt8>>(with bytes: Bytes) {
+        guard let last = fields.indices.last else { return }
+        storage.append(contentsOf: bytes)
+        fields[last].valueEnd = Int32(truncatingIfNeeded: storage.count)
+    }
+
     /// Header fields as received, names lower-cased.
-    var headers: [(name: String, value: String)]
+    var headers: [(name: String, value: String)] {
+        var result: [(name: String, value: String)] = []
+        result.reserveCapacity(fields.count)
+        forEachField { name, value in
+            result.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            return true
+        }
+        return result
+    }
+
+    /// Calls `body` with each field's name (lower-cased) and value bytes, in order, until it
+    /// returns false. The buffers are valid only during the call.
+    func forEachField(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) {
+        storage.withUnsafeBytes { bytes in
+            for field in fields {
+                let name = UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.valueStart)])
+                let value = UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)])
+                if !body(name, value) { return }
+            }
+        }
+    }
 
     /// The first value of a header, by case-insensitive name.
     func value(_ name: String) -> String? {
-        // Looked up a dozen times per response: compare bytes in place instead of allocating a
-        // lower-cased copy of `name` (stored names are already lower-cased ASCII); the generic
-        // lazy-map comparison this replaces showed in profiles.
-        // `nil` from withContiguousStorageIfAvailable only when `name` has no contiguous UTF-8.
-        let found: String?? = name.utf8.withContiguousStorageIfAvailable { needle -> String? in
-            for header in headers {
-                let match = header.name.utf8.withContiguousStorageIfAvailable { Self.equalsLowercased($0, needle) }
-                    ?? Self.equalsLowercased(header.name, name)
-                if match { return header.value }
+        var needle = name
+        return needle.withUTF8 { needle -> String? in
+            var found: String?
+            forEachField { fieldName, value in
+                guard Self.equalsLowercased(fieldName, needle) else { return true }
+                found = String(decoding: value, as: UTF8.self)
+                return false
             }
-            return nil
+            return found
         }
-        if let found { return found }
-        return headers.first(where: { Self.equalsLowercased($0.name, name) })?.value
     }
 
     /// Whether `lowered` equals `name` with ASCII letters lower-cased.
-    private static func equalsLowercased(_ lowered: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func equalsLowercased(_ lowered: UnsafeRawBufferPointer, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
         guard lowered.count == name.count else { return false }
         for index in 0..<name.count {
             let byte = name[index]
             if lowered[index] != (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) { return false }
         }
         return true
-    }
-
-    /// Whether `lowered` equals `name` with ASCII letters lower-cased (strings without
-    /// contiguous UTF-8, e.g. bridged ones).
-    private static func equalsLowercased(_ lowered: String, _ name: String) -> Bool {
-        guard lowered.utf8.count == name.utf8.count else { return false }
-        return lowered.utf8.elementsEqual(name.utf8.lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 })
     }
 }
 
