@@ -127,6 +127,12 @@ struct MessageStreamEventDecoder: Sendable {
     mutating func decodeWithFoundation(_ event: ServerSentEvent, name: String, requestID: String?, attempts: Int)
         throws(ClaudeError) -> MessageStreamEvent
     {
+        // Payload-free events: no decoder (the cases below return them without reading JSON too).
+        switch name {
+        case "message_stop": return .messageStop
+        case "ping": return .ping
+        default: break
+        }
         let json = Data(event.data)
         let decoder = JSONDecoder()
         do {

@@ -8,9 +8,9 @@ import Foundation
 /// what it needs: a waiting consumer and a queued chunk, or a paused transfer with a waiting
 /// consumer, cannot be expressed.
 struct CurlTransferStateMachine {
-    typealias HeadContinuation = CheckedContinuation<HTTPResponseHead, any Error>
-    typealias CompletionContinuation = CheckedContinuation<(HTTPResponseHead, Data), any Error>
-    typealias ChunkContinuation = CheckedContinuation<Data?, any Error>
+    typealias HeadContinuation = TransferContinuation<HTTPResponseHead>
+    typealias CompletionContinuation = TransferContinuation<(HTTPResponseHead, Data)>
+    typealias ChunkContinuation = TransferContinuation<Data?>
 
     /// What the caller must do once the lock is released.
     enum Action {
@@ -321,3 +321,29 @@ extension Result {
         return nil
     }
 }
+
+#if DEBUG
+    /// A waiter for a transfer's head, body or next chunk. Debug builds (the tests) check that
+    /// each is resumed exactly once; release builds use the unchecked kind, which allocates
+    /// nothing (a checked one cost an allocation per call and per streamed chunk). The state
+    /// machine is what guarantees the single resume.
+    typealias TransferContinuation<Value> = CheckedContinuation<Value, any Error>
+
+    /// Suspends until the continuation handed to `body` is resumed.
+    @inline(__always)
+    func withTransferContinuation<Value>(_ body: (TransferContinuation<Value>) -> Void) async throws -> Value {
+        try await withCheckedThrowingContinuation(body)
+    }
+#else
+    /// A waiter for a transfer's head, body or next chunk. Debug builds (the tests) check that
+    /// each is resumed exactly once; release builds use the unchecked kind, which allocates
+    /// nothing (a checked one cost an allocation per call and per streamed chunk). The state
+    /// machine is what guarantees the single resume.
+    typealias TransferContinuation<Value> = UnsafeContinuation<Value, any Error>
+
+    /// Suspends until the continuation handed to `body` is resumed.
+    @inline(__always)
+    func withTransferContinuation<Value>(_ body: (TransferContinuation<Value>) -> Void) async throws -> Value {
+        try await withUnsafeThrowingContinuation(body)
+    }
+#endif

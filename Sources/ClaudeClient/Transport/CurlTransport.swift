@@ -99,7 +99,7 @@ final class CurlTransport: HTTPTransport {
     func execute(_ request: HTTPRequest) async throws -> (HTTPResponseHead, Data) {
         let transfer = try makeTransfer(request)
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withTransferContinuation { continuation in
                 transfer.run(transfer.withState { $0.start(.completion(continuation)) })
             }
         } onCancel: {
@@ -111,7 +111,7 @@ final class CurlTransport: HTTPTransport {
         let transfer = try makeTransfer(request)
         let reader = CurlBodyReader(transfer: transfer)
         let head = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withTransferContinuation { continuation in
                 transfer.run(transfer.withState { $0.start(.head(continuation)) })
             }
         } onCancel: {
@@ -155,7 +155,7 @@ final class CurlBodyReader: Sendable {
     func next() async throws -> Data? {
         let transfer = self.transfer
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withTransferContinuation { continuation in
                 transfer.run(transfer.withState { $0.nextChunk(continuation) })
             }
         } onCancel: {
