@@ -39,6 +39,24 @@ extension TransportTests {
         #expect(head?.value("Retry-After") == "3")
     }
 
+    @Test func headerParserKeepsFieldsInOrderWithLowerCasedNames() {
+        let (head, _) = feed([
+            "HTTP/1.1 200 OK", "X-ONE: A", "x-one: second", "Mixed-Case-Name:value with: colon", "Empty:",
+            "caf\u{e9}-name: caf\u{e9}", "Z-Last:\t tabbed \t", "",
+        ])
+        let fields = head?.headers.map { "\($0.name)=\($0.value)" }
+        #expect(fields == ["x-one=A", "x-one=second", "mixed-case-name=value with: colon", "empty=", "caf\u{e9}-name=caf\u{e9}", "z-last=tabbed"])
+        #expect(head?.value("X-One") == "A")
+        #expect(head?.value("EMPTY") == "")
+        #expect(head?.value("missing") == nil)
+        // A head built from fields reads back the same, and invalid UTF-8 in a value is repaired
+        // only when it is turned into a string.
+        let rebuilt = HTTPResponseHead(status: 200, headers: head?.headers ?? [])
+        #expect(rebuilt.headers.map(\.name) == head?.headers.map(\.name))
+        let invalid = feed(["HTTP/1.1 200 OK", "x-bad: a\u{FFFD}b", ""]).0
+        #expect(invalid?.value("x-bad") == "a\u{FFFD}b")
+    }
+
     @Test(arguments: [
         ("localhost", true), ("LOCALHOST", true), ("127.0.0.1", true), ("127.255.3.4", true), ("[::1]", true),
         ("192.0.2.1", false), ("127.1", false), ("127.0.0.1.example.com", false), ("0x7f.0.0.1", false),

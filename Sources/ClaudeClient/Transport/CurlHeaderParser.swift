@@ -38,13 +38,15 @@ struct CurlHeaderParser {
         }
         if line[0] == UInt8(ascii: " ") || line[0] == UInt8(ascii: "\t") {
             // obs-fold continuation of the previous field.
-            head.extendLastValue(with: CollectionOfOne(UInt8(ascii: " ")))
-            head.extendLastValue(with: Self.trimmed(line[...]))
+            withUnsafeBytes(of: UInt8(ascii: " ")) { head.extendLastValue(with: $0) }
+            head.extendLastValue(with: UnsafeRawBufferPointer(rebasing: Self.trimmed(line[...])))
             return nil
         }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
         // Field names are ASCII tokens (RFC 9110 §5.1): lower-case their ASCII letters.
-        head.appendField(name: line[..<colon], value: Self.trimmed(line[(colon + 1)...]), lowercasingName: true)
+        head.appendField(
+            receivedName: UnsafeRawBufferPointer(rebasing: line[..<colon]),
+            value: UnsafeRawBufferPointer(rebasing: Self.trimmed(line[(colon + 1)...])))
         return nil
     }
 

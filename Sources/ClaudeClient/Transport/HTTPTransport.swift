@@ -44,9 +44,7 @@ struct HTTPResponseHead: Sendable {
         self.status = status
         self.storage = []
         self.fields = []
-        for header in headers {
-            appendField(name: Array(header.name.utf8)[...], value: Array(header.value.utf8)[...])
-        }
+        for header in headers { appendField(name: header.name, value: header.value) }
     }
 
     /// An empty head, filled by ``appendField(name:value:)`` (the header parser).
@@ -58,26 +56,33 @@ struct HTTPResponseHead: Sendable {
         fields.reserveCapacity(24)
     }
 
-    /// Appends a field; `name` must be lower-cased already unless `lowercasingName` (which
-    /// lower-cases its ASCII letters).
-    mutating func appendField<Name: Collection<UInt8>, Value: Collection<UInt8>>(
-        name: Name, value: Value, lowercasingName: Bool = false
-    ) {
+    /// Appends a field whose name is lower-cased already (tests, fakes).
+    mutating func appendField(name: String, value: String) {
         let nameStart = Int32(truncatingIfNeeded: storage.count)
-        storage.append(contentsOf: name)
-        if lowercasingName {
-            for index in Int(nameStart)..<storage.count where storage[index] >= 0x41 && storage[index] <= 0x5A {
-                storage[index] |= 0x20
-            }
-        }
+        storage.append(contentsOf: name.utf8)
         let valueStart = Int32(truncatingIfNeeded: storage.count)
-        storage.append(contentsOf: value)
+        storage.append(contentsOf: value.utf8)
         fields.append((nameStart, valueStart, Int32(truncatingIfNeeded: storage.count)))
+    }
+
+    /// Appends a field as received (the header parser), lower-casing the name's ASCII letters.
+    /// Concrete buffer types: the generic version was not specialized and copied byte by byte.
+    mutating func appendField(receivedName name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        let nameStart = storage.count
+        storage.append(contentsOf: name)
+        let valueStart = storage.count
+        storage.append(contentsOf: value)
+        storage.withUnsafeMutableBufferPointer { bytes in
+            for index in nameStart..<valueStart where bytes[index] &- 0x41 < 26 { bytes[index] |= 0x20 }
+        }
+        fields.append(
+            (Int32(truncatingIfNeeded: nameStart), Int32(truncatingIfNeeded: valueStart),
+             Int32(truncatingIfNeeded: storage.count)))
     }
 
     /// Appends `bytes` to the last field's value (an obs-fold continuation line); no-op without
     /// fields.
-    mutating func extendLastValue<Bytes: Collection<UInt8>>(with bytes: Bytes) {
+    mutating func extendLastValue(with bytes: UnsafeRawBufferPointer) {
         guard let last = fields.indices.last else { return }
         storage.append(contentsOf: bytes)
         fields[last].valueEnd = Int32(truncatingIfNeeded: storage.count)
