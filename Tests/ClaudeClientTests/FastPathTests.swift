@@ -69,7 +69,7 @@ struct FastPathTests {
             "2026-11-01T12:00:30+02:00", "2026-11-01T12:00:30-05:30", "1970-01-01T00:00:00Z",
         ])
     func rfc3339MatchesFoundation(text: String) throws {
-        let fast = try #require(RFC3339.parse(text.utf8))
+        let fast = try #require(RFC3339.parse(text))
         let foundation =
             (try? Date(text, strategy: .iso8601))
             ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
@@ -84,6 +84,6 @@ struct FastPathTests {
             "2026-11-01T24:00:00Z", "2026-11-01T12:00:30.Z", "20261101T120030Z", "2026-11-01T12:00:30Zjunk",
         ])
     func rfc3339Declines(text: String) {
-        #expect(RFC3339.parse(text.utf8) == nil)
+        #expect(RFC3339.parse(text) == nil)
     }
 }

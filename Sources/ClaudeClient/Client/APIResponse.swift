@@ -212,7 +212,7 @@ public struct RateLimitInfo: Sendable, Hashable {
         let trimmed = trimmingWhitespace(text)
         // Every response carries four `-reset` timestamps; Foundation's ISO 8601 parser costs
         // tens of microseconds each on Linux, so the canonical form is parsed by hand.
-        if let date = RFC3339.parse(trimmed.utf8) { return date }
+        if let date = RFC3339.parse(trimmed) { return date }
         if let date = try? Date(trimmed, strategy: .iso8601) { return date }
         return try? Date(trimmed, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
@@ -221,7 +221,13 @@ public struct RateLimitInfo: Sendable, Hashable {
 /// A strict parser for `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, the form the API sends.
 /// Anything else (or an out-of-range field) returns `nil` and falls back to Foundation.
 enum RFC3339 {
-    static func parse<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Date? {
+    static func parse(_ text: String) -> Date? {
+        var text = text
+        return text.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The bytes of a header value (a concrete buffer: the generic version was not specialized).
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> Date? {
         var index = bytes.startIndex
         func digits(_ count: Int) -> Int? {
             var value = 0
