@@ -7,7 +7,11 @@
 #   REPS   repetitions per mode (default 5); CALLS per sequential row (default 2000, x3 at 64)
 #   MODES  space-separated list of EVENT_LOOP:TASK_EXECUTOR pairs
 #          (default "dedicated:default dedicated:client shared:default")
-# Needs a release build: swift build -c release --package-path Benchmarks --product ClientBench
+#   PEER_PYTHON=/path/to/venv/bin/python in the environment (a venv with `anthropic`) also runs
+#   the official Python SDK (peers/client_peers.py) each repetition, against ConcurrencyBench's
+#   mock in its own process, and prints the SDK's CPU per call next to ours.
+# Needs release builds: swift build -c release --package-path Benchmarks --product ClientBench
+# (and --product ConcurrencyBench with PEER_PYTHON).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bench="$here/.build/release/ClientBench"
@@ -16,7 +20,22 @@ calls="${2:-2000}"
 modes="${3:-dedicated:default dedicated:client shared:default}"
 [ -x "$bench" ] || { echo "client-modes.sh: build ClientBench first (see the usage line)" >&2; exit 2; }
 out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
+mock_pid=""
+cleanup() {
+    [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null
+    rm -rf "$out"
+}
+trap cleanup EXIT
+peer_url=""
+if [ -n "${PEER_PYTHON:-}" ]; then
+    # The mock ends when its stdin closes: hold it open with a fifo for the whole run.
+    mkfifo "$out/mock.in"
+    "$here/.build/release/ConcurrencyBench" mock <"$out/mock.in" >"$out/mock.out" 2>&1 &
+    mock_pid=$!
+    exec 3>"$out/mock.in"
+    for _ in $(seq 1 100); do grep -q '^PORT ' "$out/mock.out" 2>/dev/null && break; sleep 0.1; done
+    peer_url="http://127.0.0.1:$(sed -n 's/^PORT //p' "$out/mock.out" | head -1)"
+fi
 
 for rep in $(seq 1 "$reps"); do
     for mode in $modes; do
@@ -26,13 +45,26 @@ for rep in $(seq 1 "$reps"); do
         EVENT_LOOP="$loop" TASK_EXECUTOR="$executor" "$bench" "$calls" 2>/dev/null \
             | grep -E '^\| (create|stream) \|' >>"$out/$mode.rows"
     done
+    if [ -n "$peer_url" ]; then
+        for row in "create 1 300" "create 64 640" "stream 1 300" "stream 64 640"; do
+            set -- $row
+            echo "rep $rep/$reps: anthropic SDK $1 x$2" >&2
+            "$PEER_PYTHON" "$here/peers/client_peers.py" anthropic "$peer_url" "$1" "$2" "$3" \
+                | sed "s/^/$1 $2 /" >>"$out/sdk.rows"
+        done
+    fi
 done
 
 python3 - "$out" $modes <<'EOF'
-import statistics, sys, os
+import json, statistics, sys, os
 out, modes = sys.argv[1], sys.argv[2:]
-print("| call | conc | mode (event loop : calling tasks) | reps | ours CPU µs (median) | floor CPU µs (median) | ratio (median of per-run ratios) | ratio range |")
-print("|---|---|---|---|---|---|---|---|")
+sdk = {}
+if os.path.exists(os.path.join(out, "sdk.rows")):
+    for line in open(os.path.join(out, "sdk.rows")):
+        call, conc, payload = line.split(" ", 2)
+        sdk.setdefault((call, int(conc)), []).append(json.loads(payload)["cpu_us_per_call"])
+print("| call | conc | mode (event loop : calling tasks) | reps | ours CPU µs (median) | floor CPU µs (median) | ratio (median of per-run ratios) | ratio range | anthropic SDK CPU µs (median) | SDK / ours |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 rows = {}
 for mode in modes:
     for line in open(os.path.join(out, mode + ".rows")):
@@ -45,7 +77,10 @@ for key in sorted(rows, key=lambda k: (k[0], k[1])):
         runs = rows[key].get(mode, [])
         if not runs: continue
         ratios = [r[2] for r in runs]
-        print(f"| {key[0]} | {key[1]} | {mode} | {len(runs)} | {statistics.median(r[0] for r in runs):.1f} "
+        ours = statistics.median(r[0] for r in runs)
+        peer = statistics.median(sdk[key]) if key in sdk else None
+        print(f"| {key[0]} | {key[1]} | {mode} | {len(runs)} | {ours:.1f} "
               f"| {statistics.median(r[1] for r in runs):.1f} | **{statistics.median(ratios):.2f}×** "
-              f"| {min(ratios):.2f}–{max(ratios):.2f} |")
+              f"| {min(ratios):.2f}–{max(ratios):.2f} | {f'{peer:,.0f}' if peer else '–'} "
+              f"| {f'{peer / ours:.1f}×' if peer else '–'} |")
 EOF
