@@ -1,5 +1,6 @@
 import ClaudeMockServer
 import Foundation
+import Synchronization
 import Testing
 
 @testable import ClaudeClient
@@ -118,6 +119,45 @@ extension IntegrationTests {
             #expect(stats.streamPauses > 0)
             #expect(stats.peakStreamBufferedBytes < configuration.streamHighWaterMark + stats.largestBodyChunk)
             await server.stop()
+        }
+
+        @Test("a task on the executor that keeps yielding does not starve the calls of another")
+        func yieldingTaskDoesNotStarveTheNetwork() async throws {
+            let harness = try await IntegrationHarness.start()
+            let client = harness.client
+            final class Flag: Sendable { let value = Atomic<Bool>(false) }
+            let done = Flag()
+            let spinner = Task(executorPreference: client.taskExecutor) { () async -> Int in
+                var spins = 0
+                while !done.value.load(ordering: .acquiring) {
+                    await Task.yield()
+                    spins += 1
+                }
+                return spins
+            }
+            let caller = Task(executorPreference: client.taskExecutor) { () async throws -> String in
+                let reply = try await client.createMessage(IntegrationFixtures.request())
+                let stream = await ConsumedStream.consume(try await client.streamMessage(IntegrationFixtures.request()))
+                #expect(stream.events.last == .messageStop)
+                return reply.body.text
+            }
+            // Bounded: with a starved network the call would never finish.
+            let finished = await withTaskGroup(of: Bool.self) { group in
+                group.addTask { (try? await caller.value) != nil }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(20))
+                    done.value.store(true, ordering: .releasing)  // stop the spinner so the group can end
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            done.value.store(true, ordering: .releasing)
+            #expect(finished)
+            #expect(await spinner.value > 0)
+            caller.cancel()
+            await harness.stop()
         }
 
         @Test("cancelling a task on the executor ends its stream as cancelled, and the loop serves the next call")

@@ -206,8 +206,10 @@ final class CurlEventLoop: @unchecked Sendable {
     private func run() {
         shared.withLock { $0.loopThread = pthread_self() }
         network: while true {
-            // Everything queued, until nothing new arrives: the jobs run here may queue
-            // commands and further jobs without waking the loop.
+            // What is queued: commands, then jobs, then the commands those jobs queued (a call's
+            // request, attached before the network round). Jobs the jobs queue wait for the
+            // next round, so tasks that keep re-queueing themselves (`Task.yield()` in a loop)
+            // never starve the network.
             while true {
                 enum Step { case work, network, stop, idle }
                 let step = shared.withLock { shared -> Step in
@@ -237,8 +239,15 @@ final class CurlEventLoop: @unchecked Sendable {
                 case .work:
                     for command in spareQueue { handle(command, stopping: false) }
                     spareQueue.removeAll(keepingCapacity: true)
+                    guard !spareJobs.isEmpty else { continue }
                     runJobs()
-                    continue
+                    let stopping = shared.withLock { shared -> Bool in
+                        swap(&shared.queue, &spareQueue)
+                        return shared.isShutDown
+                    }
+                    for command in spareQueue { handle(command, stopping: stopping) }
+                    spareQueue.removeAll(keepingCapacity: true)
+                    if stopping { continue }
                 }
                 break
             }
