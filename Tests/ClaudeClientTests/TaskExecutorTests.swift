@@ -96,21 +96,8 @@ extension IntegrationTests {
             defer { transport.shutdown() }
             let executor = try #require(transport.taskExecutor)
             let total = 4 * 1024 * 1024
-            let (received, mismatches) = try await Task(executorPreference: executor) { () async throws -> (Int, Int) in
-                let response = try await transport.stream(makeRequest(server.baseURL + "/large?bytes=\(total)"))
-                var received = 0
-                var mismatches = 0
-                for try await chunk in response.body {
-                    mismatches += chunk.withUnsafeBytes { bytes in
-                        var wrong = 0
-                        for offset in 0..<bytes.count where bytes[offset] != UInt8((received + offset) % 251) { wrong += 1 }
-                        return wrong
-                    }
-                    received += chunk.count
-                    // Suspends the task; the loop keeps reading until the high-water mark.
-                    try await Task.sleep(for: .milliseconds(2))
-                }
-                return (received, mismatches)
+            let (received, mismatches) = try await Task(executorPreference: executor) {
+                try await readLargeBodySlowly(transport, url: server.baseURL + "/large?bytes=\(total)")
             }.value
             #expect(received == total)
             #expect(mismatches == 0)

@@ -104,19 +104,7 @@ extension TransportTests {
         defer { transport.shutdown() }
 
         let total = 4 * 1024 * 1024
-        let response = try await transport.stream(makeRequest(server.baseURL + "/large?bytes=\(total)"))
-        var received = 0
-        var mismatches = 0
-        for try await chunk in response.body {
-            mismatches += chunk.withUnsafeBytes { bytes in
-                var wrong = 0
-                for offset in 0..<bytes.count where bytes[offset] != UInt8((received + offset) % 251) { wrong += 1 }
-                return wrong
-            }
-            received += chunk.count
-            // Lag behind the producer so the transfer has to pause.
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        let (received, mismatches) = try await readLargeBodySlowly(transport, url: server.baseURL + "/large?bytes=\(total)")
         #expect(received == total)
         #expect(mismatches == 0)
         #expect(await eventually { transport.stats.transfersCompleted == 1 })

@@ -61,3 +61,23 @@ let parallelSuiteThreadAllowance = 64
 func threadCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
 }
+
+/// Reads a `/large` body of `TransportTestServer` (byte `i` is `i % 251`) slower than it arrives
+/// (a 2 ms sleep per chunk), so a transport with a small high-water mark must pause the transfer.
+/// Returns the bytes received and how many of them were wrong.
+func readLargeBodySlowly(_ transport: CurlTransport, url: String) async throws -> (received: Int, mismatches: Int) {
+    let response = try await transport.stream(makeRequest(url))
+    var received = 0
+    var mismatches = 0
+    for try await chunk in response.body {
+        mismatches += chunk.withUnsafeBytes { bytes in
+            var wrong = 0
+            for offset in 0..<bytes.count where bytes[offset] != UInt8((received + offset) % 251) { wrong += 1 }
+            return wrong
+        }
+        received += chunk.count
+        // Lag behind the producer so the transfer has to pause.
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    return (received, mismatches)
+}
