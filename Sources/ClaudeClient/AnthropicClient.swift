@@ -43,8 +43,9 @@ public final class AnthropicClient: Sendable {
     /// task's own code runs on the network thread and delays every other call of this client
     /// while it runs, so keep heavy work (a large decode, file I/O, a long loop) in other tasks.
     /// Behaviour is otherwise the same: cancellation, retries, errors and back-pressure are
-    /// unchanged. With ``EventLoopThreading/shared`` the jobs run on the loop's serial dispatch
-    /// queue (no hand-off saved); after ``shutdown()`` they still run, so no task is stranded.
+    /// unchanged. With ``EventLoopThreading/shared`` the jobs run on the default global dispatch
+    /// queue, as without the preference (no hand-off saved); after ``shutdown()`` they still run,
+    /// so no task is stranded.
     /// Keep the client alive while tasks prefer its executor.
     /// Source: SE-0417, "Task Executor Preference"
     /// (https://github.com/swiftlang/swift-evolution/blob/main/proposals/0417-task-executor-preference.md).

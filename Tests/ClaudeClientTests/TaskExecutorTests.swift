@@ -203,14 +203,46 @@ extension IntegrationTests {
             await harness.server.stop()
         }
 
-        @Test("with the shared event loop the executor runs tasks on the loop's queue, with the same results")
+        @Test("shared loop: a task on the executor and another thread shut the client down at once, 40 times; calls end cancelled")
+        func sharedShutdownFromJobs() async throws {
+            let server = MockAnthropicServer()
+            try await server.start()
+            for index in 0..<40 {
+                let client = AnthropicClient(
+                    configuration: .init(apiKey: "sk-test-\(index)", baseURL: server.baseURL, eventLoop: .shared))
+                server.enqueue(.slow(ms: 100))
+                let streaming = Task(executorPreference: client.taskExecutor) { () async -> ClaudeError? in
+                    do {
+                        for try await _ in try await client.streamMessage(IntegrationFixtures.request()) {}
+                        return nil
+                    } catch {
+                        return error as? ClaudeError
+                    }
+                }
+                let stopper = Task(executorPreference: client.taskExecutor) { client.shutdown() }
+                Thread.detachNewThread { client.shutdown() }
+                await stopper.value
+                let error = await streaming.value
+                #expect(error == nil || error?.code == .cancelled)
+                let after = await claudeError { try await client.createMessage(IntegrationFixtures.request()) }
+                #expect(after?.code == .cancelled)
+            }
+            await server.stop()
+        }
+
+        @Test("with the shared event loop the executor runs tasks on the default workers, with the same results")
         func sharedLoop() async throws {
             let harness = try await IntegrationHarness.start { $0.eventLoop = .shared }
             let client = harness.client
             let reference = await ConsumedStream.consume(try await client.streamMessage(IntegrationFixtures.request()))
-            let consumed = try await Task(executorPreference: client.taskExecutor) {
-                await ConsumedStream.consume(try await client.streamMessage(IntegrationFixtures.request()))
+            let loop = try #require(client.transport.taskExecutor as? CurlEventLoop)
+            let (consumed, onLoopQueue) = try await Task(executorPreference: client.taskExecutor) {
+                let consumed = await ConsumedStream.consume(try await client.streamMessage(IntegrationFixtures.request()))
+                // Never on the loop's own queue: there `shutdown()` would take the job for a
+                // handler already holding the handlers' lock and tear down without it.
+                return (consumed, DispatchQueue.getSpecific(key: loop.onLoopKey) != nil)
             }.value
+            #expect(!onLoopQueue)
             #expect(consumed.error == nil)
             #expect(consumed.events.count == reference.events.count)
             #expect(consumed.text == reference.text)

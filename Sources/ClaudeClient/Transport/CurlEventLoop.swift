@@ -412,14 +412,16 @@ final class CurlEventLoop: @unchecked Sendable {
 /// https://github.com/swiftlang/swift-evolution/blob/main/proposals/0417-task-executor-preference.md).
 ///
 /// Dedicated mode: jobs queue next to the commands and run between `curl_multi_perform` rounds;
-/// a job queued from another thread wakes the loop as a command does. Shared mode: jobs run on
-/// `dispatchQueue`, serialised with the socket handlers (no hand-off saved there). After
-/// shutdown jobs still run, on `dispatchQueue`, so no task is ever stranded.
+/// a job queued from another thread wakes the loop as a command does. After shutdown jobs still
+/// run, on `dispatchQueue`, so no task is ever stranded. Shared mode: jobs run on the default
+/// global queue, as on Swift's default executor (no hand-off saved there) — not on
+/// `dispatchQueue`, whose `onLoopKey` tells `shutdownShared()` it runs inside a handler that
+/// already holds `handlerLock`, which a job does not.
 extension CurlEventLoop: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         guard mode == .dedicated else {
-            dispatchQueue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+            DispatchQueue.global().async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
             return
         }
         let next: Next? = shared.withLock { shared in
