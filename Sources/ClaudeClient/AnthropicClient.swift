@@ -44,8 +44,9 @@ public final class AnthropicClient: Sendable {
     /// while it runs, so keep heavy work (a large decode, file I/O, a long loop) in other tasks.
     /// Behaviour is otherwise the same: cancellation, retries, errors and back-pressure are
     /// unchanged. With ``EventLoopThreading/shared`` the jobs run on the default global dispatch
-    /// queue, as without the preference (no hand-off saved); after ``shutdown()`` they still run,
-    /// so no task is stranded.
+    /// queue, as without the preference (no hand-off saved). After ``shutdown()`` such tasks
+    /// still run, so none is stranded, and their calls fail with `ClaudeError.cancelled`; call
+    /// `shutdown()` (or drop the client) only once they are done with it.
     /// Keep the client alive while tasks prefer its executor.
     /// Source: SE-0417, "Task Executor Preference"
     /// (https://github.com/swiftlang/swift-evolution/blob/main/proposals/0417-task-executor-preference.md).
