@@ -64,11 +64,11 @@ enum Redaction {
                 var secret = secret
                 let found = secret.withUTF8 { needle -> Bool? in
                     guard needle.allSatisfy({ $0 < 0x80 }) else { return nil }
-                    return contains(bytes, needle, ignoringCase: false)
+                    return needle.isEmpty || occurs(needle, in: UnsafeRawBufferPointer(bytes))
                 }
                 guard found == false else { return nil }
             }
-            for word in markers where contains(bytes, word, ignoringCase: true) { return nil }
+            for word in markers where containsIgnoringCase(bytes, word) { return nil }
             return String(decoding: bytes, as: UTF8.self)
         }
     }
@@ -108,12 +108,11 @@ enum Redaction {
     /// What ``redact(_:secrets:)`` looks for before its pattern passes, lower-case ASCII.
     private static let markers: [[UInt8]] = ["sk-ant-", "api-key", "bearer", "authorization"].map { Array($0.utf8) }
 
-    /// Whether `needle` occurs in `haystack` (ASCII case folded when `ignoringCase`).
-    private static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: some Collection<UInt8>,
-                                 ignoringCase: Bool) -> Bool {
-        let needle = Array(needle)
+    /// Whether the lower-case ASCII `needle` occurs in `haystack` with ASCII case folded
+    /// (case-sensitive searches use ``occurs(_:in:)``).
+    private static func containsIgnoringCase(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
         guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
-        func fold(_ byte: UInt8) -> UInt8 { ignoringCase && byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        func fold(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
         for start in 0...(haystack.count - needle.count) {
             var index = 0
             while index < needle.count, fold(haystack[start + index]) == needle[index] { index += 1 }

@@ -245,7 +245,7 @@ enum FastJSON {
             return text.utf8.elementsEqual(buffer) ? text : nil
         }
 
-        /// An object key: one of the API's own (``FastJSON/knownKeys``) without building a
+        /// An object key: one of the API's own (``FastJSON/knownLongKeys``) without building a
         /// string, else as ``string()``.
         mutating func key() -> String? {
             let start = position + 1

@@ -74,8 +74,7 @@ extension CurlEventLoop {
                 tearDown()
                 return
             }
-            for command in spareQueue { handle(command, stopping: false) }
-            spareQueue.removeAll(keepingCapacity: true)
+            handleQueuedCommands(stopping: false)
             afterLibcurl()
         }
     }

@@ -53,7 +53,7 @@ final class CurlEventLoop: @unchecked Sendable {
         var isRunning = false
         var published = CurlTransport.Stats()
         /// Jobs of tasks that prefer this loop as their task executor (dedicated mode; the
-        /// shared mode hands them to `dispatchQueue`).
+        /// shared mode hands them to the global queue).
         var jobs: [UnownedJob] = []
         /// Dedicated: the thread running the loop's work item, while one runs. Submissions and
         /// jobs from that thread need no wakeup: the loop takes them before it polls again.
@@ -135,11 +135,17 @@ final class CurlEventLoop: @unchecked Sendable {
     /// Hands work to the loop. Returns false (and does nothing) once the loop shut down.
     @discardableResult
     func submit(_ command: Command) -> Bool {
+        queueWork { $0.queue.append(command) }
+    }
+
+    /// Appends work with `add` under the lock and schedules or wakes the loop as needed.
+    /// Returns false (and appends nothing) once the loop shut down.
+    private func queueWork(_ add: (inout Shared) -> Void) -> Bool {
         let mode = self.mode
         let next: Next? = shared.withLock { shared in
             if shared.isShutDown { return nil }
             let wasEmpty = shared.queue.isEmpty && shared.jobs.isEmpty
-            shared.queue.append(command)
+            add(&shared)
             return Self.nextStep(&shared, wasEmpty: wasEmpty, mode: mode)
         }
         guard let next else { return false }
@@ -231,22 +237,19 @@ final class CurlEventLoop: @unchecked Sendable {
                     signalStopped()
                     return
                 case .stop:
-                    for command in spareQueue { handle(command, stopping: true) }
-                    spareQueue.removeAll(keepingCapacity: true)
+                    handleQueuedCommands(stopping: true)
                     break network
                 case .network:
                     break
                 case .work:
-                    for command in spareQueue { handle(command, stopping: false) }
-                    spareQueue.removeAll(keepingCapacity: true)
+                    handleQueuedCommands(stopping: false)
                     guard !spareJobs.isEmpty else { continue }
                     runJobs()
                     let stopping = shared.withLock { shared -> Bool in
                         swap(&shared.queue, &spareQueue)
                         return shared.isShutDown
                     }
-                    for command in spareQueue { handle(command, stopping: stopping) }
-                    spareQueue.removeAll(keepingCapacity: true)
+                    handleQueuedCommands(stopping: stopping)
                     if stopping { continue }
                 }
                 break
@@ -275,6 +278,12 @@ final class CurlEventLoop: @unchecked Sendable {
         // work item): a task is never dropped, it sees the transport shut down.
         runJobs()
         signalStopped()
+    }
+
+    /// Runs the commands taken from the queue (`spareQueue`; loop only, both modes).
+    func handleQueuedCommands(stopping: Bool) {
+        for command in spareQueue { handle(command, stopping: stopping) }
+        spareQueue.removeAll(keepingCapacity: true)
     }
 
     /// Runs the jobs taken from the queue, on this thread, as this task executor.
@@ -424,16 +433,8 @@ extension CurlEventLoop: TaskExecutor {
             DispatchQueue.global().async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
             return
         }
-        let next: Next? = shared.withLock { shared in
-            if shared.isShutDown { return nil }
-            let wasEmpty = shared.queue.isEmpty && shared.jobs.isEmpty
-            shared.jobs.append(job)
-            return Self.nextStep(&shared, wasEmpty: wasEmpty, mode: .dedicated)
-        }
-        guard let next else {
+        if !queueWork({ $0.jobs.append(job) }) {
             dispatchQueue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-            return
         }
-        start(next)
     }
 }

@@ -47,7 +47,7 @@ struct HTTPResponseHead: Sendable {
         for header in headers { appendField(name: header.name, value: header.value) }
     }
 
-    /// An empty head, filled by ``appendField(name:value:)`` (the header parser).
+    /// An empty head, filled by ``appendField(receivedName:value:)`` (the header parser).
     init(status: Int, capacity: Int) {
         self.status = status
         self.storage = []
