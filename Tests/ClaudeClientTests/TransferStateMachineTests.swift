@@ -183,6 +183,73 @@ struct TransferStateMachineTests {
         #expect(end == nil)
     }
 
+    /// The reader's fast path, reduced to what the tests compare.
+    enum Immediate: Equatable {
+        case chunk(String, unpause: Bool)
+        case end
+        case wait
+    }
+
+    static func immediate(_ machine: inout Machine) -> Immediate {
+        switch machine.takeImmediateRead() {
+        case .chunk(let data, let unpause): return .chunk(String(decoding: data, as: UTF8.self), unpause: unpause)
+        case .end: return .end
+        case nil: return .wait
+        }
+    }
+
+    @Test func immediateReadsTakeQueuedChunksInOrderUnpauseBelowTheLowMarkAndSeeTheEnd() async throws {
+        var machine = try await Self.streaming(high: 4, low: 1)
+        #expect(Self.immediate(&machine) == .wait)
+        guard case .accepted = Self.write("ab", to: &machine), case .accepted = Self.write("cd", to: &machine),
+            case .pause = Self.write("ef", to: &machine)
+        else {
+            Issue.record("expected two queued writes, then a pause at 4 buffered bytes")
+            return
+        }
+        // The same decisions as the waiting reads in the high-water-mark test above.
+        #expect(Self.immediate(&machine) == .chunk("ab", unpause: false))
+        #expect(Self.immediate(&machine) == .chunk("cd", unpause: true))
+        #expect(Self.immediate(&machine) == .wait)
+        guard case .accepted = Self.write("ef", to: &machine) else {
+            Issue.record("the re-delivered write was not queued")
+            return
+        }
+        #expect(Self.execute(machine.finished(.success(nil))) == .none)
+        #expect(Self.immediate(&machine) == .chunk("ef", unpause: false))
+        #expect(Self.immediate(&machine) == .end)
+        #expect(Self.immediate(&machine) == .end)
+    }
+
+    @Test func immediateReadsLeaveErrorsAndMisuseToTheWaitingRead() async throws {
+        // Before the head: the waiting read reports the misuse.
+        var early = Machine(highWaterMark: 4, lowWaterMark: 1)
+        #expect(Self.immediate(&early) == .wait)
+        // A body that broke after a queued chunk: the chunk first, then the waiting read's error.
+        var machine = try await Self.streaming()
+        guard case .accepted = Self.write("ab", to: &machine) else {
+            Issue.record("the write was not queued")
+            return
+        }
+        #expect(Self.execute(machine.finished(.failure(Self.interrupted))) == .none)
+        #expect(Self.immediate(&machine) == .chunk("ab", unpause: false))
+        #expect(Self.immediate(&machine) == .wait)
+        await #expect(throws: Self.interrupted) {
+            _ = try await Self.read(&machine, expect: .fail)
+        }
+        // Cancelled: nothing immediate, the waiting read reports the cancellation.
+        var cancelled = try await Self.streaming()
+        guard case .accepted = Self.write("cd", to: &cancelled) else {
+            Issue.record("the write was not queued")
+            return
+        }
+        #expect(Self.execute(cancelled.cancel(Self.cancelled)) == .remove(hasWaiter: false))
+        #expect(Self.immediate(&cancelled) == .wait)
+        await #expect(throws: Self.cancelled) {
+            _ = try await Self.read(&cancelled, expect: .fail)
+        }
+    }
+
     @Test func aReadOfAnEmptyPausedQueueUnpausesTheTransfer() async throws {
         var machine = try await Self.streaming(high: 0, low: 0)
         guard case .pause = Self.write("ab", to: &machine) else {

@@ -179,6 +179,38 @@ struct CurlTransferStateMachine {
         }
     }
 
+    /// A body read that needs no waiting: the oldest queued chunk (`unpause` as in
+    /// ``Action/resumeChunk(_:_:unpause:)``), or the clean end of a body with nothing queued.
+    enum ImmediateRead {
+        case chunk(Data, unpause: Bool)
+        case end
+    }
+
+    /// The reader's fast path: takes what ``nextChunk(_:)`` would hand over at once, without a
+    /// continuation. Nil when the read must wait, or when it fails (the caller then takes the
+    /// waiting path, which reports the error and its kind).
+    mutating func takeImmediateRead() -> ImmediateRead? {
+        switch state {
+        case .streaming(var queue):
+            guard !queue.isEmpty else { return nil }
+            state = .modifying
+            // `isEmpty` was false: a chunk is there.
+            let chunk = queue.popFirst() ?? Data()
+            let unpause = queue.paused && queue.bytes <= lowWaterMark
+            if unpause { queue.paused = false }
+            state = .streaming(queue)
+            return .chunk(chunk, unpause: unpause)
+        case .streamEnded(var queue, let error):
+            if queue.isEmpty { return error == nil ? .end : nil }
+            state = .modifying
+            let chunk = queue.popFirst() ?? Data()
+            state = .streamEnded(queue, error)
+            return .chunk(chunk, unpause: false)
+        case .initialized, .buffering, .awaitingHead, .delivered, .readPending, .failed, .modifying:
+            return nil
+        }
+    }
+
     /// The caller cancelled (task cancellation, `body.cancel()`, dropped stream) or the
     /// transport shut down. Queued chunks are dropped; later reads report the cancellation
     /// (or the error the transfer already ended with) instead of a short body.

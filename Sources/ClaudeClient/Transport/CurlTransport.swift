@@ -154,6 +154,18 @@ final class CurlBodyReader: Sendable {
 
     func next() async throws -> Data? {
         let transfer = self.transfer
+        // A chunk that is already queued (the loop read several at once, or the consumer
+        // lagged) is taken without a continuation or a cancellation handler; a cancelled task
+        // takes the waiting path, which reports the cancellation.
+        if !Task.isCancelled, let read = transfer.withState({ $0.takeImmediateRead() }) {
+            switch read {
+            case .chunk(let chunk, let unpause):
+                if unpause { transfer.run(.unpause) }
+                return chunk
+            case .end:
+                return nil
+            }
+        }
         return try await withTaskCancellationHandler {
             try await withTransferContinuation { continuation in
                 transfer.run(transfer.withState { $0.nextChunk(continuation) })
