@@ -113,6 +113,7 @@ extension CurlEventLoop {
             timeoutDue = false
             _ = curl_multi_socket_action(multi, cr_socket_timeout(), 0, &running)
         }
+        resumeHandedOffChunks()
         collectFinished()
         publishStats()
     }

@@ -76,6 +76,9 @@ final class CurlEventLoop: @unchecked Sendable {
     /// Marks code running on this loop's `dispatchQueue` (shutdown from the loop itself must not
     /// wait). One key per loop: another client's loop queue is not this one.
     let onLoopKey = DispatchSpecificKey<Bool>()
+    /// Chunks the write callback handed to waiting readers during the current libcurl call,
+    /// resumed by `resumeHandedOffChunks()` once it returns (loop only).
+    var handedOffChunks: [(CurlTransferStateMachine.ChunkContinuation, Data)] = []
     var spareQueue: [Command] = []
     var spareJobs: [UnownedJob] = []
     var loopStats = CurlTransport.Stats()
@@ -257,6 +260,7 @@ final class CurlEventLoop: @unchecked Sendable {
 
             var running: Int32 = 0
             _ = curl_multi_perform(multi, &running)
+            resumeHandedOffChunks()
             collectFinished()
             publishStats()
             // Back to the top for what finishing transfers queued (the resumed tasks' jobs),
@@ -284,6 +288,19 @@ final class CurlEventLoop: @unchecked Sendable {
     func handleQueuedCommands(stopping: Bool) {
         for command in spareQueue { handle(command, stopping: stopping) }
         spareQueue.removeAll(keepingCapacity: true)
+        // `curl_easy_pause` (unpause) may have called the write callback.
+        resumeHandedOffChunks()
+    }
+
+    /// Resumes the readers the write callback handed chunks to. Called after every libcurl
+    /// call that can write a body (perform, socket action, unpause): libcurl delivers a read
+    /// of several SSE events as several callbacks, and resuming at the first would wake the
+    /// reader's thread once per callback instead of once per read. Never under a transfer's lock
+    /// (shared mode: under `handlerLock`, as every handler).
+    func resumeHandedOffChunks() {
+        guard !handedOffChunks.isEmpty else { return }
+        for (continuation, chunk) in handedOffChunks { continuation.resume(returning: chunk) }
+        handedOffChunks.removeAll(keepingCapacity: true)
     }
 
     /// Runs the jobs taken from the queue, on this thread, as this task executor.
@@ -365,6 +382,7 @@ final class CurlEventLoop: @unchecked Sendable {
 
     /// Detaches and fails every attached transfer (the loop is stopping).
     func failActive() {
+        resumeHandedOffChunks()
         for transfer in active.values {
             detach(transfer, cancelled: true)
             transfer.fail(TransportError(kind: .cancelled, detail: "transport shut down"))

@@ -218,7 +218,11 @@ final class CurlTransfer: @unchecked Sendable {
         case .accepted:
             return bytes.count
         case .handOff(let continuation):
-            continuation.resume(returning: bytes.baseAddress.map { Data(bytes: $0, count: bytes.count) } ?? Data())
+            // Resumed once libcurl returns (`CurlEventLoop.resumeHandedOffChunks`), so the
+            // chunks of the same read queue behind this one and the reader takes them in one
+            // wake-up.
+            loop.handedOffChunks.append(
+                (continuation, bytes.baseAddress.map { Data(bytes: $0, count: bytes.count) } ?? Data()))
             return bytes.count
         case .pause:
             return Int(cr_writefunc_pause())
