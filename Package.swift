@@ -61,7 +61,10 @@ let package = Package(
                 "CCurl",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strictLibrarySettings
+            // Async functions run on their caller's executor unless marked `@concurrent`
+            // (SE-0461): a call or a stream event costs no executor switch of its own
+            // (docs/ARCHITECTURE.md "Executors").
+            swiftSettings: strictLibrarySettings + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
         // The bundled policy files are compiled in (`PackageResources.<name>` byte arrays), so the
         // library needs no file on disk and no Foundation bundle. policies/default.yaml and

@@ -144,12 +144,12 @@ struct HTTPBodyStream: AsyncSequence, Sendable {
     typealias Element = Data
 
     /// Returns the next chunk, or `nil` at the end of the body. Throws `TransportError`.
-    let nextChunk: @Sendable () async throws -> Data?
+    let nextChunk: nonisolated(nonsending) @Sendable () async throws -> Data?
     /// Aborts the transfer and frees its handle. Safe to call more than once.
     let cancel: @Sendable () -> Void
 
     struct AsyncIterator: AsyncIteratorProtocol {
-        let nextChunk: @Sendable () async throws -> Data?
+        let nextChunk: nonisolated(nonsending) @Sendable () async throws -> Data?
         mutating func next() async throws -> Data? { try await nextChunk() }
     }
 
