@@ -62,8 +62,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             // Async functions run on their caller's executor unless marked `@concurrent`
-            // (SE-0461): a call or a stream event costs no executor switch of its own
-            // (docs/ARCHITECTURE.md "Executors").
+            // (SE-0461): calls between the module's async functions switch no executor
+            // (docs/ARCHITECTURE.md, "Executors").
             swiftSettings: strictLibrarySettings + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
         // The bundled policy files are compiled in (`PackageResources.<name>` byte arrays), so the

@@ -6,11 +6,11 @@ public import Logging
 /// policy (see `Configuration`), throws only `ClaudeError`, and logs at debug/trace without the
 /// API key or any prompt/response text.
 ///
-/// Its async methods, and a stream's iterator, run on the executor of the task that calls them
-/// (`nonisolated(nonsending)`, SE-0461,
-/// https://github.com/swiftlang/swift-evolution/blob/main/proposals/0461-async-function-isolation.md):
+/// Its async methods run on the executor of the task that calls them (`nonisolated(nonsending)`,
+/// SE-0461, https://github.com/swiftlang/swift-evolution/blob/main/proposals/0461-async-function-isolation.md):
 /// called from an actor, the request is encoded and the reply decoded on that actor (tens of
-/// microseconds per call, a few per stream event); the network wait never holds it.
+/// microseconds for a typical reply, growing with its size); the network wait never holds it. A stream read with `for try await`
+/// goes through `AsyncIteratorProtocol.next()`, which runs on the generic executor.
 public final class AnthropicClient: Sendable {
     /// The settings in use.
     public let configuration: Configuration

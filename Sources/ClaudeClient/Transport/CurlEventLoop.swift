@@ -25,7 +25,7 @@ import Synchronization
 /// In both, other threads never touch a `CURL*`/`CURLM*`, and the per-transfer work is shared
 /// (`handle`, `collectFinished`, `detach`).
 final class CurlEventLoop: @unchecked Sendable {
-    // @unchecked Sendable: `multi`, `active`, `spareQueue`, `easyPool`, `loopStats` and the
+    // @unchecked Sendable: `multi`, `active`, `spareQueue`, `handedOffChunks`, `easyPool`, `loopStats` and the
     // shared mode's state (`readiness`, `readyEvents`, `timeoutDue`, `armedDeadline`,
     // `isTornDown`) are confined to the loop: in the dedicated mode one work item at a time on a
     // serial queue (`multi` is also used by `curl_multi_wakeup`, which libcurl makes
@@ -388,6 +388,9 @@ final class CurlEventLoop: @unchecked Sendable {
             transfer.fail(TransportError(kind: .cancelled, detail: "transport shut down"))
         }
         active.removeAll()
+        // Again after the removals: no libcurl version we know writes body data while a handle
+        // is removed, and a hand-off left behind here would strand its reader.
+        resumeHandedOffChunks()
     }
 
     /// Removes the handle from the multi, folds its counters into the stats and frees it.
