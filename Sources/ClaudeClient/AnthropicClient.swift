@@ -9,8 +9,9 @@ public import Logging
 /// Its async methods run on the executor of the task that calls them (`nonisolated(nonsending)`,
 /// SE-0461, https://github.com/swiftlang/swift-evolution/blob/main/proposals/0461-async-function-isolation.md):
 /// called from an actor, the request is encoded and the reply decoded on that actor (tens of
-/// microseconds for a typical reply, growing with its size); the network wait never holds it. A stream read with `for try await`
-/// goes through `AsyncIteratorProtocol.next()`, which runs on the generic executor.
+/// microseconds for a typical reply, growing with its size); the network wait never holds it.
+/// A stream read with `for try await` goes through `AsyncIteratorProtocol.next()`, which runs
+/// on the generic executor.
 public final class AnthropicClient: Sendable {
     /// The settings in use.
     public let configuration: Configuration

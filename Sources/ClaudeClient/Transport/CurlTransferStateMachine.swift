@@ -151,25 +151,21 @@ struct CurlTransferStateMachine {
 
     /// The consumer asks for the next streamed chunk.
     mutating func nextChunk(_ continuation: ChunkContinuation) -> Action {
+        // What needs no waiting (a queued chunk, the clean end) is decided in one place for
+        // this path and the reader's fast path.
+        switch takeImmediateRead() {
+        case .chunk(let chunk, let unpause): return .resumeChunk(continuation, chunk, unpause: unpause)
+        case .end: return .resumeChunk(continuation, nil, unpause: false)
+        case nil: break
+        }
         switch state {
-        case .streaming(var queue):
-            state = .modifying
-            if let chunk = queue.popFirst() {
-                let unpause = queue.paused && queue.bytes <= lowWaterMark
-                if unpause { queue.paused = false }
-                state = .streaming(queue)
-                return .resumeChunk(continuation, chunk, unpause: unpause)
-            }
+        case .streaming(let queue):
             state = .readPending(continuation)
             // Nothing queued but libcurl is paused: resume it or the read would wait forever.
             return queue.paused ? .unpause : .none
-        case .streamEnded(var queue, let error):
-            state = .modifying
-            let chunk = queue.popFirst()
-            state = .streamEnded(queue, error)
-            if let chunk { return .resumeChunk(continuation, chunk, unpause: false) }
-            if let error { return .fail(.chunk(continuation), error) }
-            return .resumeChunk(continuation, nil, unpause: false)
+        case .streamEnded(_, let error):
+            // Nothing queued and the body broke (a clean end was taken above).
+            return .fail(.chunk(continuation), error ?? Self.misuse("a clean end was not delivered"))
         case .failed(let error):
             return .fail(.chunk(continuation), error)
         case .readPending:
@@ -186,9 +182,9 @@ struct CurlTransferStateMachine {
         case end
     }
 
-    /// The reader's fast path: takes what ``nextChunk(_:)`` would hand over at once, without a
-    /// continuation. Nil when the read must wait, or when it fails (the caller then takes the
-    /// waiting path, which reports the error and its kind).
+    /// What a read gets at once, without a continuation: the reader's fast path and the first
+    /// step of ``nextChunk(_:)``. Nil when the read must wait, or when it fails (the caller then
+    /// takes the waiting path, which reports the error and its kind).
     mutating func takeImmediateRead() -> ImmediateRead? {
         switch state {
         case .streaming(var queue):
