@@ -23,7 +23,8 @@ struct CurlTransferStateMachine {
         /// because the consumer drained below the low-water mark.
         case resumeChunk(ChunkContinuation, Data?, unpause: Bool)
         case fail(Waiter, TransportError)
-        /// Ask the loop to unpause the transfer (a consumer waits and nothing is queued).
+        /// Ask the loop to unpause the transfer: a consumer waits and nothing is queued, or the
+        /// reader's fast path (``takeImmediateRead()``) drained the queue below the low-water mark.
         case unpause
         /// Ask the loop to remove and free the transfer, then fail the waiter if any.
         case remove(Waiter?, TransportError)
