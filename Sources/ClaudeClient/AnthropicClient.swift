@@ -17,6 +17,8 @@ public final class AnthropicClient: Sendable {
     public let configuration: Configuration
     let transport: any HTTPTransport
     let logger: Logger
+    /// Header fields and base URL shared by every request (``RequestHeaders``).
+    let requestHeaders: RequestHeaders
 
     /// Creates a client over libcurl.
     /// - Parameters:
@@ -38,6 +40,7 @@ public final class AnthropicClient: Sendable {
         self.configuration = configuration
         self.transport = transport
         self.logger = logger
+        self.requestHeaders = RequestHeaders(configuration)
     }
 
     /// The executor of the client's network thread, for tasks that make many calls.

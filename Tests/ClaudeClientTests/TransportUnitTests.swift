@@ -72,4 +72,37 @@ extension TransportTests {
         #expect(CurlDebugTrace.redact("h2h3 [authorization: Bearer abc]") == "h2h3 [authorization: <redacted>")
         #expect(CurlDebugTrace.redact("content-type: application/json") == "content-type: application/json")
     }
+
+    @Test func requestCacheKeepsSeveralHeaderListsAndURLs() throws {
+        let cache = CurlRequestCache(allowInsecureLoopback: true)
+        func headers(_ accept: String) -> [(name: String, value: String)] {
+            [("anthropic-version", "2026-10-21"), ("accept", accept), ("x-api-key", "sk-test")]
+        }
+        // A mixed workload (buffered and streamed calls) reuses both lists instead of rebuilding
+        // one on every switch.
+        let json = try cache.headerList(headers("application/json"))
+        let stream = try cache.headerList(headers("text/event-stream"))
+        #expect(json !== stream)
+        for _ in 0..<3 {
+            #expect(try cache.headerList(headers("application/json")) === json)
+            #expect(try cache.headerList(headers("text/event-stream")) === stream)
+        }
+        #expect(json.headers.map(\.value) == ["2026-10-21", "application/json", "sk-test"])
+        let messages = try cache.url("http://127.0.0.1:1/v1/messages")
+        let models = try cache.url("http://127.0.0.1:1/v1/models")
+        #expect(try cache.url("http://127.0.0.1:1/v1/messages") === messages)
+        #expect(try cache.url("http://127.0.0.1:1/v1/models") === models)
+        #expect(cache.count == (urls: 2, headerLists: 2))
+
+        // Beyond the capacity the oldest entry goes; an invalid request is refused and not kept.
+        for index in 0..<CurlRequestCache.capacity {
+            _ = try cache.headerList(headers("type/\(index)"))
+            _ = try cache.url("http://127.0.0.1:1/v1/path\(index)")
+        }
+        #expect(cache.count == (urls: CurlRequestCache.capacity, headerLists: CurlRequestCache.capacity))
+        #expect(try cache.headerList(headers("application/json")) !== json)
+        #expect(throws: TransportError.self) { try cache.headerList([("x-bad", "a\r\nb")]) }
+        #expect(throws: TransportError.self) { try cache.url("ftp://127.0.0.1/") }
+        #expect(cache.count == (urls: CurlRequestCache.capacity, headerLists: CurlRequestCache.capacity))
+    }
 }

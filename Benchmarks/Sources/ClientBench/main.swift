@@ -9,16 +9,17 @@ import Foundation
 // ClientBench: per-call CPU and wall latency of AnthropicClient against the mock, next to the
 // raw-libcurl floor (curl-floor), plus SSE throughput through the client. See README.md.
 //
-// usage: swift run -c release --package-path Benchmarks ClientBench [CALLS [create|stream CONCURRENCY]]
+// usage: swift run -c release --package-path Benchmarks ClientBench [CALLS [create|stream|mixed CONCURRENCY]]
 //   CALLS: requests per sequential measurement (default 1000); concurrency-64 rows run 3x that.
-//   create|stream CONCURRENCY: profile mode — only that row of the client (no floor, no SSE
-//   throughput), for `valgrind --tool=callgrind` or perf.
+//   create|stream|mixed CONCURRENCY: profile mode — only that row of the client (no floor, no
+//   SSE throughput), for perf or an A/B of two builds; `mixed` alternates buffered and streamed
+//   calls in each calling task, as an application using both would.
 
 let baseCalls = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000
-let profileRow: (streaming: Bool, concurrency: Int)? = {
+let profileRow: (streaming: Bool, alternate: Bool, concurrency: Int)? = {
     let arguments = Array(CommandLine.arguments.dropFirst())
     guard arguments.count >= 3, let concurrency = Int(arguments[2]) else { return nil }
-    return (arguments[1] == "stream", concurrency)
+    return (arguments[1] == "stream", arguments[1] == "mixed", concurrency)
 }()
 let benchKey = "sk-bench-not-a-real-key"
 /// `EVENT_LOOP=shared` measures the client's shared event loop (no thread of its own);
@@ -117,7 +118,8 @@ func oneCall(_ client: AnthropicClient, _ request: MessageRequest, streaming: Bo
 }
 
 func measureClient(
-    _ client: AnthropicClient, _ request: MessageRequest, streaming: Bool, concurrency: Int, calls: Int
+    _ client: AnthropicClient, _ request: MessageRequest, streaming: Bool, concurrency: Int, calls: Int,
+    alternate: Bool = false
 ) async throws -> Measurement {
     let perWorker = calls / concurrency
     let clock = ContinuousClock()
@@ -128,9 +130,9 @@ func measureClient(
             group.addTask(executorPreference: onClientExecutor ? client.taskExecutor : nil) {
                 var latencies: [Double] = []
                 latencies.reserveCapacity(perWorker)
-                for _ in 0..<perWorker {
+                for index in 0..<perWorker {
                     let start = clock.now
-                    try await oneCall(client, request, streaming: streaming)
+                    try await oneCall(client, request, streaming: alternate ? index % 2 == 1 : streaming)
                     latencies.append(micros(clock.now - start))
                 }
                 return latencies
@@ -191,8 +193,10 @@ func run() async throws {
     if let profileRow {
         _ = try await measureClient(client, request, streaming: profileRow.streaming, concurrency: 8, calls: 16)
         let ours = try await measureClient(
-            client, request, streaming: profileRow.streaming, concurrency: profileRow.concurrency, calls: baseCalls)
-        print("profile row: \(profileRow.streaming ? "stream" : "create") x\(profileRow.concurrency): "
+            client, request, streaming: profileRow.streaming, concurrency: profileRow.concurrency, calls: baseCalls,
+            alternate: profileRow.alternate)
+        let kind = profileRow.alternate ? "mixed" : profileRow.streaming ? "stream" : "create"
+        print("profile row: \(kind) x\(profileRow.concurrency): "
             + "\(ours.calls) calls, \(format(ours.cpuPerCallMicros)) µs CPU per call")
         client.shutdown()
         mock.stop()

@@ -39,38 +39,8 @@ extension AnthropicClient {
     }
 
     func makeHTTPRequest(_ endpoint: Endpoint) throws(ClaudeError) -> HTTPRequest {
-        guard let apiKey = configuration.apiKey, !apiKey.isEmpty else {
-            throw ClaudeError(
-                code: .refusedClientSide,
-                message: "no API key: set ANTHROPIC_API_KEY or AnthropicClient.Configuration.apiKey")
-        }
-        var headers: [(name: String, value: String)] = [
-            ("anthropic-version", configuration.apiVersion.rawValue),
-            ("accept", endpoint.streaming ? "text/event-stream" : "application/json"),
-            ("user-agent", "claude-router/0.1 (swift)"),
-        ]
-        if endpoint.body != nil { headers.append(("content-type", "application/json")) }
-        switch configuration.authScheme {
-        case .apiKeyHeader: headers.append(("x-api-key", apiKey))
-        case .bearer: headers.append(("authorization", "Bearer \(apiKey)"))
-        }
-        if !configuration.betas.isEmpty {
-            headers.append(("anthropic-beta", configuration.betas.joined(separator: ",")))
-        }
-        for (name, value) in configuration.extraHeaders.sorted(by: { $0.key < $1.key }) {
-            let lowered = name.lowercased()
-            headers.removeAll { $0.name == lowered }
-            headers.append((lowered, value))
-        }
-        for header in headers where Self.hasLineBreak(header.name) || Self.hasLineBreak(header.value) {
-            throw ClaudeError(
-                code: .refusedClientSide,
-                message: "header '\(Self.hasLineBreak(header.name) ? "(invalid name)" : header.name)' contains a line "
-                    + "break: remove CR/LF from the API key, betas or extraHeaders")
-        }
-        var base = configuration.baseURL
-        while base.hasSuffix("/") { base.removeLast() }
-        var url = base + endpoint.path
+        let headers = try requestHeaders.headers(streaming: endpoint.streaming, hasBody: endpoint.body != nil).get()
+        var url = requestHeaders.baseURL + endpoint.path
         if !endpoint.query.isEmpty {
             url += "?" + endpoint.query.map { "\(Self.percentEncode($0.name))=\(Self.percentEncode($0.value))" }
                 .joined(separator: "&")
@@ -83,8 +53,69 @@ extension AnthropicClient {
             idleTimeout: endpoint.streaming ? configuration.requestTimeout : nil)
     }
 
-    private static func hasLineBreak(_ text: String) -> Bool {
-        text.utf8.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0 }
+    /// The header fields and base URL every request of a client shares, built once from its
+    /// immutable configuration (they were rebuilt, extra headers sorted and checked, on every
+    /// call). A configuration that cannot send (no API key, a line break in a header) keeps the
+    /// error, thrown by each call as before.
+    struct RequestHeaders: Sendable {
+        /// `configuration.baseURL` without trailing slashes.
+        let baseURL: String
+        /// Indexed by `(streaming ? 2 : 0) + (hasBody ? 1 : 0)`.
+        private let sets: [Result<[(name: String, value: String)], ClaudeError>]
+
+        init(_ configuration: Configuration) {
+            var base = configuration.baseURL
+            while base.hasSuffix("/") { base.removeLast() }
+            baseURL = base
+            sets = [(false, false), (false, true), (true, false), (true, true)].map { streaming, hasBody in
+                Result { () throws(ClaudeError) in
+                    try Self.build(configuration, streaming: streaming, hasBody: hasBody)
+                }
+            }
+        }
+
+        func headers(streaming: Bool, hasBody: Bool) -> Result<[(name: String, value: String)], ClaudeError> {
+            sets[(streaming ? 2 : 0) + (hasBody ? 1 : 0)]
+        }
+
+        private static func build(
+            _ configuration: Configuration, streaming: Bool, hasBody: Bool
+        ) throws(ClaudeError) -> [(name: String, value: String)] {
+            guard let apiKey = configuration.apiKey, !apiKey.isEmpty else {
+                throw ClaudeError(
+                    code: .refusedClientSide,
+                    message: "no API key: set ANTHROPIC_API_KEY or AnthropicClient.Configuration.apiKey")
+            }
+            var headers: [(name: String, value: String)] = [
+                ("anthropic-version", configuration.apiVersion.rawValue),
+                ("accept", streaming ? "text/event-stream" : "application/json"),
+                ("user-agent", "claude-router/0.1 (swift)"),
+            ]
+            if hasBody { headers.append(("content-type", "application/json")) }
+            switch configuration.authScheme {
+            case .apiKeyHeader: headers.append(("x-api-key", apiKey))
+            case .bearer: headers.append(("authorization", "Bearer \(apiKey)"))
+            }
+            if !configuration.betas.isEmpty {
+                headers.append(("anthropic-beta", configuration.betas.joined(separator: ",")))
+            }
+            for (name, value) in configuration.extraHeaders.sorted(by: { $0.key < $1.key }) {
+                let lowered = name.lowercased()
+                headers.removeAll { $0.name == lowered }
+                headers.append((lowered, value))
+            }
+            for header in headers where hasLineBreak(header.name) || hasLineBreak(header.value) {
+                throw ClaudeError(
+                    code: .refusedClientSide,
+                    message: "header '\(hasLineBreak(header.name) ? "(invalid name)" : header.name)' contains a line "
+                        + "break: remove CR/LF from the API key, betas or extraHeaders")
+            }
+            return headers
+        }
+
+        private static func hasLineBreak(_ text: String) -> Bool {
+            text.utf8.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0 }
+        }
     }
 
     static func percentEncode(_ text: String) -> String {

@@ -40,13 +40,18 @@ final class CurlHeaderList: @unchecked Sendable {
     }
 }
 
-/// The parsed URL and header list of the last request, reused while the next requests send the
-/// same ones (a client sends the same headers to the same endpoint on almost every call), so
-/// they are validated, parsed and built once instead of per request.
+/// The parsed URLs and header lists of the last few distinct requests, reused while later
+/// requests send the same ones, so they are validated, parsed and built once instead of per
+/// request. A client sends one header set per kind of call (buffered or streamed, with or without
+/// a body) to a handful of endpoints, so a few entries of each cover a mixed workload; with a
+/// single entry, alternating `createMessage` and `streamMessage` rebuilt the list on every call.
 final class CurlRequestCache: Sendable {
+    /// Entries kept of each kind; the oldest is dropped when a new one is added.
+    static let capacity = 4
+
     private struct Entries {
-        var url: (text: String, parsed: CurlParsedURL)?
-        var headers: CurlHeaderList?
+        var urls: [(text: String, parsed: CurlParsedURL)] = []
+        var headers: [CurlHeaderList] = []
     }
 
     private let entries = Mutex(Entries())
@@ -58,19 +63,32 @@ final class CurlRequestCache: Sendable {
 
     /// The parsed URL; throws `.invalidRequest` as ``CurlRequestPolicy/parse(url:allowInsecureLoopback:)``.
     func url(_ text: String) throws(TransportError) -> CurlParsedURL {
-        if let hit = entries.withLock({ $0.url?.text == text ? $0.url?.parsed : nil }) { return hit }
+        if let hit = entries.withLock({ $0.urls.first(where: { $0.text == text })?.parsed }) { return hit }
         let (handle, scheme) = try CurlRequestPolicy.parse(url: text, allowInsecureLoopback: allowInsecureLoopback)
         let parsed = CurlParsedURL(handle: handle, scheme: scheme)
-        entries.withLock { $0.url = (text, parsed) }
+        entries.withLock { entries in
+            if entries.urls.count == Self.capacity { entries.urls.removeLast() }
+            entries.urls.insert((text, parsed), at: 0)
+        }
         return parsed
     }
 
     /// The header list; throws `.invalidRequest` as ``CurlRequestPolicy/validate(headers:)``.
     func headerList(_ headers: [(name: String, value: String)]) throws(TransportError) -> CurlHeaderList {
-        if let hit = entries.withLock({ $0.headers }), hit.matches(headers) { return hit }
+        // Matched outside the lock: the lists are immutable.
+        let cached = entries.withLock { $0.headers }
+        if let hit = cached.first(where: { $0.matches(headers) }) { return hit }
         try CurlRequestPolicy.validate(headers: headers)
         let list = CurlHeaderList(headers)
-        entries.withLock { $0.headers = list }
+        entries.withLock { entries in
+            if entries.headers.count == Self.capacity { entries.headers.removeLast() }
+            entries.headers.insert(list, at: 0)
+        }
         return list
+    }
+
+    /// URLs and header lists held (tests).
+    var count: (urls: Int, headerLists: Int) {
+        entries.withLock { ($0.urls.count, $0.headers.count) }
     }
 }
