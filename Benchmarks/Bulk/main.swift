@@ -96,7 +96,7 @@ func writeWorkload(_ name: String, count: Int, words: Int) -> (path: String, pro
         lines += "{\"id\": \(i), \"prompt\": \(jsonString(text))}\n"
     }
     let path = work + "/" + name
-    FileManager.default.createFile(atPath: path, contents: Data(lines.utf8))
+    guard FileManager.default.createFile(atPath: path, contents: Data(lines.utf8)) else { fatalError("cannot write \(path)") }
     return (path, prompts)
 }
 
@@ -176,7 +176,9 @@ if let sqlite3 = which("sqlite3") {
         COMMIT; PRAGMA wal_checkpoint(TRUNCATE);
         """
     let sqlPath = work + "/ledger.sql"
-    FileManager.default.createFile(atPath: sqlPath, contents: Data(sql.utf8))
+    guard FileManager.default.createFile(atPath: sqlPath, contents: Data(sql.utf8)) else {
+        fatalError("cannot write \(sqlPath)")
+    }
     _ = run("/bin/sh", ["-c", "\(sqlite3) \(ledgerPath) < \(sqlPath)"])
     let scan = medianTiming { run(sqlite3, [ledgerPath, "SELECT COUNT(*), SUM(cost_total) FROM ledger"]) }
     for args in [["--by", "task"], ["--by", "model"], ["--by", "day"], ["--by", "task", "--format", "html"]] {

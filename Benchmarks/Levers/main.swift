@@ -291,13 +291,13 @@ final class RecordingBudgets: BudgetStore {
         return try await inner.reserve(estimatedWorstCase: estimatedWorstCase, task: task, metadata: metadata, id: id)
     }
     func settle(_ reservation: BudgetReservation, actualCost: USDAmount) async throws -> Bool {
-        try await inner.settle(reservation, actualCost: actualCost)
+        await inner.settle(reservation, actualCost: actualCost)
     }
-    func release(_ reservation: BudgetReservation) async throws -> Bool { try await inner.release(reservation) }
+    func release(_ reservation: BudgetReservation) async throws -> Bool { await inner.release(reservation) }
     func lower(_ reservation: BudgetReservation, to amount: USDAmount) async throws -> Bool {
-        try await inner.lower(reservation, to: amount)
+        await inner.lower(reservation, to: amount)
     }
-    func status() async throws -> [BudgetStatus] { try await inner.status() }
+    func status() async throws -> [BudgetStatus] { await inner.status() }
     func restore(from ledger: any CostLedger) async throws { try await inner.restore(from: ledger) }
 }
 

@@ -1,5 +1,5 @@
 import Foundation
-package import RouterPolicies
+import RouterPolicies
 
 /// One finished routed call as the result cache keeps it: everything a case's outcome and
 /// checks need, so a cache hit is judged exactly like the call it replaces.

@@ -1,7 +1,7 @@
-package import ClaudeClient
+import ClaudeClient
 import Foundation
 package import Router
-package import RouterPolicies
+import RouterPolicies
 
 /// Grades answers for `judge` checks (model-graded evals): one call per check to the model of
 /// the tier the check or the suite names, sent as an explicit model through a router whose

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 public import RouterPolicies
 
 /// What the batch, history-trimming and pre-flight levers did over a set of ledger records,
