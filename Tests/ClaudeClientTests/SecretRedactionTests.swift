@@ -37,6 +37,16 @@ struct SecretRedactionTests {
         var dumped = ""
         dump(test.client.configuration, to: &dumped)
         #expect(!dumped.contains(key))
+        // A client over libcurl, after a call has filled its transport's caches (the port refuses
+        // the connection): its whole dump shows the client but never the key.
+        let real = AnthropicClient(
+            configuration: .init(apiKey: key, baseURL: "http://127.0.0.1:1", maxRetries: 0, authScheme: scheme))
+        defer { real.shutdown() }
+        await #expect(throws: ClaudeError.self) { _ = try await real.createMessage(Fixtures.request) }
+        var dumpedClient = ""
+        dump(real, to: &dumpedClient)
+        #expect(dumpedClient.contains("127.0.0.1:1"))
+        #expect(!dumpedClient.contains(key))
         for error in errors {
             #expect(!error.message.contains(key))
             #expect(!error.description.contains(key))

@@ -94,15 +94,29 @@ extension TransportTests {
         #expect(try cache.url("http://127.0.0.1:1/v1/models") === models)
         #expect(cache.count == (urls: 2, headerLists: 2))
 
-        // Beyond the capacity the oldest entry goes; an invalid request is refused and not kept.
-        for index in 0..<CurlRequestCache.capacity {
-            _ = try cache.headerList(headers("type/\(index)"))
-            _ = try cache.url("http://127.0.0.1:1/v1/path\(index)")
-        }
-        #expect(cache.count == (urls: CurlRequestCache.capacity, headerLists: CurlRequestCache.capacity))
-        #expect(try cache.headerList(headers("application/json")) !== json)
+        // An invalid request is refused and not kept: what was kept is still handed out.
         #expect(throws: TransportError.self) { try cache.headerList([("x-bad", "a\r\nb")]) }
         #expect(throws: TransportError.self) { try cache.url("ftp://127.0.0.1/") }
+        #expect(cache.count == (urls: 2, headerLists: 2))
+        #expect(try cache.headerList(headers("application/json")) === json)
+
+        // Beyond the capacity: the oldest header list goes, and the least recently used URL
+        // (messages was used after models, so models goes first).
+        #expect(try cache.url("http://127.0.0.1:1/v1/messages") === messages)
+        var lists: [CurlHeaderList] = []
+        var urls: [CurlParsedURL] = []
+        for index in 0..<(CurlRequestCache.capacity - 1) {
+            lists.append(try cache.headerList(headers("type/\(index)")))
+            urls.append(try cache.url("http://127.0.0.1:1/v1/path\(index)"))
+        }
+        #expect(cache.count == (urls: CurlRequestCache.capacity, headerLists: CurlRequestCache.capacity))
+        #expect(try cache.url("http://127.0.0.1:1/v1/messages") === messages)
+        #expect(try cache.headerList(headers("text/event-stream")) === stream)
+        #expect(try cache.headerList(headers("application/json")) !== json)
+        #expect(try cache.url("http://127.0.0.1:1/v1/models") !== models)
+        #expect(try cache.url("http://127.0.0.1:1/v1/messages") === messages)
+        #expect(try cache.headerList(headers("type/2")) === lists[2])
+        #expect(try cache.url("http://127.0.0.1:1/v1/path2") === urls[2])
         #expect(cache.count == (urls: CurlRequestCache.capacity, headerLists: CurlRequestCache.capacity))
     }
 }

@@ -191,7 +191,8 @@ func run() async throws {
     let url = baseURL + "/v1/messages"
 
     if let profileRow {
-        _ = try await measureClient(client, request, streaming: profileRow.streaming, concurrency: 8, calls: 16)
+        _ = try await measureClient(
+            client, request, streaming: profileRow.streaming, concurrency: 8, calls: 16, alternate: profileRow.alternate)
         let ours = try await measureClient(
             client, request, streaming: profileRow.streaming, concurrency: profileRow.concurrency, calls: baseCalls,
             alternate: profileRow.alternate)

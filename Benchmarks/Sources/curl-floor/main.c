@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
     int streaming = strstr(body, "\"stream\":true") != NULL;
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    // The same headers the client sends (ClaudeClient+Execution.swift makeHTTPRequest).
+    // The same headers the client sends (AnthropicClient.RequestHeaders in AnthropicClient+Execution.swift).
     struct curl_slist *headers = NULL;
     headers = curl_slist_append(headers, "anthropic-version: 2026-10-21");
     headers = curl_slist_append(headers, streaming ? "accept: text/event-stream" : "accept: application/json");

@@ -56,8 +56,9 @@ extension AnthropicClient {
     /// The header fields and base URL every request of a client shares, built once from its
     /// immutable configuration (they were rebuilt, extra headers sorted and checked, on every
     /// call). A configuration that cannot send (no API key, a line break in a header) keeps the
-    /// error, thrown by each call as before.
-    struct RequestHeaders: Sendable {
+    /// error, thrown by each call as before. Its mirror shows only the base URL: the header
+    /// fields hold the API key, and `dump(client)` must not print it.
+    struct RequestHeaders: Sendable, CustomReflectable {
         /// `configuration.baseURL` without trailing slashes.
         let baseURL: String
         /// Indexed by `(streaming ? 2 : 0) + (hasBody ? 1 : 0)`.
@@ -76,6 +77,10 @@ extension AnthropicClient {
 
         func headers(streaming: Bool, hasBody: Bool) -> Result<[(name: String, value: String)], ClaudeError> {
             sets[(streaming ? 2 : 0) + (hasBody ? 1 : 0)]
+        }
+
+        var customMirror: Mirror {
+            Mirror(self, children: ["baseURL": baseURL], displayStyle: .struct)
         }
 
         private static func build(

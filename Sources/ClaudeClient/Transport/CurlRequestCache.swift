@@ -46,12 +46,26 @@ final class CurlHeaderList: @unchecked Sendable {
 /// a body) to a handful of endpoints, so a few entries of each cover a mixed workload; with a
 /// single entry, alternating `createMessage` and `streamMessage` rebuilt the list on every call.
 final class CurlRequestCache: Sendable {
-    /// Entries kept of each kind; the oldest is dropped when a new one is added.
+    /// Entries kept of each kind. A URL hit moves its entry to the front and the least recently
+    /// used URL is dropped for a new one; header lists (a client has at most four header sets,
+    /// one per kind of call) keep their order, so a hit needs no second lock, and the oldest
+    /// is dropped.
     static let capacity = 4
 
     private struct Entries {
         var urls: [(text: String, parsed: CurlParsedURL)] = []
         var headers: [CurlHeaderList] = []
+
+        /// The parsed `text`, moved to the front; nil when not kept.
+        mutating func hitURL(_ text: String) -> CurlParsedURL? {
+            guard let index = urls.firstIndex(where: { $0.text == text }) else { return nil }
+            let entry = urls[index]
+            if index > 0 {
+                urls.remove(at: index)
+                urls.insert(entry, at: 0)
+            }
+            return entry.parsed
+        }
     }
 
     private let entries = Mutex(Entries())
@@ -63,14 +77,16 @@ final class CurlRequestCache: Sendable {
 
     /// The parsed URL; throws `.invalidRequest` as ``CurlRequestPolicy/parse(url:allowInsecureLoopback:)``.
     func url(_ text: String) throws(TransportError) -> CurlParsedURL {
-        if let hit = entries.withLock({ $0.urls.first(where: { $0.text == text })?.parsed }) { return hit }
+        if let hit = entries.withLock({ $0.hitURL(text) }) { return hit }
         let (handle, scheme) = try CurlRequestPolicy.parse(url: text, allowInsecureLoopback: allowInsecureLoopback)
         let parsed = CurlParsedURL(handle: handle, scheme: scheme)
-        entries.withLock { entries in
+        return entries.withLock { entries in
+            // Another request may have added it meanwhile: keep one entry per URL.
+            if let hit = entries.hitURL(text) { return hit }
             if entries.urls.count == Self.capacity { entries.urls.removeLast() }
             entries.urls.insert((text, parsed), at: 0)
+            return parsed
         }
-        return parsed
     }
 
     /// The header list; throws `.invalidRequest` as ``CurlRequestPolicy/validate(headers:)``.
@@ -80,11 +96,13 @@ final class CurlRequestCache: Sendable {
         if let hit = cached.first(where: { $0.matches(headers) }) { return hit }
         try CurlRequestPolicy.validate(headers: headers)
         let list = CurlHeaderList(headers)
-        entries.withLock { entries in
+        return entries.withLock { entries in
+            // Another request may have added it meanwhile: keep one entry per header set.
+            if let existing = entries.headers.first(where: { $0.matches(headers) }) { return existing }
             if entries.headers.count == Self.capacity { entries.headers.removeLast() }
             entries.headers.insert(list, at: 0)
+            return list
         }
-        return list
     }
 
     /// URLs and header lists held (tests).
