@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// One server-sent event: the `event:` name (if any) and the joined `data:` lines.
 struct ServerSentEvent: Sendable, Equatable {
     var event: String?
@@ -94,13 +100,17 @@ struct SSEParser: Sendable {
         while colonIndex < end, buffer[colonIndex] != Self.colon { colonIndex += 1 }
         var valueStart = min(colonIndex + 1, end)
         if valueStart < end, buffer[valueStart] == Self.space { valueStart += 1 }
-        let field = buffer[start..<colonIndex]
-        if field.elementsEqual(Self.dataField) {
-            data.append(contentsOf: buffer[valueStart..<end])
-            data.append(Self.lf)
-            hasData = true
-        } else if field.elementsEqual(Self.eventField) {
-            eventName = Self.eventName(buffer[valueStart..<end])
+        // Field names and event names compared as raw bytes (`memcmp`): the standard library's
+        // `elementsEqual` over array slices went through generic iterators, per line.
+        buffer.withUnsafeBufferPointer { bytes in
+            let field = UnsafeBufferPointer(rebasing: bytes[start..<colonIndex])
+            if Self.equal(field, Self.dataField) {
+                data.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[valueStart..<end]))
+                data.append(Self.lf)
+                hasData = true
+            } else if Self.equal(field, Self.eventField) {
+                eventName = Self.eventName(UnsafeBufferPointer(rebasing: bytes[valueStart..<end]))
+            }
         }
     }
 
@@ -110,9 +120,15 @@ struct SSEParser: Sendable {
         "message_stop", "error",
     ].map { (Array($0.utf8), $0) }
 
-    private static func eventName(_ bytes: ArraySlice<UInt8>) -> String {
-        for known in knownNames where known.bytes.elementsEqual(bytes) { return known.name }
+    private static func eventName(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        for known in knownNames where equal(bytes, known.bytes) { return known.name }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ expected: [UInt8]) -> Bool {
+        guard bytes.count == expected.count else { return false }
+        guard !expected.isEmpty, let base = bytes.baseAddress else { return true }
+        return expected.withUnsafeBufferPointer { memcmp(base, $0.baseAddress!, $0.count) == 0 }
     }
 
     private mutating func dispatch(into events: inout [ServerSentEvent]) {
