@@ -217,9 +217,11 @@ extension AnthropicClient {
         let requestID = sanitizedHeader(head, "request-id")
         let body: Body
         do {
-            // Replies to `createMessage` skip JSONDecoder when FastJSON reads them exactly.
-            if Body.self == Message.self, let message = FastJSON.message(data) as? Body {
-                body = message
+            // Replies to `createMessage` skip JSONDecoder when FastJSON reads them exactly. The
+            // type test makes the cast an identity; `as? Body` went through the runtime's dynamic
+            // cast on every reply even in the specialized function.
+            if Body.self == Message.self, let message = FastJSON.message(data) {
+                body = unsafeBitCast(message, to: Body.self)
             } else {
                 body = try JSONDecoder().decode(Body.self, from: data)
             }
