@@ -10,8 +10,9 @@
 #   PEER_PYTHON=/path/to/venv/bin/python in the environment (a venv with `anthropic`) also runs
 #   the official Python SDK (peers/client_peers.py) each repetition, against ConcurrencyBench's
 #   mock in its own process, and prints the SDK's CPU per call next to ours.
-# Needs release builds: swift build -c release --package-path Benchmarks --product ClientBench
-# (and --product ConcurrencyBench with PEER_PYTHON).
+# Needs release builds of the Benchmarks package: swift build -c release --package-path Benchmarks
+# (ClientBench starts MockServerMain and curl-floor from its own folder; PEER_PYTHON also needs
+# ConcurrencyBench).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bench="$here/.build/release/ClientBench"
