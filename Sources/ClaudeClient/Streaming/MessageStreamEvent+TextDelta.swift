@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// A decoder-free path for the most frequent event of a stream.
 ///
 /// Nearly every event of a reply is a `content_block_delta` carrying a `text_delta`, and a
@@ -24,7 +18,7 @@ enum TextDeltaFastPath {
     /// The block index and text of a compact `text_delta` event, or `nil` for any other input.
     static func decode(_ data: [UInt8]) -> (index: Int, text: String)? {
         data.withUnsafeBufferPointer { bytes -> (index: Int, text: String)? in
-            guard bytes.count > prefix.count + infix.count, hasBytes(prefix, at: 0, in: bytes) else { return nil }
+            guard bytes.count > prefix.count + infix.count, bytes.holds(prefix, at: 0) else { return nil }
             var position = prefix.count
             // A JSON integer without sign, exponent or leading zero, small enough for Int.
             let digitsStart = position
@@ -36,7 +30,7 @@ enum TextDeltaFastPath {
             }
             let digitCount = position - digitsStart
             guard digitCount > 0, digitCount == 1 || bytes[digitsStart] != zero else { return nil }
-            guard hasBytes(infix, at: position, in: bytes) else { return nil }
+            guard bytes.holds(infix, at: position) else { return nil }
             position += infix.count
 
             let textStart = position
@@ -65,14 +59,6 @@ enum TextDeltaFastPath {
             }
             return text.map { (index, $0) }
         }
-    }
-
-    /// Whether `bytes` holds `expected` at `offset`, compared with `memcmp` (the standard
-    /// library's `starts(with:)` walked both sequences through generic iterators, a visible
-    /// share of a stream's decoding in profiles).
-    private static func hasBytes(_ expected: [UInt8], at offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress, offset >= 0, bytes.count - offset >= expected.count else { return false }
-        return expected.withUnsafeBufferPointer { memcmp(base + offset, $0.baseAddress!, $0.count) == 0 }
     }
 
     /// Resolves the single-character escapes; `\u` (and anything unknown) returns `nil`.

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// One server-sent event: the `event:` name (if any) and the joined `data:` lines.
 struct ServerSentEvent: Sendable, Equatable {
     var event: String?
@@ -100,8 +94,7 @@ struct SSEParser: Sendable {
         while colonIndex < end, buffer[colonIndex] != Self.colon { colonIndex += 1 }
         var valueStart = min(colonIndex + 1, end)
         if valueStart < end, buffer[valueStart] == Self.space { valueStart += 1 }
-        // Field names and event names compared as raw bytes (`memcmp`): the standard library's
-        // `elementsEqual` over array slices went through generic iterators, per line.
+        // Field names and event names compared as raw bytes (`holds(_:at:)`).
         buffer.withUnsafeBufferPointer { bytes in
             let field = UnsafeBufferPointer(rebasing: bytes[start..<colonIndex])
             if Self.equal(field, Self.dataField) {
@@ -126,9 +119,7 @@ struct SSEParser: Sendable {
     }
 
     private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ expected: [UInt8]) -> Bool {
-        guard bytes.count == expected.count else { return false }
-        guard !expected.isEmpty, let base = bytes.baseAddress else { return true }
-        return expected.withUnsafeBufferPointer { memcmp(base, $0.baseAddress!, $0.count) == 0 }
+        bytes.count == expected.count && bytes.holds(expected, at: 0)
     }
 
     private mutating func dispatch(into events: inout [ServerSentEvent]) {
