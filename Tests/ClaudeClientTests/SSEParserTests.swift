@@ -85,4 +85,29 @@ struct SSEParserTests {
         }
         #expect(count == 2000)
     }
+
+    @Test("the API's event names are recognised from their bytes; near misses are other events")
+    func eventTypes() {
+        for type in StreamEventType.allCases {
+            #expect(StreamEventType(name: type.name) == type)
+            let events = SSEParser().feedCopy("event: \(type.name)\ndata: {}\n\n")
+            #expect(events == [ServerSentEvent(event: type.name, data: Array("{}".utf8))])
+        }
+        for name in ["message_stop_", "Message_stop", "message_sto", "content_block_deltas", "pin", "errors", ""] {
+            #expect(StreamEventType(name: name) == nil)
+        }
+        // An unknown name keeps its text; an empty one is no name; the last `event:` line wins.
+        #expect(SSEParser().feedCopy("event: future\ndata: 1\n\n") == [ServerSentEvent(event: "future", data: [0x31])])
+        #expect(SSEParser().feedCopy("event:\ndata: 1\n\n") == [ServerSentEvent(event: nil, data: [0x31])])
+        #expect(SSEParser().feedCopy("event: ping\nevent: future\ndata: 1\n\n").first?.event == "future")
+        #expect(SSEParser().feedCopy("event: future\nevent: ping\ndata: 1\n\n").first?.event == "ping")
+    }
+}
+
+extension SSEParser {
+    /// A fresh copy of this parser fed `text` at once.
+    fileprivate func feedCopy(_ text: String) -> [ServerSentEvent] {
+        var parser = self
+        return parser.feed(Array(text.utf8))
+    }
 }

@@ -102,6 +102,36 @@ struct StreamingTests {
         #expect(test.transport.requests.count == 1)
     }
 
+    /// Events are decoded as the parser completes them, a whole chunk at a time: a malformed
+    /// event must still end the stream only after the events before it, and nothing after it
+    /// may surface, whatever the chunking.
+    @Test("a malformed event mid-stream is a decoding error after the events before it; later ones never surface",
+          arguments: [1, 3, 4096])
+    func midStreamMalformed(chunkSize: Int) async throws {
+        let text = Self.erroredStream.replacingOccurrences(
+            of: #"data: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+            with: #"data: {"type":"content_block_stop","index":"#)
+            .replacingOccurrences(of: "event: error", with: "event: content_block_stop")
+        let test = TestClient([.streaming(headers: [("request-id", "req_bad")], chunks: Self.chunks(text, size: chunkSize))])
+        let stream = try await test.client.streamMessage(Self.streamRequest)
+        var kinds: [String] = []
+        let error = try await #require(throws: ClaudeError.self) {
+            for try await event in stream {
+                switch event {
+                case .messageStart: kinds.append("start")
+                case .contentBlockStart: kinds.append("bstart")
+                case .contentBlockDelta(_, .text(let text)): kinds.append("delta:\(text)")
+                default: kinds.append("other")
+                }
+            }
+        }
+        #expect(kinds == ["start", "bstart", "delta:partial"])
+        #expect(error.code == .decoding)
+        #expect(error.message.contains("malformed SSE event 'content_block_stop'"))
+        #expect(error.requestID == "req_bad")
+        #expect(test.transport.requests.count == 1)
+    }
+
     @Test("a body that breaks before the first event is retried; after it, it is streamInterrupted")
     func retryOnlyBeforeFirstEvent() async throws {
         let broken = TransportError(kind: .interrupted, detail: "connection reset")

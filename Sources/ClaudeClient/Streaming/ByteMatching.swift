@@ -11,8 +11,24 @@ extension UnsafeBufferPointer<UInt8> {
     /// visible share of a stream's decoding in profiles. False when `offset` is out of range or
     /// fewer than `expected.count` bytes follow it; true for an empty `expected` in range.
     func holds(_ expected: [UInt8], at offset: Int) -> Bool {
+        expected.withUnsafeBufferPointer { holds(bytes: $0, at: offset) }
+    }
+
+    /// `holds(_:at:)` for a literal: a `StaticString` is a constant in the binary, so matching
+    /// one costs no lazy-global check (`swift_once` on Linux) and no array, which a `static let`
+    /// byte array would on every call of a per-event path.
+    func holds(_ expected: StaticString, at offset: Int) -> Bool {
+        holds(bytes: UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount), at: offset)
+    }
+
+    /// Whether these bytes are exactly `expected`.
+    func equals(_ expected: StaticString) -> Bool {
+        count == expected.utf8CodeUnitCount && holds(expected, at: 0)
+    }
+
+    private func holds(bytes expected: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
         guard offset >= 0, offset <= count, count - offset >= expected.count else { return false }
-        guard !expected.isEmpty, let base = baseAddress else { return true }
-        return expected.withUnsafeBufferPointer { memcmp(base + offset, $0.baseAddress!, $0.count) == 0 }
+        guard !expected.isEmpty, let base = baseAddress, let other = expected.baseAddress else { return true }
+        return memcmp(base + offset, other, expected.count) == 0
     }
 }

@@ -79,11 +79,31 @@ public struct MessageStream: AsyncSequence, Sendable {
     public func cancel() { body.cancel() }
 }
 
+/// Decodes each event as the parser completes it, straight from the parser's buffer (no array
+/// per event), and keeps the decoded events until they are delivered. After an event fails to
+/// decode, later events of the chunk are dropped: the failure ends the stream once the events
+/// before it were delivered.
+struct DecodingEventSink: ServerSentEventSink, Sendable {
+    var decoder = MessageStreamEventDecoder()
+    var events: [MessageStreamEvent] = []
+    var failure: ClaudeError?
+    let requestID: String?
+    let attempts: Int
+
+    mutating func receive(type: StreamEventType?, name: String?, data: UnsafeBufferPointer<UInt8>) {
+        guard failure == nil else { return }
+        do {
+            events.append(try decoder.decode(type: type, name: name, data: data, requestID: requestID, attempts: attempts))
+        } catch {
+            failure = error
+        }
+    }
+}
+
 /// Parser, decoder and undelivered events of one stream; a value so iterators stay `Sendable`.
 struct StreamState: Sendable {
     private var parser = SSEParser()
-    private var decoder = MessageStreamEventDecoder()
-    private var pending: [ServerSentEvent] = []
+    private var sink: DecodingEventSink
     private var pendingIndex = 0
     private var held: MessageStreamEvent?
     private var finished = false
@@ -100,6 +120,7 @@ struct StreamState: Sendable {
     private let secrets: [String]
 
     init(requestID: String?, attempts: Int, secrets: [String]) {
+        sink = DecodingEventSink(requestID: requestID, attempts: attempts)
         self.requestID = requestID
         self.attempts = attempts
         self.secrets = secrets
@@ -158,24 +179,22 @@ struct StreamState: Sendable {
             return event
         }
         while !finished {
-            if pendingIndex < pending.count {
-                let raw = pending[pendingIndex]
+            if pendingIndex < sink.events.count {
+                let event = sink.events[pendingIndex]
                 pendingIndex += 1
-                do {
-                    let event = try decoder.decode(raw, requestID: requestID, attempts: attempts)
-                    if case .messageStop = event { sawMessageStop = true }
-                    deliveredAny = true
-                    return event
-                } catch {
-                    finished = true
-                    body.cancel()
-                    var redacted = error
-                    redacted.message = Redaction.redact(error.message, secrets: secrets)
-                    redacted.requestID = Redaction.headerValue(error.requestID, secrets: secrets)
-                    throw redacted
-                }
+                if case .messageStop = event { sawMessageStop = true }
+                deliveredAny = true
+                return event
             }
-            pending.removeAll(keepingCapacity: true)
+            if let error = sink.failure {
+                finished = true
+                body.cancel()
+                var redacted = error
+                redacted.message = Redaction.redact(error.message, secrets: secrets)
+                redacted.requestID = Redaction.headerValue(error.requestID, secrets: secrets)
+                throw redacted
+            }
+            sink.events.removeAll(keepingCapacity: true)
             pendingIndex = 0
             let chunk: Data?
             do {
@@ -192,7 +211,7 @@ struct StreamState: Sendable {
                     code: .streamInterrupted, message: "stream ended before message_stop", requestID: requestID,
                     attempts: attempts)
             }
-            parser.feed(chunk, into: &pending)
+            parser.feed(chunk, into: &sink)
         }
         return nil
     }

@@ -114,12 +114,37 @@ struct MessageStreamEventDecoder: Sendable {
     mutating func decode(_ event: ServerSentEvent, requestID: String?, attempts: Int) throws(ClaudeError)
         -> MessageStreamEvent
     {
-        let name = event.event ?? Self.dataType(event.data) ?? ""
-        if name == "content_block_delta", let delta = TextDeltaFastPath.decode(event.data) {
-            return .contentBlockDelta(index: delta.index, delta: .text(delta.text))
+        let type = event.event.flatMap { StreamEventType(name: $0) }
+        let name = type == nil ? event.event : nil
+        return try event.data.withUnsafeBufferPointer { data throws(ClaudeError) in
+            try decode(type: type, name: name, data: data, requestID: requestID, attempts: attempts)
         }
-        if let fast = decodeFast(name: name, data: event.data) { return fast }
-        return try decodeWithFoundation(event, name: name, requestID: requestID, attempts: attempts)
+    }
+
+    /// Decodes one SSE event as ``SSEParser`` delivers it: `type` when the `event:` line named
+    /// a Messages API event, else `name` (`nil` without an `event:` line: the data's `type`
+    /// member names it). Throws as ``decode(_:requestID:attempts:)``.
+    mutating func decode(
+        type: StreamEventType?, name: String?, data: UnsafeBufferPointer<UInt8>, requestID: String?, attempts: Int
+    ) throws(ClaudeError) -> MessageStreamEvent {
+        var type = type
+        var name = name
+        if type == nil, name == nil, let named = Self.dataType(data) {
+            type = StreamEventType(name: named)
+            name = type == nil ? named : nil
+        }
+        guard let type else { return .unknown(name: name ?? "") }
+        switch type {
+        case .messageStop: return .messageStop
+        case .ping: return .ping
+        case .contentBlockDelta:
+            if let delta = TextDeltaFastPath.decode(data) {
+                return .contentBlockDelta(index: delta.index, delta: .text(delta.text))
+            }
+        default: break
+        }
+        if let fast = decodeFast(type: type, data: data) { return fast }
+        return try decodeWithFoundation(type: type, data: data, requestID: requestID, attempts: attempts)
     }
 
     /// The `Decodable` path: every event the fast paths decline, `error` events, and the
@@ -127,50 +152,57 @@ struct MessageStreamEventDecoder: Sendable {
     mutating func decodeWithFoundation(_ event: ServerSentEvent, name: String, requestID: String?, attempts: Int)
         throws(ClaudeError) -> MessageStreamEvent
     {
-        // Payload-free events: no decoder (the cases below return them without reading JSON too).
-        switch name {
-        case "message_stop": return .messageStop
-        case "ping": return .ping
+        guard let type = StreamEventType(name: name) else { return .unknown(name: name) }
+        return try event.data.withUnsafeBufferPointer { data throws(ClaudeError) in
+            try decodeWithFoundation(type: type, data: data, requestID: requestID, attempts: attempts)
+        }
+    }
+
+    private mutating func decodeWithFoundation(
+        type: StreamEventType, data: UnsafeBufferPointer<UInt8>, requestID: String?, attempts: Int
+    ) throws(ClaudeError) -> MessageStreamEvent {
+        // Payload-free events: no decoder.
+        switch type {
+        case .messageStop: return .messageStop
+        case .ping: return .ping
         default: break
         }
-        let json = Data(event.data)
+        let json = Data(buffer: data)
         let decoder = JSONDecoder()
         do {
-            switch name {
-            case "message_start":
+            switch type {
+            case .messageStart:
                 let message = try decoder.decode(Start.self, from: json).message
                 usage = message.usage
                 return .messageStart(message)
-            case "content_block_start":
+            case .contentBlockStart:
                 let start = try decoder.decode(BlockStart.self, from: json)
                 return .contentBlockStart(index: start.index, block: start.block)
-            case "content_block_delta":
+            case .contentBlockDelta:
                 let delta = try decoder.decode(BlockDelta.self, from: json)
                 return .contentBlockDelta(index: delta.index, delta: delta.delta)
-            case "content_block_stop":
+            case .contentBlockStop:
                 return .contentBlockStop(index: try decoder.decode(BlockStop.self, from: json).index)
-            case "message_delta":
+            case .messageDelta:
                 let delta = try decoder.decode(Delta.self, from: json)
                 if let partial = delta.usage { usage = partial.applied(to: usage) }
                 return .messageDelta(delta.delta, usage: usage)
-            case "message_stop":
+            case .messageStop:
                 return .messageStop
-            case "ping":
+            case .ping:
                 return .ping
-            case "error":
+            case .error:
                 let body = try decoder.decode(ErrorEvent.self, from: json)
                 throw ClaudeError(
                     code: ClaudeError.code(status: nil, apiErrorType: body.error.type),
                     message: body.error.message, apiErrorType: body.error.type,
                     requestID: body.requestID ?? requestID, attempts: attempts)
-            default:
-                return .unknown(name: name)
             }
         } catch let error as ClaudeError {
             throw error
         } catch {
             throw ClaudeError(
-                code: .decoding, message: "malformed SSE event '\(name)': \(Self.describe(error))",
+                code: .decoding, message: "malformed SSE event '\(type.name)': \(Self.describe(error))",
                 requestID: requestID, attempts: attempts)
         }
     }
@@ -178,36 +210,36 @@ struct MessageStreamEventDecoder: Sendable {
     /// The JSONDecoder-free path for the events of a reply (``FastJSON``); `nil` for an event it
     /// does not handle exactly like the `Decodable` path below (which then decodes it), and for
     /// `error` events (rare; their message handling stays in one place).
-    private mutating func decodeFast(name: String, data: [UInt8]) -> MessageStreamEvent? {
-        switch name {
-        case "message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta":
+    private mutating func decodeFast(type: StreamEventType, data: UnsafeBufferPointer<UInt8>) -> MessageStreamEvent? {
+        switch type {
+        case .messageStart, .contentBlockStart, .contentBlockDelta, .contentBlockStop, .messageDelta:
             break
-        default:
+        case .messageStop, .ping, .error:
             return nil
         }
-        guard case .object(let members)? = FastJSON.parse(data) else { return nil }
+        guard case .object(let members)? = FastJSON.parse(UnsafeRawBufferPointer(data)) else { return nil }
         func index() -> Int? {
             guard case .int(let value)? = FastJSON.member("index", in: members) else { return nil }
             return Int(exactly: value)
         }
-        switch name {
-        case "message_start":
+        switch type {
+        case .messageStart:
             guard case .object(let fields)? = FastJSON.member("message", in: members),
                 let message = FastJSON.message(fields)
             else { return nil }
             usage = message.usage
             return .messageStart(message)
-        case "content_block_start":
+        case .contentBlockStart:
             guard let index = index(), case .object(let fields)? = FastJSON.member("content_block", in: members),
                 let block = FastJSON.contentBlock(fields)
             else { return nil }
             return .contentBlockStart(index: index, block: block)
-        case "content_block_delta":
+        case .contentBlockDelta:
             guard let index = index(), case .object(let fields)? = FastJSON.member("delta", in: members),
                 let delta = FastJSON.contentDelta(fields)
             else { return nil }
             return .contentBlockDelta(index: index, delta: delta)
-        case "content_block_stop":
+        case .contentBlockStop:
             return index().map { .contentBlockStop(index: $0) }
         default:
             guard case .object(let fields)? = FastJSON.member("delta", in: members) else { return nil }
@@ -240,12 +272,14 @@ struct MessageStreamEventDecoder: Sendable {
     }
 
     /// The `type` member of an event without an `event:` line.
-    private static func dataType(_ data: [UInt8]) -> String? {
-        if case .object(let members)? = FastJSON.parse(data), case .string(let type)? = FastJSON.member("type", in: members) {
+    private static func dataType(_ data: UnsafeBufferPointer<UInt8>) -> String? {
+        if case .object(let members)? = FastJSON.parse(UnsafeRawBufferPointer(data)),
+            case .string(let type)? = FastJSON.member("type", in: members)
+        {
             return type
         }
         struct Typed: Decodable { var type: String }
-        return try? JSONDecoder().decode(Typed.self, from: Data(data)).type
+        return try? JSONDecoder().decode(Typed.self, from: Data(buffer: data)).type
     }
 
     /// A decoding error's path and reason, without echoing the payload (it may hold prompt text).

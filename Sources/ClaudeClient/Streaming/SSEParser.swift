@@ -4,19 +4,76 @@ struct ServerSentEvent: Sendable, Equatable {
     var data: [UInt8]
 }
 
+/// The event types of a Messages API stream (docs/ANTHROPIC-API.md "Streaming"), recognised
+/// from the `event:` line's bytes once per event, so the decoder switches on a byte-sized value
+/// instead of comparing strings.
+enum StreamEventType: UInt8, Sendable, CaseIterable {
+    case messageStart, contentBlockStart, contentBlockDelta, contentBlockStop, messageDelta, messageStop, ping, error
+
+    /// The name on the wire (`message_start`, …).
+    var name: String {
+        switch self {
+        case .messageStart: "message_start"
+        case .contentBlockStart: "content_block_start"
+        case .contentBlockDelta: "content_block_delta"
+        case .contentBlockStop: "content_block_stop"
+        case .messageDelta: "message_delta"
+        case .messageStop: "message_stop"
+        case .ping: "ping"
+        case .error: "error"
+        }
+    }
+
+    /// The type named by these bytes, `nil` for any other name.
+    init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 19 where bytes.equals("content_block_delta"): self = .contentBlockDelta
+        case 19 where bytes.equals("content_block_start"): self = .contentBlockStart
+        case 18 where bytes.equals("content_block_stop"): self = .contentBlockStop
+        case 13 where bytes.equals("message_start"): self = .messageStart
+        case 13 where bytes.equals("message_delta"): self = .messageDelta
+        case 12 where bytes.equals("message_stop"): self = .messageStop
+        case 4 where bytes.equals("ping"): self = .ping
+        case 5 where bytes.equals("error"): self = .error
+        default: return nil
+        }
+    }
+
+    /// The type with this name, `nil` for any other.
+    init?(name: String) {
+        var name = name
+        guard let type = name.withUTF8({ StreamEventType($0) }) else { return nil }
+        self = type
+    }
+}
+
+/// Where ``SSEParser`` delivers each event it completes.
+protocol ServerSentEventSink {
+    /// One event: its type when the `event:` line names a Messages API event, else its name
+    /// (`nil` without an `event:` line or with an empty one), and its joined `data:` lines,
+    /// valid only during the call.
+    mutating func receive(type: StreamEventType?, name: String?, data: UnsafeBufferPointer<UInt8>)
+}
+
+extension Array: ServerSentEventSink where Element == ServerSentEvent {
+    /// Appends the event, its data copied.
+    mutating func receive(type: StreamEventType?, name: String?, data: UnsafeBufferPointer<UInt8>) {
+        append(ServerSentEvent(event: type?.name ?? name, data: Array<UInt8>(data)))
+    }
+}
+
 /// Incremental `text/event-stream` parser fed arbitrary byte chunks.
 ///
 /// Frames may be split at any byte (docs/ANTHROPIC-API.md "Streaming"); lines end in LF, CRLF or CR —
 /// a CR at the end of one chunk followed by LF at the start of the next is one line end.
-/// Works on bytes: no `String` per line, only one per dispatched event name.
+/// Works on bytes: no `String` per line, none for the API's own event names, and no array per
+/// event (the data lines gather in one buffer the sink reads in place).
 /// Comments (`:`), `id:` and `retry:` are ignored; an event without `data:` is not dispatched.
 struct SSEParser: Sendable {
     private static let lf = UInt8(ascii: "\n")
     private static let cr = UInt8(ascii: "\r")
     private static let colon = UInt8(ascii: ":")
     private static let space = UInt8(ascii: " ")
-    private static let dataField = Array("data".utf8)
-    private static let eventField = Array("event".utf8)
 
     /// Unconsumed bytes; `lineStart` is where the current partial line begins.
     private var buffer: [UInt8] = []
@@ -24,6 +81,8 @@ struct SSEParser: Sendable {
     /// Bytes before this index contain no line end (so a long line is not rescanned per chunk).
     private var scanned = 0
     private var skipNextLF = false
+    private var eventType: StreamEventType?
+    /// The `event:` value when it is not one of `StreamEventType`'s.
     private var eventName: String?
     private var data: [UInt8] = []
     private var hasData = false
@@ -35,8 +94,8 @@ struct SSEParser: Sendable {
         return events
     }
 
-    /// Appends a chunk and appends the events it completed to `events`.
-    mutating func feed(_ chunk: some Collection<UInt8>, into events: inout [ServerSentEvent]) {
+    /// Appends a chunk and hands the events it completed to `sink`, in order.
+    mutating func feed(_ chunk: some Collection<UInt8>, into sink: inout some ServerSentEventSink) {
         buffer.append(contentsOf: chunk)
         var index = scanned
         let end = buffer.count
@@ -62,7 +121,7 @@ struct SSEParser: Sendable {
             }
             guard lineEnd < end else { break }
             let byte = buffer[lineEnd]
-            processLine(from: lineStart, to: lineEnd, into: &events)
+            processLine(from: lineStart, to: lineEnd, into: &sink)
             skipNextLF = byte == Self.cr
             lineStart = lineEnd + 1
             index = lineEnd + 1
@@ -84,9 +143,9 @@ struct SSEParser: Sendable {
         lineStart = 0
     }
 
-    private mutating func processLine(from start: Int, to end: Int, into events: inout [ServerSentEvent]) {
+    private mutating func processLine(from start: Int, to end: Int, into sink: inout some ServerSentEventSink) {
         if start == end {
-            dispatch(into: &events)
+            dispatch(into: &sink)
             return
         }
         if buffer[start] == Self.colon { return }  // comment
@@ -94,44 +153,31 @@ struct SSEParser: Sendable {
         while colonIndex < end, buffer[colonIndex] != Self.colon { colonIndex += 1 }
         var valueStart = min(colonIndex + 1, end)
         if valueStart < end, buffer[valueStart] == Self.space { valueStart += 1 }
-        // Field names and event names compared as raw bytes (`holds(_:at:)`).
+        // Field names and event names compared as raw bytes.
         buffer.withUnsafeBufferPointer { bytes in
             let field = UnsafeBufferPointer(rebasing: bytes[start..<colonIndex])
-            if Self.equal(field, Self.dataField) {
-                data.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[valueStart..<end]))
+            let value = UnsafeBufferPointer(rebasing: bytes[valueStart..<end])
+            if field.equals("data") {
+                data.append(contentsOf: value)
                 data.append(Self.lf)
                 hasData = true
-            } else if Self.equal(field, Self.eventField) {
-                eventName = Self.eventName(UnsafeBufferPointer(rebasing: bytes[valueStart..<end]))
+            } else if field.equals("event") {
+                eventType = StreamEventType(value)
+                eventName = eventType == nil && !value.isEmpty ? String(decoding: value, as: UTF8.self) : nil
             }
         }
     }
 
-    /// The Messages API's event names, shared instead of a new String per event.
-    private static let knownNames: [(bytes: [UInt8], name: String)] = [
-        "content_block_delta", "ping", "message_start", "content_block_start", "content_block_stop", "message_delta",
-        "message_stop", "error",
-    ].map { (Array($0.utf8), $0) }
-
-    private static func eventName(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        for known in knownNames where equal(bytes, known.bytes) { return known.name }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ expected: [UInt8]) -> Bool {
-        bytes.count == expected.count && bytes.holds(expected, at: 0)
-    }
-
-    private mutating func dispatch(into events: inout [ServerSentEvent]) {
+    private mutating func dispatch(into sink: inout some ServerSentEventSink) {
         defer {
+            eventType = nil
             eventName = nil
             hasData = false
+            data.removeAll(keepingCapacity: true)
         }
         guard hasData else { return }
         data.removeLast()  // the LF appended after the last data line
-        let name = eventName.flatMap { $0.isEmpty ? nil : $0 }
-        events.append(ServerSentEvent(event: name, data: data))
-        data = []
-        data.reserveCapacity(256)
+        let (type, name) = (eventType, eventName)
+        data.withUnsafeBufferPointer { sink.receive(type: type, name: name, data: $0) }
     }
 }
