@@ -214,6 +214,12 @@ final class CurlEventLoop: @unchecked Sendable {
 
     private func run() {
         shared.withLock { $0.loopThread = pthread_self() }
+        // Whether libcurl has anything new to act on: the poll returned (readiness, a timeout,
+        // a wakeup) or a command changed a handle (add, remove, unpause). A round that only ran
+        // jobs and leads straight to the poll — the common case once a stream is flowing: a
+        // chunk was handed over and its reader ran — leaves libcurl nothing to do, and another
+        // `curl_multi_perform` would only re-check the sockets (a `poll` per transfer) first.
+        var performDue = true
         network: while true {
             // What is queued: commands, then jobs, then the commands those jobs queued (a call's
             // request, attached before the network round). Jobs the jobs queue wait for the
@@ -245,6 +251,7 @@ final class CurlEventLoop: @unchecked Sendable {
                 case .network:
                     break
                 case .work:
+                    if !spareQueue.isEmpty { performDue = true }
                     handleQueuedCommands(stopping: false)
                     guard !spareJobs.isEmpty else { continue }
                     runJobs()
@@ -252,23 +259,31 @@ final class CurlEventLoop: @unchecked Sendable {
                         swap(&shared.queue, &spareQueue)
                         return shared.isShutDown
                     }
+                    if !spareQueue.isEmpty { performDue = true }
                     handleQueuedCommands(stopping: stopping)
                     if stopping { continue }
                 }
                 break
             }
 
-            var running: Int32 = 0
-            _ = curl_multi_perform(multi, &running)
-            resumeHandedOffChunks()
-            collectFinished()
-            publishStats()
+            // Work queued again (a task that keeps yielding) means no poll this round: perform
+            // anyway, so sockets that became ready are served between the jobs.
+            if !performDue, shared.withLock({ !$0.queue.isEmpty || !$0.jobs.isEmpty }) { performDue = true }
+            if performDue {
+                performDue = false
+                var running: Int32 = 0
+                _ = curl_multi_perform(multi, &running)
+                resumeHandedOffChunks()
+                collectFinished()
+                publishStats()
+            }
             // Back to the top for what finishing transfers queued (the resumed tasks' jobs),
             // and to return the thread once nothing is attached.
             if active.isEmpty { continue }
             if shared.withLock({ !$0.queue.isEmpty || !$0.jobs.isEmpty }) { continue }
             // libcurl shortens the wait to its own next timeout; wakeups interrupt it.
             _ = curl_multi_poll(multi, nil, 0, 10_000, nil)
+            performDue = true
         }
         failActive()
         for easy in easyPool { curl_easy_cleanup(easy) }
