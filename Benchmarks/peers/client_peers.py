@@ -1,6 +1,7 @@
 """Per-call CPU and wall time of a Python client against the mock on loopback; one JSON line.
 
 Usage: python client_peers.py anthropic|litellm BASE_URL create|stream CONCURRENCY CALLS
+(environment: STREAM_PACING_MS=N asks the mock for N ms between stream events, as ClientBench)
 
 CPU is `resource.getrusage(RUSAGE_SELF)` user+sys of this process only (the mock is another
 process), taken around the measured calls after a warm-up, divided by the calls. Latency is the
@@ -24,6 +25,12 @@ os.environ.setdefault("LITELLM_TELEMETRY", "False")
 KEY = "sk-bench-not-a-real-key"
 MODEL = "claude-haiku-4-5"
 PROMPT = "Benchmark prompt: reply with a short greeting."
+# STREAM_PACING_MS=N: the mock pauses N ms between stream events (as ClientBench's variable).
+_PACING = os.environ.get("STREAM_PACING_MS", "")
+if _PACING:
+    if not _PACING.isdigit() or int(_PACING) <= 0:
+        sys.exit(f"STREAM_PACING_MS must be a positive integer, got {_PACING!r}")
+    PROMPT = f"[[mock: slow-ms={int(_PACING)}]] " + PROMPT
 
 
 def cpu_us() -> float:

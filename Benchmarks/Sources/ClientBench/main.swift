@@ -14,6 +14,8 @@ import Foundation
 //   create|stream|mixed CONCURRENCY: profile mode — only that row of the client (no floor, no
 //   SSE throughput), for perf or an A/B of two builds; `mixed` alternates buffered and streamed
 //   calls in each calling task, as an application using both would.
+// environment: EVENT_LOOP=shared, TASK_EXECUTOR=client (see below); STREAM_PACING_MS=N paces the
+//   mock's stream events N ms apart (see `streamPacing`).
 
 let baseCalls = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000
 let profileRow: (streaming: Bool, alternate: Bool, concurrency: Int)? = {
@@ -31,6 +33,17 @@ let eventLoop: AnthropicClient.EventLoopThreading =
 /// else, on Swift's default executor as an ordinary caller would.
 let onClientExecutor = ProcessInfo.processInfo.environment["TASK_EXECUTOR"] == "client"
 let model = "claude-haiku-4-5"
+let benchPrompt = "Benchmark prompt: reply with a short greeting."
+/// `STREAM_PACING_MS=N` asks the mock to pause N ms between the events of a stream (its
+/// `[[mock: slow-ms=N]]` prompt directive), so each event arrives in a read of its own as from the
+/// real API, which generates them over time; unset, the mock writes a stream's events back to
+/// back and how many share a read depends on scheduling. Buffered calls are unaffected. The floor
+/// gets the same body, and `peers/client_peers.py` reads the same variable.
+let streamPacing: String = {
+    guard let text = ProcessInfo.processInfo.environment["STREAM_PACING_MS"], !text.isEmpty else { return "" }
+    guard let milliseconds = Int(text), milliseconds > 0 else { fail("STREAM_PACING_MS must be a positive integer, got '\(text)'") }
+    return "[[mock: slow-ms=\(milliseconds)]] "
+}()
 
 // MARK: Process helpers
 
@@ -181,8 +194,7 @@ func run() async throws {
     let mock = MockChild()
     let baseURL = "http://127.0.0.1:\(mock.port)"
     let client = AnthropicClient(configuration: .init(apiKey: benchKey, baseURL: baseURL, eventLoop: eventLoop))
-    let request = MessageRequest(
-        model: model, maxTokens: 256, messages: [.user("Benchmark prompt: reply with a short greeting.")])
+    let request = MessageRequest(model: model, maxTokens: 256, messages: [.user(streamPacing + benchPrompt)])
     var streamingRequest = request
     streamingRequest.stream = true
     let encoder = JSONEncoder()
