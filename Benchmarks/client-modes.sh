@@ -10,7 +10,8 @@
 #   PEER_PYTHON=/path/to/venv/bin/python in the environment (a venv with `anthropic`) also runs
 #   the official Python SDK (peers/client_peers.py) each repetition, against ConcurrencyBench's
 #   mock in its own process, and prints the SDK's CPU per call next to ours and the floor's
-#   (SDK / floor bounds SDK / ours: ≥ 10x below the SDK needs ours ≤ floor x (SDK / floor) / 10).
+#   (SDK / floor bounds SDK / ours, as a client costs at least the floor: ≥ 10x below the SDK
+#   needs ours ≤ floor x (SDK / floor) / 10).
 #   STREAM_PACING_MS=N in the environment paces the mock's stream events N ms apart for all
 #   three (ClientBench's and client_peers.py's variable; the stream rows then take ~20 ms a call).
 # Needs release builds of the Benchmarks package: swift build -c release --package-path Benchmarks
