@@ -132,6 +132,24 @@ struct StreamingTests {
         #expect(test.transport.requests.count == 1)
     }
 
+    /// The first event is read ahead before `streamMessage` returns: a malformed one there fails
+    /// the call itself, and the valid events that follow it in the same chunk never surface.
+    @Test("a malformed first event fails streamMessage as a decoding error, not retried", arguments: [3, 4096])
+    func malformedFirstEvent(chunkSize: Int) async throws {
+        let start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
+        let text = Self.erroredStream.replacingOccurrences(
+            of: start, with: "event: message_start\ndata: {\"type\":\"message_start\",\"message\"\n\n" + start)
+        let reply = ScriptedReply.streaming(headers: [("request-id", "req_first")], chunks: Self.chunks(text, size: chunkSize))
+        let test = TestClient([reply, reply])
+        let error = try await #require(throws: ClaudeError.self) {
+            _ = try await test.client.streamMessage(Self.streamRequest)
+        }
+        #expect(error.code == .decoding)
+        #expect(error.message.contains("malformed SSE event 'message_start'"))
+        #expect(error.requestID == "req_first")
+        #expect(test.transport.requests.count == 1)
+    }
+
     @Test("a body that breaks before the first event is retried; after it, it is streamInterrupted")
     func retryOnlyBeforeFirstEvent() async throws {
         let broken = TransportError(kind: .interrupted, detail: "connection reset")

@@ -5,18 +5,13 @@
 #endif
 
 extension UnsafeBufferPointer<UInt8> {
-    /// Whether these bytes hold `expected` at `offset`, compared with `memcmp`. The stream
-    /// parsers match fixed field names and prefixes with it: the standard library's
+    /// Whether these bytes hold the literal `expected` at `offset`, compared with `memcmp`. The
+    /// stream parsers match fixed field names and prefixes with it: the standard library's
     /// `starts(with:)` and `elementsEqual` walked both sequences through generic iterators, a
-    /// visible share of a stream's decoding in profiles. False when `offset` is out of range or
-    /// fewer than `expected.count` bytes follow it; true for an empty `expected` in range.
-    func holds(_ expected: [UInt8], at offset: Int) -> Bool {
-        expected.withUnsafeBufferPointer { holds(bytes: $0, at: offset) }
-    }
-
-    /// `holds(_:at:)` for a literal: a `StaticString` is a constant in the binary, so matching
-    /// one costs no lazy-global check (`swift_once` on Linux) and no array, which a `static let`
-    /// byte array would on every call of a per-event path.
+    /// visible share of a stream's decoding in profiles, and a `StaticString` is a constant in
+    /// the binary, so matching one costs no lazy-global check (`swift_once` on Linux) and no array,
+    /// which a `static let` byte array would on every call. False when `offset` is out of range
+    /// or fewer than `expected`'s bytes follow it; true for an empty `expected` in range.
     func holds(_ expected: StaticString, at offset: Int) -> Bool {
         holds(bytes: UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount), at: offset)
     }

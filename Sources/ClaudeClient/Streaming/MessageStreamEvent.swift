@@ -122,8 +122,8 @@ struct MessageStreamEventDecoder: Sendable {
     }
 
     /// Decodes one SSE event as ``SSEParser`` delivers it: `type` when the `event:` line named
-    /// a Messages API event, else `name` (`nil` without an `event:` line: the data's `type`
-    /// member names it). Throws as ``decode(_:requestID:attempts:)``.
+    /// a Messages API event, else `name` (`nil` without an `event:` line or after an empty one:
+    /// the data's `type` member names it). Throws as ``decode(_:requestID:attempts:)``.
     mutating func decode(
         type: StreamEventType?, name: String?, data: UnsafeBufferPointer<UInt8>, requestID: String?, attempts: Int
     ) throws(ClaudeError) -> MessageStreamEvent {
@@ -147,8 +147,8 @@ struct MessageStreamEventDecoder: Sendable {
         return try decodeWithFoundation(type: type, data: data, requestID: requestID, attempts: attempts)
     }
 
-    /// The `Decodable` path: every event the fast paths decline, `error` events, and the
-    /// reference the fast paths are tested against.
+    /// The `Decodable` path for one named event, as the tests' reference for the fast paths
+    /// (an unknown name is `.unknown`). Throws as ``decode(_:requestID:attempts:)``.
     mutating func decodeWithFoundation(_ event: ServerSentEvent, name: String, requestID: String?, attempts: Int)
         throws(ClaudeError) -> MessageStreamEvent
     {
@@ -158,6 +158,8 @@ struct MessageStreamEventDecoder: Sendable {
         }
     }
 
+    /// The `Decodable` path: every event the fast paths decline, and `error` events (thrown as
+    /// their typed `ClaudeError`); malformed JSON throws `decoding`.
     private mutating func decodeWithFoundation(
         type: StreamEventType, data: UnsafeBufferPointer<UInt8>, requestID: String?, attempts: Int
     ) throws(ClaudeError) -> MessageStreamEvent {

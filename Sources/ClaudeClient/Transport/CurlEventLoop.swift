@@ -14,7 +14,8 @@ import Synchronization
 ///
 /// **Dedicated** (the default): `curl_multi_poll` → drain submissions → `curl_multi_perform` →
 /// `curl_multi_info_read` run as one dispatch work item that returns once nothing is queued or
-/// attached, and is scheduled again by the next submission. It blocks in `curl_multi_poll`, so
+/// attached, and is scheduled again by the next submission (the perform is skipped after a round
+/// that only ran task jobs and changed no handle). It blocks in `curl_multi_poll`, so
 /// its serial queue runs on libdispatch's overcommit pool: a thread of its own while transfers
 /// are in flight, none while the client is idle. Other threads append work to the shared queue
 /// (a `Mutex`) and call `curl_multi_wakeup`, the one libcurl call that is safe from any thread.
