@@ -4,7 +4,9 @@
 # the raw-libcurl floor of the same run) and of the ratio.
 #
 # usage: bash Benchmarks/client-modes.sh [REPS [CALLS [MODES]]]
-#   REPS   repetitions per mode (default 5); CALLS per sequential row (default 2000, x3 at 64)
+#   REPS   repetitions per mode (default 5); CALLS per sequential row (default 2000; the rows at
+#          concurrency 64 run 3x that, rounded down to a multiple of 64). The SDK rows always run
+#          300 calls at concurrency 1 and 640 at 64, whatever CALLS is.
 #   MODES  space-separated list of EVENT_LOOP:TASK_EXECUTOR pairs
 #          (default "dedicated:default dedicated:client shared:default")
 #   PEER_PYTHON=/path/to/venv/bin/python in the environment (a venv with `anthropic`) also runs
@@ -24,6 +26,13 @@ reps="${1:-5}"
 calls="${2:-2000}"
 modes="${3:-dedicated:default dedicated:client shared:default}"
 [ -x "$bench" ] || { echo "client-modes.sh: build ClientBench first (see the usage line)" >&2; exit 2; }
+if [ -n "${STREAM_PACING_MS:-}" ]; then
+    case "$STREAM_PACING_MS" in
+        *[!0-9]*) pacing_ok=false ;;
+        *) [ "$((10#$STREAM_PACING_MS))" -gt 0 ] && pacing_ok=true || pacing_ok=false ;;
+    esac
+    $pacing_ok || { echo "client-modes.sh: STREAM_PACING_MS must be a positive integer, got '$STREAM_PACING_MS'" >&2; exit 2; }
+fi
 out="$(mktemp -d)"
 mock_pid=""
 cleanup() {
@@ -47,8 +56,12 @@ for rep in $(seq 1 "$reps"); do
         loop="${mode%%:*}"
         executor="${mode##*:}"
         echo "rep $rep/$reps: EVENT_LOOP=$loop TASK_EXECUTOR=$executor (load $(cut -d' ' -f1 /proc/loadavg))" >&2
-        EVENT_LOOP="$loop" TASK_EXECUTOR="$executor" "$bench" "$calls" 2>/dev/null \
-            | grep -E '^\| (create|stream) \|' >>"$out/$mode.rows"
+        if ! EVENT_LOOP="$loop" TASK_EXECUTOR="$executor" "$bench" "$calls" >"$out/run.out" 2>"$out/run.err"; then
+            echo "client-modes.sh: ClientBench failed:" >&2
+            cat "$out/run.err" >&2
+            exit 1
+        fi
+        grep -E '^\| (create|stream) \|' "$out/run.out" >>"$out/$mode.rows"
     done
     if [ -n "$peer_url" ]; then
         for row in "create 1 300" "create 64 640" "stream 1 300" "stream 64 640"; do

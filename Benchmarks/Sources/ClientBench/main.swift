@@ -10,7 +10,9 @@ import Foundation
 // raw-libcurl floor (curl-floor), plus SSE throughput through the client. See README.md.
 //
 // usage: swift run -c release --package-path Benchmarks ClientBench [CALLS [create|stream|mixed CONCURRENCY]]
-//   CALLS: requests per sequential measurement (default 1000); concurrency-64 rows run 3x that.
+//   CALLS: requests per sequential measurement (default 1000); concurrency-64 rows run 3x that,
+//   rounded down to a multiple of 64. With a row (profile mode), that row runs CALLS, rounded down
+//   to a multiple of CONCURRENCY, after 16 warm-up calls.
 //   create|stream|mixed CONCURRENCY: profile mode — only that row of the client (no floor, no
 //   SSE throughput), for perf or an A/B of two builds; `mixed` alternates buffered and streamed
 //   calls in each calling task, as an application using both would.
@@ -39,6 +41,11 @@ let benchPrompt = "Benchmark prompt: reply with a short greeting."
 /// real API, which generates them over time; unset, the mock writes a stream's events back to
 /// back and how many share a read depends on scheduling. Buffered calls are unaffected. The floor
 /// gets the same body, and `peers/client_peers.py` reads the same variable.
+/// ` (events N ms apart)` when paced, else empty: printed with the results.
+let pacingLabel: String = {
+    guard let text = ProcessInfo.processInfo.environment["STREAM_PACING_MS"], !text.isEmpty else { return "" }
+    return " (events \(text) ms apart)"
+}()
 let streamPacing: String = {
     guard let text = ProcessInfo.processInfo.environment["STREAM_PACING_MS"], !text.isEmpty else { return "" }
     guard let milliseconds = Int(text), milliseconds > 0 else { fail("STREAM_PACING_MS must be a positive integer, got '\(text)'") }
@@ -209,13 +216,13 @@ func run() async throws {
             client, request, streaming: profileRow.streaming, concurrency: profileRow.concurrency, calls: baseCalls,
             alternate: profileRow.alternate)
         let kind = profileRow.alternate ? "mixed" : profileRow.streaming ? "stream" : "create"
-        print("profile row: \(kind) x\(profileRow.concurrency): "
+        print("profile row: \(kind) x\(profileRow.concurrency)\(pacingLabel): "
             + "\(ours.calls) calls, \(format(ours.cpuPerCallMicros)) µs CPU per call")
         client.shutdown()
         mock.stop()
         return
     }
-    print("ClientBench: mock in child process on port \(mock.port), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, event loop \(eventLoop.rawValue), calling tasks on \(onClientExecutor ? "the client's task executor" : "the default executor")")
+    print("ClientBench: mock in child process on port \(mock.port), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, event loop \(eventLoop.rawValue), calling tasks on \(onClientExecutor ? "the client's task executor" : "the default executor"), stream events \(pacingLabel.isEmpty ? "back to back" : pacingLabel.dropFirst(2).dropLast())")
     // Warm up connections, the mock's JIT-free paths and the allocator.
     for streaming in [false, true] {
         _ = try await measureClient(client, request, streaming: streaming, concurrency: 8, calls: 200)
