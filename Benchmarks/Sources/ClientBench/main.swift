@@ -40,17 +40,16 @@ let benchPrompt = "Benchmark prompt: reply with a short greeting."
 /// `[[mock: slow-ms=N]]` prompt directive), so each event arrives in a read of its own as from the
 /// real API, which generates them over time; unset, the mock writes a stream's events back to
 /// back and how many share a read depends on scheduling. Buffered calls are unaffected. The floor
-/// gets the same body, and `peers/client_peers.py` reads the same variable.
-/// ` (events N ms apart)` when paced, else empty: printed with the results.
-let pacingLabel: String = {
-    guard let text = ProcessInfo.processInfo.environment["STREAM_PACING_MS"], !text.isEmpty else { return "" }
-    return " (events \(text) ms apart)"
-}()
-let streamPacing: String = {
-    guard let text = ProcessInfo.processInfo.environment["STREAM_PACING_MS"], !text.isEmpty else { return "" }
+/// gets the same body, and `peers/client_peers.py` reads the same variable. `nil` when unset.
+let pacingMilliseconds: Int? = {
+    guard let text = ProcessInfo.processInfo.environment["STREAM_PACING_MS"], !text.isEmpty else { return nil }
     guard let milliseconds = Int(text), milliseconds > 0 else { fail("STREAM_PACING_MS must be a positive integer, got '\(text)'") }
-    return "[[mock: slow-ms=\(milliseconds)]] "
+    return milliseconds
 }()
+/// The prompt prefix that paces the mock's stream events, or empty.
+let streamPacing = pacingMilliseconds.map { "[[mock: slow-ms=\($0)]] " } ?? ""
+/// ` (events N ms apart)` when paced, else empty: printed with the results.
+let pacingLabel = pacingMilliseconds.map { " (events \($0) ms apart)" } ?? ""
 
 // MARK: Process helpers
 
@@ -222,7 +221,7 @@ func run() async throws {
         mock.stop()
         return
     }
-    print("ClientBench: mock in child process on port \(mock.port), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, event loop \(eventLoop.rawValue), calling tasks on \(onClientExecutor ? "the client's task executor" : "the default executor"), stream events \(pacingLabel.isEmpty ? "back to back" : pacingLabel.dropFirst(2).dropLast())")
+    print("ClientBench: mock in child process on port \(mock.port), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, event loop \(eventLoop.rawValue), calling tasks on \(onClientExecutor ? "the client's task executor" : "the default executor"), stream events \(pacingMilliseconds.map { "\($0) ms apart" } ?? "back to back")")
     // Warm up connections, the mock's JIT-free paths and the allocator.
     for streaming in [false, true] {
         _ = try await measureClient(client, request, streaming: streaming, concurrency: 8, calls: 200)
