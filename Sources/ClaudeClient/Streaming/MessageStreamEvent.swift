@@ -114,7 +114,7 @@ struct MessageStreamEventDecoder: Sendable {
     mutating func decode(_ event: ServerSentEvent, requestID: String?, attempts: Int) throws(ClaudeError)
         -> MessageStreamEvent
     {
-        let type = event.event.flatMap { StreamEventType(name: $0) }
+        let type = event.event.flatMap { StreamEventType(rawValue: $0) }
         let name = type == nil ? event.event : nil
         return try event.data.withUnsafeBufferPointer { data throws(ClaudeError) in
             try decode(type: type, name: name, data: data, requestID: requestID, attempts: attempts)
@@ -130,7 +130,7 @@ struct MessageStreamEventDecoder: Sendable {
         var type = type
         var name = name
         if type == nil, name == nil, let named = Self.dataType(data) {
-            type = StreamEventType(name: named)
+            type = StreamEventType(rawValue: named)
             name = type == nil ? named : nil
         }
         guard let type else { return .unknown(name: name ?? "") }
@@ -152,7 +152,7 @@ struct MessageStreamEventDecoder: Sendable {
     mutating func decodeWithFoundation(_ event: ServerSentEvent, name: String, requestID: String?, attempts: Int)
         throws(ClaudeError) -> MessageStreamEvent
     {
-        guard let type = StreamEventType(name: name) else { return .unknown(name: name) }
+        guard let type = StreamEventType(rawValue: name) else { return .unknown(name: name) }
         return try event.data.withUnsafeBufferPointer { data throws(ClaudeError) in
             try decodeWithFoundation(type: type, data: data, requestID: requestID, attempts: attempts)
         }
@@ -204,7 +204,7 @@ struct MessageStreamEventDecoder: Sendable {
             throw error
         } catch {
             throw ClaudeError(
-                code: .decoding, message: "malformed SSE event '\(type.name)': \(Self.describe(error))",
+                code: .decoding, message: "malformed SSE event '\(type.rawValue)': \(Self.describe(error))",
                 requestID: requestID, attempts: attempts)
         }
     }

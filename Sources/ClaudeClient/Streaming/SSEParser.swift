@@ -5,24 +5,17 @@ struct ServerSentEvent: Sendable, Equatable {
 }
 
 /// The event types of a Messages API stream (docs/ANTHROPIC-API.md "Streaming"), recognised
-/// from the `event:` line's bytes once per event, so the decoder switches on a byte-sized value
-/// instead of comparing strings.
-enum StreamEventType: UInt8, Sendable, CaseIterable {
-    case messageStart, contentBlockStart, contentBlockDelta, contentBlockStop, messageDelta, messageStop, ping, error
-
-    /// The name on the wire (`message_start`, …).
-    var name: String {
-        switch self {
-        case .messageStart: "message_start"
-        case .contentBlockStart: "content_block_start"
-        case .contentBlockDelta: "content_block_delta"
-        case .contentBlockStop: "content_block_stop"
-        case .messageDelta: "message_delta"
-        case .messageStop: "message_stop"
-        case .ping: "ping"
-        case .error: "error"
-        }
-    }
+/// from the `event:` line's bytes once per event, so the decoder switches on a byte-sized tag
+/// instead of comparing strings. The raw value is the name on the wire.
+enum StreamEventType: String, Sendable, CaseIterable {
+    case messageStart = "message_start"
+    case contentBlockStart = "content_block_start"
+    case contentBlockDelta = "content_block_delta"
+    case contentBlockStop = "content_block_stop"
+    case messageDelta = "message_delta"
+    case messageStop = "message_stop"
+    case ping
+    case error
 
     /// The type named by these bytes, `nil` for any other name.
     init?(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -38,13 +31,6 @@ enum StreamEventType: UInt8, Sendable, CaseIterable {
         default: return nil
         }
     }
-
-    /// The type with this name, `nil` for any other.
-    init?(name: String) {
-        var name = name
-        guard let type = name.withUTF8({ StreamEventType($0) }) else { return nil }
-        self = type
-    }
 }
 
 /// Where ``SSEParser`` delivers each event it completes.
@@ -58,7 +44,7 @@ protocol ServerSentEventSink {
 extension Array: ServerSentEventSink where Element == ServerSentEvent {
     /// Appends the event, its data copied.
     mutating func receive(type: StreamEventType?, name: String?, data: UnsafeBufferPointer<UInt8>) {
-        append(ServerSentEvent(event: type?.name ?? name, data: Array<UInt8>(data)))
+        append(ServerSentEvent(event: type?.rawValue ?? name, data: Array<UInt8>(data)))
     }
 }
 
