@@ -70,6 +70,15 @@ struct LedgerReportSQLTests {
                 #expect(withTotal.rows == inSQL)
                 #expect(withTotal.total == LedgerReport.aggregate(loaded, by: .all).first, "total, by \(key)")
             }
+            // Every grouping from the same scans (a key repeated, the day grouping mixed with text
+            // ones): each equals the in-memory aggregate by that key alone.
+            let keys = LedgerReport.GroupKey.allCases.reversed() + [.task]
+            let together = try await ledger.reports(query, by: keys)
+            #expect(together.count == keys.count)
+            for (key, result) in zip(keys, together) {
+                #expect(result.rows == LedgerReport.aggregate(loaded, by: key), "together, by \(key)")
+                #expect(result.total == LedgerReport.aggregate(loaded, by: .all).first, "together, total by \(key)")
+            }
         }
         try await ledger.close()
     }
@@ -102,6 +111,9 @@ struct LedgerReportSQLTests {
         }
         let error = await #expect(throws: LedgerError.self) { _ = try await ledger.report(.all, by: .task) }
         #expect(error?.message.contains("integer overflow") == true)
+        // Several groupings in one pass: the overflow under any of them fails the report.
+        let together = await #expect(throws: LedgerError.self) { _ = try await ledger.reports(.all, by: [.day, .model]) }
+        #expect(together?.message.contains("integer overflow") == true)
         // Either record alone sums fine.
         let alone = try await ledger.report(LedgerQuery(since: start + 30), by: .task)
         #expect(alone.first?.cost == huge.total)

@@ -69,17 +69,15 @@ struct ReportCommand: AsyncParsableCommand {
         var levers = LeverSummary()
         var coverage: CacheSavingCoverage?
         do {
-            let result = try await Self.aggregate(store, query: query, by: by.key)
+            // The page formats also show the views by day, task and model, computed with the rows.
+            let pageViews: [LedgerReport.GroupKey] = format == .markdown || format == .html ? [.day, .task, .model] : []
+            let result = try await Self.aggregate(store, query: query, by: by.key, alsoBy: pageViews.filter { $0 != by.key })
             (rows, total) = (result.rows, result.total.first)
             // Every format carries the levers; the coverage count costs a scan only when there are cache tokens.
             if (total?.attempts ?? 0) > 0 {
                 levers = try await Self.levers(store, query: query)
                 coverage = try await Self.cacheCoverage(store, query: query, total: total)
-            }
-            if format == .markdown || format == .html, (total?.attempts ?? 0) > 0 {
-                for key in [LedgerReport.GroupKey.day, .task, .model] {
-                    views[key] = key == by.key ? rows : try await Self.rows(store, query: query, by: key)
-                }
+                for key in pageViews { views[key] = key == by.key ? rows : result.views[key] ?? [] }
             }
             try await store.close()
         } catch {
@@ -112,27 +110,27 @@ struct ReportCommand: AsyncParsableCommand {
         }
     }
 
-    /// The rows by `key` and the one-row total (see `rows(_:query:by:)`).
-    static func aggregate(_ store: any CostLedger, query: LedgerQuery, by key: LedgerReport.GroupKey)
-        async throws -> (rows: [LedgerReport.Row], total: [LedgerReport.Row]) {
+    /// The rows by `key`, the one-row total and the rows by each of `others` (the report page's
+    /// views). A SQLite ledger computes every grouping inside SQLite in the same scans
+    /// (``SQLiteLedger/reports(_:by:)``, no record loaded), a PostgreSQL ledger on the server, one
+    /// query per grouping; any other ledger is read once and aggregated in memory. All give the
+    /// same rows (tested on generated ledgers).
+    static func aggregate(_ store: any CostLedger, query: LedgerQuery, by key: LedgerReport.GroupKey,
+                          alsoBy others: [LedgerReport.GroupKey] = [])
+        async throws -> (rows: [LedgerReport.Row], total: [LedgerReport.Row], views: [LedgerReport.GroupKey: [LedgerReport.Row]]) {
+        var views: [LedgerReport.GroupKey: [LedgerReport.Row]] = [:]
         if let sqlite = store as? SQLiteLedger {
-            let result = try await sqlite.reportWithTotal(query, by: key)
-            return (result.rows, result.total.map { [$0] } ?? [])
+            let results = try await sqlite.reports(query, by: [key] + others)
+            for (other, result) in zip(others, results.dropFirst()) { views[other] = result.rows }
+            return (results[0].rows, results[0].total.map { [$0] } ?? [], views)
         }
         if let postgres = store as? PostgresLedger {
             let result = try await postgres.reportWithTotal(query, by: key)
-            return (result.rows, result.total.map { [$0] } ?? [])
+            for other in others { views[other] = try await postgres.report(query, by: other) }
+            return (result.rows, result.total.map { [$0] } ?? [], views)
         }
         let records = try await store.records(query)
-        return (LedgerReport.aggregate(records, by: key), LedgerReport.aggregate(records, by: .all))
-    }
-
-    /// The rows by `key`. A SQLite ledger aggregates inside SQLite (GROUP BY, no record
-    /// loaded); any other ledger is read whole and aggregated in memory. Both give the same rows
-    /// (tested on a generated ledger).
-    static func rows(_ store: any CostLedger, query: LedgerQuery, by key: LedgerReport.GroupKey) async throws -> [LedgerReport.Row] {
-        if let sqlite = store as? SQLiteLedger { return try await sqlite.report(query, by: key) }
-        if let postgres = store as? PostgresLedger { return try await postgres.report(query, by: key) }
-        return LedgerReport.aggregate(try await store.records(query), by: key)
+        for other in others { views[other] = LedgerReport.aggregate(records, by: other) }
+        return (LedgerReport.aggregate(records, by: key), LedgerReport.aggregate(records, by: .all), views)
     }
 }

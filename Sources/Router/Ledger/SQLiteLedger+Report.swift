@@ -31,23 +31,50 @@ extension SQLiteLedger {
     /// - Throws: ``LedgerError`` (`closed`, `sqlite`).
     public func reportWithTotal(_ query: LedgerQuery, by key: LedgerReport.GroupKey)
         async throws -> (rows: [LedgerReport.Row], total: LedgerReport.Row?) {
-        try await writer.withStorage { storage throws(LedgerError) in
-            let groups = try SQLiteReportQuery(query: query, key: key).run(on: storage.connection)
-            let rows = groups.sorted { $0.key < $1.key }.map { $0.value.row(group: $0.key) }
-            guard !groups.isEmpty else { return (rows, nil) }
-            let total = groups.values.reduce(into: SQLiteReportQuery.Accumulator()) { $0.merge($1) }
-            return (rows, total.row(group: "all"))
+        try await reports(query, by: [key])[0]
+    }
+
+    /// Several groupings of the records matching `query` from the same scans of the table, as
+    /// ``reportWithTotal(_:by:)`` gives each: element `i` holds the rows by `keys[i]` and the
+    /// total. What a grouping adds is its group expression and its table of groups per record,
+    /// not another pass over the table (the report page's views by day, task and model).
+    /// `keys` must not be empty; a key may repeat.
+    /// - Throws: ``LedgerError`` (`closed`, `sqlite`).
+    public func reports(_ query: LedgerQuery, by keys: [LedgerReport.GroupKey])
+        async throws -> [(rows: [LedgerReport.Row], total: LedgerReport.Row?)] {
+        precondition(!keys.isEmpty, "reports(_:by:) needs at least one grouping")
+        return try await writer.withStorage { storage throws(LedgerError) in
+            try SQLiteReportQuery(query: query, keys: keys).run(on: storage.connection).map { groups in
+                let rows = groups.sorted { $0.key < $1.key }.map { $0.value.row(group: $0.key) }
+                guard !groups.isEmpty else { return (rows, nil) }
+                let total = groups.values.reduce(into: SQLiteReportQuery.Accumulator()) { $0.merge($1) }
+                return (rows, total.row(group: "all"))
+            }
         }
     }
 }
 
-/// The two statements of ``SQLiteLedger/report(_:by:)`` and the aggregate they feed.
+/// The two statements of ``SQLiteLedger/report(_:by:)`` and the aggregate they feed, for one or
+/// more groupings at once.
 package struct SQLiteReportQuery {
     let query: LedgerQuery
-    let key: LedgerReport.GroupKey
+    /// The groupings computed together: each record's group under every one of them.
+    let keys: [LedgerReport.GroupKey]
+
+    package init(query: LedgerQuery, key: LedgerReport.GroupKey) {
+        self.init(query: query, keys: [key])
+    }
+
+    init(query: LedgerQuery, keys: [LedgerReport.GroupKey]) {
+        self.query = query
+        self.keys = keys
+    }
+
+    /// The group expressions of ``keys``, comma-separated, in their order.
+    var groupExpressions: String { keys.map(Self.groupExpression).joined(separator: ", ") }
 
     /// The SQL expression of a record's group value (``LedgerReport/groupValue(of:by:)``).
-    var groupExpression: String {
+    static func groupExpression(_ key: LedgerReport.GroupKey) -> String {
         let none = "'\(LedgerReport.noValue)'"
         switch key {
         case .all: return "'all'"
@@ -106,14 +133,15 @@ package struct SQLiteReportQuery {
              THEN CAST(json_extract(metadata, '$.\(SQLiteLedger.avoidedCostKey)') AS INTEGER) END
         """
 
-    /// The aggregate of the first statement: one attempt's columns in ``Sink/Attempt`` order
-    /// (group, latency_ms, input, output, 5-minute cache write, 1-hour cache write and cache read
-    /// tokens, cost_total, outcome, flagged, baseline_cost, cache saving, response-cache hit,
-    /// avoided cost), added as a call of one attempt.
+    /// The aggregate of the first statement: one attempt's group under each of ``keys``, then its
+    /// columns in ``Sink/Attempt`` order (latency_ms, input, output, 5-minute cache write, 1-hour
+    /// cache write and cache read tokens, cost_total, outcome, flagged, baseline_cost, cache
+    /// saving, response-cache hit, avoided cost), added as a call of one attempt.
     static let function = "router_report_add"
-    static let functionArguments: Int32 = 14
+    /// The aggregate's argument count: the groups, then ``Sink/Attempt/columnCount`` values.
+    var functionArguments: Int32 { Int32(keys.count + Sink.Attempt.columnCount) }
 
-    /// The columns of one attempt, in ``Sink/Attempt`` order, after the group.
+    /// The columns of one attempt, in ``Sink/Attempt`` order, after the groups.
     static let attemptColumns = "latency_ms, input_tokens, output_tokens, cache_write_5m_tokens, cache_write_1h_tokens, "
         + "cache_read_tokens, cost_total, outcome, \(flaggedExpression), baseline_cost, \(cacheSavingExpression), "
         + "\(responseCacheHitExpression), \(avoidedCostExpression)"
@@ -122,7 +150,7 @@ package struct SQLiteReportQuery {
     /// sort; calls with several attempts are corrected by ``multiAttemptSQL``.
     var firstAttemptSQL: String {
         """
-        SELECT \(Self.function)(\(groupExpression), \(Self.attemptColumns))
+        SELECT \(Self.function)(\(groupExpressions), \(Self.attemptColumns))
         FROM ledger WHERE \(filter.sql) AND parent_id IS NULL
         """
     }
@@ -134,7 +162,7 @@ package struct SQLiteReportQuery {
     /// more in SQLite, which copies every row into a temporary table.
     var multiAttemptSQL: String {
         let where_ = filter.sql
-        let columns = "\(groupExpression), \(Self.attemptColumns), rowid AS rid, attempt, time_us"
+        let columns = "\(groupExpressions), \(Self.attemptColumns), rowid AS rid, attempt, time_us"
         return """
             SELECT * FROM (
                 SELECT \(columns), parent_id AS call, 0 AS root FROM ledger WHERE parent_id IS NOT NULL AND \(where_)
@@ -147,9 +175,10 @@ package struct SQLiteReportQuery {
             """
     }
 
-    /// Each group's accumulated sums and latency histogram.
-    func run(on connection: SQLiteConnection) throws(LedgerError) -> [String: Accumulator] {
-        let sink = Sink(daysAsGroups: key == .day)
+    /// Each group's accumulated sums and latency histogram, one table per grouping of ``keys``
+    /// (element `i` is by `keys[i]`).
+    func run(on connection: SQLiteConnection) throws(LedgerError) -> [[String: Accumulator]] {
+        let sink = Sink(keys: keys)
         func prepared(_ sql: String, filterCopies: Int) throws(LedgerError) -> SQLiteStatement {
             let statement = try connection.statement(sql)
             let bindings = Array(repeating: filter.bindings, count: filterCopies).flatMap { $0 }
@@ -161,7 +190,7 @@ package struct SQLiteReportQuery {
             }
             return statement
         }
-        try connection.withAggregateFunction(Self.function, arguments: Self.functionArguments, context: sink,
+        try connection.withAggregateFunction(Self.function, arguments: functionArguments, context: sink,
                                              step: Sink.step) { () throws(LedgerError) in
             let statement = try prepared(firstAttemptSQL, filterCopies: 1)
             defer { statement.reset() }
@@ -170,8 +199,8 @@ package struct SQLiteReportQuery {
         // The filter appears three times in the second statement.
         let statement = try prepared(multiAttemptSQL, filterCopies: 3)
         defer { statement.reset() }
-        let callColumn = Int32(Sink.Attempt.columnCount + 3), rootColumn = callColumn + 1
-        var call: [Sink.Attempt] = [], callID: String?
+        let callColumn = functionArguments + 3, rootColumn = callColumn + 1
+        var call: [Sink.GroupedAttempt] = [], callID: String?
         func finishCall() throws(LedgerError) {
             guard !call.isEmpty else { return }
             guard sink.addCall(call) else {
@@ -185,25 +214,29 @@ package struct SQLiteReportQuery {
                 try finishCall()
                 callID = id
             }
-            call.append(sink.attempt { statement.value(Int32($0)) }.with(root: statement.int64(rootColumn) == 1))
+            let groups = (0..<keys.count).map { sink.key(grouping: $0, statement.value(Int32($0))) }
+            let attempt = Sink.attempt { statement.value(Int32(keys.count + $0)) }
+            call.append(Sink.GroupedAttempt(groups: groups, attempt: attempt, root: statement.int64(rootColumn) == 1))
         }
         try finishCall()
-        var groups: [String: Accumulator] = [:]
-        for (key, accumulator) in sink.groups where accumulator.attempts != 0 {
-            let group: String
-            switch key {
-            case .text(let text): group = text
-            case .day(let day): group = LedgerReport.utcDay(Date(timeIntervalSince1970: TimeInterval(day) * 86_400))
-            case .none: group = LedgerReport.noValue
+        return sink.groups.map { table in
+            var groups: [String: Accumulator] = [:]
+            for (key, accumulator) in table where accumulator.attempts != 0 {
+                let group: String
+                switch key {
+                case .text(let text): group = text
+                case .day(let day): group = LedgerReport.utcDay(Date(timeIntervalSince1970: TimeInterval(day) * 86_400))
+                case .none: group = LedgerReport.noValue
+                }
+                groups[group, default: Accumulator()].merge(accumulator)
             }
-            groups[group, default: Accumulator()].merge(accumulator)
+            return groups
         }
-        return groups
     }
 
-    /// The groups of one report: each with exact sums and a latency histogram. Fed by
-    /// `router_report_add` (first attempts) and by the calls of several attempts; only touched
-    /// from one statement at a time, on the ledger writer's serial queue.
+    /// The groups of one report: for each grouping, each group with exact sums and a latency
+    /// histogram. Fed by `router_report_add` (first attempts) and by the calls of several
+    /// attempts; only touched from one statement at a time, on the ledger writer's serial queue.
     final class Sink {
         /// A group value as the SQL hands it over: text, a day number (the `day` grouping) or NULL.
         enum Key: Hashable {
@@ -212,11 +245,10 @@ package struct SQLiteReportQuery {
             case none
         }
 
-        /// One attempt's group and the values its group sums.
+        /// The values of one attempt that its groups sum (its groups are read apart, one per grouping).
         struct Attempt {
-            /// The values read: group, then the thirteen of ``SQLiteReportQuery/attemptColumns``.
-            static let columnCount = 14
-            var key: Key
+            /// The values read, in ``SQLiteReportQuery/attemptColumns`` order.
+            static let columnCount = 13
             var latency: Int
             var tokens: (Int64, Int64, Int64, Int64, Int64)
             var cost: Int64?
@@ -229,72 +261,86 @@ package struct SQLiteReportQuery {
             var isResponseCacheHit: Bool
             /// What a response-cache hit avoided (``LedgerRecord/avoidedCost``).
             var avoidedCost: Int64?
+        }
+
+        /// One attempt of a call of several, with its group under each grouping.
+        struct GroupedAttempt {
+            var groups: [Key]
+            var attempt: Attempt
             /// Whether this is the first attempt of a call of several (counted once already as a
             /// call of its own by the first statement).
-            var root = false
-
-            func with(root: Bool) -> Attempt {
-                var copy = self
-                copy.root = root
-                return copy
-            }
+            var root: Bool
         }
 
-        var groups: [Key: Accumulator] = [:]
-        /// Whether an integer group value is a day number (the `day` grouping) rather than text.
-        let daysAsGroups: Bool
+        /// One table of groups per grouping, in ``SQLiteReportQuery/keys`` order.
+        var groups: [[Key: Accumulator]]
+        /// Per grouping: whether an integer group value is a day number (the `day` grouping) rather than text.
+        let daysAsGroups: [Bool]
 
-        init(daysAsGroups: Bool) { self.daysAsGroups = daysAsGroups }
+        init(keys: [LedgerReport.GroupKey]) {
+            groups = Array(repeating: [:], count: keys.count)
+            daysAsGroups = keys.map { $0 == .day }
+        }
 
-        /// `router_report_add`'s step: adds the attempt as a call of one attempt; an overflowing
-        /// sum fails the statement with "integer overflow", as SQLite's own `SUM` does.
+        /// `router_report_add`'s step: adds the attempt as a call of one attempt to its group
+        /// under every grouping; an overflowing sum fails the statement with "integer overflow",
+        /// as SQLite's own `SUM` does.
         static let step: SQLiteConnection.AggregateStep = { context, count, values in
-            guard let context, let values, count == SQLiteReportQuery.functionArguments,
-                  let userData = sqlite3_user_data(context) else { return }
+            guard let context, let values, let userData = sqlite3_user_data(context) else { return }
             let sink = Unmanaged<Sink>.fromOpaque(userData).takeUnretainedValue()
-            let attempt = sink.attempt { values[$0] }
-            if !sink.groups[attempt.key, default: Accumulator()].add(attempt, sign: 1, isFinal: true, isEscalatedCall: false) {
-                sqlite3_result_error(context, "integer overflow", -1)
+            let groupings = sink.groups.count
+            guard count == Int32(groupings + Attempt.columnCount) else { return }
+            let attempt = Sink.attempt { values[groupings + $0] }
+            var ok = true
+            for grouping in 0..<groupings {
+                let key = sink.key(grouping: grouping, values[grouping])
+                ok = sink.groups[grouping][key, default: Accumulator()].add(
+                    attempt, sign: 1, isFinal: true, isEscalatedCall: false) && ok
+            }
+            if !ok { sqlite3_result_error(context, "integer overflow", -1) }
+        }
+
+        /// Reads one group value under grouping `grouping` (text, a day number or NULL).
+        func key(grouping: Int, _ value: OpaquePointer?) -> Key {
+            switch sqlite3_value_type(value) {
+            case SQLITE_NULL: return .none
+            case SQLITE_INTEGER where daysAsGroups[grouping]: return .day(sqlite3_value_int64(value))
+            default:
+                return .text(String(decoding: UnsafeBufferPointer(start: sqlite3_value_text(value),
+                                                                  count: Int(sqlite3_value_bytes(value))), as: UTF8.self))
             }
         }
 
-        /// Reads one attempt from the SQL values `value(0)…value(13)` (``Attempt`` order).
-        func attempt(_ value: (Int) -> OpaquePointer?) -> Attempt {
+        /// Reads one attempt from the SQL values `value(0)…value(12)` (``Attempt`` order).
+        static func attempt(_ value: (Int) -> OpaquePointer?) -> Attempt {
             func integer(_ index: Int) -> Int64 { sqlite3_value_int64(value(index)) }
             func optional(_ index: Int) -> Int64? {
                 sqlite3_value_type(value(index)) == SQLITE_NULL ? nil : sqlite3_value_int64(value(index))
             }
-            let key: Key
-            switch sqlite3_value_type(value(0)) {
-            case SQLITE_NULL: key = .none
-            case SQLITE_INTEGER where daysAsGroups: key = .day(integer(0))
-            default:
-                let text = value(0)
-                key = .text(String(decoding: UnsafeBufferPointer(start: sqlite3_value_text(text),
-                                                                 count: Int(sqlite3_value_bytes(text))), as: UTF8.self))
-            }
             // `outcome` is 'success', 'escalated' or 'error' (a CHECK constraint): its length tells.
-            let outcomeLength = sqlite3_value_bytes(value(8))
-            return Attempt(key: key, latency: Int(truncatingIfNeeded: integer(1)),
-                           tokens: (integer(2), integer(3), integer(4), integer(5), integer(6)), cost: optional(7),
-                           isEscalation: outcomeLength == 9, isError: outcomeLength == 5, isFlagged: integer(9) != 0,
-                           baseline: optional(10), cacheSaving: optional(11), isResponseCacheHit: integer(12) != 0,
-                           avoidedCost: optional(13))
+            let outcomeLength = sqlite3_value_bytes(value(7))
+            return Attempt(latency: Int(truncatingIfNeeded: integer(0)),
+                           tokens: (integer(1), integer(2), integer(3), integer(4), integer(5)), cost: optional(6),
+                           isEscalation: outcomeLength == 9, isError: outcomeLength == 5, isFlagged: integer(8) != 0,
+                           baseline: optional(9), cacheSaving: optional(10), isResponseCacheHit: integer(11) != 0,
+                           avoidedCost: optional(12))
         }
 
-        /// Adds the attempts of one call, final attempt first, all in the final attempt's group;
-        /// a first attempt is taken back out of its own group, where the first statement counted
-        /// it as a call of one attempt. `false` when a sum overflowed.
-        func addCall(_ attempts: [Attempt]) -> Bool {
+        /// Adds the attempts of one call, final attempt first, under each grouping all in the
+        /// final attempt's group; a first attempt is taken back out of its own group, where the
+        /// first statement counted it as a call of one attempt. `false` when a sum overflowed.
+        func addCall(_ attempts: [GroupedAttempt]) -> Bool {
             guard let final = attempts.first else { return true }
             var ok = true
-            for (index, attempt) in attempts.enumerated() {
-                let isFinal = index == 0
-                ok = groups[final.key, default: Accumulator()].add(
-                    attempt, sign: 1, isFinal: isFinal, isEscalatedCall: isFinal && attempts.count > 1) && ok
-                if attempt.root {
-                    ok = groups[attempt.key, default: Accumulator()].add(
-                        attempt, sign: -1, isFinal: true, isEscalatedCall: false) && ok
+            for grouping in groups.indices {
+                for (index, attempt) in attempts.enumerated() {
+                    let isFinal = index == 0
+                    ok = groups[grouping][final.groups[grouping], default: Accumulator()].add(
+                        attempt.attempt, sign: 1, isFinal: isFinal, isEscalatedCall: isFinal && attempts.count > 1) && ok
+                    if attempt.root {
+                        ok = groups[grouping][attempt.groups[grouping], default: Accumulator()].add(
+                            attempt.attempt, sign: -1, isFinal: true, isEscalatedCall: false) && ok
+                    }
                 }
             }
             return ok
