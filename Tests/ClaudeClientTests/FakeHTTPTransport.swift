@@ -70,10 +70,10 @@ final class FakeHTTPTransport: HTTPTransport {
     func shutdown() { state.withLock { $0.shutdownCount += 1 } }
 
     private func makeBody(_ chunks: [Data], end: TransportError?) -> HTTPBodyStream {
-        let queue = Mutex((chunks: chunks, end: end, cancelled: false))
+        let queue = Mutex((chunks: chunks.map { [UInt8]($0) }, end: end, cancelled: false))
         return HTTPBodyStream(
             nextChunk: {
-                try queue.withLock { queue -> Data? in
+                try queue.withLock { queue -> [UInt8]? in
                     if queue.cancelled { throw TransportError(kind: .cancelled, detail: "cancelled") }
                     if !queue.chunks.isEmpty { return queue.chunks.removeFirst() }
                     if let end = queue.end { throw end }

@@ -62,7 +62,7 @@ struct TransferStateMachineTests {
     }
 
     /// Reads one chunk; `expect` is the step `nextChunk` must return.
-    static func read(_ machine: inout Machine, expect: Step) async throws -> Data? {
+    static func read(_ machine: inout Machine, expect: Step) async throws -> [UInt8]? {
         try await withCheckedThrowingContinuation { continuation in
             #expect(execute(machine.nextChunk(continuation)) == expect)
         }
@@ -151,14 +151,14 @@ struct TransferStateMachineTests {
         #expect(machine.pauses == 1)
         #expect(machine.peakBufferedBytes == 4)
         // 2 bytes left is above the low-water mark: stay paused.
-        #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: false)) == Data("ab".utf8))
+        #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: false)) == Array("ab".utf8))
         // 0 bytes left: resume libcurl, which re-delivers the paused write.
-        #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: true)) == Data("cd".utf8))
+        #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: true)) == Array("cd".utf8))
         guard case .accepted = Self.write("ef", to: &machine) else {
             Issue.record("the re-delivered write was not queued")
             return
         }
-        #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: false)) == Data("ef".utf8))
+        #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: false)) == Array("ef".utf8))
         #expect(Self.execute(machine.finished(.success(nil))) == .none)
         #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: false)) == nil)
     }
@@ -173,9 +173,9 @@ struct TransferStateMachineTests {
                 continuation.resume(returning: nil)
                 return
             }
-            reader.resume(returning: Data("hi".utf8))
+            reader.resume(returning: Array("hi".utf8))
         }
-        #expect(chunk == Data("hi".utf8))
+        #expect(chunk == Array("hi".utf8))
         let end = try await withCheckedThrowingContinuation { continuation in
             #expect(Self.execute(machine.nextChunk(continuation)) == .none)
             #expect(Self.execute(machine.finished(.success(nil))) == .resumeChunk(unpause: false))
@@ -263,9 +263,39 @@ struct TransferStateMachineTests {
                 continuation.resume(returning: nil)
                 return
             }
-            reader.resume(returning: Data("ab".utf8))
+            reader.resume(returning: Array("ab".utf8))
         }
-        #expect(chunk == Data("ab".utf8))
+        #expect(chunk == Array("ab".utf8))
+    }
+
+    /// Each waiting read keeps the emptied queue and the writes after its hand-off queue into it:
+    /// round after round they come out whole and in order, and the high-water mark still counts
+    /// from zero (the kept queue carries no bytes and no pause over).
+    @Test func writesAfterEachWaitingReadQueueInOrderRoundAfterRound() async throws {
+        var machine = try await Self.streaming(high: 4, low: 1)
+        for round in 0..<3 {
+            let first = try await withCheckedThrowingContinuation { continuation in
+                #expect(Self.execute(machine.nextChunk(continuation)) == .none)
+                guard case .handOff(let reader) = Self.write("h\(round)", to: &machine) else {
+                    Issue.record("round \(round): the write was not handed to the waiting read")
+                    continuation.resume(returning: nil)
+                    return
+                }
+                reader.resume(returning: Array("h\(round)".utf8))
+            }
+            #expect(first == Array("h\(round)".utf8))
+            guard case .accepted = Self.write("a\(round)", to: &machine), case .accepted = Self.write("b\(round)", to: &machine),
+                case .pause = Self.write("c\(round)", to: &machine)
+            else {
+                Issue.record("round \(round): expected two queued writes, then a pause at 4 buffered bytes")
+                return
+            }
+            #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: false)) == Array("a\(round)".utf8))
+            #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: true)) == Array("b\(round)".utf8))
+        }
+        #expect(machine.pauses == 3)
+        #expect(Self.execute(machine.finished(.success(nil))) == .none)
+        #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: false)) == nil)
     }
 
     @Test func aFailureMidStreamDeliversQueuedChunksThenTheError() async throws {
@@ -275,7 +305,7 @@ struct TransferStateMachineTests {
             return
         }
         #expect(Self.execute(machine.finished(.failure(Self.interrupted))) == .none)
-        #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: false)) == Data("ab".utf8))
+        #expect(try await Self.read(&machine, expect: .resumeChunk(unpause: false)) == Array("ab".utf8))
         await #expect(throws: Self.interrupted) {
             _ = try await Self.read(&machine, expect: .fail)
         }

@@ -88,7 +88,7 @@ extension TransportTests {
         server.probe.slowReleased = true
 
         var rest = Data(first)
-        while let chunk = try await iterator.next() { rest.append(chunk) }
+        while let chunk = try await iterator.next() { rest.append(contentsOf: chunk) }
         #expect(String(decoding: rest, as: UTF8.self) == "first-chunk;last-chunk")
         #expect(server.probe.slowFinished)
         await server.stop()

@@ -130,7 +130,7 @@ actor JSONLinesReader {
                 }
             }
             if finished { return nil }
-            let chunk: Data?
+            let chunk: [UInt8]?
             do {
                 chunk = try await body.nextChunk()
             } catch {

@@ -178,7 +178,7 @@ extension AnthropicClient {
     static func collectErrorBody(_ body: HTTPBodyStream, limit: Int = 64 * 1024) async -> Data {
         var data = Data()
         do {
-            while data.count < limit, let chunk = try await body.nextChunk() { data.append(chunk) }
+            while data.count < limit, let chunk = try await body.nextChunk() { data.append(contentsOf: chunk) }
         } catch {
             // A broken error body still leaves the status to report.
         }

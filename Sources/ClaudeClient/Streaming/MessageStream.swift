@@ -196,7 +196,7 @@ struct StreamState: Sendable {
             }
             sink.events.removeAll(keepingCapacity: true)
             pendingIndex = 0
-            let chunk: Data?
+            let chunk: [UInt8]?
             do {
                 chunk = try await body.nextChunk()
             } catch {

@@ -79,7 +79,7 @@ final class CurlEventLoop: @unchecked Sendable {
     let onLoopKey = DispatchSpecificKey<Bool>()
     /// Chunks the write callback handed to waiting readers during the current libcurl call,
     /// resumed by `resumeHandedOffChunks()` once it returns (loop only).
-    var handedOffChunks: [(CurlTransferStateMachine.ChunkContinuation, Data)] = []
+    var handedOffChunks: [(CurlTransferStateMachine.ChunkContinuation, [UInt8])] = []
     var spareQueue: [Command] = []
     var spareJobs: [UnownedJob] = []
     var loopStats = CurlTransport.Stats()

@@ -221,8 +221,7 @@ final class CurlTransfer: @unchecked Sendable {
             // Resumed once libcurl returns (`CurlEventLoop.resumeHandedOffChunks`), so the
             // chunks of the same read queue behind this one and the reader takes them in one
             // wake-up.
-            loop.handedOffChunks.append(
-                (continuation, bytes.baseAddress.map { Data(bytes: $0, count: bytes.count) } ?? Data()))
+            loop.handedOffChunks.append((continuation, [UInt8](bytes)))
             return bytes.count
         case .pause:
             return Int(cr_writefunc_pause())

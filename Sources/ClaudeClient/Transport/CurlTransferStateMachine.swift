@@ -10,7 +10,7 @@ import Foundation
 struct CurlTransferStateMachine {
     typealias HeadContinuation = TransferContinuation<HTTPResponseHead>
     typealias CompletionContinuation = TransferContinuation<(HTTPResponseHead, Data)>
-    typealias ChunkContinuation = TransferContinuation<Data?>
+    typealias ChunkContinuation = TransferContinuation<[UInt8]?>
 
     /// What the caller must do once the lock is released.
     enum Action {
@@ -21,7 +21,7 @@ struct CurlTransferStateMachine {
         case resumeCompletion(CompletionContinuation, HTTPResponseHead, Data)
         /// Deliver a chunk (`nil`: end of body); `unpause` asks the loop to resume the transfer
         /// because the consumer drained below the low-water mark.
-        case resumeChunk(ChunkContinuation, Data?, unpause: Bool)
+        case resumeChunk(ChunkContinuation, [UInt8]?, unpause: Bool)
         case fail(Waiter, TransportError)
         /// Ask the loop to unpause the transfer: a consumer waits and nothing is queued, or the
         /// reader's fast path (``takeImmediateRead()``) drained the queue below the low-water mark.
@@ -57,19 +57,19 @@ struct CurlTransferStateMachine {
     /// Streamed chunks not yet taken by the consumer, oldest first, and whether the write
     /// callback paused libcurl because they passed the high-water mark.
     struct ChunkQueue {
-        private var chunks: [Data] = []
+        private var chunks: [[UInt8]] = []
         private var index = 0
         private(set) var bytes = 0
         var paused = false
 
         var isEmpty: Bool { index == chunks.count }
 
-        mutating func append(_ chunk: Data) {
+        mutating func append(_ chunk: [UInt8]) {
             chunks.append(chunk)
             bytes += chunk.count
         }
 
-        mutating func popFirst() -> Data? {
+        mutating func popFirst() -> [UInt8]? {
             guard index < chunks.count else { return nil }
             let chunk = chunks[index]
             index += 1
@@ -110,6 +110,10 @@ struct CurlTransferStateMachine {
     let highWaterMark: Int
     let lowWaterMark: Int
     private var state = State.initialized
+    /// The emptied queue of the last read that found nothing queued, kept for its array's
+    /// capacity: the chunks after the next hand-off queue into it instead of into an array that
+    /// grows again from nothing on every read of a stream.
+    private var spareQueue = ChunkQueue()
 
     /// Counters folded into the transport's stats when the loop detaches the transfer.
     private(set) var pauses = 0
@@ -160,10 +164,13 @@ struct CurlTransferStateMachine {
         case nil: break
         }
         switch state {
-        case .streaming(let queue):
-            state = .readPending(continuation)
+        case .streaming(var queue):
             // Nothing queued but libcurl is paused: resume it or the read would wait forever.
-            return queue.paused ? .unpause : .none
+            let paused = queue.paused
+            queue.paused = false
+            spareQueue = queue
+            state = .readPending(continuation)
+            return paused ? .unpause : .none
         case .streamEnded(_, let error):
             // Nothing queued and the body broke (a clean end was taken above).
             return .fail(.chunk(continuation), error ?? Self.misuse("a clean end was not delivered"))
@@ -179,7 +186,7 @@ struct CurlTransferStateMachine {
     /// A body read that needs no waiting: the oldest queued chunk (`unpause` as in
     /// ``Action/resumeChunk(_:_:unpause:)``), or the clean end of a body with nothing queued.
     enum ImmediateRead {
-        case chunk(Data, unpause: Bool)
+        case chunk([UInt8], unpause: Bool)
         case end
     }
 
@@ -192,7 +199,7 @@ struct CurlTransferStateMachine {
             guard !queue.isEmpty else { return nil }
             state = .modifying
             // `isEmpty` was false: a chunk is there.
-            let chunk = queue.popFirst() ?? Data()
+            let chunk = queue.popFirst() ?? []
             let unpause = queue.paused && queue.bytes <= lowWaterMark
             if unpause { queue.paused = false }
             state = .streaming(queue)
@@ -200,7 +207,7 @@ struct CurlTransferStateMachine {
         case .streamEnded(var queue, let error):
             if queue.isEmpty { return error == nil ? .end : nil }
             state = .modifying
-            let chunk = queue.popFirst() ?? Data()
+            let chunk = queue.popFirst() ?? []
             state = .streamEnded(queue, error)
             return .chunk(chunk, unpause: false)
         case .initialized, .buffering, .awaitingHead, .delivered, .readPending, .failed, .modifying:
@@ -258,7 +265,7 @@ struct CurlTransferStateMachine {
     }
 
     /// A piece of body arrived. A paused or handed-off write copies nothing here; only a
-    /// chunk that is kept for a lagging consumer is copied into a `Data`.
+    /// chunk that is kept for a lagging consumer is copied (into a `[UInt8]`).
     mutating func bodyReceived(_ bytes: UnsafeRawBufferPointer) -> WriteDecision {
         switch state {
         case .buffering(let head, var body, let continuation):
@@ -269,7 +276,8 @@ struct CurlTransferStateMachine {
             return .accepted
         case .readPending(let continuation):
             largestChunk = max(largestChunk, bytes.count)
-            state = .streaming(ChunkQueue())
+            state = .streaming(spareQueue)
+            spareQueue = ChunkQueue()
             return .handOff(continuation)
         case .streaming(var queue):
             largestChunk = max(largestChunk, bytes.count)
@@ -334,7 +342,7 @@ struct CurlTransferStateMachine {
             pauses += 1
             return .pause
         }
-        queue.append(bytes.baseAddress.map { Data(bytes: $0, count: bytes.count) } ?? Data())
+        queue.append([UInt8](bytes))
         peakBufferedBytes = max(peakBufferedBytes, queue.bytes)
         return .accepted
     }

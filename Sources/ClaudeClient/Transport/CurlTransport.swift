@@ -152,7 +152,7 @@ final class CurlBodyReader: Sendable {
         transfer.cancel()
     }
 
-    func next() async throws -> Data? {
+    func next() async throws -> [UInt8]? {
         let transfer = self.transfer
         // A chunk that is already queued (the loop read several at once, or the consumer
         // lagged) is taken without a continuation or a cancellation handler; a cancelled task

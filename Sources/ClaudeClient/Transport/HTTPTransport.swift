@@ -141,16 +141,17 @@ struct HTTPResponseHead: Sendable {
 /// Back-pressure: the transport buffers a bounded amount and pauses the transfer while the
 /// consumer lags. Dropping the stream (or cancelling the consuming task) aborts the transfer.
 struct HTTPBodyStream: AsyncSequence, Sendable {
-    typealias Element = Data
+    /// One piece of the body as the transport received it (for libcurl, one write callback's bytes).
+    typealias Element = [UInt8]
 
     /// Returns the next chunk, or `nil` at the end of the body. Throws `TransportError`.
-    let nextChunk: nonisolated(nonsending) @Sendable () async throws -> Data?
+    let nextChunk: nonisolated(nonsending) @Sendable () async throws -> [UInt8]?
     /// Aborts the transfer and frees its handle. Safe to call more than once.
     let cancel: @Sendable () -> Void
 
     struct AsyncIterator: AsyncIteratorProtocol {
-        let nextChunk: nonisolated(nonsending) @Sendable () async throws -> Data?
-        mutating func next() async throws -> Data? { try await nextChunk() }
+        let nextChunk: nonisolated(nonsending) @Sendable () async throws -> [UInt8]?
+        mutating func next() async throws -> [UInt8]? { try await nextChunk() }
     }
 
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(nextChunk: nextChunk) }
