@@ -13,7 +13,12 @@ enum CurlRequestPolicy {
         /// Plain HTTP, only to a loopback host (local mock servers and tests).
         case loopbackHTTP
 
-        var protocols: String { self == .https ? "https" : "http" }
+        /// As a NUL-terminated C string with static storage (libcurl copies string options): a
+        /// `String` argument would be copied into a temporary C string on every request.
+        var protocols: UnsafePointer<CChar> {
+            let name: StaticString = self == .https ? "https" : "http"
+            return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+        }
     }
 
     /// Parses `url` into a `CURLU` handle the caller owns, and decides the protocol allowed.
