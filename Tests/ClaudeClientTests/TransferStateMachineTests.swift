@@ -266,6 +266,18 @@ struct TransferStateMachineTests {
             reader.resume(returning: Array("ab".utf8))
         }
         #expect(chunk == Array("ab".utf8))
+        // libcurl runs again: the kept queue must not carry the pause over, or the next read
+        // would ask to unpause a transfer that is not paused.
+        let next = try await withCheckedThrowingContinuation { continuation in
+            #expect(Self.execute(machine.nextChunk(continuation)) == .none)
+            guard case .handOff(let reader) = Self.write("cd", to: &machine) else {
+                Issue.record("the next write was not handed to the waiting read")
+                continuation.resume(returning: nil)
+                return
+            }
+            reader.resume(returning: Array("cd".utf8))
+        }
+        #expect(next == Array("cd".utf8))
     }
 
     /// Each waiting read keeps the emptied queue and the writes after its hand-off queue into it:

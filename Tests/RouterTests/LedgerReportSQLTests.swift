@@ -75,6 +75,7 @@ struct LedgerReportSQLTests {
             let keys = LedgerReport.GroupKey.allCases.reversed() + [.task]
             let together = try await ledger.reports(query, by: keys)
             #expect(together.count == keys.count)
+            #expect(try await ledger.reports(query, by: []).isEmpty)
             for (key, result) in zip(keys, together) {
                 #expect(result.rows == LedgerReport.aggregate(loaded, by: key), "together, by \(key)")
                 #expect(result.total == LedgerReport.aggregate(loaded, by: .all).first, "together, total by \(key)")
@@ -117,6 +118,15 @@ struct LedgerReportSQLTests {
         // Either record alone sums fine.
         let alone = try await ledger.report(LedgerQuery(since: start + 30), by: .task)
         #expect(alone.first?.cost == huge.total)
+        // Groups that each sum fine (by task) but whose total does not: an error, not a crash (the
+        // model grouping overflows on its own as well).
+        try await ledger.record(LedgerRecord(id: "c", time: start + 120, requestID: "req", task: "other",
+                                             model: "claude-opus-4-8", cost: huge))
+        let apart = LedgerQuery(since: start + 30)  // "b" (no task) and "c" (task "other")
+        for keys: [LedgerReport.GroupKey] in [[.task], [.task, .task], [.model, .task]] {
+            let total = await #expect(throws: LedgerError.self) { _ = try await ledger.reports(apart, by: keys) }
+            #expect(total?.message.contains("integer overflow") == true, "\(keys)")
+        }
         try await ledger.close()
     }
 

@@ -17,6 +17,8 @@ enum CurlRequestPolicy {
         /// `String` argument would be copied into a temporary C string on every request.
         var protocols: UnsafePointer<CChar> {
             let name: StaticString = self == .https ? "https" : "http"
+            // A literal of one Unicode scalar would be stored without a pointer.
+            precondition(name.hasPointerRepresentation)
             return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
         }
     }

@@ -126,7 +126,9 @@ struct ReportCommand: AsyncParsableCommand {
         }
         if let postgres = store as? PostgresLedger {
             let result = try await postgres.reportWithTotal(query, by: key)
-            for other in others { views[other] = try await postgres.report(query, by: other) }
+            if result.total != nil {
+                for other in others { views[other] = try await postgres.report(query, by: other) }
+            }
             return (result.rows, result.total.map { [$0] } ?? [], views)
         }
         let records = try await store.records(query)

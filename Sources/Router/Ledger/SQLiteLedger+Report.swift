@@ -34,23 +34,30 @@ extension SQLiteLedger {
         try await reports(query, by: [key])[0]
     }
 
-    /// Several groupings of the records matching `query` from the same scans of the table, as
-    /// ``reportWithTotal(_:by:)`` gives each: element `i` holds the rows by `keys[i]` and the
-    /// total. What a grouping adds is its group expression and its table of groups per record,
-    /// not another pass over the table (the report page's views by day, task and model).
-    /// `keys` must not be empty; a key may repeat.
-    /// - Throws: ``LedgerError`` (`closed`, `sqlite`).
+    /// Several groupings of the records matching `query` from the same scans of the table:
+    /// element `i` is what ``reportWithTotal(_:by:)`` gives for `keys[i]` — its rows sorted by
+    /// group value, and the one-row total over all matching records (the same row in every
+    /// element; `nil` when nothing matches). Each further grouping adds its group expression to
+    /// the scan and one table of groups, not another pass over the table (the report page's views
+    /// by day, task and model). A repeated key is computed once. An empty `keys` gives `[]`.
+    /// - Throws: ``LedgerError`` (`closed`, `sqlite` — "integer overflow" when a sum passes
+    ///   2⁶³ − 1 picodollars under any of the groupings or in the total).
     public func reports(_ query: LedgerQuery, by keys: [LedgerReport.GroupKey])
         async throws -> [(rows: [LedgerReport.Row], total: LedgerReport.Row?)] {
-        precondition(!keys.isEmpty, "reports(_:by:) needs at least one grouping")
-        return try await writer.withStorage { storage throws(LedgerError) in
-            try SQLiteReportQuery(query: query, keys: keys).run(on: storage.connection).map { groups in
+        let unique = keys.reduce(into: [LedgerReport.GroupKey]()) { if !$0.contains($1) { $0.append($1) } }
+        guard !unique.isEmpty else { return [] }
+        let results = try await writer.withStorage { storage throws(LedgerError) in
+            try SQLiteReportQuery(query: query, keys: unique).run(on: storage.connection).map {
+                groups throws(LedgerError) -> (rows: [LedgerReport.Row], total: LedgerReport.Row?) in
                 let rows = groups.sorted { $0.key < $1.key }.map { $0.value.row(group: $0.key) }
                 guard !groups.isEmpty else { return (rows, nil) }
-                let total = groups.values.reduce(into: SQLiteReportQuery.Accumulator()) { $0.merge($1) }
+                guard let total = SQLiteReportQuery.Accumulator.total(of: groups.values) else {
+                    throw storage.connection.error(SQLITE_ERROR, "integer overflow")
+                }
                 return (rows, total.row(group: "all"))
             }
         }
+        return keys.map { key in results[unique.firstIndex(of: key)!] }
     }
 }
 
@@ -61,6 +68,8 @@ package struct SQLiteReportQuery {
     /// The groupings computed together: each record's group under every one of them.
     let keys: [LedgerReport.GroupKey]
 
+    /// The statements for one grouping (and the filter of `query`, which the levers and the
+    /// caching coverage reuse).
     package init(query: LedgerQuery, key: LedgerReport.GroupKey) {
         self.init(query: query, keys: [key])
     }
@@ -219,7 +228,7 @@ package struct SQLiteReportQuery {
             call.append(Sink.GroupedAttempt(groups: groups, attempt: attempt, root: statement.int64(rootColumn) == 1))
         }
         try finishCall()
-        return sink.groups.map { table in
+        return try sink.groups.map { table throws(LedgerError) in
             var groups: [String: Accumulator] = [:]
             for (key, accumulator) in table where accumulator.attempts != 0 {
                 let group: String
@@ -228,7 +237,10 @@ package struct SQLiteReportQuery {
                 case .day(let day): group = LedgerReport.utcDay(Date(timeIntervalSince1970: TimeInterval(day) * 86_400))
                 case .none: group = LedgerReport.noValue
                 }
-                groups[group, default: Accumulator()].merge(accumulator)
+                // Two SQL values can name one group: NULL and the no-value text.
+                guard groups[group, default: Accumulator()].merge(accumulator) else {
+                    throw connection.error(SQLITE_ERROR, "integer overflow")
+                }
             }
             return groups
         }
@@ -289,7 +301,10 @@ package struct SQLiteReportQuery {
             guard let context, let values, let userData = sqlite3_user_data(context) else { return }
             let sink = Unmanaged<Sink>.fromOpaque(userData).takeUnretainedValue()
             let groupings = sink.groups.count
-            guard count == Int32(groupings + Attempt.columnCount) else { return }
+            // SQLite checks the count against the registration; a mismatch here is a bug, reported.
+            guard count == Int32(groupings + Attempt.columnCount) else {
+                return sqlite3_result_error(context, "router_report_add: unexpected argument count", -1)
+            }
             let attempt = Sink.attempt { values[groupings + $0] }
             var ok = true
             for grouping in 0..<groupings {
@@ -440,27 +455,49 @@ package struct SQLiteReportQuery {
             return !overflow
         }
 
-        /// Adds another group's sums and histogram (the total over groups).
-        package mutating func merge(_ other: Accumulator) {
-            attempts += other.attempts
-            tokens.input += other.tokens.input
-            tokens.output += other.tokens.output
-            tokens.cacheWrite5m += other.tokens.cacheWrite5m
-            tokens.cacheWrite1h += other.tokens.cacheWrite1h
-            tokens.cacheRead += other.tokens.cacheRead
-            cost += other.cost
-            unpriced += other.unpriced
-            escalationCost += other.escalationCost
-            errors += other.errors
-            flagged += other.flagged
-            calls += other.calls
-            escalatedCalls += other.escalatedCalls
-            baseline += other.baseline
-            withoutBaseline += other.withoutBaseline
+        /// Adds another group's sums and histogram (the total over groups). `false` when a sum
+        /// overflowed (past 2⁶³ − 1 picodollars or tokens; the sums are then unusable).
+        package mutating func merge(_ other: Accumulator) -> Bool {
+            var overflow = false
+            func sum(_ total: inout Int64, _ value: Int64) {
+                let (result, overflowed) = total.addingReportingOverflow(value)
+                total = result
+                overflow = overflow || overflowed
+            }
+            func sum(_ total: inout Int, _ value: Int) {
+                let (result, overflowed) = total.addingReportingOverflow(value)
+                total = result
+                overflow = overflow || overflowed
+            }
+            sum(&attempts, other.attempts)
+            sum(&tokens.input, other.tokens.input)
+            sum(&tokens.output, other.tokens.output)
+            sum(&tokens.cacheWrite5m, other.tokens.cacheWrite5m)
+            sum(&tokens.cacheWrite1h, other.tokens.cacheWrite1h)
+            sum(&tokens.cacheRead, other.tokens.cacheRead)
+            sum(&cost, other.cost)
+            sum(&unpriced, other.unpriced)
+            sum(&escalationCost, other.escalationCost)
+            sum(&errors, other.errors)
+            sum(&flagged, other.flagged)
+            sum(&calls, other.calls)
+            sum(&escalatedCalls, other.escalatedCalls)
+            sum(&baseline, other.baseline)
+            sum(&withoutBaseline, other.withoutBaseline)
+            // Attempt counts per latency: bounded by the number of records, no overflow check.
             latencyCounts.merge(other.latencyCounts, uniquingKeysWith: +)
-            cacheSaving += other.cacheSaving
-            responseCacheHits += other.responseCacheHits
-            avoidedCost += other.avoidedCost
+            sum(&cacheSaving, other.cacheSaving)
+            sum(&responseCacheHits, other.responseCacheHits)
+            sum(&avoidedCost, other.avoidedCost)
+            return !overflow
+        }
+
+        /// The total over `groups` (the ``LedgerReport/GroupKey/all`` row's sums); `nil` when a
+        /// sum overflowed.
+        package static func total(of groups: some Sequence<Accumulator>) -> Accumulator? {
+            var total = Accumulator()
+            for group in groups where !total.merge(group) { return nil }
+            return total
         }
 
         /// The nearest-rank percentile from the histogram (``LedgerReport/nearestRank(_:of:)``).
