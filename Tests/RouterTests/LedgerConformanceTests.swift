@@ -177,6 +177,26 @@ struct LedgerConformanceTests {
         await place.remove()
     }
 
+    @Test("SQL ledgers: a total past 2^63 picodollars over groups that each sum fine is an error, not a crash",
+          arguments: ConformanceLedger.available.filter { $0 == .sqlite || $0 == .postgres })
+    func reportTotalOverflow(kind: ConformanceLedger) async throws {
+        guard let place = try kind.place() else { return }
+        let ledger = try await kind.open(place)
+        let huge = LedgerRecord.Cost(input: pico(Int64.max / 2 + 1))
+        let start = utc("2026-03-01T10:00:00Z")
+        for (offset, task) in ["qa", "code"].enumerated() {
+            try await ledger.record(LedgerRecord(id: "r\(offset)", time: start + Double(offset) * 60, requestID: "req",
+                                                 task: task, model: "claude-opus-4-8", cost: huge))
+        }
+        let error = await #expect(throws: LedgerError.self) { _ = try await kind.report(ledger, .all, by: .task) }
+        #expect(error?.message.contains("integer overflow") == true, "\(String(describing: error))")
+        // Each group alone is fine.
+        let one = try await kind.report(ledger, LedgerQuery(task: "qa"), by: .task)
+        #expect(one.total?.cost == huge.total)
+        try await ledger.close()
+        await place.remove()
+    }
+
     @Test("the ledger's report equals the in-memory aggregate of the same records, for every grouping",
           arguments: ConformanceLedger.available)
     func report(kind: ConformanceLedger) async throws {
