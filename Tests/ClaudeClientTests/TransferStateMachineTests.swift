@@ -46,6 +46,20 @@ struct TransferStateMachineTests {
         Array(text.utf8).withUnsafeBytes { machine.bodyReceived($0) }
     }
 
+    /// A read that waits (`nextChunk` returns `expect`), then a write of `text`, which must be handed
+    /// straight to that read (nothing may queue while a read waits); returns what the read got.
+    static func readHandedOff(_ machine: inout Machine, expect: Step, write text: String) async throws -> [UInt8]? {
+        try await withCheckedThrowingContinuation { continuation in
+            #expect(execute(machine.nextChunk(continuation)) == expect)
+            guard case .handOff(let reader) = write(text, to: &machine) else {
+                Issue.record("the write '\(text)' was not handed to the waiting read")
+                continuation.resume(returning: nil)
+                return
+            }
+            reader.resume(returning: Array(text.utf8))
+        }
+    }
+
     static let head = HTTPResponseHead(status: 200, headers: [("content-type", "text/event-stream")])
     static let cancelled = TransportError(kind: .cancelled, detail: "request cancelled")
     static let interrupted = TransportError(kind: .interrupted, detail: "connection reset")
@@ -165,16 +179,7 @@ struct TransferStateMachineTests {
 
     @Test func aWaitingReadTakesTheNextWriteDirectlyAndSeesTheEnd() async throws {
         var machine = try await Self.streaming()
-        let chunk = try await withCheckedThrowingContinuation { continuation in
-            #expect(Self.execute(machine.nextChunk(continuation)) == .none)
-            // Nothing may queue while a read waits: the write goes straight to the reader.
-            guard case .handOff(let reader) = Self.write("hi", to: &machine) else {
-                Issue.record("the write was not handed to the waiting read")
-                continuation.resume(returning: nil)
-                return
-            }
-            reader.resume(returning: Array("hi".utf8))
-        }
+        let chunk = try await Self.readHandedOff(&machine, expect: .none, write: "hi")
         #expect(chunk == Array("hi".utf8))
         let end = try await withCheckedThrowingContinuation { continuation in
             #expect(Self.execute(machine.nextChunk(continuation)) == .none)
@@ -256,27 +261,11 @@ struct TransferStateMachineTests {
             Issue.record("a zero high-water mark must pause the first write")
             return
         }
-        let chunk = try await withCheckedThrowingContinuation { continuation in
-            #expect(Self.execute(machine.nextChunk(continuation)) == .unpause)
-            guard case .handOff(let reader) = Self.write("ab", to: &machine) else {
-                Issue.record("the re-delivered write was not handed to the waiting read")
-                continuation.resume(returning: nil)
-                return
-            }
-            reader.resume(returning: Array("ab".utf8))
-        }
+        let chunk = try await Self.readHandedOff(&machine, expect: .unpause, write: "ab")
         #expect(chunk == Array("ab".utf8))
         // libcurl runs again: the kept queue must not carry the pause over, or the next read
         // would ask to unpause a transfer that is not paused.
-        let next = try await withCheckedThrowingContinuation { continuation in
-            #expect(Self.execute(machine.nextChunk(continuation)) == .none)
-            guard case .handOff(let reader) = Self.write("cd", to: &machine) else {
-                Issue.record("the next write was not handed to the waiting read")
-                continuation.resume(returning: nil)
-                return
-            }
-            reader.resume(returning: Array("cd".utf8))
-        }
+        let next = try await Self.readHandedOff(&machine, expect: .none, write: "cd")
         #expect(next == Array("cd".utf8))
     }
 
@@ -286,15 +275,7 @@ struct TransferStateMachineTests {
     @Test func writesAfterEachWaitingReadQueueInOrderRoundAfterRound() async throws {
         var machine = try await Self.streaming(high: 4, low: 1)
         for round in 0..<3 {
-            let first = try await withCheckedThrowingContinuation { continuation in
-                #expect(Self.execute(machine.nextChunk(continuation)) == .none)
-                guard case .handOff(let reader) = Self.write("h\(round)", to: &machine) else {
-                    Issue.record("round \(round): the write was not handed to the waiting read")
-                    continuation.resume(returning: nil)
-                    return
-                }
-                reader.resume(returning: Array("h\(round)".utf8))
-            }
+            let first = try await Self.readHandedOff(&machine, expect: .none, write: "h\(round)")
             #expect(first == Array("h\(round)".utf8))
             guard case .accepted = Self.write("a\(round)", to: &machine), case .accepted = Self.write("b\(round)", to: &machine),
                 case .pause = Self.write("c\(round)", to: &machine)
