@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 # Only a missing release binary means the long first build (every dependency compiled); otherwise swift build recompiles only what changed.
 if [ ! -x .build/release/claude-router ]; then
-  echo "building claude-router (release; the first build takes 15–25 minutes on 2 cores) …" >&2
+  echo "building claude-router (release; the first build takes 6–25 minutes on 2 cores, depending on load) …" >&2
 fi
 swift build -c release --product claude-router >&2
 exec .build/release/claude-router demo "$@"

@@ -274,6 +274,21 @@ struct SendReportTests {
         #expect(result.stdout.contains("haiku → sonnet")) // the scripted invalid-JSON escalation
         #expect(result.stdout.contains("A/B vs default"))
         #expect(result.stdout.contains("export ANTHROPIC_API_KEY"))
+        #expect(!result.stdout.contains("as a page with charts"))  // its temporary ledger is gone
+        // The first reply is quoted whole, or cut with an ellipsis.
+        let quoted = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("The first reply, from the mock: ") })
+        #expect(quoted.hasSuffix("…\"") || quoted.count <= "The first reply, from the mock: ".count + 112, "\(quoted)")
+
+        // --ledger keeps the ledger, and the demo says how to render it.
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ledger = directory.appendingPathComponent("demo.sqlite").path
+        let kept = try CLIHarness.run(["demo", "--ledger", ledger])
+        #expect(kept.status == 0, "\(kept.stderr)")
+        #expect(kept.stdout.contains("report --ledger \(ledger) --format html > report.html"))
+        let page = try CLIHarness.run(["report", "--ledger", ledger, "--format", "html"])
+        #expect(page.status == 0, "\(page.stderr)")
+        #expect(page.stdout.contains("</html>"))
     }
 
     @Test("A live eval against an unreachable API stops with exit 69; without a key, exit 77")

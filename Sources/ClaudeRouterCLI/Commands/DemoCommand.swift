@@ -77,7 +77,8 @@ struct DemoCommand: AsyncParsableCommand {
         try await store.flush()
         say(table.rendered)
         if let sampleReply {
-            say("\nThe first reply, from the mock: \"\(sampleReply.prefix(110))\"")
+            let shown = sampleReply.count > 110 ? sampleReply.prefix(110) + "…" : sampleReply
+            say("\nThe first reply, from the mock: \"\(shown)\"")
         }
 
         let records = try await store.records(.all)
@@ -115,6 +116,9 @@ struct DemoCommand: AsyncParsableCommand {
             """)
         }
 
+        if ledger != nil {
+            say("This demo's ledger as a page with charts: \(binary) report --ledger \(ledgerPath) --format html > report.html")
+        }
         say("""
         Everything above ran against a LOCAL MOCK: the replies are placeholders, the routing, costs, ledger and statistics are real.
         To run for real (\(binary) is the binary this demo ran; \(ledger == nil ? "this demo's ledger was temporary: keep one with --ledger PATH" : "the ledger is kept at \(ledgerPath)")):
