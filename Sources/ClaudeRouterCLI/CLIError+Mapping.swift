@@ -20,7 +20,7 @@ extension CLIError {
             }
             return CLIError("error: \(error.description)", status: error.code == .invalidPolicy ? .dataError : .failure)
         case let error as LedgerError:
-            return CLIError("error: ledger: \(error.description)", status: .failure)
+            return CLIError("error: ledger: \(error.description)", status: error.code == .accessDenied ? .permission : .failure)
         default:
             return nil
         }

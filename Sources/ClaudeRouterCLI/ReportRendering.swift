@@ -1,5 +1,6 @@
 import ClaudeRouterEval
 import Foundation
+import Logging
 import Router
 import RouterPostgres
 import RouterPolicies
@@ -186,10 +187,27 @@ enum ReportRendering {
 enum LedgerFiles {
     /// `postgres://` or `postgresql://` → PostgreSQL (durability and pool from the URL's query,
     /// ``PostgresLedger/open(url:logger:)``), `.jsonl` → JSON Lines, anything else → SQLite.
-    static func open(_ path: String, mustExist: Bool) async throws -> any CostLedger {
+    /// - Parameter postgresLogLevel: the lowest level of postgres-nio's background log (the
+    ///   pool's reconnection attempts) that is printed: `.info` for the long-running gateway,
+    ///   `.warning` for one-shot commands, whose failures come back as the command's own error.
+    /// - Throws: ``CLIError``: exit 69 for a PostgreSQL server that cannot be reached, 77 for
+    ///   refused credentials, 65 for a bad URL or an unreadable file, 70 otherwise.
+    static func open(_ path: String, mustExist: Bool, postgresLogLevel: Logger.Level = .warning) async throws
+        -> any CostLedger {
         if PostgresURL.isPostgresURL(path) {
+            var logger = Logger(label: "claude-router.postgres")
+            logger.logLevel = postgresLogLevel
             do {
-                return try await PostgresLedger.open(url: path)
+                return try await PostgresLedger.open(url: path, logger: logger)
+            } catch let error as LedgerError {
+                // The error names the server by its redacted URL already.
+                let status: ExitStatus = switch error.code {
+                case .unavailable: .unavailable
+                case .accessDenied: .permission
+                case .unsupportedSchema: .dataError
+                default: .failure
+                }
+                throw CLIError("error: cannot open ledger: \(error)", status: status)
             } catch {
                 throw CLIError.data("error: cannot open ledger '\(displayName(path))': \(error)")
             }
@@ -212,9 +230,10 @@ enum LedgerFiles {
     }
 
     /// The ledger of a routed command's `--ledger`, or an in-memory one without it.
-    static func open(_ path: String?) async throws -> any CostLedger {
+    /// - Throws: as ``open(_:mustExist:postgresLogLevel:)``.
+    static func open(_ path: String?, postgresLogLevel: Logger.Level = .warning) async throws -> any CostLedger {
         guard let path else { return InMemoryLedger() }
-        return try await open(path, mustExist: false)
+        return try await open(path, mustExist: false, postgresLogLevel: postgresLogLevel)
     }
 
     /// How a ledger argument is shown (banners, reports, errors): a PostgreSQL URL without its password.

@@ -52,8 +52,11 @@ public final class PostgresLedger: CostLedger {
     ///   - operationTimeout: how long one write, read or budget operation may wait for the
     ///     server; default 10 seconds.
     ///   - logger: postgres-nio's background log (connection errors); never sees the password.
-    /// - Throws: ``PostgresURLError``; ``LedgerError`` (`database_unavailable`, `postgres`,
-    ///   `unsupportedSchema`, `io` for a batch size below 1).
+    /// - Throws: ``PostgresURLError``; ``LedgerError``: `database_unavailable` (the server could
+    ///   not be reached within `operationTimeout`; the message gives the last attempt's reason,
+    ///   e.g. "Connection refused"), `database_access_denied` (a refused password or role, at
+    ///   once), `postgres` (another server error such as a missing database, SQLSTATE 3D000),
+    ///   `unsupportedSchema`, `io` for a batch size below 1.
     public init(url: String, durability: LedgerDurability = .durable, whenUnavailable: UnavailablePolicy = .fail,
                 operationTimeout: Duration = .seconds(10),
                 logger: Logger = Logger(label: "claude-router.postgres")) async throws {
@@ -68,8 +71,10 @@ public final class PostgresLedger: CostLedger {
         writer = PostgresLedgerWriter(store: store, durability: durability)
         do {
             let place = "\(parsed)"
-            // Reachable at all? An unreachable server fails within one operation's timeout.
-            try await store.run("connecting") { client in _ = try await client.query("SELECT 1", logger: logger) }
+            // Reachable, and are the credentials good? Told at once for a refused password or a
+            // missing database; a server that refuses connections is retried within one
+            // operation's timeout (it may be starting).
+            try await store.checkReachable("connecting")
             // Openers of one new database wait for each other's migrations (the advisory lock),
             // so the migration may take longer than one operation.
             try await store.run("migrating the schema", timeout: max(operationTimeout, .seconds(60))) { client in

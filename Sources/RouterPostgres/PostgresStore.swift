@@ -52,8 +52,67 @@ final class PostgresStore: Sendable {
     private func runOnce<T: Sendable>(_ what: String, timeout: Duration,
                                       _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = self.client
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body(client) }
+        return try await Self.withTimeout(timeout) { try await body(client) }
+    }
+
+    /// Opens one connection outside the pool, runs `SELECT 1` and closes it: whether the server
+    /// answers and takes the credentials, told at once. The pool would retry a refused password
+    /// or a missing database with backoff until the operation timeout and then report only that
+    /// the server "did not answer". Errors of the connection itself (refused, reset, timed out,
+    /// SQLSTATE 57P03 "starting up") are retried until the operation timeout, so a server still
+    /// starting is waited for; the error then carries the last attempt's reason.
+    /// - Throws: ``LedgerError``: `database_unavailable` (with the reason: "Connection refused",
+    ///   a host that does not resolve, …), `database_access_denied` (SQLSTATE class 28, a refused
+    ///   password or role), `postgres` (another server error, e.g. 3D000 for a missing database).
+    func checkReachable(_ what: String) async throws {
+        let place = "\(url)"
+        let configuration: PostgresConnection.Configuration
+        do {
+            configuration = try url.connectionConfiguration()
+        } catch {
+            throw LedgerError(code: .unavailable, message: "\(what): cannot set up TLS: \(error)", file: place)
+        }
+        let logger = self.logger
+        let clock = ContinuousClock()
+        let started = clock.now
+        let deadline = started.advanced(by: operationTimeout)
+        var pause = Duration.milliseconds(50)
+        while true {
+            do {
+                try await Self.withTimeout(clock.now.duration(to: deadline)) {
+                    let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+                    do {
+                        _ = try await connection.query("SELECT 1", logger: logger)
+                    } catch {
+                        try? await connection.close()
+                        throw error
+                    }
+                    try await connection.close()
+                }
+                return
+            } catch is TimedOut {
+                throw LedgerError(code: .unavailable, message: "\(what): no answer within \(operationTimeout)", file: place)
+            } catch let error as PSQLError where Self.isConnectionFailure(error) {
+                let reason = Self.reason(error)
+                guard clock.now.advanced(by: pause) < deadline else {
+                    let elapsed = Double(started.duration(to: clock.now).components.seconds)
+                        + Double(started.duration(to: clock.now).components.attoseconds) / 1e18
+                    throw LedgerError(code: .unavailable, message: "\(what): \(reason) (still, after retrying for "
+                        + "\((elapsed * 10).rounded() / 10) s of the \(operationTimeout) timeout)", file: place)
+                }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(1))
+            } catch {
+                throw mapped(error, what: what)
+            }
+        }
+    }
+
+    /// `body`, or ``TimedOut`` once `timeout` has passed (`body` is then cancelled).
+    static func withTimeout<T: Sendable>(_ timeout: Duration,
+                                         _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
             group.addTask {
                 try await Task.sleep(for: timeout)
                 return nil
@@ -67,6 +126,34 @@ final class PostgresStore: Sendable {
     }
 
     private struct TimedOut: Error {}
+
+    /// Whether `error` is about reaching the server rather than an answer from it: worth
+    /// retrying while a server starts.
+    static func isConnectionFailure(_ error: PSQLError) -> Bool {
+        if let state = error.serverInfo?[.sqlState] { return state == "57P03" }
+        return error.code == .connectionError || error.code == .serverClosedConnection
+            || error.code == .uncleanShutdown
+    }
+
+    /// A short reason for a failed connection: the system's words for the socket error
+    /// ("Connection refused"), "cannot resolve host …", or the server's message and SQLSTATE.
+    static func reason(_ error: PSQLError) -> String {
+        if let state = error.serverInfo?[.sqlState] {
+            return "\(error.serverInfo?[.message] ?? "server error") (SQLSTATE \(state))"
+        }
+        func describe(_ error: any Error) -> String {
+            if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+            if let error = error as? ChannelError, case .connectTimeout(let after) = error {
+                return "no connection within \(Double(after.nanoseconds) / 1e9) s"
+            }
+            if let error = error as? NIOConnectionError {
+                if let failure = error.connectionErrors.last { return describe(failure.error) }
+                if error.dnsAError != nil || error.dnsAAAAError != nil { return "cannot resolve host '\(error.host)'" }
+            }
+            return String(describing: error)
+        }
+        return error.underlying.map(describe) ?? "\(error.code)"
+    }
 
     /// An error of this library's own that ``run(_:_:)`` passes through unmapped.
     protocol PassThrough: Error {}
@@ -86,18 +173,20 @@ final class PostgresStore: Sendable {
     func mapped(_ error: any Error, what: String) -> LedgerError {
         let place = "\(url)"
         if error is TimedOut {
-            return LedgerError(code: .unavailable, message:
-                "\(what): PostgreSQL at \(place) did not answer in time", file: place)
+            return LedgerError(code: .unavailable, message: "\(what): no answer in time", file: place)
         }
         if let error = error as? PSQLError {
             if let state = error.serverInfo?[.sqlState] {
                 let message = error.serverInfo?[.message] ?? "server error"
-                // Class 08 is a connection exception; 57P0x is an administrator shutdown.
-                let code: LedgerError.Code = state.hasPrefix("08") || state.hasPrefix("57P") ? .unavailable : .postgres
+                // Class 08 is a connection exception; 57P0x is an administrator shutdown; class
+                // 28 is a refused authorization (password, role), 42501 a missing privilege
+                // (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+                let code: LedgerError.Code =
+                    state.hasPrefix("08") || state.hasPrefix("57P") ? .unavailable
+                    : state.hasPrefix("28") || state == "42501" ? .accessDenied : .postgres
                 return LedgerError(code: code, message: "\(what): \(message) (SQLSTATE \(state))", file: place)
             }
-            return LedgerError(code: .unavailable, message:
-                "\(what): PostgreSQL at \(place) is unreachable (\(error.code))", file: place)
+            return LedgerError(code: .unavailable, message: "\(what): unreachable: \(Self.reason(error))", file: place)
         }
         if let error = error as? PostgresTransactionError {
             for inner in [error.beginError, error.closureError, error.commitError].compactMap({ $0 }) {
@@ -108,7 +197,7 @@ final class PostgresStore: Sendable {
             return LedgerError(code: .unavailable, message: "\(what): cancelled", file: place)
         }
         return LedgerError(code: .unavailable, message:
-            "\(what): PostgreSQL at \(place) is unreachable (\(String(describing: type(of: error))))", file: place)
+            "\(what): unreachable (\(String(describing: type(of: error))))", file: place)
     }
 
     /// Whether `error` is worth retrying the whole transaction for: a deadlock or a

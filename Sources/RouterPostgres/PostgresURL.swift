@@ -171,6 +171,30 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
         }
         return configuration
     }
+
+    /// The same server, credentials, TLS mode, connect timeout and schema as ``configuration``,
+    /// for one connection outside the pool (the reachability check when a ledger opens, which
+    /// must see a refused password at once rather than the pool's retries).
+    /// - Throws: NIOSSL's error when the system's TLS configuration cannot be loaded.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
+        if let unixSocketPath {
+            configuration = PostgresConnection.Configuration(unixSocketPath: unixSocketPath, username: user,
+                                                             password: password, database: database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS = switch sslMode {
+            case "disable": .disable
+            case "require": .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            default: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+            configuration = PostgresConnection.Configuration(host: host ?? "localhost", port: port, username: user,
+                                                             password: password, database: database, tls: tls)
+        }
+        let (seconds, attoseconds) = connectTimeout.components
+        configuration.options.connectTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        if let schema { configuration.options.additionalStartupParameters.append(("search_path", schema)) }
+        return configuration
+    }
 }
 
 /// A PostgreSQL URL that could not be parsed. The message never contains the password.

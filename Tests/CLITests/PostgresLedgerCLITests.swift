@@ -50,10 +50,31 @@ struct PostgresLedgerCLITests {
         #expect(html.status == 0)
         // A wrong password: a clear error naming the redacted URL, not the password tried.
         let wrong = url.replacingOccurrences(of: ":\(password)@", with: ":wrong-\(password)@")
-        let refused = try CLIHarness.run(["report", "--ledger", wrong + "&timeout=5"])
-        #expect(refused.status != 0)
+        let refused = try CLIHarness.run(["report", "--ledger", wrong])
+        #expect(refused.status == 77, "refused credentials are EX_NOPERM: \(refused.stderr)")
         #expect(refused.stderr.contains("***"))
+        #expect(refused.stderr.contains("database_access_denied") && refused.stderr.contains("SQLSTATE 28P01"),
+                "the server's reason, at once rather than after the pool's retries: \(refused.stderr)")
+        #expect(!refused.stderr.contains("PostgresNIO"), "no pool log lines from a one-shot command: \(refused.stderr)")
+        // A database that does not exist: the server's words, not a timeout.
+        let missing = try #require(URLComponents(string: base)).path
+        let noDatabase = try CLIHarness.run(["report", "--ledger",
+            url.replacingOccurrences(of: missing + "?", with: "/no_such_database_here?")])
+        #expect(noDatabase.status == 70, "\(noDatabase.stderr)")
+        #expect(noDatabase.stderr.contains("SQLSTATE 3D000"), "\(noDatabase.stderr)")
+        outputs += [noDatabase.stdout, noDatabase.stderr]
         outputs += [table.stdout, table.stderr, json.stdout, html.stdout, refused.stdout, refused.stderr]
         for output in outputs { #expect(!output.contains(password)) }
+    }
+
+    @Test("a server that refuses connections: exit 69 with the system's reason after the URL's timeout, no pool log lines")
+    func unreachableServer() throws {
+        // Port 1 on loopback: nothing listens there, so every connection is refused at once.
+        let result = try CLIHarness.run(["report", "--ledger", "postgres://router:s3cret@127.0.0.1:1/ledger?timeout=1"])
+        #expect(result.status == 69, "EX_UNAVAILABLE: \(result.stderr)")
+        #expect(result.stderr.contains("error: cannot open ledger: postgres://router:***@127.0.0.1:1/ledger: "
+            + "ledger error (database_unavailable): connecting: Connection refused"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "one line, no postgres-nio log: \(result.stderr)")
+        #expect(!result.stderr.contains("s3cret") && result.stdout.isEmpty)
     }
 }

@@ -224,7 +224,36 @@ struct PostgresBudgetStoreTests {
             try await PostgresLedger(url: unreachable, operationTimeout: .seconds(2))
         }
         #expect(openError?.code == .unavailable)
+        #expect("\(openError.map { "\($0)" } ?? "")".contains("connecting: Connection refused"), "the reason, not only a timeout")
         #expect(!"\(openError.map { "\($0)" } ?? "")".contains("s3cret"))
         #expect("\(try PostgresURL(unreachable))" == "postgres://router:***@127.0.0.1:1/nothing")
+    }
+
+    @Test("opening with a wrong password or a missing database says so at once, with the server's reason")
+    func openRefusals() async throws {
+        guard let url = PostgresTestServer.freshURL() else { return }
+        let base = try #require(URLComponents(string: url))
+        let password = try #require(base.password)
+        let clock = ContinuousClock()
+        // The tests' long operation timeout: the pool would have retried the refusal until it
+        // passed and then said only that the server did not answer.
+        var wrong = base
+        wrong.password = "wrong-" + password
+        let started = clock.now
+        let denied = await #expect(throws: LedgerError.self) {
+            try await PostgresLedger(url: try #require(wrong.string), operationTimeout: PostgresTestServer.operationTimeout)
+        }
+        #expect(started.duration(to: clock.now) < PostgresTestServer.operationTimeout / 2, "told at once, not at the timeout")
+        #expect(denied?.code == .accessDenied)
+        #expect("\(denied.map { "\($0)" } ?? "")".contains("SQLSTATE 28P01"))
+        #expect(!"\(denied.map { "\($0)" } ?? "")".contains(password))
+
+        var missing = base
+        missing.path = "/no_such_database_here"
+        let absent = await #expect(throws: LedgerError.self) {
+            try await PostgresLedger(url: try #require(missing.string), operationTimeout: PostgresTestServer.operationTimeout)
+        }
+        #expect(absent?.code == .postgres)
+        #expect("\(absent.map { "\($0)" } ?? "")".contains("SQLSTATE 3D000"))
     }
 }

@@ -86,7 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
         let apiKey = try upstreamKey()
         let client = AnthropicClient(configuration: .init(apiKey: apiKey, baseURL: connection.baseURL, maxRetries: upstreamRetries))
         defer { client.shutdown() }
-        let store: any CostLedger = try await LedgerFiles.open(ledger)
+        let store: any CostLedger = try await LedgerFiles.open(ledger, postgresLogLevel: .info)
         // A policy file is watched (checked on calls, at most once a second); the bundled one is fixed.
         let source: ModelRouter.PolicySource = FileManager.default.fileExists(atPath: policy) ? .file(policy) : .policy(loaded)
         let logger = Logger(label: "claude-router.gateway")

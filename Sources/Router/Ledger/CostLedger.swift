@@ -107,6 +107,9 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         /// The database could not be reached in time (connection refused, timed out, pool closed):
         /// nothing was written by the failed call; a budget reservation fails closed.
         public static let unavailable = Code("database_unavailable")
+        /// The database refused the credentials or the role lacks a privilege it needs (for
+        /// PostgreSQL, SQLSTATE class 28 or 42501); retrying will not help.
+        public static let accessDenied = Code("database_access_denied")
         public var description: String { name }
     }
 
