@@ -16,24 +16,25 @@ extension GatewayResponder {
         let records = try await gateway.ledger.records(LedgerQuery(since: since))
         let policy = await gateway.router.currentPolicy()
         let budgets = await gateway.router.budgetStatus()
-        let page = Self.dashboardPage(records: records, policyName: policy.name, budgets: budgets, now: Date())
+        let page = try Self.dashboardPage(records: records, policyName: policy.name, budgets: budgets, now: Date())
         return plain(200, page, contentType: "text/html; charset=utf-8")
     }
 
     /// The page: totals, then tables by model, tier, task, user and day, and the budgets.
     /// Styles are the eval report's; every value from the ledger is escaped.
-    static func dashboardPage(records: [LedgerRecord], policyName: String, budgets: [BudgetStatus], now: Date) -> String {
+    /// - Throws: ``LedgerError`` (`integer_overflow`) from ``LedgerReport/aggregate(_:by:)``.
+    static func dashboardPage(records: [LedgerRecord], policyName: String, budgets: [BudgetStatus], now: Date) throws(LedgerError) -> String {
         let e = htmlEscaped
         var body: [String] = []
         body.append("<h1>claude-router gateway: policy \(e(policyName))</h1>")
         body.append("<p class=\"note\">Ledger records of the last \(dashboardWindowDays) days (\(records.count) attempts), "
             + "read at \(e(BudgetPeriods.rfc3339(now))). Costs are exact sums of per-attempt prices.</p>")
-        let total = LedgerReport.aggregate(records, by: .all).first
+        let total = try LedgerReport.aggregate(records, by: .all).first
         if let total {
             body.append("<section><h2>Total</h2>\(table([total], by: "all"))</section>")
         }
         for key in [LedgerReport.GroupKey.model, .tier, .task, .user, .day] {
-            let rows = LedgerReport.aggregate(records, by: key)
+            let rows = try LedgerReport.aggregate(records, by: key)
             guard !rows.isEmpty else { continue }
             body.append("<section><h2>By \(e(key.rawValue))</h2>\(table(rows, by: key.rawValue))</section>")
         }

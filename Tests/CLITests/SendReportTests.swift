@@ -289,6 +289,37 @@ struct SendReportTests {
         let page = try CLIHarness.run(["report", "--ledger", ledger, "--format", "html"])
         #expect(page.status == 0, "\(page.stderr)")
         #expect(page.stdout.contains("</html>"))
+
+        // A `.jsonl` path is a JSON Lines ledger, as for every other command (it was SQLite).
+        let lines = directory.appendingPathComponent("demo.jsonl").path
+        let jsonl = try CLIHarness.run(["demo", "--ledger", lines])
+        #expect(jsonl.status == 0, "\(jsonl.stderr)")
+        let text = try String(contentsOfFile: lines, encoding: .utf8)
+        let records = text.split(separator: "\n")
+        #expect(!records.isEmpty && records.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") }, "\(text.prefix(200))")
+        let fromLines = try CLIHarness.run(["report", "--ledger", lines, "--by", "tier"])
+        #expect(fromLines.status == 0 && fromLines.stdout.contains("TOTAL"), "\(fromLines.stderr)")
+
+        // A hand-edited JSON Lines ledger whose costs sum past 2^63 picodollars: a clear error
+        // (it trapped), exit 65, and the file untouched.
+        let first = try #require(records.first.map(String.init))
+        var edited: [String] = []
+        for (index, id) in ["edited-1", "edited-2"].enumerated() {
+            var object = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
+            object["id"] = id
+            object["logicalCallID"] = "call-\(index)"
+            object["cost"] = ["input": 5_000_000_000_000_000_000, "output": 0, "cacheRead": 0, "cacheWrite5m": 0,
+                              "cacheWrite1h": 0, "total": 5_000_000_000_000_000_000]
+            edited.append(String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self))
+        }
+        let huge = directory.appendingPathComponent("edited.jsonl").path
+        try (edited.joined(separator: "\n") + "\n").write(toFile: huge, atomically: true, encoding: .utf8)
+        let before = try Data(contentsOf: URL(fileURLWithPath: huge))
+        let overflow = try CLIHarness.run(["report", "--ledger", huge])
+        #expect(overflow.status == 65, "\(overflow.stderr)")
+        #expect(overflow.stderr.contains("integer_overflow") && overflow.stderr.contains("64-bit range"), "\(overflow.stderr)")
+        #expect(!overflow.stderr.contains("Fatal") && !overflow.stderr.contains("Backtrace"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: huge)) == before)
     }
 
     @Test("A live eval against an unreachable API stops with exit 69; without a key, exit 77")

@@ -60,7 +60,7 @@ struct LedgerReportSQLTests {
             let loaded = try await ledger.records(query)
             for key in LedgerReport.GroupKey.allCases {
                 let inSQL = try await ledger.report(query, by: key)
-                let inMemory = LedgerReport.aggregate(loaded, by: key)
+                let inMemory = try LedgerReport.aggregate(loaded, by: key)
                 #expect(inSQL.map(\.group) == inMemory.map(\.group), "by \(key), since \(String(describing: query.since))")
                 for (sql, memory) in zip(inSQL, inMemory) {
                     #expect(sql == memory, "by \(key), group \(memory.group)")
@@ -68,7 +68,7 @@ struct LedgerReportSQLTests {
                 // The total merged from the groups of one pass equals the `.all` aggregate.
                 let withTotal = try await ledger.reportWithTotal(query, by: key)
                 #expect(withTotal.rows == inSQL)
-                #expect(withTotal.total == LedgerReport.aggregate(loaded, by: .all).first, "total, by \(key)")
+                #expect(try withTotal.total == LedgerReport.aggregate(loaded, by: .all).first, "total, by \(key)")
             }
             // Every grouping from the same scans (a key repeated, the day grouping mixed with text
             // ones): each equals the in-memory aggregate by that key alone.
@@ -77,8 +77,8 @@ struct LedgerReportSQLTests {
             #expect(together.count == keys.count)
             #expect(try await ledger.reports(query, by: []).isEmpty)
             for (key, result) in zip(keys, together) {
-                #expect(result.rows == LedgerReport.aggregate(loaded, by: key), "together, by \(key)")
-                #expect(result.total == LedgerReport.aggregate(loaded, by: .all).first, "together, total by \(key)")
+                #expect(try result.rows == LedgerReport.aggregate(loaded, by: key), "together, by \(key)")
+                #expect(try result.total == LedgerReport.aggregate(loaded, by: .all).first, "together, total by \(key)")
             }
         }
         try await ledger.close()

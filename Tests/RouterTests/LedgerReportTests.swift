@@ -37,7 +37,7 @@ struct LedgerReportTests {
 
     @Test("one row over everything")
     func all() throws {
-        let rows = LedgerReport.aggregate(Self.dataset, by: .all)
+        let rows = try LedgerReport.aggregate(Self.dataset, by: .all)
         let row = try #require(rows.first)
         #expect(rows.count == 1)
         #expect(row.attempts == 6)
@@ -59,7 +59,7 @@ struct LedgerReportTests {
 
     @Test("by task")
     func byTask() throws {
-        let rows = LedgerReport.aggregate(Self.dataset, by: .task)
+        let rows = try LedgerReport.aggregate(Self.dataset, by: .task)
         #expect(rows.map(\.group) == ["chat", "code"])
         let chat = rows[0], code = rows[1]
         #expect(chat.attempts == 3 && chat.logicalCalls == 2)
@@ -81,8 +81,8 @@ struct LedgerReportTests {
     }
 
     @Test("by model: each call counted whole (escalations included) in the group of the model that answered it")
-    func byModel() {
-        let rows = LedgerReport.aggregate(Self.dataset, by: .model)
+    func byModel() throws {
+        let rows = try LedgerReport.aggregate(Self.dataset, by: .model)
         #expect(rows.map(\.group) == ["haiku", "mystery", "sonnet"])
         let haiku = rows[0], mystery = rows[1], sonnet = rows[2]
         // B (haiku) and D (haiku, retried on haiku): B1, D1, D2.
@@ -103,22 +103,22 @@ struct LedgerReportTests {
     }
 
     @Test("errors and flagged usage are counted per group")
-    func errorsAndFlags() {
+    func errorsAndFlags() throws {
         let failed = LedgerRecord(id: "E1", time: utc("2026-03-03T00:00:00Z"), requestID: "req-E1", task: "chat",
                                   model: "haiku", usage: TokenUsage(input: 3), cost: LedgerRecord.Cost(input: pico(3)),
                                   latencyMs: 5, outcome: .error(code: "overloaded"), flags: ["usage_estimated: test"])
-        let rows = LedgerReport.aggregate(Self.dataset + [failed], by: .task)
+        let rows = try LedgerReport.aggregate(Self.dataset + [failed], by: .task)
         #expect(rows[0].errorAttempts == 1 && rows[0].flaggedRecords == 1)
         #expect(rows[1].errorAttempts == 0 && rows[1].flaggedRecords == 0)
     }
 
     @Test("by UTC day, user and tier")
-    func byDayUserTier() {
-        let days = LedgerReport.aggregate(Self.dataset, by: .day)
+    func byDayUserTier() throws {
+        let days = try LedgerReport.aggregate(Self.dataset, by: .day)
         #expect(days.map(\.group) == ["2026-03-01", "2026-03-02"])
         #expect(days.map(\.cost) == [pico(550), pico(60)])
 
-        let users = LedgerReport.aggregate(Self.dataset, by: .user)
+        let users = try LedgerReport.aggregate(Self.dataset, by: .user)
         #expect(users.map(\.group) == ["(none)", "u1", "u2"])
         let u1 = users[1]
         #expect(u1.attempts == 4 && u1.logicalCalls == 2)
@@ -126,10 +126,34 @@ struct LedgerReportTests {
         #expect(u1.savings == pico(1400)) // (A2 1600 + D2 360) − 560
         #expect(u1.escalationRate == 1.0)
 
-        let tiers = LedgerReport.aggregate(Self.dataset, by: .tier)
+        let tiers = try LedgerReport.aggregate(Self.dataset, by: .tier)
         #expect(tiers.map(\.group) == ["(none)", "medium", "small"])
         #expect(tiers[1].cost == pico(500)) // A, answered on medium, with its small first attempt
         #expect(tiers[2].cost == pico(110)) // B and D
+    }
+
+    @Test("in memory: token sums and derived figures past the 64-bit range are integer_overflow errors naming the group")
+    func overflowInMemory() throws {
+        let start = utc("2026-03-01T10:00:00Z")
+        func record(_ id: String, task: String, usage: TokenUsage = TokenUsage(input: 1),
+                    cost: USDAmount = pico(1), baseline: USDAmount? = nil) -> LedgerRecord {
+            LedgerRecord(id: id, time: start, requestID: "req", task: task, model: "claude-haiku-4-5", usage: usage,
+                         cost: LedgerRecord.Cost(input: cost), baselineCost: baseline, latencyMs: 1, outcome: .success)
+        }
+        // Output tokens of two records in one group.
+        let tokens = [record("a", task: "qa", usage: TokenUsage(input: 1, output: Int.max)),
+                      record("b", task: "qa", usage: TokenUsage(input: 1, output: 1))]
+        let tokenError = #expect(throws: LedgerError.self) { try LedgerReport.aggregate(tokens, by: .task) }
+        #expect(tokenError?.code == .overflow && tokenError?.message.contains("group 'qa' by task") == true)
+        // Prompt tokens (input + cache reads) of one record: each field fits, the row's sum does not.
+        let prompt = [record("c", task: "qa", usage: TokenUsage(input: Int.max, cacheRead: 1))]
+        #expect(throws: LedgerError.self) { try LedgerReport.aggregate(prompt, by: .task) }
+        // Savings (baseline − cost) out of range.
+        let savings = [record("d", task: "qa", cost: USDAmount(picodollars: -2), baseline: USDAmount(picodollars: .max))]
+        #expect(throws: LedgerError.self) { try LedgerReport.aggregate(savings, by: .task) }
+        // Just inside the range: no error, the exact sum.
+        let edge = [record("e", task: "qa", cost: USDAmount(picodollars: .max - 1)), record("f", task: "qa", cost: pico(1))]
+        #expect(try LedgerReport.aggregate(edge, by: .task).first?.cost == USDAmount(picodollars: .max))
     }
 
     @Test("nearest-rank percentiles")
@@ -155,7 +179,7 @@ struct LedgerReportTests {
         for record in Self.dataset { try await ledger.record(record) }
         let read = try await ledger.records(.all)
         for key in LedgerReport.GroupKey.allCases {
-            #expect(LedgerReport.aggregate(read, by: key) == LedgerReport.aggregate(Self.dataset, by: key))
+            #expect(try LedgerReport.aggregate(read, by: key) == LedgerReport.aggregate(Self.dataset, by: key))
         }
         try await ledger.close()
     }

@@ -75,7 +75,7 @@ struct RouterCachingTests {
         #expect(row.cacheSaving == (records[0].cacheSaving ?? .zero) + (records[1].cacheSaving ?? .zero))
         #expect(row.cacheSaving > .zero)
         #expect(row.cacheHitRate.map { $0 > 0.4 } == true)
-        let memory = LedgerReport.aggregate(records, by: .all)
+        let memory = try LedgerReport.aggregate(records, by: .all)
         #expect(memory == rows)
     }
 

@@ -58,7 +58,9 @@ struct DemoCommand: AsyncParsableCommand {
         """)
         let client = AnthropicClient(configuration: .init(apiKey: "mock-key", baseURL: server.baseURL))
         defer { client.shutdown() }
-        let store = try SQLiteLedger(path: ledgerPath)
+        // The same ledger argument as every other command: a `.jsonl` path is JSON Lines, a
+        // `postgres://` URL PostgreSQL, anything else SQLite.
+        let store = try await LedgerFiles.open(ledgerPath, mustExist: false)
         let router = try ModelRouter(policy: .policy(policy), client: client, ledger: store, prices: prices)
         var table = TextTable(headers: ["request", "task", "tier", "attempts", "cost", "baseline", "saved"],
                               alignments: [.left, .left, .left, .right, .right, .right, .right])
@@ -82,12 +84,12 @@ struct DemoCommand: AsyncParsableCommand {
         }
 
         let records = try await store.records(.all)
-        let live = LedgerReport.aggregate(records, by: .all).first
+        let live = try LedgerReport.aggregate(records, by: .all).first
         try await store.close()
         say("\n2. Cost report from the ledger (\(ledgerPath)), by tier\n")
-        say(ReportRendering.table(rows: LedgerReport.aggregate(records, by: .tier),
-                                  total: LedgerReport.aggregate(records, by: .all).first, by: "tier", ledger: ledgerPath))
-        if let total = LedgerReport.aggregate(records, by: .all).first {
+        say(ReportRendering.table(rows: try LedgerReport.aggregate(records, by: .tier),
+                                  total: try LedgerReport.aggregate(records, by: .all).first, by: "tier", ledger: ledgerPath))
+        if let total = try LedgerReport.aggregate(records, by: .all).first {
             let percent = total.savingsPercent.map { Verdict.percent($0 / 100) } ?? "n/a"
             say("Routed cost \(ReportRendering.cost(total)) vs \(total.baselineCost.formatted()) if every call had gone to the baseline tier (\(policy.baselineTier)): saved \(total.savings?.formatted() ?? "n/a") (\(percent)). Escalated calls: \(total.escalatedCalls) of \(total.logicalCalls).")
         }

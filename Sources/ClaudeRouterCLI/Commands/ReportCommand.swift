@@ -132,7 +132,7 @@ struct ReportCommand: AsyncParsableCommand {
             return (result.rows, result.total.map { [$0] } ?? [], views)
         }
         let records = try await store.records(query)
-        for other in others { views[other] = LedgerReport.aggregate(records, by: other) }
-        return (LedgerReport.aggregate(records, by: key), LedgerReport.aggregate(records, by: .all), views)
+        for other in others { views[other] = try LedgerReport.aggregate(records, by: other) }
+        return (try LedgerReport.aggregate(records, by: key), try LedgerReport.aggregate(records, by: .all), views)
     }
 }

@@ -115,7 +115,10 @@ public enum LedgerReport {
 
     /// Aggregates `records` by `key`, each logical call whole in the group of its final
     /// attempt; rows are sorted by group value.
-    public static func aggregate(_ records: [LedgerRecord], by key: GroupKey) -> [Row] {
+    /// - Throws: ``LedgerError`` (`integer_overflow`) when a group's sum of picodollars or tokens
+    ///   passes the 64-bit range (only records edited by hand or corrupted get there), as the
+    ///   SQL ledgers' reports do, instead of trapping.
+    public static func aggregate(_ records: [LedgerRecord], by key: GroupKey) throws(LedgerError) -> [Row] {
         // The final attempt of each logical call decides the call's group.
         var finalAttempt: [String: LedgerRecord] = [:]
         var attemptsPerCall: [String: Int] = [:]
@@ -131,6 +134,10 @@ public enum LedgerReport {
             let final = finalAttempt[record.logicalCallID] ?? record
             builders[groupValue(of: final, by: key), default: Builder()].add(
                 record, isFinal: final.id == record.id, attemptsInCall: attemptsPerCall[record.logicalCallID] ?? 1)
+        }
+        if let group = builders.first(where: { $0.value.overflows })?.key {
+            throw LedgerError(code: .overflow, message: "a sum of group '\(group)' by \(key.rawValue) "
+                + "passes the 64-bit range (a record with an impossible cost or token count?)")
         }
         return builders.sorted { $0.key < $1.key }.map { $0.value.row(group: $0.key) }
     }
@@ -183,31 +190,55 @@ public enum LedgerReport {
         var cacheSaving = USDAmount.zero
         var responseCacheHits = 0
         var avoidedCost = USDAmount.zero
+        /// A sum passed the 64-bit range; the sums are then meaningless and the report fails.
+        var overflowed = false
+
+        /// `total += value`, noting an overflow in `overflowed` instead of trapping.
+        private static func sum(_ total: inout Int, _ value: Int, _ overflowed: inout Bool) {
+            let (result, overflow) = total.addingReportingOverflow(value)
+            total = result
+            overflowed = overflowed || overflow
+        }
+
+        private static func sum(_ total: inout USDAmount, _ value: USDAmount, _ overflowed: inout Bool) {
+            let (result, overflow) = total.picodollars.addingReportingOverflow(value.picodollars)
+            total = USDAmount(picodollars: result)
+            overflowed = overflowed || overflow
+        }
 
         /// Adds one attempt; the final attempt of its call also adds the call.
         mutating func add(_ record: LedgerRecord, isFinal: Bool, attemptsInCall: Int) {
             attempts += 1
-            tokens.input += record.usage.input
-            tokens.output += record.usage.output
-            tokens.cacheWrite5m += record.usage.cacheWrite5m
-            tokens.cacheWrite1h += record.usage.cacheWrite1h
-            tokens.cacheRead += record.usage.cacheRead
-            if let total = record.cost?.total { cost += total } else { unpriced += 1 }
+            Self.sum(&tokens.input, record.usage.input, &overflowed)
+            Self.sum(&tokens.output, record.usage.output, &overflowed)
+            Self.sum(&tokens.cacheWrite5m, record.usage.cacheWrite5m, &overflowed)
+            Self.sum(&tokens.cacheWrite1h, record.usage.cacheWrite1h, &overflowed)
+            Self.sum(&tokens.cacheRead, record.usage.cacheRead, &overflowed)
+            if let total = record.cost?.total { Self.sum(&cost, total, &overflowed) } else { unpriced += 1 }
             switch record.outcome {
-            case .escalated: escalationCost += record.cost?.total ?? .zero
+            case .escalated: Self.sum(&escalationCost, record.cost?.total ?? .zero, &overflowed)
             case .error: errors += 1
             case .success: break
             }
             if !(record.flags ?? []).isEmpty { flagged += 1 }
             latencies.append(record.latencyMs)
-            cacheSaving += record.cacheSaving ?? .zero
+            Self.sum(&cacheSaving, record.cacheSaving ?? .zero, &overflowed)
             if record.responseCacheHit == true { responseCacheHits += 1 }
-            avoidedCost += record.avoidedCost ?? .zero
+            Self.sum(&avoidedCost, record.avoidedCost ?? .zero, &overflowed)
             if isFinal {
                 logicalCalls += 1
                 if attemptsInCall > 1 { escalatedCalls += 1 }
-                if let callBaseline = record.baselineCost { baseline += callBaseline } else { withoutBaseline += 1 }
+                if let callBaseline = record.baselineCost { Self.sum(&baseline, callBaseline, &overflowed) } else { withoutBaseline += 1 }
             }
+        }
+
+        /// Whether a sum, or a figure the row derives from the sums (savings = baseline − cost,
+        /// prompt tokens), passed the 64-bit range.
+        var overflows: Bool {
+            let (prompt, first) = tokens.input.addingReportingOverflow(tokens.cacheRead)
+            let (withWrites, second) = prompt.addingReportingOverflow(tokens.cacheWrite5m)
+            return overflowed || first || second || withWrites.addingReportingOverflow(tokens.cacheWrite1h).overflow
+                || baseline.picodollars.subtractingReportingOverflow(cost.picodollars).overflow
         }
 
         func row(group: String) -> Row {
