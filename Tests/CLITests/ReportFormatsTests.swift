@@ -94,6 +94,12 @@ struct ReportFormatsTests {
         for heading in ["## Cost per day (UTC)", "## By task", "## By model", "## All columns by task"] {
             #expect(markdown.stdout.components(separatedBy: "\n").filter { $0 == heading }.count == 1, "\(heading)")
         }
+        // Every table's header names each column (the views' bar column had an empty header).
+        let markdownLines = markdown.stdout.components(separatedBy: "\n")
+        for (index, line) in markdownLines.enumerated() where line.hasPrefix("|---") {
+            let header = markdownLines[index - 1].split(separator: "|", omittingEmptySubsequences: false).dropFirst().dropLast()
+            #expect(header.allSatisfy { !$0.trimmingCharacters(in: .whitespaces).isEmpty }, "\(markdownLines[index - 1])")
+        }
         let mdTotal = try #require(markdown.stdout.split(separator: "\n").first { $0.hasPrefix("| **TOTAL** |") })
         #expect(mdTotal.hasPrefix("| **TOTAL** | \(total[1]) | \(total[2]) | \(total[3]) | \(total[4]) | \(total[5]) | \(total[6]) |"))
 

@@ -57,7 +57,7 @@ extension LedgerReportPage {
             """)
     }
 
-    /// Markdown: the summary, then one table per view with a bar column (`█` per ~5% of the
+    /// Markdown: the summary, then one table per view with a bar column ("cost, bar": `█` per ~5% of the
     /// largest figure in the table), then the chosen grouping's full table.
     package var markdown: String {
         func escape(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
@@ -69,7 +69,7 @@ extension LedgerReportPage {
         lines += summaryLines.map { "- \(escape($0))" }
         for (title, group, rows) in [("Cost per day (UTC)", "day", byDay), ("By task", "task", byTask), ("By model", "model", byModel)] {
             let largest = rows.map { max($0.cost.dollars, $0.baselineCost.dollars) }.max() ?? 0
-            lines += ["", "## \(title)", "", "| \(group) | cost | baseline | savings | escalated | cache reads | |",
+            lines += ["", "## \(title)", "", "| \(group) | cost | baseline | savings | escalated | cache reads | cost, bar |",
                       "|---|--:|--:|--:|--:|--:|---|"]
             for row in rows {
                 lines.append("| \(escape(row.group)) | \(escape(Self.costText(row))) | \(row.baselineCost.formatted()) | "
