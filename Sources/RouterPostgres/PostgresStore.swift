@@ -77,6 +77,13 @@ final class PostgresStore: Sendable {
         let started = clock.now
         let deadline = started.advanced(by: operationTimeout)
         var pause = Duration.milliseconds(50)
+        var lastReason: String?
+        func gaveUp() -> LedgerError {
+            let elapsed = started.duration(to: clock.now).components
+            let seconds = (Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18) * 10
+            return LedgerError(code: .unavailable, message: "\(what): \(lastReason ?? "no answer") (after "
+                + "\(seconds.rounded() / 10) s of the \(operationTimeout) timeout)", file: place)
+        }
         while true {
             do {
                 try await Self.withTimeout(clock.now.duration(to: deadline)) {
@@ -91,15 +98,10 @@ final class PostgresStore: Sendable {
                 }
                 return
             } catch is TimedOut {
-                throw LedgerError(code: .unavailable, message: "\(what): no answer within \(operationTimeout)", file: place)
+                throw gaveUp()
             } catch let error as PSQLError where Self.isConnectionFailure(error) {
-                let reason = Self.reason(error)
-                guard clock.now.advanced(by: pause) < deadline else {
-                    let elapsed = Double(started.duration(to: clock.now).components.seconds)
-                        + Double(started.duration(to: clock.now).components.attoseconds) / 1e18
-                    throw LedgerError(code: .unavailable, message: "\(what): \(reason) (still, after retrying for "
-                        + "\((elapsed * 10).rounded() / 10) s of the \(operationTimeout) timeout)", file: place)
-                }
+                lastReason = Self.reason(error)
+                guard clock.now.advanced(by: pause) < deadline else { throw gaveUp() }
                 try await Task.sleep(for: pause)
                 pause = min(pause * 2, .seconds(1))
             } catch {

@@ -221,7 +221,8 @@ struct PostgresBudgetStoreTests {
 
         let unreachable = "postgres://router:s3cret-password@127.0.0.1:1/nothing?connect_timeout=1"
         let openError = await #expect(throws: LedgerError.self) {
-            try await PostgresLedger(url: unreachable, operationTimeout: .seconds(2))
+            // Long enough for one refused attempt to come back on a loaded machine.
+            try await PostgresLedger(url: unreachable, operationTimeout: .seconds(10))
         }
         #expect(openError?.code == .unavailable)
         #expect("\(openError.map { "\($0)" } ?? "")".contains("connecting: Connection refused"), "the reason, not only a timeout")
