@@ -300,7 +300,7 @@ let package = Package(
         // Runs the built `claude-router` binary as a child process (exit codes, stdout, stderr).
         .testTarget(
             name: "CLITests",
-            dependencies: ["ClaudeMockServer", "ClaudeRouterTestSupport"]
+            dependencies: ["ClaudeMockServer", "ClaudeRouterTestSupport", "Router", "RouterPolicies"]
         ),
         // Starts the built `claude-router serve` in front of the mock as child processes over loopback.
         .testTarget(

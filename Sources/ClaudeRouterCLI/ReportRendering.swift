@@ -201,13 +201,7 @@ enum LedgerFiles {
                 return try await PostgresLedger.open(url: path, logger: logger)
             } catch let error as LedgerError {
                 // The error names the server by its redacted URL already.
-                let status: ExitStatus = switch error.code {
-                case .unavailable: .unavailable
-                case .accessDenied: .permission
-                case .unsupportedSchema: .dataError
-                default: .failure
-                }
-                throw CLIError("error: cannot open ledger: \(error)", status: status)
+                throw CLIError("error: cannot open ledger: \(error)", status: status(for: error))
             } catch {
                 throw CLIError.data("error: cannot open ledger '\(displayName(path))': \(error)")
             }
@@ -234,6 +228,25 @@ enum LedgerFiles {
     static func open(_ path: String?, postgresLogLevel: Logger.Level = .warning) async throws -> any CostLedger {
         guard let path else { return InMemoryLedger() }
         return try await open(path, mustExist: false, postgresLogLevel: postgresLogLevel)
+    }
+
+    /// The exit status for a ledger that could not be opened or read (docs/CLI.md, exit codes):
+    /// 69 for a database server that cannot be reached, 77 for refused credentials, 65 for what
+    /// the ledger holds (a corrupt record or file, a sum past the 64-bit range, a schema from a
+    /// newer version), 70 for I/O and anything else.
+    static func status(for error: LedgerError) -> ExitStatus {
+        switch error.code {
+        case .unavailable: return .unavailable
+        case .accessDenied: return .permission
+        case .corruptRecord, .overflow, .unsupportedSchema: return .dataError
+        case .sqlite:
+            // SQLite's primary result codes (https://sqlite.org/rescode.html): 11 SQLITE_CORRUPT,
+            // 26 SQLITE_NOTADB and 1 SQLITE_ERROR (an "integer overflow" of a report's sum) are
+            // about the data; I/O, locking, permissions and a full disk are not.
+            let primary = (error.sqliteResultCode ?? 0) & 0xff
+            return [1, 11, 26].contains(primary) ? .dataError : .failure
+        default: return .failure
+        }
     }
 
     /// How a ledger argument is shown (banners, reports, errors): a PostgreSQL URL without its password.

@@ -1,5 +1,7 @@
 import ClaudeMockServer
 import Foundation
+import Router
+import RouterPolicies
 import Testing
 import ClaudeRouterTestSupport
 
@@ -265,7 +267,7 @@ struct SendReportTests {
     }
 
     @Test("demo runs end to end offline and says its answers come from a local mock")
-    func demo() throws {
+    func demo() async throws {
         let result = try CLIHarness.run(["demo"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("LOCAL MOCK"))
@@ -320,6 +322,19 @@ struct SendReportTests {
         #expect(overflow.stderr.contains("integer_overflow") && overflow.stderr.contains("64-bit range"), "\(overflow.stderr)")
         #expect(!overflow.stderr.contains("Fatal") && !overflow.stderr.contains("Backtrace"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: huge)) == before)
+
+        // The same sums in a SQLite ledger (summed inside SQLite): exit 65 as well, the error once.
+        let sqlitePath = directory.appendingPathComponent("edited.sqlite").path
+        let sqlite = try SQLiteLedger(path: sqlitePath)
+        for (index, task) in ["qa", "code"].enumerated() {
+            try await sqlite.record(LedgerRecord(id: "huge-\(index)", requestID: "req", task: task, model: "claude-opus-4-8",
+                                                 cost: LedgerRecord.Cost(input: USDAmount(picodollars: 5_000_000_000_000_000_000))))
+        }
+        try await sqlite.close()
+        let sqliteOverflow = try CLIHarness.run(["report", "--ledger", sqlitePath])
+        #expect(sqliteOverflow.status == 65, "\(sqliteOverflow.stderr)")
+        #expect(sqliteOverflow.stderr.contains("integer overflow"), "\(sqliteOverflow.stderr)")
+        #expect(sqliteOverflow.stderr.components(separatedBy: sqlitePath).count == 2, "the path once: \(sqliteOverflow.stderr)")
     }
 
     @Test("A live eval against an unreachable API stops with exit 69; without a key, exit 77")

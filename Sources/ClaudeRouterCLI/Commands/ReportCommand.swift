@@ -80,6 +80,10 @@ struct ReportCommand: AsyncParsableCommand {
                 for key in pageViews { views[key] = key == by.key ? rows : result.views[key] ?? [] }
             }
             try await store.close()
+        } catch let error as LedgerError {
+            // A ledger error names its file, or the server by its redacted URL.
+            let place = error.file == nil ? " '\(LedgerFiles.displayName(ledger))'" : ""
+            throw CLIError("error: cannot read ledger\(place): \(error)", status: LedgerFiles.status(for: error))
         } catch {
             throw CLIError.data("error: cannot read ledger '\(LedgerFiles.displayName(ledger))': \(error)")
         }
