@@ -9,7 +9,7 @@ extension ReportCommand {
     static func levers(_ store: any CostLedger, query: LedgerQuery) async throws -> LeverSummary {
         if let sqlite = store as? SQLiteLedger { return try await sqlite.leverSummary(query, prices: .bundledDefault) }
         if let postgres = store as? PostgresLedger { return try await postgres.leverSummary(query, prices: .bundledDefault) }
-        return LeverSummary.of(try await store.records(query), prices: .bundledDefault)
+        return try LeverSummary.of(try await store.records(query), prices: .bundledDefault)
     }
 }
 

@@ -80,6 +80,11 @@ struct GatewayAPIError: Error, Sendable {
             return databaseUnavailable(budget: false)
         }
         if let error = error as? RouterError { return from(error, policy: policy, now: now) }
+        // Another ledger failure (e.g. the dashboard's `integer_overflow`): the caller sees a plain
+        // 500, the access log the ledger's code.
+        if let error = error as? LedgerError {
+            return GatewayAPIError(status: 500, type: "api_error", message: "internal gateway error", logCode: "ledger_\(error.code)")
+        }
         return GatewayAPIError(status: 500, type: "api_error", message: "internal gateway error", logCode: "internal")
     }
 

@@ -47,15 +47,14 @@ extension PostgresLedger {
         }
         var summary = LeverSummary()
         for (model, latest, sums) in rows {
-            summary.addBatch(Int(sums[0]), cost: USDAmount(picodollars: sums[1]), prices: prices)
-            summary.trimmedAttempts += Int(sums[2])
-            summary.trimmedTokens += Int(sums[3])
-            summary.trimmedTokensValue += LeverSummary.inputValue(Int(sums[3]), model: model,
-                                                                  at: LedgerRecord.microsecondDate(latest), prices: prices)
-            summary.summaryCalls += Int(sums[4])
-            summary.summaryCost += USDAmount(picodollars: sums[5])
-            summary.preflightCounted += Int(sums[6])
-            summary.preflightFallbacks += Int(sums[7])
+            try summary.addBatch(Int(sums[0]), cost: USDAmount(picodollars: sums[1]), prices: prices)
+            summary.trimmedAttempts = try LeverSummary.sum(summary.trimmedAttempts, Int(sums[2]))
+            summary.trimmedTokens = try LeverSummary.sum(summary.trimmedTokens, Int(sums[3]))
+            try summary.addTrimmedValue(Int(sums[3]), model: model, at: LedgerRecord.microsecondDate(latest), prices: prices)
+            summary.summaryCalls = try LeverSummary.sum(summary.summaryCalls, Int(sums[4]))
+            summary.summaryCost = try LeverSummary.sum(summary.summaryCost, USDAmount(picodollars: sums[5]))
+            summary.preflightCounted = try LeverSummary.sum(summary.preflightCounted, Int(sums[6]))
+            summary.preflightFallbacks = try LeverSummary.sum(summary.preflightFallbacks, Int(sums[7]))
         }
         return summary
     }

@@ -62,15 +62,17 @@ final class PostgresStore: Sendable {
     /// SQLSTATE 57P03 "starting up") are retried until the operation timeout, so a server still
     /// starting is waited for; the error then carries the last attempt's reason.
     /// - Throws: ``LedgerError``: `database_unavailable` (with the reason: "Connection refused",
-    ///   a host that does not resolve, …), `database_access_denied` (SQLSTATE class 28, a refused
-    ///   password or role), `postgres` (another server error, e.g. 3D000 for a missing database).
+    ///   a host that does not resolve, …), `database_access_denied` (SQLSTATE class 28 or 42501, a
+    ///   refused password or role, a password the server's method needs), `postgres` (another
+    ///   server error, e.g. 3D000 for a missing database; TLS the server lacks or that fails).
     func checkReachable(_ what: String) async throws {
         let place = "\(url)"
         let configuration: PostgresConnection.Configuration
         do {
             configuration = try url.connectionConfiguration()
         } catch {
-            throw LedgerError(code: .unavailable, message: "\(what): cannot set up TLS: \(error)", file: place)
+            // A local configuration problem, not the server's.
+            throw LedgerError(code: .postgres, message: "\(what): cannot set up TLS: \(error)", file: place)
         }
         let logger = self.logger
         let clock = ContinuousClock()
@@ -81,8 +83,10 @@ final class PostgresStore: Sendable {
         func gaveUp() -> LedgerError {
             let elapsed = started.duration(to: clock.now).components
             let seconds = (Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18) * 10
+            let limit = operationTimeout.components
+            let timeout = Double(limit.seconds) + Double(limit.attoseconds) / 1e18
             return LedgerError(code: .unavailable, message: "\(what): \(lastReason ?? "no answer") (after "
-                + "\(seconds.rounded() / 10) s of the \(operationTimeout) timeout)", file: place)
+                + "\(seconds.rounded() / 10) s of the \(timeout) s timeout)", file: place)
         }
         while true {
             do {
@@ -94,7 +98,8 @@ final class PostgresStore: Sendable {
                         try? await connection.close()
                         throw error
                     }
-                    try await connection.close()
+                    // The check passed; a failure to say goodbye is not the server's answer.
+                    try? await connection.close()
                 }
                 return
             } catch is TimedOut {
@@ -131,8 +136,12 @@ final class PostgresStore: Sendable {
 
     /// Whether `error` is about reaching the server rather than an answer from it: worth
     /// retrying while a server starts.
+    /// 57P03 is "the database system is starting up", 53300 "too many connections"; a TLS
+    /// failure (postgres-nio reports it as a connection error too) is not retried: it will not
+    /// change while the server runs.
     static func isConnectionFailure(_ error: PSQLError) -> Bool {
-        if let state = error.serverInfo?[.sqlState] { return state == "57P03" }
+        if let state = error.serverInfo?[.sqlState] { return state == "57P03" || state == "53300" }
+        if error.underlying is NIOSSLError { return false }
         return error.code == .connectionError || error.code == .serverClosedConnection
             || error.code == .uncleanShutdown
     }
@@ -187,6 +196,19 @@ final class PostgresStore: Sendable {
                     state.hasPrefix("08") || state.hasPrefix("57P") ? .unavailable
                     : state.hasPrefix("28") || state == "42501" ? .accessDenied : .postgres
                 return LedgerError(code: code, message: "\(what): \(message) (SQLSTATE \(state))", file: place)
+            }
+            // Failures of the client's side of the handshake: credentials the server's method
+            // needs or rejects, and TLS the server does not offer or the certificate fails.
+            if error.code == .authMechanismRequiresPassword || error.code == .unsupportedAuthMechanism
+                || error.code == .saslError {
+                return LedgerError(code: .accessDenied, message: "\(what): authentication: \(error.code)", file: place)
+            }
+            if error.code == .sslUnsupported {
+                return LedgerError(code: .postgres, message: "\(what): the server does not offer TLS (sslmode=require)",
+                                   file: place)
+            }
+            if let tls = error.underlying as? NIOSSLError {
+                return LedgerError(code: .postgres, message: "\(what): TLS: \(tls)", file: place)
             }
             return LedgerError(code: .unavailable, message: "\(what): unreachable: \(Self.reason(error))", file: place)
         }

@@ -7,7 +7,10 @@ public import Router
 ///
 /// Form (the libpq URI form, see https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS):
 /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable&pool_size=20&connect_timeout=10`.
-/// Understood query parameters: `sslmode` (`disable`, `prefer` — the default —, `require`),
+/// Understood query parameters: `sslmode` (`disable`; `prefer`, the default: TLS when the server
+/// offers it, without verifying its certificate, as libpq's `prefer` — a man in the middle could
+/// strip TLS anyway; `require`: TLS with the certificate verified against the system's trust
+/// store and the host name, stricter than libpq's `require`, which does not verify),
 /// `pool_size` (the pool's maximum connections, default 20), `connect_timeout` (seconds, default 10)
 /// `host` (a Unix socket directory, as libpq reads it) and `schema` (the PostgreSQL schema the
 /// tables live in, created when missing: several fleets or test runs can share one database;
@@ -158,7 +161,7 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
             let tls: PostgresClient.Configuration.TLS = switch sslMode {
             case "disable": .disable
             case "require": .require(.makeClientConfiguration())
-            default: .prefer(.makeClientConfiguration())
+            default: .prefer(Self.preferTLS)
             }
             configuration = PostgresClient.Configuration(host: host ?? "localhost", port: port, username: user,
                                                          password: password, database: database, tls: tls)
@@ -170,6 +173,14 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
             configuration.options.additionalStartupParameters.append(("search_path", schema))
         }
         return configuration
+    }
+
+    /// `sslmode=prefer`'s TLS: encryption when offered, the certificate not verified (libpq's
+    /// `prefer`, https://www.postgresql.org/docs/current/libpq-ssl.html#LIBPQ-SSL-SSLMODE-STATEMENTS).
+    static var preferTLS: TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        return tls
     }
 
     /// The same server, credentials, TLS mode, connect timeout and schema as ``configuration``,
@@ -185,7 +196,7 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
             let tls: PostgresConnection.Configuration.TLS = switch sslMode {
             case "disable": .disable
             case "require": .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            default: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            default: .prefer(try NIOSSLContext(configuration: Self.preferTLS))
             }
             configuration = PostgresConnection.Configuration(host: host ?? "localhost", port: port, username: user,
                                                              password: password, database: database, tls: tls)

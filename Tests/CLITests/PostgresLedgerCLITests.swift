@@ -70,7 +70,7 @@ struct PostgresLedgerCLITests {
     @Test("a server that refuses connections: exit 69 with the system's reason after the URL's timeout, no pool log lines")
     func unreachableServer() throws {
         // Port 1 on loopback: nothing listens there, so every connection is refused at once.
-        let result = try CLIHarness.run(["report", "--ledger", "postgres://router:s3cret@127.0.0.1:1/ledger?timeout=5"])
+        let result = try CLIHarness.run(["report", "--ledger", "postgres://router:s3cret@127.0.0.1:1/ledger?timeout=10"])
         #expect(result.status == 69, "EX_UNAVAILABLE: \(result.stderr)")
         #expect(result.stderr.contains("error: cannot open ledger: postgres://router:***@127.0.0.1:1/ledger: "
             + "ledger error (database_unavailable): connecting: Connection refused"), "\(result.stderr)")

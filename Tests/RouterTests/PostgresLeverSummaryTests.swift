@@ -35,7 +35,7 @@ struct PostgresLeverSummaryTests {
                                     model: "claude-haiku-4-5", cost: cost(70_000)))
         for record in records { try await ledger.record(record) }
         let onServer = try await ledger.leverSummary(LedgerQuery(), prices: .bundledDefault)
-        let inMemory = LeverSummary.of(try await ledger.records(LedgerQuery()), prices: .bundledDefault)
+        let inMemory = try LeverSummary.of(try await ledger.records(LedgerQuery()), prices: .bundledDefault)
         #expect(onServer == inMemory)
         #expect(onServer.batchRecords == 2 && onServer.trimmedAttempts == 2 && onServer.trimmedTokens == 1_500)
         #expect(onServer.summaryCalls == 1 && onServer.preflightCounted == 1 && onServer.preflightFallbacks == 1)

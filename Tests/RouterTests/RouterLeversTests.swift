@@ -70,7 +70,7 @@ struct RouterLeversTests {
         let main = try #require(records.first { $0.task == "reasoning" })
         #expect(main.tier == "opus")
         #expect(main.trimmedInputTokens != nil)
-        let levers = LeverSummary.of(records, prices: .bundledDefault)
+        let levers = try LeverSummary.of(records, prices: .bundledDefault)
         #expect(levers.summaryCalls == 1 && levers.trimmedAttempts == 1)
         #expect(levers.summaryCost == summary.cost?.total)
     }
@@ -115,7 +115,7 @@ struct RouterLeversTests {
         let record = try #require(try await harness.ledger.records(LedgerQuery()).first)
         #expect(record.preflightInputTokens == nil)
         #expect(record.flags?.contains { $0.hasPrefix("preflight_fallback: count_tokens failed") } == true)
-        #expect(LeverSummary.of([record], prices: .bundledDefault).preflightFallbacks == 1)
+        #expect(try LeverSummary.of([record], prices: .bundledDefault).preflightFallbacks == 1)
     }
 
     @Test("near_limit does not count a small prompt")
@@ -138,7 +138,36 @@ struct RouterLeversTests {
         #expect(record.trimmedInputTokens != nil && record.preflightInputTokens != nil)
         #expect(record.metadata.keys.allSatisfy { !$0.hasPrefix("_router") })
         let sql = try await harness.ledger.leverSummary(LedgerQuery(), prices: .bundledDefault)
-        #expect(sql == LeverSummary.of(records, prices: .bundledDefault))
+        #expect(try sql == LeverSummary.of(records, prices: .bundledDefault))
         #expect(sql.trimmedTokens == record.trimmedInputTokens && sql.preflightCounted == 1)
+    }
+
+    @Test("lever sums past the 64-bit range are integer_overflow errors, in memory and in SQLite, not a crash")
+    func leverOverflow() async throws {
+        func record(_ id: String, trimmed: Int) -> LedgerRecord {
+            var record = LedgerRecord(id: id, requestID: "req", task: "qa", model: "claude-opus-4-8",
+                                      cost: LedgerRecord.Cost(input: USDAmount(picodollars: 1)))
+            record.trimmedInputTokens = trimmed
+            return record
+        }
+        // Two trimmed-token counts whose sum passes Int.max.
+        let counts = [record("a", trimmed: Int.max), record("b", trimmed: 1)]
+        let summed = #expect(throws: LedgerError.self) { try LeverSummary.of(counts, prices: .bundledDefault) }
+        #expect(summed?.code == .overflow)
+        // One count whose value at Opus's input rate passes 2^63 − 1 picodollars.
+        let valued = [record("c", trimmed: 10_000_000_000_000)]
+        let priced = #expect(throws: LedgerError.self) { try LeverSummary.of(valued, prices: .bundledDefault) }
+        #expect(priced?.code == .overflow && priced?.message.contains("trimmed tokens' value") == true)
+        // The same record in SQLite: the SQL summary fails the same way.
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = try SQLiteLedger(path: directory.path("levers.sqlite"))
+        try await ledger.record(valued[0])
+        let sql = await #expect(throws: LedgerError.self) { try await ledger.leverSummary(LedgerQuery(), prices: .bundledDefault) }
+        #expect(sql?.code == .overflow)
+        // Within range: the exact value (the bundled Opus input rate times the tokens).
+        let fine = try LeverSummary.of([record("d", trimmed: 1_000)], prices: .bundledDefault)
+        #expect(fine.trimmedTokens == 1_000 && fine.trimmedTokensValue.picodollars > 0)
+        try await ledger.close()
     }
 }

@@ -4,6 +4,7 @@ import ClaudeMockServer
 import ClaudeRouterEval
 import Foundation
 import Router
+import RouterPostgres
 import RouterPolicies
 
 /// `claude-router demo`: the whole tour offline, against a local mock.
@@ -14,12 +15,22 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
         No API key and no network needed: the demo starts the bundled mock of the Anthropic API on a \
         free loopback port, sends a built-in workload through the router with real HTTP calls, writes \
-        a SQLite ledger in a temporary directory and reports from it. The default policy and the price \
-        book are built into the binary.
+        a SQLite ledger in a temporary directory and reports from it (--ledger PATH keeps it; a PATH \
+        ending in .jsonl is a JSON Lines ledger). The default policy and the price book are built into \
+        the binary.
         """)
 
-    @Option(help: ArgumentHelp("Keep the ledger at this path instead of a temporary directory.", valueName: "path"))
+    @Option(help: ArgumentHelp("Keep the ledger at this path instead of a temporary directory (SQLite, or JSON Lines for *.jsonl).", valueName: "path"))
     var ledger: String?
+
+    func validate() throws {
+        // The demo's records are priced from a mock's replies: they have no place in a shared
+        // (fleet) ledger, and its output would print the URL.
+        if let ledger, PostgresURL.isPostgresURL(ledger) {
+            throw ValidationError("demo --ledger takes a file (SQLite, or JSON Lines for *.jsonl), not a PostgreSQL URL: "
+                + "the demo's mock-priced records do not belong in a shared ledger")
+        }
+    }
 
     func run() async throws {
         let server = MockAnthropicServer(configuration: .init(host: "127.0.0.1", port: 0))

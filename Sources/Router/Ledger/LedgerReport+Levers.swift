@@ -49,44 +49,79 @@ public struct LeverSummary: Sendable, Hashable {
     }
 
     /// The summary of `records`, priced with `prices` (trimmed tokens at the record's time).
-    public static func of(_ records: [LedgerRecord], prices: PriceBook) -> LeverSummary {
+    /// - Throws: ``LedgerError`` (`integer_overflow`) when a sum of tokens or picodollars, or a
+    ///   trimmed-token value, passes the 64-bit range (only hand-edited or corrupt records get there).
+    public static func of(_ records: [LedgerRecord], prices: PriceBook) throws(LedgerError) -> LeverSummary {
         var summary = LeverSummary()
         var trimmedByModel: [String: (tokens: Int, latest: Date)] = [:]
         for record in records {
             let isBatch = record.id.hasPrefix(record.requestID + ":") && !record.requestID.isEmpty
             let cost = record.cost?.total ?? .zero
-            summary.addBatch(isBatch ? 1 : 0, cost: isBatch ? cost : .zero, prices: prices)
+            try summary.addBatch(isBatch ? 1 : 0, cost: isBatch ? cost : .zero, prices: prices)
             if let trimmed = record.trimmedInputTokens {
                 summary.trimmedAttempts += 1
-                summary.trimmedTokens += trimmed
+                summary.trimmedTokens = try sum(summary.trimmedTokens, trimmed)
                 let sofar = trimmedByModel[record.model] ?? (0, record.time)
-                trimmedByModel[record.model] = (sofar.tokens + trimmed, max(sofar.latest, record.time))
+                trimmedByModel[record.model] = (try sum(sofar.tokens, trimmed), max(sofar.latest, record.time))
             }
             if record.task == Policy.historySummaryTask {
                 summary.summaryCalls += 1
-                summary.summaryCost += cost
+                summary.summaryCost = try sum(summary.summaryCost, cost)
             }
             if record.preflightInputTokens != nil { summary.preflightCounted += 1 }
             if (record.flags ?? []).contains(where: { $0.hasPrefix("preflight_fallback") }) { summary.preflightFallbacks += 1 }
         }
         for (model, trimmed) in trimmedByModel {
-            summary.trimmedTokensValue += inputValue(trimmed.tokens, model: model, at: trimmed.latest, prices: prices)
+            try summary.addTrimmedValue(trimmed.tokens, model: model, at: trimmed.latest, prices: prices)
         }
         return summary
     }
 
-    package mutating func addBatch(_ records: Int, cost: USDAmount, prices: PriceBook) {
-        batchRecords += records
-        batchCost += cost
+    /// Adds `records` batch records costing `cost` in all, and the saving the batch discount made.
+    /// - Throws: ``LedgerError`` (`integer_overflow`).
+    package mutating func addBatch(_ records: Int, cost: USDAmount, prices: PriceBook) throws(LedgerError) {
+        batchRecords = try Self.sum(batchRecords, records)
+        batchCost = try Self.sum(batchCost, cost)
         let discount = prices.batchDiscount
         let paidShare = discount.denominator - discount.significand
-        if paidShare > 0 { batchSaving += cost.scaled(by: discount.significand, over: paidShare) }
+        guard paidShare > 0 else { return }
+        guard !cost.picodollars.multipliedReportingOverflow(by: discount.significand).overflow else {
+            throw Self.overflow("the batch saving")
+        }
+        batchSaving = try Self.sum(batchSaving, cost.scaled(by: discount.significand, over: paidShare))
+    }
+
+    /// Adds `tokens` trimmed from `model`'s requests, valued at its base input rate on `date`.
+    /// - Throws: ``LedgerError`` (`integer_overflow`).
+    package mutating func addTrimmedValue(_ tokens: Int, model: String, at date: Date, prices: PriceBook) throws(LedgerError) {
+        trimmedTokensValue = try Self.sum(trimmedTokensValue, Self.inputValue(tokens, model: model, at: date, prices: prices))
     }
 
     /// `tokens` at `model`'s base input rate; zero for an unpriced model.
-    package static func inputValue(_ tokens: Int, model: String, at date: Date, prices: PriceBook) -> USDAmount {
+    /// - Throws: ``LedgerError`` (`integer_overflow`) past 2^63 − 1 picodollars.
+    package static func inputValue(_ tokens: Int, model: String, at date: Date, prices: PriceBook) throws(LedgerError) -> USDAmount {
         guard let price = prices.price(for: model, at: date) else { return .zero }
-        return price.rates(forPromptTokens: 0).rates.input * tokens
+        let (value, overflow) = price.rates(forPromptTokens: 0).rates.input.picodollars.multipliedReportingOverflow(by: Int64(tokens))
+        if overflow { throw Self.overflow("the trimmed tokens' value") }
+        return USDAmount(picodollars: value)
+    }
+
+    /// `a + b`, or `integer_overflow`.
+    package static func sum(_ a: Int, _ b: Int) throws(LedgerError) -> Int {
+        let (result, overflow) = a.addingReportingOverflow(b)
+        if overflow { throw Self.overflow("a token count") }
+        return result
+    }
+
+    /// `a + b` in picodollars, or `integer_overflow`.
+    package static func sum(_ a: USDAmount, _ b: USDAmount) throws(LedgerError) -> USDAmount {
+        let (result, overflow) = a.picodollars.addingReportingOverflow(b.picodollars)
+        if overflow { throw Self.overflow("a cost") }
+        return USDAmount(picodollars: result)
+    }
+
+    private static func overflow(_ what: String) -> LedgerError {
+        LedgerError(code: .overflow, message: "cost levers: \(what) passes the 64-bit range (a record with an impossible cost or token count?)")
     }
 }
 
@@ -130,15 +165,15 @@ extension SQLiteLedger {
             while try statement.step() {
                 let model = statement.string(0) ?? ""
                 let time = LedgerRecord.microsecondDate(statement.int64(1) ?? 0)
-                summary.addBatch(statement.int(2) ?? 0, cost: USDAmount(picodollars: statement.int64(3) ?? 0), prices: prices)
-                summary.trimmedAttempts += statement.int(4) ?? 0
+                try summary.addBatch(statement.int(2) ?? 0, cost: USDAmount(picodollars: statement.int64(3) ?? 0), prices: prices)
+                summary.trimmedAttempts = try LeverSummary.sum(summary.trimmedAttempts, statement.int(4) ?? 0)
                 let tokens = statement.int(5) ?? 0
-                summary.trimmedTokens += tokens
-                summary.trimmedTokensValue += LeverSummary.inputValue(tokens, model: model, at: time, prices: prices)
-                summary.summaryCalls += statement.int(6) ?? 0
-                summary.summaryCost += USDAmount(picodollars: statement.int64(7) ?? 0)
-                summary.preflightCounted += statement.int(8) ?? 0
-                summary.preflightFallbacks += statement.int(9) ?? 0
+                summary.trimmedTokens = try LeverSummary.sum(summary.trimmedTokens, tokens)
+                try summary.addTrimmedValue(tokens, model: model, at: time, prices: prices)
+                summary.summaryCalls = try LeverSummary.sum(summary.summaryCalls, statement.int(6) ?? 0)
+                summary.summaryCost = try LeverSummary.sum(summary.summaryCost, USDAmount(picodollars: statement.int64(7) ?? 0))
+                summary.preflightCounted = try LeverSummary.sum(summary.preflightCounted, statement.int(8) ?? 0)
+                summary.preflightFallbacks = try LeverSummary.sum(summary.preflightFallbacks, statement.int(9) ?? 0)
             }
             return summary
         }

@@ -135,7 +135,7 @@ public enum LedgerReport {
             builders[groupValue(of: final, by: key), default: Builder()].add(
                 record, isFinal: final.id == record.id, attemptsInCall: attemptsPerCall[record.logicalCallID] ?? 1)
         }
-        if let group = builders.first(where: { $0.value.overflows })?.key {
+        if let group = builders.filter({ $0.value.overflows }).keys.min() {
             throw LedgerError(code: .overflow, message: "a sum of group '\(group)' by \(key.rawValue) "
                 + "passes the 64-bit range (a record with an impossible cost or token count?)")
         }
@@ -232,13 +232,14 @@ public enum LedgerReport {
             }
         }
 
-        /// Whether a sum, or a figure the row derives from the sums (savings = baseline − cost,
-        /// prompt tokens), passed the 64-bit range.
+        /// Whether a sum, or a figure derived from the sums (savings = baseline − cost, the
+        /// answered calls' cost = cost − escalation cost, prompt tokens), passed the 64-bit range.
         var overflows: Bool {
             let (prompt, first) = tokens.input.addingReportingOverflow(tokens.cacheRead)
             let (withWrites, second) = prompt.addingReportingOverflow(tokens.cacheWrite5m)
             return overflowed || first || second || withWrites.addingReportingOverflow(tokens.cacheWrite1h).overflow
                 || baseline.picodollars.subtractingReportingOverflow(cost.picodollars).overflow
+                || cost.picodollars.subtractingReportingOverflow(escalationCost.picodollars).overflow
         }
 
         func row(group: String) -> Row {
