@@ -7,7 +7,8 @@
 #   url    prints the URL of the running cluster in DIR.
 #   stop   stops the cluster and deletes DIR.
 # DIR defaults to $CLAUDE_ROUTER_PG_DIR, else /tmp/claude-router-pg. The password is random per
-# cluster (SCRAM over TCP), so the URL is the only way in.
+# cluster (SCRAM over TCP), so the URL is the only way in. The server also offers TLS with a
+# self-signed certificate; the URL turns it off (`sslmode=disable`).
 set -euo pipefail
 
 command=${1:-}
@@ -60,6 +61,13 @@ start() {
         exit 1
     }
     rm -f "$dir/pwfile"
+    # TLS with a self-signed certificate (openssl comes with the postgresql package), so the tests
+    # can check `sslmode=prefer` (encrypted, not verified) and `require` (verified: refused here).
+    # The printed URL says `sslmode=disable`: the other tests run without TLS, as before.
+    openssl req -new -x509 -days 30 -nodes -subj "/CN=claude-router-test" -keyout "$dir/data/server.key" \
+        -out "$dir/data/server.crt" >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; exit 1; }
+    chown "$owner" "$dir/data/server.key" "$dir/data/server.crt"
+    chmod 600 "$dir/data/server.key"
     # The server must not keep the caller's descriptors: a parent that learns of this script's
     # exit through an inherited pipe or socket (as Foundation's Process does on Linux) would
     # otherwise wait for the server to stop. So pg_ctl runs with stdin from /dev/null and every
@@ -74,12 +82,12 @@ start() {
     # 200 connections: four gateways' pools plus the tests' own clients.
     (close_inherited
      as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir/socket -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null </dev/null) || {
+        -o "-p $port -k $dir/socket -c listen_addresses=127.0.0.1 -c max_connections=200 -c ssl=on" start >/dev/null </dev/null) || {
         cat "$dir/server.log" >&2
         exit 1
     }
     as_owner "$bin/createdb" -h "$dir/socket" -p "$port" -U router claude_router
-    printf 'postgres://router:%s@127.0.0.1:%s/claude_router\n' "$password" "$port" > "$dir/url"
+    printf 'postgres://router:%s@127.0.0.1:%s/claude_router?sslmode=disable\n' "$password" "$port" > "$dir/url"
     chmod 644 "$dir/url"
     cat "$dir/url"
 }

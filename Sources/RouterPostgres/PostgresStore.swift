@@ -208,7 +208,13 @@ final class PostgresStore: Sendable {
                                    file: place)
             }
             if let tls = error.underlying as? NIOSSLError {
-                return LedgerError(code: .postgres, message: "\(what): TLS: \(tls)", file: place)
+                // BoringSSL's own text names its source files; say what it means instead.
+                let text = "\(tls)"
+                let reason = text.contains("CERTIFICATE_VERIFY_FAILED")
+                    ? "the server's certificate failed verification (sslmode=require checks it against the "
+                        + "system's trust store and the host name; sslmode=prefer encrypts without checking)"
+                    : "the TLS handshake failed (\(text.prefix { $0 != "(" }))"
+                return LedgerError(code: .postgres, message: "\(what): \(reason)", file: place)
             }
             return LedgerError(code: .unavailable, message: "\(what): unreachable: \(Self.reason(error))", file: place)
         }

@@ -41,7 +41,7 @@ struct GatewayDatabaseDownTests {
         }
         let password = try #require(URLComponents(string: base)?.password)
         // Short limits, so each refused call answers within seconds.
-        let url = base + "?timeout=3&connect_timeout=1"
+        let url = base + (base.contains("?") ? "&" : "?") + "timeout=3&connect_timeout=1"
         let workspace = try await ServeWorkspace.make("pg-down", keys: false)
         defer { Task { await workspace.close() } }
         try GatewayHarness.policyYAML(budgets: """

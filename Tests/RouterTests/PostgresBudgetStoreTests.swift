@@ -230,6 +230,33 @@ struct PostgresBudgetStoreTests {
         #expect("\(try PostgresURL(unreachable))" == "postgres://router:***@127.0.0.1:1/nothing")
     }
 
+    @Test("sslmode against the test server's self-signed TLS: prefer encrypts without verifying, require refuses at once, disable is plain")
+    func sslModes() async throws {
+        guard let url = PostgresTestServer.freshURL() else { return }
+        // scripts/postgres.sh's server offers TLS with a self-signed certificate; its URL says disable.
+        guard url.contains("sslmode=disable") else {
+            Issue.record("the test server's URL should say sslmode=disable (scripts/postgres.sh): \(PostgresURL.redact(url))")
+            return
+        }
+        let sslInUse = "SELECT CASE WHEN ssl THEN 1 ELSE 0 END FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+        let prefer = url.replacingOccurrences(of: "sslmode=disable", with: "sslmode=prefer")
+        let ledger = try await PostgresLedger(url: prefer, operationTimeout: PostgresTestServer.operationTimeout)
+        try await ledger.close()
+        #expect(try await PostgresTestServer.integers(sslInUse, on: prefer) == [1], "prefer: encrypted")
+        #expect(try await PostgresTestServer.integers(sslInUse, on: url) == [0], "disable: plain")
+
+        let clock = ContinuousClock()
+        let started = clock.now
+        let require = url.replacingOccurrences(of: "sslmode=disable", with: "sslmode=require")
+        let refused = await #expect(throws: LedgerError.self) {
+            try await PostgresLedger(url: require, operationTimeout: PostgresTestServer.operationTimeout)
+        }
+        #expect(refused?.code == .postgres)
+        #expect(refused?.message.contains("certificate failed verification") == true, "\(String(describing: refused))")
+        #expect(started.duration(to: clock.now) < PostgresTestServer.operationTimeout / 2, "not retried until the timeout")
+        await PostgresTestServer.dropSchema(of: url)
+    }
+
     @Test("opening with a wrong password or a missing database says so at once, with the server's reason")
     func openRefusals() async throws {
         guard let url = PostgresTestServer.freshURL() else { return }
