@@ -119,14 +119,16 @@ extension ReportRendering {
 
 extension ReportCommand {
     /// How many cached attempts recorded their caching saving: counted in SQLite, from the
-    /// records for JSON Lines and in-memory ledgers, `nil` for PostgreSQL (not counted there).
-    static func cacheCoverage(_ store: any CostLedger, query: LedgerQuery, total: LedgerReport.Row?)
-        async throws -> CacheSavingCoverage? {
+    /// records for JSON Lines and in-memory ledgers (`records` when already read), `nil` for
+    /// PostgreSQL (not counted there).
+    static func cacheCoverage(_ store: any CostLedger, query: LedgerQuery, total: LedgerReport.Row?,
+                              records: [LedgerRecord]? = nil) async throws -> CacheSavingCoverage? {
         guard let total, total.tokens.cacheRead + total.tokens.cacheWrite5m + total.tokens.cacheWrite1h > 0 else {
             return CacheSavingCoverage()
         }
         if let sqlite = store as? SQLiteLedger { return try await sqlite.cacheSavingCoverage(query) }
         if store is PostgresLedger { return nil }
+        if let records { return CacheSavingCoverage.of(records) }
         return CacheSavingCoverage.of(try await store.records(query))
     }
 }

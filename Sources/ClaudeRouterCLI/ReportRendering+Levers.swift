@@ -5,10 +5,12 @@ import RouterPostgres
 
 extension ReportCommand {
     /// The cost levers' summary (SQLite and PostgreSQL: in the database; other ledgers: from their records),
-    /// priced with the bundled price book.
-    static func levers(_ store: any CostLedger, query: LedgerQuery) async throws -> LeverSummary {
+    /// priced with the bundled price book. `records`: the other ledgers' records matching `query`,
+    /// when already read.
+    static func levers(_ store: any CostLedger, query: LedgerQuery, records: [LedgerRecord]? = nil) async throws -> LeverSummary {
         if let sqlite = store as? SQLiteLedger { return try await sqlite.leverSummary(query, prices: .bundledDefault) }
         if let postgres = store as? PostgresLedger { return try await postgres.leverSummary(query, prices: .bundledDefault) }
+        if let records { return try LeverSummary.of(records, prices: .bundledDefault) }
         return try LeverSummary.of(try await store.records(query), prices: .bundledDefault)
     }
 }

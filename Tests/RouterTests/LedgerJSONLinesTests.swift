@@ -53,6 +53,34 @@ struct LedgerJSONLinesTests {
         #expect(!text.contains("torn"))
     }
 
+    @Test("lines are split on newline bytes exactly as split(omittingEmptySubsequences: false), on slices too")
+    func lineRanges() {
+        let texts = ["", "\n", "\n\n", "a", "a\n", "a\nb", "a\n\nb\n", "{\"x\":1}\r\n{\"y\":2}\r\n", "\n\na\n\n",
+                     String(repeating: "x", count: 5000) + "\n" + String(repeating: "y", count: 3)]
+        for text in texts {
+            let data = Data(text.utf8)
+            let expected = data.split(separator: 0x0A, omittingEmptySubsequences: false).map { Array($0) }
+            #expect(JSONLinesLedger.lineRanges(data).map { Array(data[$0]) } == expected, "\(text.debugDescription)")
+            // A slice whose indices do not start at 0.
+            let padded = Data("zz".utf8) + data
+            let slice = padded[2...]
+            #expect(JSONLinesLedger.lineRanges(slice).map { Array(slice[$0]) } == expected, "slice of \(text.debugDescription)")
+        }
+    }
+
+    @Test("blank lines between records are skipped; line numbers of later errors still count them")
+    func blankLines() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("ledger.jsonl")
+        let records = try await writeThree(path)
+        try append("\n  \n\r\n", to: path)
+        #expect(try JSONLinesLedger.readAll(path: path) == records)
+        try append("not json\n", to: path)
+        let error = #expect(throws: LedgerError.self) { try JSONLinesLedger.readAll(path: path) }
+        #expect(error?.line == 7, "three records, three blank lines, then the bad one")
+    }
+
     @Test("a corrupt line in the middle is an error naming file:line")
     func corruptMiddleLine() async throws {
         let directory = try TemporaryDirectory()

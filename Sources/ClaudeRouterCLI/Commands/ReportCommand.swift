@@ -71,12 +71,16 @@ struct ReportCommand: AsyncParsableCommand {
         do {
             // The page formats also show the views by day, task and model, computed with the rows.
             let pageViews: [LedgerReport.GroupKey] = format == .markdown || format == .html ? [.day, .task, .model] : []
-            let result = try await Self.aggregate(store, query: query, by: by.key, alsoBy: pageViews.filter { $0 != by.key })
+            // A ledger without SQL aggregates (JSON Lines, in memory) is read once for the rows,
+            // the views, the levers and the coverage.
+            let loaded = store is SQLiteLedger || store is PostgresLedger ? nil : try await store.records(query)
+            let result = try await Self.aggregate(store, query: query, by: by.key, alsoBy: pageViews.filter { $0 != by.key },
+                                                  records: loaded)
             (rows, total) = (result.rows, result.total.first)
             // Every format carries the levers; the coverage count costs a scan only when there are cache tokens.
             if (total?.attempts ?? 0) > 0 {
-                levers = try await Self.levers(store, query: query)
-                coverage = try await Self.cacheCoverage(store, query: query, total: total)
+                levers = try await Self.levers(store, query: query, records: loaded)
+                coverage = try await Self.cacheCoverage(store, query: query, total: total, records: loaded)
                 for key in pageViews { views[key] = key == by.key ? rows : result.views[key] ?? [] }
             }
             try await store.close()
@@ -118,9 +122,10 @@ struct ReportCommand: AsyncParsableCommand {
     /// views). A SQLite ledger computes every grouping inside SQLite in the same scans
     /// (``SQLiteLedger/reports(_:by:)``, no record loaded), a PostgreSQL ledger on the server, one
     /// query per grouping; any other ledger is read once and aggregated in memory. All give the
-    /// same rows (tested on generated ledgers).
+    /// same rows (tested on generated ledgers). `records`: that other ledger's records matching
+    /// `query`, when the caller has read them already.
     static func aggregate(_ store: any CostLedger, query: LedgerQuery, by key: LedgerReport.GroupKey,
-                          alsoBy others: [LedgerReport.GroupKey] = [])
+                          alsoBy others: [LedgerReport.GroupKey] = [], records loaded: [LedgerRecord]? = nil)
         async throws -> (rows: [LedgerReport.Row], total: [LedgerReport.Row], views: [LedgerReport.GroupKey: [LedgerReport.Row]]) {
         var views: [LedgerReport.GroupKey: [LedgerReport.Row]] = [:]
         if let sqlite = store as? SQLiteLedger {
@@ -135,7 +140,8 @@ struct ReportCommand: AsyncParsableCommand {
             }
             return (result.rows, result.total.map { [$0] } ?? [], views)
         }
-        let records = try await store.records(query)
+        var records = loaded ?? []
+        if loaded == nil { records = try await store.records(query) }
         for other in others { views[other] = try LedgerReport.aggregate(records, by: other) }
         return (try LedgerReport.aggregate(records, by: key), try LedgerReport.aggregate(records, by: .all), views)
     }

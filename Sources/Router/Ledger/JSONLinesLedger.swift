@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// An append-only ledger file with one JSON object per line (JSON Lines).
 ///
@@ -67,12 +67,14 @@ public final class JSONLinesLedger: CostLedger {
         }
         var records: [LedgerRecord] = []
         var seen: Set<String> = []
-        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        for (index, line) in lines.enumerated() where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
+        let lines = lineRanges(data)
+        for (index, range) in lines.enumerated() {
+            let line = data[range]
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { continue }
             // The last element follows the final newline: non-empty means the write was cut off.
             let isTornTail = index == lines.count - 1
             do {
-                let record = try decoder.decode(LedgerRecord.self, from: Data(line))
+                let record = try decoder.decode(LedgerRecord.self, from: line)
                 if seen.insert(record.id).inserted { records.append(record) }
             } catch {
                 if isTornTail { continue }
@@ -81,5 +83,24 @@ public final class JSONLinesLedger: CostLedger {
             }
         }
         return records
+    }
+
+    /// The byte ranges of `data`'s lines, split on newline bytes with `memchr` (the generic
+    /// `split(separator:)` walked the bytes one by one through a closure: a third of reading a
+    /// large ledger). As `split(omittingEmptySubsequences: false)`: the last range follows the
+    /// final newline (empty when the file ends with one).
+    package static func lineRanges(_ data: Data) -> [Range<Int>] {
+        data.withUnsafeBytes { raw -> [Range<Int>] in
+            guard let base = raw.baseAddress else { return [data.startIndex..<data.startIndex] }
+            var ranges: [Range<Int>] = []
+            var start = 0
+            while let newline = memchr(base + start, 0x0A, raw.count - start) {
+                let end = base.distance(to: UnsafeRawPointer(newline))
+                ranges.append(data.startIndex + start..<data.startIndex + end)
+                start = end + 1
+            }
+            ranges.append(data.startIndex + start..<data.startIndex + raw.count)
+            return ranges
+        }
     }
 }
