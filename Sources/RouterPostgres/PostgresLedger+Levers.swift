@@ -9,7 +9,7 @@ extension PostgresLedger {
     /// call, a batch record id `BATCH_ID:CUSTOM_ID`) reach a `GROUP BY model`; nothing is loaded.
     /// The same sums as `SQLiteLedger.leverSummary` and `LeverSummary.of(_:prices:)`.
     /// `query.limit` and `query.newestFirst` are ignored.
-    /// - Throws: ``LedgerError`` (`database_unavailable`, `postgres`).
+    /// - Throws: ``LedgerError`` (`database_unavailable`, `postgres`; `integer_overflow` as `LeverSummary.of(_:prices:)`).
     public func leverSummary(_ query: LedgerQuery, prices: PriceBook) async throws -> LeverSummary {
         try await writer.flush()
         var bindings = PostgresBindings()
@@ -56,6 +56,6 @@ extension PostgresLedger {
             summary.preflightCounted = try LeverSummary.sum(summary.preflightCounted, Int(sums[6]))
             summary.preflightFallbacks = try LeverSummary.sum(summary.preflightFallbacks, Int(sums[7]))
         }
-        return summary
+        return try summary.checked()
     }
 }

@@ -22,8 +22,9 @@ extension PostgresLedger {
 
     /// The rows by `key` and, from the same pass, the one-row total over all of them (the
     /// ``LedgerReport/GroupKey/all`` row; `nil` when nothing matches).
-    /// - Throws: ``LedgerError`` (as ``report(_:by:)``; `postgres` "integer overflow" when the
-    ///   total over the groups passes 2⁶³ − 1).
+    /// - Throws: ``LedgerError`` (as ``report(_:by:)``; `integer_overflow` when the total over
+    ///   the groups passes 2⁶³ − 1 or a group's sums are negative or leave a derived figure out
+    ///   of range, ``LedgerReport/figuresFit(tokens:cost:baseline:escalationCost:)``).
     public func reportWithTotal(_ query: LedgerQuery, by key: LedgerReport.GroupKey)
         async throws -> (rows: [LedgerReport.Row], total: LedgerReport.Row?) {
         try await writer.flush()
@@ -43,12 +44,7 @@ extension PostgresLedger {
             }
             return groups
         }
-        let rows = groups.sorted { $0.key < $1.key }.map { $0.value.row(group: $0.key) }
-        guard !groups.isEmpty else { return (rows, nil) }
-        guard let total = SQLiteReportQuery.Accumulator.total(of: groups.values) else {
-            throw LedgerError(code: .postgres, message: "integer overflow: the report's total passes 2⁶³ − 1")
-        }
-        return (rows, total.row(group: "all"))
+        return try SQLiteReportQuery.Accumulator.rows(groups, by: key)
     }
 }
 

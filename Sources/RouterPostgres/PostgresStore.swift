@@ -141,9 +141,40 @@ final class PostgresStore: Sendable {
     /// change while the server runs.
     static func isConnectionFailure(_ error: PSQLError) -> Bool {
         if let state = error.serverInfo?[.sqlState] { return state == "57P03" || state == "53300" }
-        if error.underlying is NIOSSLError { return false }
+        if error.underlying.flatMap(fatalTLSReason) != nil { return false }
         return error.code == .connectionError || error.code == .serverClosedConnection
             || error.code == .uncleanShutdown
+    }
+
+    /// Why TLS with the server cannot work, for a failure that retrying will not change: a
+    /// certificate or protocol error in the handshake, a certificate that does not match the host
+    /// name, TLS that cannot be set up here. `nil` for everything else, including a connection
+    /// that drops during or after the handshake (`uncleanShutdown`, an end of file): those are the
+    /// server or the network being unavailable, and are retried as such.
+    static func fatalTLSReason(_ underlying: any Error) -> String? {
+        let verification = "sslmode=require checks it against the system's trust store and the host name; "
+            + "sslmode=prefer encrypts without checking"
+        if let error = underlying as? NIOSSLExtraError {
+            return "the server's certificate does not match the host name (\(verification)): \(error)"
+        }
+        guard let error = underlying as? NIOSSLError else { return nil }
+        switch error {
+        case .handshakeFailed(let cause):
+            switch cause {
+            case .sslError, .unknownError, .invalidSNIName, .failedToSetALPN:
+                // BoringSSL's own text names its source files; say what it means instead.
+                return "\(cause)".contains("CERTIFICATE_VERIFY_FAILED")
+                    ? "the server's certificate failed verification (\(verification))"
+                    : "the TLS handshake failed (a protocol or certificate error)"
+            default:
+                return nil
+            }
+        case .failedToLoadCertificate, .failedToLoadPrivateKey, .noSuchFilesystemObject, .unableToAllocateBoringSSLObject,
+             .cannotMatchULabel, .noCertificateToValidate, .unableToValidateCertificate:
+            return "TLS cannot be set up: \(error)"
+        default:
+            return nil
+        }
     }
 
     /// A short reason for a failed connection: the system's words for the socket error
@@ -207,13 +238,7 @@ final class PostgresStore: Sendable {
                 return LedgerError(code: .postgres, message: "\(what): the server does not offer TLS (sslmode=require)",
                                    file: place)
             }
-            if let tls = error.underlying as? NIOSSLError {
-                // BoringSSL's own text names its source files; say what it means instead.
-                let text = "\(tls)"
-                let reason = text.contains("CERTIFICATE_VERIFY_FAILED")
-                    ? "the server's certificate failed verification (sslmode=require checks it against the "
-                        + "system's trust store and the host name; sslmode=prefer encrypts without checking)"
-                    : "the TLS handshake failed (\(text.prefix { $0 != "(" }))"
+            if let reason = error.underlying.flatMap(Self.fatalTLSReason) {
                 return LedgerError(code: .postgres, message: "\(what): \(reason)", file: place)
             }
             return LedgerError(code: .unavailable, message: "\(what): unreachable: \(Self.reason(error))", file: place)

@@ -41,7 +41,11 @@ struct GatewayDatabaseDownTests {
         }
         let password = try #require(URLComponents(string: base)?.password)
         // Short limits, so each refused call answers within seconds.
-        let url = base + (base.contains("?") ? "&" : "?") + "timeout=3&connect_timeout=1"
+        // Over TLS (the script's server offers it; `prefer` does not verify its self-signed
+        // certificate): a stopped server must read as the database being unavailable (503), not
+        // as a TLS error.
+        let url = base.replacingOccurrences(of: "sslmode=disable", with: "sslmode=prefer")
+            + (base.contains("?") ? "&" : "?") + "timeout=3&connect_timeout=1"
         let workspace = try await ServeWorkspace.make("pg-down", keys: false)
         defer { Task { await workspace.close() } }
         try GatewayHarness.policyYAML(budgets: """

@@ -202,6 +202,28 @@ struct LedgerConformanceTests {
         await place.remove()
     }
 
+    @Test("sums no record of ours can make (negative, or prompt tokens past Int.max) fail every report as integer_overflow",
+          arguments: ConformanceLedger.available)
+    func reportImpossibleSums(kind: ConformanceLedger) async throws {
+        let start = utc("2026-03-01T10:00:00Z")
+        let cases: [(String, LedgerRecord)] = [
+            ("negative cost", LedgerRecord(id: "n", time: start, requestID: "req", task: "qa", model: "claude-opus-4-8",
+                                           cost: LedgerRecord.Cost(input: pico(-5)))),
+            ("prompt tokens", LedgerRecord(id: "p", time: start, requestID: "req", task: "qa", model: "claude-opus-4-8",
+                                           usage: TokenUsage(input: Int.max - 1, cacheRead: 2), cost: LedgerRecord.Cost(input: pico(5)))),
+        ]
+        for (name, record) in cases {
+            guard let place = try kind.place() else { return }
+            let ledger = try await kind.open(place)
+            try await ledger.record(record)
+            let error = await #expect(throws: LedgerError.self, "\(name)") { _ = try await kind.report(ledger, .all, by: .task) }
+            #expect(error?.code == .overflow && error?.message.contains("group 'qa' by task") == true,
+                    "\(name): \(String(describing: error))")
+            try await ledger.close()
+            await place.remove()
+        }
+    }
+
     @Test("the ledger's report equals the in-memory aggregate of the same records, for every grouping",
           arguments: ConformanceLedger.available)
     func report(kind: ConformanceLedger) async throws {

@@ -165,6 +165,13 @@ struct RouterLeversTests {
         try await ledger.record(valued[0])
         let sql = await #expect(throws: LedgerError.self) { try await ledger.leverSummary(LedgerQuery(), prices: .bundledDefault) }
         #expect(sql?.code == .overflow)
+        // A negative count (no record of ours has one): an error, in memory and in SQLite.
+        let negative = [record("n", trimmed: -5)]
+        #expect(throws: LedgerError.self) { try LeverSummary.of(negative, prices: .bundledDefault) }
+        let other = try SQLiteLedger(path: directory.path("negative.sqlite"))
+        try await other.record(negative[0])
+        await #expect(throws: LedgerError.self) { try await other.leverSummary(LedgerQuery(), prices: .bundledDefault) }
+        try await other.close()
         // Within range: the exact value (the bundled Opus input rate times the tokens).
         let fine = try LeverSummary.of([record("d", trimmed: 1_000)], prices: .bundledDefault)
         #expect(fine.trimmedTokens == 1_000 && fine.trimmedTokensValue.picodollars > 0)

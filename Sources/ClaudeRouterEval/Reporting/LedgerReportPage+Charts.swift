@@ -65,13 +65,6 @@ extension LedgerReportPage {
         return svg.joined(separator: "\n")
     }
 
-    /// The answered calls' cost (cost − escalation cost), or "–" when the SQL ledgers' sums
-    /// (not checked by the in-memory aggregate) leave it outside the 64-bit range.
-    static func answeredText(_ row: LedgerReport.Row) -> String {
-        let (answered, overflow) = row.cost.picodollars.subtractingReportingOverflow(row.escalationCost.picodollars)
-        return overflow ? "–" : USDAmount(picodollars: answered).formatted()
-    }
-
     /// Cost (with its escalation part) against the baseline tier's cost, one line per group.
     static func costLines(_ rows: [LedgerReport.Row]) -> [BarLine] {
         rows.map { row in
@@ -79,7 +72,7 @@ extension LedgerReportPage {
             let answered = max(row.cost.dollars - escalation, 0)
             return BarLine(
                 label: row.group,
-                segments: [Segment(value: answered, color: costColor, title: "\(row.group): answered calls \(answeredText(row))"),
+                segments: [Segment(value: answered, color: costColor, title: "\(row.group): answered calls \((row.cost - row.escalationCost).formatted())"),
                            Segment(value: escalation, color: escalationColor, title: "\(row.group): escalation cost \(row.escalationCost.formatted())")],
                 reference: Segment(value: row.baselineCost.dollars, color: baselineColor, title: "\(row.group): baseline tier \(row.baselineCost.formatted())"),
                 note: "\(costText(row)) · \(savingsText(row))")

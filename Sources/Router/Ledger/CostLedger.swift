@@ -110,8 +110,9 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         /// The database refused the credentials or the role lacks a privilege it needs (for
         /// PostgreSQL, SQLSTATE class 28 or 42501); retrying will not help.
         public static let accessDenied = Code("database_access_denied")
-        /// A report's sum passed the 64-bit range (picodollars or tokens) while aggregating in
-        /// memory; the SQL ledgers report the same as `sqlite` or `postgres` errors.
+        /// A report's or the cost levers' sum passed the 64-bit range (picodollars or tokens), or
+        /// is negative where no record of this library's can make it so; the SQL ledgers report
+        /// an overflow inside the database as their own `sqlite` or `postgres` error.
         public static let overflow = Code("integer_overflow")
         public var description: String { name }
     }

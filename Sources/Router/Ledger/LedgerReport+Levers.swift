@@ -74,7 +74,19 @@ public struct LeverSummary: Sendable, Hashable {
         for (model, trimmed) in trimmedByModel {
             try summary.addTrimmedValue(trimmed.tokens, model: model, at: trimmed.latest, prices: prices)
         }
-        return summary
+        return try summary.checked()
+    }
+
+    /// `self`, when its sums are not negative (no record of this library's makes them so), so
+    /// that ``trimmingSaving`` and the batch figures are within range.
+    /// - Throws: ``LedgerError`` (`integer_overflow`).
+    package func checked() throws(LedgerError) -> LeverSummary {
+        guard batchRecords >= 0, batchCost.picodollars >= 0, batchSaving.picodollars >= 0, trimmedAttempts >= 0,
+              trimmedTokens >= 0, trimmedTokensValue.picodollars >= 0, summaryCalls >= 0, summaryCost.picodollars >= 0,
+              preflightCounted >= 0, preflightFallbacks >= 0 else {
+            throw LedgerError(code: .overflow, message: "cost levers: a sum is negative (a record with an impossible cost or token count?)")
+        }
+        return self
     }
 
     /// Adds `records` batch records costing `cost` in all, and the saving the batch discount made.
@@ -128,7 +140,7 @@ public struct LeverSummary: Sendable, Hashable {
 extension SQLiteLedger {
     /// ``LeverSummary`` of the records matching `query`, computed inside SQLite (one pass, grouped
     /// by model; nothing loaded). `query.limit` and `query.newestFirst` are ignored.
-    /// - Throws: ``LedgerError`` (`closed`, `sqlite`).
+    /// - Throws: ``LedgerError`` (`closed`, `sqlite`; `integer_overflow` as ``LeverSummary/of(_:prices:)``).
     public func leverSummary(_ query: LedgerQuery, prices: PriceBook) async throws -> LeverSummary {
         let filter = SQLiteReportQuery(query: query, key: .all).filter
         // Only rows a lever can have touched reach the GROUP BY (a reserved metadata key — lever
@@ -175,7 +187,7 @@ extension SQLiteLedger {
                 summary.preflightCounted = try LeverSummary.sum(summary.preflightCounted, statement.int(8) ?? 0)
                 summary.preflightFallbacks = try LeverSummary.sum(summary.preflightFallbacks, statement.int(9) ?? 0)
             }
-            return summary
+            return try summary.checked()
         }
     }
 }

@@ -136,10 +136,28 @@ public enum LedgerReport {
                 record, isFinal: final.id == record.id, attemptsInCall: attemptsPerCall[record.logicalCallID] ?? 1)
         }
         if let group = builders.filter({ $0.value.overflows }).keys.min() {
-            throw LedgerError(code: .overflow, message: "a sum of group '\(group)' by \(key.rawValue) "
-                + "passes the 64-bit range (a record with an impossible cost or token count?)")
+            throw overflowError(group: group, by: key.rawValue)
         }
         return builders.sorted { $0.key < $1.key }.map { $0.value.row(group: $0.key) }
+    }
+
+    /// Whether a row's sums allow every figure derived from them (savings = baseline − cost, the
+    /// answered calls' cost = cost − escalation cost, prompt tokens and their parts) to be computed
+    /// without leaving the 64-bit range: the token, cost, baseline and escalation sums are not
+    /// negative (no record of this library's has a negative count or amount) and the prompt
+    /// tokens fit. Every report path checks it and fails with `integer_overflow` otherwise.
+    package static func figuresFit(tokens: TokenUsage, cost: Int64, baseline: Int64, escalationCost: Int64) -> Bool {
+        guard tokens.input >= 0, tokens.output >= 0, tokens.cacheRead >= 0, tokens.cacheWrite5m >= 0,
+              tokens.cacheWrite1h >= 0, cost >= 0, baseline >= 0, escalationCost >= 0 else { return false }
+        let (prompt, first) = tokens.input.addingReportingOverflow(tokens.cacheRead)
+        let (withWrites, second) = prompt.addingReportingOverflow(tokens.cacheWrite5m)
+        return !(first || second || withWrites.addingReportingOverflow(tokens.cacheWrite1h).overflow)
+    }
+
+    /// The error of a report whose group `group` (by `key`) fails ``figuresFit(tokens:cost:baseline:escalationCost:)``.
+    package static func overflowError(group: String, by key: String) -> LedgerError {
+        LedgerError(code: .overflow, message: "integer overflow: a sum of group '\(group)' by \(key) is negative or passes "
+            + "the 64-bit range (a record with an impossible cost or token count?)")
     }
 
     /// The group a record falls in.
@@ -232,14 +250,11 @@ public enum LedgerReport {
             }
         }
 
-        /// Whether a sum, or a figure derived from the sums (savings = baseline − cost, the
-        /// answered calls' cost = cost − escalation cost, prompt tokens), passed the 64-bit range.
+        /// Whether a sum passed the 64-bit range, or the sums are outside what
+        /// ``LedgerReport/figuresFit(tokens:cost:baseline:escalationCost:)`` allows.
         var overflows: Bool {
-            let (prompt, first) = tokens.input.addingReportingOverflow(tokens.cacheRead)
-            let (withWrites, second) = prompt.addingReportingOverflow(tokens.cacheWrite5m)
-            return overflowed || first || second || withWrites.addingReportingOverflow(tokens.cacheWrite1h).overflow
-                || baseline.picodollars.subtractingReportingOverflow(cost.picodollars).overflow
-                || cost.picodollars.subtractingReportingOverflow(escalationCost.picodollars).overflow
+            overflowed || !LedgerReport.figuresFit(tokens: tokens, cost: cost.picodollars, baseline: baseline.picodollars,
+                                                   escalationCost: escalationCost.picodollars)
         }
 
         func row(group: String) -> Row {

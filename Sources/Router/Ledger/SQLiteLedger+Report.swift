@@ -40,21 +40,18 @@ extension SQLiteLedger {
     /// element; `nil` when nothing matches). Each further grouping adds its group expression to
     /// the scan and one table of groups, not another pass over the table (the report page's views
     /// by day, task and model). A repeated key is computed once. An empty `keys` gives `[]`.
-    /// - Throws: ``LedgerError`` (`closed`, `sqlite` — "integer overflow" when a sum passes
-    ///   2⁶³ − 1 picodollars under any of the groupings or in the total).
+    /// - Throws: ``LedgerError`` (`closed`, `sqlite` — "integer overflow" when a group's sum
+    ///   passes 2⁶³ − 1 picodollars —, `integer_overflow` when the total does, or a group's sums
+    ///   are negative or leave a derived figure out of range,
+    ///   ``LedgerReport/figuresFit(tokens:cost:baseline:escalationCost:)``).
     public func reports(_ query: LedgerQuery, by keys: [LedgerReport.GroupKey])
         async throws -> [(rows: [LedgerReport.Row], total: LedgerReport.Row?)] {
         let unique = keys.reduce(into: [LedgerReport.GroupKey]()) { if !$0.contains($1) { $0.append($1) } }
         guard !unique.isEmpty else { return [] }
         let results = try await writer.withStorage { storage throws(LedgerError) in
-            try SQLiteReportQuery(query: query, keys: unique).run(on: storage.connection).map {
-                groups throws(LedgerError) -> (rows: [LedgerReport.Row], total: LedgerReport.Row?) in
-                let rows = groups.sorted { $0.key < $1.key }.map { $0.value.row(group: $0.key) }
-                guard !groups.isEmpty else { return (rows, nil) }
-                guard let total = SQLiteReportQuery.Accumulator.total(of: groups.values) else {
-                    throw storage.connection.error(SQLITE_ERROR, "integer overflow")
-                }
-                return (rows, total.row(group: "all"))
+            let grouped = try SQLiteReportQuery(query: query, keys: unique).run(on: storage.connection)
+            return try zip(unique, grouped).map { key, groups throws(LedgerError) in
+                try SQLiteReportQuery.Accumulator.rows(groups, by: key)
             }
         }
         return keys.map { key in results[unique.firstIndex(of: key)!] }
@@ -510,6 +507,27 @@ package struct SQLiteReportQuery {
                 if seen >= rank { return latency }
             }
             return histogram.last?.latency
+        }
+
+        /// ``LedgerReport/figuresFit(tokens:cost:baseline:escalationCost:)`` for these sums.
+        package var figuresFit: Bool {
+            LedgerReport.figuresFit(tokens: tokens, cost: cost, baseline: baseline, escalationCost: escalationCost)
+        }
+
+        /// The rows of `groups` sorted by group, and their total row (`nil` for no groups).
+        /// - Throws: ``LedgerError`` (`integer_overflow`) when the total overflows or a group's or the
+        ///   total's sums fail ``figuresFit``.
+        package static func rows(_ groups: [String: Accumulator], by key: LedgerReport.GroupKey)
+            throws(LedgerError) -> (rows: [LedgerReport.Row], total: LedgerReport.Row?) {
+            if let group = groups.filter({ !$0.value.figuresFit }).keys.min() {
+                throw LedgerReport.overflowError(group: group, by: key.rawValue)
+            }
+            let rows = groups.sorted { $0.key < $1.key }.map { $0.value.row(group: $0.key) }
+            guard !groups.isEmpty else { return (rows, nil) }
+            guard let total = total(of: groups.values), total.figuresFit else {
+                throw LedgerReport.overflowError(group: "all", by: key.rawValue)
+            }
+            return (rows, total.row(group: "all"))
         }
 
         package func row(group: String) -> LedgerReport.Row {
