@@ -56,6 +56,11 @@ struct PostgresLedgerCLITests {
         #expect(refused.stderr.contains("database_access_denied") && refused.stderr.contains("SQLSTATE 28P01"),
                 "the server's reason, at once rather than after the pool's retries: \(refused.stderr)")
         #expect(!refused.stderr.contains("PostgresNIO"), "no pool log lines from a one-shot command: \(refused.stderr)")
+        // No password at all, for a server that asks for one (SCRAM): refused credentials too.
+        let noPassword = try CLIHarness.run(["report", "--ledger", url.replacingOccurrences(of: ":\(password)@", with: "@")])
+        #expect(noPassword.status == 77, "\(noPassword.stderr)")
+        #expect(noPassword.stderr.contains("database_access_denied"), "\(noPassword.stderr)")
+        outputs += [noPassword.stdout, noPassword.stderr]
         // A database that does not exist: the server's words, not a timeout.
         let missing = try #require(URLComponents(string: base)).path
         let noDatabase = try CLIHarness.run(["report", "--ledger",

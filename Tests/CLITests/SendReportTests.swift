@@ -292,6 +292,12 @@ struct SendReportTests {
         #expect(page.status == 0, "\(page.stderr)")
         #expect(page.stdout.contains("</html>"))
 
+        // A PostgreSQL URL is refused before anything runs (mock-priced records do not belong in
+        // a shared ledger), without printing the URL's password.
+        let shared = try CLIHarness.run(["demo", "--ledger", "postgres://router:s3cret@127.0.0.1:1/fleet"])
+        #expect(shared.status == 2, "\(shared.stderr)")
+        #expect(shared.stderr.contains("not a PostgreSQL URL") && !shared.stderr.contains("s3cret") && shared.stdout.isEmpty)
+
         // A `.jsonl` path is a JSON Lines ledger, as for every other command (it was SQLite).
         let lines = directory.appendingPathComponent("demo.jsonl").path
         let jsonl = try CLIHarness.run(["demo", "--ledger", lines])
