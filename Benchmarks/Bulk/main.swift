@@ -11,6 +11,8 @@
 //    call escalated once, some unpriced): by task, model and day, and the HTML page. Baseline:
 //    `sqlite3 F "SELECT COUNT(*), SUM(cost_total) FROM ledger"` (one scan of the table), when
 //    the sqlite3 shell is installed; the ledger itself is generated with it.
+// 3. `report --by task` over a JSON Lines ledger of the first min(LEDGER_ROWS, 100,000) of those
+//    records, next to a SQLite ledger of the same records.
 // Medians over REPS runs; wall time and the child's CPU time (user + system, from wait4's rusage).
 // The prompts are synthetic (a fixed vocabulary, seeded), never benchmark data sets.
 import Foundation
@@ -187,6 +189,32 @@ if let sqlite3 = which("sqlite3") {
             + "\(String(format: "%.2f s", timing.wall)) (CPU \(String(format: "%.2f s", timing.cpu))) "
             + "| one `sqlite3` scan of the table \(String(format: "%.2f s", scan.wall)) (CPU \(String(format: "%.2f s", scan.cpu))) |")
     }
+
+    // 3. The same report over a JSON Lines ledger (read and aggregated in memory) of the first
+    //    records, written by the library's own JSON Lines writer, next to a SQLite ledger holding
+    //    exactly those records (written by the SQLite ledger) in the same run.
+    let lineRows = min(ledgerRows, 100_000)
+    log("JSON Lines ledger: \(lineRows) records")
+    let source = try SQLiteLedger(path: ledgerPath)
+    let records = try await source.records(LedgerQuery(limit: lineRows))
+    try await source.close()
+    let linesPath = work + "/ledger.jsonl", samePath = work + "/same.sqlite"
+    let lines = try JSONLinesLedger(path: linesPath, durability: .batched(maxRecords: 10_000, maxDelay: .seconds(1)))
+    let same = try SQLiteLedger(path: samePath, durability: .batched(maxRecords: 10_000, maxDelay: .seconds(1)))
+    for record in records {
+        try await lines.record(record)
+        try await same.record(record)
+    }
+    try await lines.close()
+    try await same.close()
+    let linesBytes = (try? FileManager.default.attributesOfItem(atPath: linesPath)[.size] as? Int) ?? 0
+    let fromLines = medianTiming { run(binary, ["report", "--ledger", linesPath, "--by", "task"]) }
+    let fromSQLite = medianTiming { run(binary, ["report", "--ledger", samePath, "--by", "task"]) }
+    table.append("| `report --by task`, JSON Lines ledger, \(records.count) records (\(linesBytes / 1_000_000) MB) "
+        + "| \(us(fromLines.wall, records.count)) | \(us(fromLines.cpu, records.count)) "
+        + "| \(String(format: "%.2f s", fromLines.wall)) (CPU \(String(format: "%.2f s", fromLines.cpu))) "
+        + "| the same records in SQLite: \(String(format: "%.2f s", fromSQLite.wall)) (CPU \(String(format: "%.2f s", fromSQLite.cpu))); "
+        + "JSON Lines ÷ SQLite = \(String(format: "%.0f×", fromLines.cpu / max(fromSQLite.cpu, 1e-9))) |")
 } else {
     log("no sqlite3 shell on PATH: the report rows are skipped")
 }
