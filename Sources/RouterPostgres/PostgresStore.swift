@@ -226,13 +226,20 @@ final class PostgresStore: Sendable {
                 let code: LedgerError.Code =
                     state.hasPrefix("08") || state.hasPrefix("57P") ? .unavailable
                     : state.hasPrefix("28") || state == "42501" ? .accessDenied : .postgres
-                return LedgerError(code: code, message: "\(what): \(message) (SQLSTATE \(state))", file: place)
+                // 3D000: the database named in the URL does not exist.
+                let hint = state == "3D000" ? "; create it first (createdb, or CREATE DATABASE)" : ""
+                return LedgerError(code: code, message: "\(what): \(message) (SQLSTATE \(state))\(hint)", file: place)
             }
             // Failures of the client's side of the handshake: credentials the server's method
             // needs or rejects, and TLS the server does not offer or the certificate fails.
-            if error.code == .authMechanismRequiresPassword || error.code == .unsupportedAuthMechanism
-                || error.code == .saslError {
-                return LedgerError(code: .accessDenied, message: "\(what): authentication: \(error.code)", file: place)
+            let authentication: String? = switch error.code {
+            case .authMechanismRequiresPassword: "the server asks for a password and the URL has none"
+            case .unsupportedAuthMechanism: "the server asks for an authentication method this client does not support"
+            case .saslError: "SCRAM authentication failed"
+            default: nil
+            }
+            if let authentication {
+                return LedgerError(code: .accessDenied, message: "\(what): \(authentication)", file: place)
             }
             if error.code == .sslUnsupported {
                 return LedgerError(code: .postgres, message: "\(what): the server does not offer TLS (sslmode=require)",

@@ -54,8 +54,15 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
         return lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://")
     }
 
+    /// The query parameters this type reads; any other is an error.
+    public static let parameters: Set<String> = [
+        "sslmode", "pool_size", "connect_timeout", "host", "schema", "batch_records", "batch_delay_ms",
+        "on_unavailable", "timeout",
+    ]
+
     /// Parses `text`.
-    /// - Throws: ``PostgresURLError`` naming the problem; its message shows the redacted URL.
+    /// - Throws: ``PostgresURLError`` naming the problem (an unknown query parameter too); its
+    ///   message shows the redacted URL.
     public init(_ text: String) throws(PostgresURLError) {
         guard Self.isPostgresURL(text) else {
             throw PostgresURLError(message: "not a postgres:// or postgresql:// URL")
@@ -65,6 +72,14 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
         }
         let items = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") },
                                uniquingKeysWith: { _, last in last })
+        // A misspelt parameter must not pass silently: `ssl_mode=require` would otherwise
+        // connect with the default `prefer` (its certificate unchecked).
+        if let unknown = items.keys.filter({ !Self.parameters.contains($0) }).min() {
+            let hint = unknown == "sslrootcert" || unknown == "sslcert" || unknown == "sslkey"
+                ? " (certificates come from the system's trust store; see sslmode)" : ""
+            throw PostgresURLError(message: "unknown parameter '\(unknown)'\(hint); known: "
+                + Self.parameters.sorted().joined(separator: ", "))
+        }
         user = components.percentEncodedUser.flatMap { $0.removingPercentEncoding } ?? "postgres"
         password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
