@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every benchmark of issue 6 side by side on this machine and prints ONE markdown table
-# (medians over REPS repetitions, ratios), also written to Benchmarks/results/latest.md.
+# Runs every benchmark of the README's table side by side on this machine and prints ONE markdown table
+# (medians over REPS repetitions, ratios), also written to Benchmarks/results/run-DATE.md.
 #
 #   bash Benchmarks/run-all.sh            # REPS=3 by default
 #   REPS=5 CLIENT_CALLS=1000 bash Benchmarks/run-all.sh
@@ -22,7 +22,9 @@ DECIDE_SAMPLES="${DECIDE_SAMPLES:-1000}"
 STREAMS="${STREAMS:-1000}"
 PARTS="${PARTS:-decide client peers streams ledger}"   # which measurements to run
 PEERS="${PEERS:-anthropic litellm}"                    # which Python peers
-REPORT="${REPORT:-results/latest.md}"                  # where the table goes (also printed)
+# Where the table goes (also printed): a new file per run, so results/latest.md — the measured
+# history the READMEs cite by section — is never overwritten.
+REPORT="${REPORT:-results/run-$(date -u +%Y%m%d-%H%M%S).md}"
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 WORK="$(mktemp -d)"

@@ -142,7 +142,7 @@ final class TransportTestServer: Sendable {
         )
         // Stopped by graceful shutdown, never by cancelling the serving task: cancelling it can
         // leave an accepted connection that no one closes, and NIO traps on that
-        // ("Deinited NIOAsyncWriter without calling finish()"; apple/swift-nio issue 3481).
+        // ("Deinited NIOAsyncWriter without calling finish()", a precondition in swift-nio).
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let task = Task { try await group.run() }
         guard let port = await portStream.first(where: { _ in true }), port > 0 else {
