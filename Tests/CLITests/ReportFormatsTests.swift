@@ -57,6 +57,12 @@ struct ReportFormatsTests {
                         "Escalation rate and cost by task", "Prompt caching and unpriced calls by model"] {
             #expect(html.contains(heading), "\(heading)")
         }
+        // Every section heading is distinct (the full table by task was a second "By task").
+        let headings = html.components(separatedBy: "<h2>").dropFirst().map { $0.prefix { $0 != "<" } }
+        #expect(Set(headings).count == headings.count && headings.contains("All columns by model"), "\(headings)")
+        let byTask = try CLIHarness.run(["report", "--ledger", ledger, "--by", "task", "--format", "html"])
+        let taskHeadings = byTask.stdout.components(separatedBy: "<h2>").dropFirst().map { $0.prefix { $0 != "<" } }
+        #expect(Set(taskHeadings).count == taskHeadings.count && taskHeadings.contains("All columns by task"), "\(taskHeadings)")
         // The figures: the TOTAL row's calls, cost (a lower bound: one call is unpriced) and baseline.
         #expect(html.contains("<td>TOTAL</td><td class=\"n\">\(total[1])</td><td class=\"n\">\(total[2])</td>"))
         #expect(total[5].hasPrefix("≥ $") && html.contains(total[5]) && html.contains(total[6]))

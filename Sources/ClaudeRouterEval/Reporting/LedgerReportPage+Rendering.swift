@@ -40,7 +40,7 @@ extension LedgerReportPage {
         let cacheKey = Self.legend([(Self.inputColor, "uncached input"), (Self.cacheWriteColor, "cache writes"), (Self.cacheReadColor, "cache reads")])
         body.append("<section class=\"chart\"><h2>Prompt caching and unpriced calls by model</h2>\(cacheKey)\(Self.horizontalBars(Self.cacheLines(byModel), label: "input token mix by model", scale: 1, tick: { Verdict.percent($0) }))</section>")
         if Self.hasLevers(total, levers: levers) { body.append(leversHTML) }
-        body.append("<section><h2>By \(e(groupedBy))</h2><div class=\"wide\"><table><thead><tr><th>\(e(groupedBy))</th>"
+        body.append("<section><h2>All columns by \(e(groupedBy))</h2><div class=\"wide\"><table><thead><tr><th>\(e(groupedBy))</th>"
             + Self.columns.map { "<th class=\"n\">\(e($0.header))</th>" }.joined() + "</tr></thead><tbody>")
         for (row, name) in rows.map({ ($0, $0.group) }) + [(total, "TOTAL")] {
             let cells = Self.columns.map { "<td class=\"n\">\(e($0.cell(row)))</td>" }.joined()
