@@ -291,6 +291,14 @@ struct SendReportTests {
         let page = try CLIHarness.run(["report", "--ledger", ledger, "--format", "html"])
         #expect(page.status == 0, "\(page.stderr)")
         #expect(page.stdout.contains("</html>"))
+        // A second run on the same ledger reports its own calls, not the ledger's growing total.
+        let again = try CLIHarness.run(["demo", "--ledger", ledger])
+        // Calls, attempts, tokens, cost, baseline, savings (latencies differ between runs).
+        func totalLine(_ text: String) -> [Substring]? {
+            text.split(separator: "\n").first { $0.hasPrefix("TOTAL") }.map { Array($0.split(separator: " ").prefix(8)) }
+        }
+        #expect(again.status == 0 && totalLine(again.stdout) != nil && totalLine(again.stdout) == totalLine(kept.stdout),
+                "\(String(describing: totalLine(again.stdout))) vs \(String(describing: totalLine(kept.stdout)))")
 
         // A PostgreSQL URL is refused before anything runs (mock-priced records do not belong in
         // a shared ledger), without printing the URL's password.

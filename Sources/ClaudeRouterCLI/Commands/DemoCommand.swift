@@ -76,6 +76,8 @@ struct DemoCommand: AsyncParsableCommand {
         var table = TextTable(headers: ["request", "task", "tier", "attempts", "cost", "baseline", "saved"],
                               alignments: [.left, .left, .left, .right, .right, .right, .right])
         var sampleReply: String?
+        // A kept ledger may hold earlier runs: the report below covers this run's records.
+        let started = Date()
         for item in DemoWorkload.items {
             let request = MessageRequest(model: "auto", maxTokens: 0, messages: [.user(item.prompt)])
             let response = try await router.send(request, options: CallOptions(task: item.task, metadata: ["user": item.user],
@@ -94,7 +96,7 @@ struct DemoCommand: AsyncParsableCommand {
             say("\nThe first reply, from the mock: \"\(shown)\"")
         }
 
-        let records = try await store.records(.all)
+        let records = try await store.records(LedgerQuery(since: started))
         let live = try LedgerReport.aggregate(records, by: .all).first
         try await store.close()
         say("\n2. Cost report from the ledger (\(ledgerPath)), by tier\n")
