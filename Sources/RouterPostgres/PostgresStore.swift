@@ -81,12 +81,9 @@ final class PostgresStore: Sendable {
         var pause = Duration.milliseconds(50)
         var lastReason: String?
         func gaveUp() -> LedgerError {
-            let elapsed = started.duration(to: clock.now).components
-            let seconds = (Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18) * 10
-            let limit = operationTimeout.components
-            let timeout = Double(limit.seconds) + Double(limit.attoseconds) / 1e18
+            let tenths = (started.duration(to: clock.now) / .milliseconds(100)).rounded()
             return LedgerError(code: .unavailable, message: "\(what): \(lastReason ?? "no answer") (after "
-                + "\(seconds.rounded() / 10) s of the \(timeout) s timeout)", file: place)
+                + "\(tenths / 10) s of the \(operationTimeout / .seconds(1)) s timeout)", file: place)
         }
         while true {
             do {
