@@ -100,9 +100,8 @@ struct DemoCommand: AsyncParsableCommand {
         let live = try LedgerReport.aggregate(records, by: .all).first
         try await store.close()
         say("\n2. Cost report from the ledger (\(ledgerPath)), by tier\n")
-        say(ReportRendering.table(rows: try LedgerReport.aggregate(records, by: .tier),
-                                  total: try LedgerReport.aggregate(records, by: .all).first, by: "tier", ledger: ledgerPath))
-        if let total = try LedgerReport.aggregate(records, by: .all).first {
+        say(ReportRendering.table(rows: try LedgerReport.aggregate(records, by: .tier), total: live, by: "tier", ledger: ledgerPath))
+        if let total = live {
             let percent = total.savingsPercent.map { Verdict.percent($0 / 100) } ?? "n/a"
             say("Routed cost \(ReportRendering.cost(total)) vs \(total.baselineCost.formatted()) if every call had gone to the baseline tier (\(policy.baselineTier)): saved \(total.savings?.formatted() ?? "n/a") (\(percent)). Escalated calls: \(total.escalatedCalls) of \(total.logicalCalls).")
         }

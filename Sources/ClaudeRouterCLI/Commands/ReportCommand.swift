@@ -140,8 +140,8 @@ struct ReportCommand: AsyncParsableCommand {
             }
             return (result.rows, result.total.map { [$0] } ?? [], views)
         }
-        var records = loaded ?? []
-        if loaded == nil { records = try await store.records(query) }
+        let records: [LedgerRecord]
+        if let loaded { records = loaded } else { records = try await store.records(query) }
         for other in others { views[other] = try LedgerReport.aggregate(records, by: other) }
         return (try LedgerReport.aggregate(records, by: key), try LedgerReport.aggregate(records, by: .all), views)
     }
