@@ -117,11 +117,20 @@ struct ReportFormatsTests {
         // The unpriced call makes the total's exact cost unknown: an empty field, never 0.
         #expect(lines.last?.split(separator: ",", omittingEmptySubsequences: false)[5] == "")
 
-        for format in ["markdown", "html"] {
-            let empty = try CLIHarness.run(["report", "--ledger", ledger, "--since", "2999-01-01", "--format", format])
-            #expect(empty.status == 0)
-            #expect(empty.stdout.hasPrefix("no records in"))
-        }
+        // Every column of the table is in the markdown's full table, the flagged count included.
+        let mdHeader = try #require(markdownLines.first { $0.hasPrefix("| task | calls |") })
+        for column in ["errors", "flagged", "unpriced", "p95"] { #expect(mdHeader.contains("| \(column) |"), "\(column)") }
+
+        // An empty selection is still a page in the format asked for, and says so.
+        let emptyMarkdown = try CLIHarness.run(["report", "--ledger", ledger, "--since", "2999-01-01", "--format", "markdown"])
+        #expect(emptyMarkdown.status == 0)
+        #expect(emptyMarkdown.stdout.hasPrefix("# Cost report: \(ledger) since 2999-01-01\n"), "\(emptyMarkdown.stdout)")
+        #expect(emptyMarkdown.stdout.contains("The ledger holds no records for this selection."))
+        let emptyHTML = try CLIHarness.run(["report", "--ledger", ledger, "--since", "2999-01-01", "--format", "html"])
+        #expect(emptyHTML.status == 0)
+        #expect(emptyHTML.stdout.hasPrefix("<!DOCTYPE html>"))
+        #expect(XMLParser(data: Data(emptyHTML.stdout.utf8)).parse())
+        #expect(emptyHTML.stdout.contains("The ledger holds no records for this selection.") && !emptyHTML.stdout.contains("<svg"))
     }
 
     @Test("explain --jsonl reads bytes: CRLF, a BOM, blank lines, standard input, lines longer than a read chunk")

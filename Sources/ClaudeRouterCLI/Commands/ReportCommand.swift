@@ -101,13 +101,17 @@ struct ReportCommand: AsyncParsableCommand {
                                                        coverage: coverage) + "\n")
         case .csv: Terminal.writeOut(ReportRendering.csv(rows: rows, total: total, by: by.rawValue, levers: levers, coverage: coverage))
         case .markdown, .html:
-            // An empty selection says so, as the table does, instead of an empty page.
-            guard let total, total.attempts > 0 else {
-                return Terminal.writeOut(ReportRendering.table(rows: rows, total: nil, by: by.rawValue, ledger: LedgerFiles.displayName(ledger)))
-            }
             let clock = ISO8601DateFormatter()
             clock.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
             clock.timeZone = TimeZone(identifier: "UTC")
+            // An empty selection says so, as the table does, in the format asked for (still a page).
+            guard let total, total.attempts > 0 else {
+                let (name, generatedAt, version) = (LedgerFiles.displayName(ledger), clock.string(from: Date()) + " UTC",
+                                                    ClaudeRouterCommand.configuration.version)
+                return Terminal.writeOut(format == .html
+                    ? LedgerReportPage.emptyHTML(ledger: name, since: since, generatedAt: generatedAt, toolVersion: version)
+                    : LedgerReportPage.emptyMarkdown(ledger: name, since: since, generatedAt: generatedAt, toolVersion: version))
+            }
             var page = LedgerReportPage(
                 ledger: LedgerFiles.displayName(ledger), since: since, groupedBy: by.rawValue, rows: rows, total: total,
                 byDay: views[.day] ?? [], byTask: views[.task] ?? [], byModel: views[.model] ?? [],

@@ -21,6 +21,7 @@ extension LedgerReportPage {
         ("avoided", true, { $0.avoidedCost.formatted() }),
         ("unpriced", true, { "\($0.unpricedRecords)" }),
         ("errors", true, { "\($0.errorAttempts)" }),
+        ("flagged", true, { "\($0.flaggedRecords)" }),
         ("p50", true, { $0.latencyP50.map { "\($0)ms" } ?? "–" }),
         ("p95", true, { $0.latencyP95.map { "\($0)ms" } ?? "–" }),
     ]
@@ -47,6 +48,32 @@ extension LedgerReportPage {
             body.append("<tr\(name == "TOTAL" ? " class=\"total\"" : "")><td>\(e(name))</td>\(cells)</tr>")
         }
         body.append("</tbody></table></div><p class=\"note\">\(e(Self.grouping))</p></section>")
+        return Self.document(ledger: ledger, body: body, generatedAt: generatedAt, toolVersion: toolVersion)
+    }
+
+    /// The page for a selection without records: the heading and one sentence saying so (a
+    /// valid page, so `--format html > report.html` never writes plain text into an `.html` file).
+    package static func emptyHTML(ledger: String, since: String?, generatedAt: String, toolVersion: String) -> String {
+        let e = htmlEscaped
+        let body = ["<h1>\(e(heading(ledger: ledger, since: since)))</h1>",
+                    "<p class=\"note\">\(e(emptySentence(since: since)))</p>"]
+        return document(ledger: ledger, body: body, generatedAt: generatedAt, toolVersion: toolVersion)
+    }
+
+    /// Markdown for a selection without records: the heading and one sentence saying so.
+    package static func emptyMarkdown(ledger: String, since: String?, generatedAt: String, toolVersion: String) -> String {
+        func escape(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
+        return ["# \(escape(heading(ledger: ledger, since: since)))", "", escape(emptySentence(since: since)), "",
+                "_Generated \(generatedAt) by claude-router \(toolVersion) from \(escape(ledger))._"].joined(separator: "\n") + "\n"
+    }
+
+    static func emptySentence(since: String?) -> String {
+        since == nil ? "The ledger holds no records." : "The ledger holds no records for this selection."
+    }
+
+    /// The page frame: styles and footer shared by the report and its empty-selection page.
+    private static func document(ledger: String, body: [String], generatedAt: String, toolVersion: String) -> String {
+        let e = htmlEscaped
         return HTMLDocument.page(
             title: "claude-router report: " + ledger, body: body,
             footer: "<footer>Generated \(e(generatedAt)) by claude-router \(e(toolVersion)) from \(e(ledger)). Money is exact (integer picodollars); an unpriced attempt's cost is unknown, never $0.</footer>",

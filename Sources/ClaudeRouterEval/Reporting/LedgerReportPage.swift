@@ -74,7 +74,10 @@ package struct LedgerReportPage: Sendable {
         return all == 0 ? 0 : Double(t.cacheRead) / Double(all)
     }
 
-    var heading: String {
+    var heading: String { Self.heading(ledger: ledger, since: since) }
+
+    /// `Cost report: PATH` or `Cost report: PATH since DATE`.
+    static func heading(ledger: String, since: String?) -> String {
         "Cost report: \(ledger)" + (since.map { " since \($0)" } ?? "")
     }
 
