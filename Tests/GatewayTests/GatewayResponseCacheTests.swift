@@ -50,4 +50,25 @@ struct GatewayResponseCacheTests {
         #expect(records.map { $0.responseCacheHit == true } == [false, true, false])
         #expect(records[1].cost?.total == .zero && records[1].avoidedCost == records[0].cost?.total)
     }
+
+    @Test("a parameter the client does not model is part of the key: output_format A and B are two answers, A again is a hit")
+    func unmodelledParameterInKey() async throws {
+        let harness = try await Self.start()
+        defer { Task { await harness.stop() } }
+        let headers = ["x-api-key": "anything", "anthropic-version": "2023-06-01", "x-router-task": "faq",
+                       "x-router-metadata-user": "ann"] // the task's cache is partitioned by user
+        func format(_ title: String) -> String {
+            #",  "output_format": {"type":"json_schema","schema":{"type":"object","title":"\#(title)"}}"#
+        }
+        for title in ["A", "B", "A"] {
+            let reply = try await Curl.run(
+                harness.gateway.baseURL + "/v1/messages",
+                body: Curl.messageBody(prompt: "When do you open on Sundays?", extra: format(title)), headers: headers)
+            #expect(reply.status == 200, "\(reply.body)")
+        }
+        // A and B each reached the API; the second A was answered from the cache.
+        #expect(harness.mock.stats.requestsByEndpoint[.messages] == 2)
+        let records = try await harness.ledger.records(LedgerQuery())
+        #expect(records.map { $0.responseCacheHit == true } == [false, false, true])
+    }
 }

@@ -17,6 +17,21 @@ public struct OriginalRequestJSON: Sendable, Hashable {
         self.bytes = bytes
     }
 
+    /// The top-level members whose names are not in `excluded`, each name mapped to its value's
+    /// JSON text exactly as sent (whitespace and number spellings kept); a repeated name keeps
+    /// its last value, as JSON parsers read it. A response cache keys on this so parameters this
+    /// client does not model (`output_format`, `mcp_servers`, newer ones) still tell two
+    /// requests apart.
+    /// - Returns: `nil` when the bytes are not a JSON object.
+    public func topLevelValues(excluding excluded: Set<String>) -> [String: String]? {
+        guard let members = Self.topLevelMembers(bytes) else { return nil }
+        var values: [String: String] = [:]
+        for member in members where !excluded.contains(member.key) {
+            values[member.key] = String(decoding: bytes[member.value], as: UTF8.self)
+        }
+        return values
+    }
+
     /// The body with top-level `model` and `max_tokens` set to these values and `stream` set to
     /// `true` (added when absent) or, for `nil`/`false`, removed. A member whose value already
     /// reads the same is left as sent. Every occurrence of a repeated key is rewritten.

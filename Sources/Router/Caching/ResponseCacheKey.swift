@@ -8,10 +8,15 @@ import RouterPolicies
 /// caller's model (`auto` or a named one) and `max_tokens`, system, messages, tools, tool choice,
 /// thinking, stop sequences and sampling parameters — plus the task, the policy's content hash
 /// (an edited policy starts a fresh cache) and the partition (`key=value`, e.g. `user=alice`),
-/// so one partition's answer is never served to another. Metadata other than the partition
-/// key, `stream`, and the caller's raw JSON bytes are left out.
+/// so one partition's answer is never served to another. A request that carries the caller's
+/// JSON (``MessageRequest/originalJSON``: the gateway forwards it upstream as sent) also keys on
+/// every other top-level member of it as sent, so a parameter the client does not model
+/// (`output_format`, `mcp_servers`, `container`, newer ones) is never served another value's
+/// answer; two spellings of the same JSON then miss each other, which is only a miss.
+/// `metadata` (other than the partition key), `stream` and `service_tier` are left out: they do
+/// not change the answer.
 struct ResponseCacheKey: Encodable {
-    let format = 1
+    let format = 2
     let task: String
     let policyHash: String
     let partition: String?
@@ -26,6 +31,11 @@ struct ResponseCacheKey: Encodable {
     let temperature: Double?
     let topP: Double?
     let topK: Int?
+    /// The caller's other top-level members as sent (name → JSON text), when the request keeps its JSON.
+    let original: [String: String]?
+
+    /// Top-level members of the caller's JSON that the key leaves out or takes from the decoded request.
+    static let modelledMembers: Set<String> = ["model", "max_tokens", "metadata", "stream", "service_tier"]
 
     init(request: MessageRequest, task: String, policyHash: String, partition: String?) {
         self.task = task
@@ -42,6 +52,7 @@ struct ResponseCacheKey: Encodable {
         temperature = request.temperature
         topP = request.topP
         topK = request.topK
+        original = request.originalJSON?.topLevelValues(excluding: Self.modelledMembers)
     }
 
     /// 64 lowercase hex digits; `nil` only when the request cannot be encoded.
