@@ -107,6 +107,34 @@ struct RouterEndToEndTests {
         #expect(reply.attempts.map(\.decision.maxTokens) == [512, 1024, 2048])
     }
 
+    @Test("a max_tokens stop at the caller's own max_tokens is the reply asked for: no escalation, not unresolved; a tier's lower limit escalates, capped at the caller's")
+    func callerMaxTokensIsNotATrigger() async throws {
+        let harness = try await RouterHarness.start()
+        defer { Task { await harness.stop() } }
+        // The caller asked for at most 10 tokens and got them: one attempt, nothing more paid.
+        let own = try await harness.router.send(
+            RouterHarness.auto("List the items. [[mock: stop=max_tokens]]", maxTokens: 10), options: CallOptions(task: "extraction"))
+        #expect(own.attempts.map(\.decision.tier) == ["haiku"])
+        #expect(own.attempts.map(\.decision.maxTokens) == [10])
+        #expect(own.unresolvedTrigger == nil && own.attempts[0].outcome == .success)
+        #expect(own.message.stopReason == .maxTokens)
+        // A tier's output limit below the caller's still escalates, never past the caller's max_tokens:
+        // haiku and sonnet stop at their 64,000, opus gets the caller's 100,000 (not 128,000).
+        let capped = try await harness.router.send(
+            RouterHarness.auto("List the items. [[mock: stop=max_tokens]]", maxTokens: 100_000), options: CallOptions(task: "extraction"))
+        #expect(capped.attempts.map(\.decision.tier) == ["haiku", "sonnet", "opus"])
+        #expect(capped.attempts.map(\.decision.maxTokens) == [64_000, 64_000, 100_000])
+        #expect(capped.unresolvedTrigger == nil)
+        // Streamed: the same reply is not reported unresolved.
+        let stream = try await harness.router.stream(
+            RouterHarness.auto("List the items. [[mock: stop=max_tokens]]", maxTokens: 10), options: CallOptions(task: "extraction"))
+        for try await _ in stream {}
+        let streamed = try await stream.result()
+        #expect(streamed.unresolvedTrigger == nil && streamed.attempts.count == 1)
+        let records = try await harness.ledger.records(LedgerQuery())
+        #expect(records.count == 5)
+    }
+
     @Test("an error no tier can fix is thrown after its attempt is recorded")
     func nonEscalatableErrorIsRecordedAndThrown() async throws {
         let harness = try await RouterHarness.start()

@@ -90,7 +90,8 @@ extension ModelRouter {
                 _ = try? await call.snapshot.budgets.release(call.current.reservation)
                 return try fallBack(error)
             }
-            guard let end = ended(output) else { return (output, nil, call.attemptNumber) }
+            guard var end = ended(output) else { return (output, nil, call.attemptNumber) }
+            end.trigger = call.effectiveTrigger(end.trigger)
             let attempt = call.attemptNumber
             do {
                 if try await escalate(end, in: &call) {
@@ -124,7 +125,8 @@ extension ModelRouter {
     func escalate(_ end: AttemptEnd, in call: inout RoutedCall) async throws -> Bool {
         let from = call.decision
         guard let trigger = end.trigger,
-              let next = call.snapshot.engine.escalate(from: from, trigger: trigger, attempt: call.attemptNumber)
+              let next = call.snapshot.engine.escalate(from: from, trigger: trigger, attempt: call.attemptNumber,
+                                                       callerMaxTokens: call.input.requestedMaxTokens)
         else {
             try await record(end, in: &call)
             return false

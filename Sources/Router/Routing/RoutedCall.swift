@@ -41,6 +41,16 @@ struct RoutedCall: Sendable {
     /// The first attempt's record id: every later attempt's record links to it.
     var parentID: String? { attempts.first?.recordID }
 
+    /// `trigger`, except a `max_tokens` stop on an attempt whose `max_tokens` was at least the
+    /// caller's own (``RoutingInput/requestedMaxTokens``, set whenever the request names a
+    /// positive `max_tokens`, as every Messages API caller must): the reply is as long as the
+    /// caller allowed, so it neither escalates — which would pay for a dearer tier and return
+    /// more output than the caller's `max_tokens` — nor counts as unresolved.
+    func effectiveTrigger(_ trigger: EscalationTrigger?) -> EscalationTrigger? {
+        guard trigger == .maxTokens, let asked = input.requestedMaxTokens, decision.maxTokens >= asked else { return trigger }
+        return nil
+    }
+
     /// The caller's request with the attempt's model and `max_tokens`.
     var routedRequest: MessageRequest {
         var routed = request

@@ -120,7 +120,7 @@ actor StreamSession {
             usage.outputTokens = max(usage.outputTokens, (delivered + 3) / 4)
         }
         let checks = call.options.checks
-        let trigger = complete ? message.flatMap { AttemptEnd.trigger(for: $0, checks: checks) } : nil
+        let trigger = complete ? call.effectiveTrigger(message.flatMap { AttemptEnd.trigger(for: $0, checks: checks) }) : nil
         let recordOutcome: LedgerRecord.Outcome
         switch ending {
         case .completed: recordOutcome = .success

@@ -5,8 +5,11 @@ extension PolicyEngine {
     ///
     /// The next tier is the first one on the path; for `context_overflow` tiers whose window is
     /// no larger than the current one are skipped. `max_tokens` doubles on a `max_tokens`
-    /// trigger (capped by the new tier's maximum output); otherwise it is kept (capped).
-    public func escalate(from previous: RoutingDecision, trigger: EscalationTrigger, attempt: Int) -> RoutingDecision? {
+    /// trigger (capped by the new tier's maximum output and by `callerMaxTokens`, the caller's
+    /// own `max_tokens` when it named one: a retry never asks for more output than the caller
+    /// allowed); otherwise it is kept (capped by the new tier).
+    public func escalate(from previous: RoutingDecision, trigger: EscalationTrigger, attempt: Int,
+                         callerMaxTokens: Int? = nil) -> RoutingDecision? {
         guard escalation.enabled, escalation.triggers.contains(trigger),
               attempt >= 1, attempt <= escalation.maxSteps else { return nil }
         let arm = arms[armIndex(variant: previous.variant)]
@@ -17,8 +20,9 @@ extension PolicyEngine {
             guard let index = arm.tiers.firstIndex(where: { $0.name == name }) else { continue }
             let tier = arm.tiers[index]
             if trigger == .contextOverflow && tier.contextWindow <= currentWindow { continue }
-            let wanted = trigger == .maxTokens ? previous.maxTokens.multipliedReportingOverflow(by: 2).partialValue
-                                               : previous.maxTokens
+            let wanted = trigger == .maxTokens
+                ? min(previous.maxTokens.multipliedReportingOverflow(by: 2).partialValue, callerMaxTokens ?? .max)
+                : previous.maxTokens
             let maxTokens = min(max(wanted, previous.maxTokens), tier.maxOutputTokens)
             let stepsLeft = max(escalation.maxSteps - attempt, 0)
             var reason = "escalated "
