@@ -12,6 +12,12 @@ guard ProcessInfo.processInfo.environment["ANTHROPIC_API_KEY"] != nil else {
     FileHandle.standardError.write(Data(message.utf8))
     exit(2)
 }
+guard FileManager.default.fileExists(atPath: "policies/default.yaml") else {
+    // The snippet's paths are relative: without this check a run elsewhere would leave a ledger
+    // behind and stop on the policy error as a crash.
+    FileHandle.standardError.write(Data("QuickStart reads policies/default.yaml: run it from the repository root.\n".utf8))
+    exit(2)
+}
 
 // README snippet begin
 import ClaudeClient

@@ -206,8 +206,14 @@ enum LedgerFiles {
                 throw CLIError.data("error: cannot open ledger '\(displayName(path))': \(error)")
             }
         }
-        if mustExist && !FileManager.default.fileExists(atPath: path) {
+        let exists = FileManager.default.fileExists(atPath: path)
+        if mustExist && !exists {
             throw CLIError.data("error: ledger '\(path)' does not exist")
+        }
+        // `x.json` would silently become a SQLite file: a new ledger's name says its format.
+        if !exists, path.lowercased().hasSuffix(".json") {
+            throw CLIError("error: ledger '\(path)': a new ledger is JSON Lines when its name ends in .jsonl, "
+                + "SQLite otherwise; .json names neither (use .jsonl, or .sqlite)", status: .usage)
         }
         // A ledger that will be written must be writable where asked (exit 70, an I/O problem,
         // not bad data) and have room before the first paid call.
@@ -216,12 +222,15 @@ enum LedgerFiles {
             try OutputCheck.roomForLedger(path)
         }
         do {
-            if path.hasSuffix(".jsonl") { return try JSONLinesLedger(path: path) }
+            if isJSONLines(path) { return try JSONLinesLedger(path: path) }
             return try SQLiteLedger(path: path)
         } catch {
             throw CLIError.data("error: cannot open ledger '\(path)': \(error)")
         }
     }
+
+    /// Whether a ledger path names a JSON Lines file: it ends in `.jsonl`, in any case.
+    static func isJSONLines(_ path: String) -> Bool { path.lowercased().hasSuffix(".jsonl") }
 
     /// The ledger of a routed command's `--ledger`, or an in-memory one without it.
     /// - Throws: as ``open(_:mustExist:postgresLogLevel:)``.

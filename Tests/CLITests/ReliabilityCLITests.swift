@@ -254,6 +254,27 @@ struct ReliabilityCLITests {
         }
     }
 
+    @Test("a new --ledger named .json is refused before any call (exit 2); .JSONL is JSON Lines in any case")
+    func ledgerNameSaysItsFormat() async throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await withMock { server in
+            let json = directory.appendingPathComponent("costs.json").path
+            let refused = try await CLIHarness.runAsync(
+                ["send", "--policy", policy, "--ledger", json, "--base-url", server.baseURL, "Classify this"], environment: key)
+            #expect(refused.status == 2, "\(refused.stderr)")
+            #expect(refused.stderr.contains("costs.json") && refused.stderr.contains(".jsonl"))
+            #expect(server.stats.totalRequests == 0 && !FileManager.default.fileExists(atPath: json))
+
+            let upper = directory.appendingPathComponent("costs.JSONL").path
+            let sent = try await CLIHarness.runAsync(
+                ["send", "--policy", policy, "--ledger", upper, "--base-url", server.baseURL, "Classify this"], environment: key)
+            #expect(sent.status == 0, "\(sent.stderr)")
+            let firstLine = try #require(try String(contentsOfFile: upper, encoding: .utf8).split(separator: "\n").first)
+            #expect(firstLine.hasPrefix("{"), "a JSON Lines record, not a SQLite header")
+        }
+    }
+
     @Test("serve on a port another process holds names the address and exits 70")
     func servePortInUse() async throws {
         let binary = try #require(CLIHarness.binary)
