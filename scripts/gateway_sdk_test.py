@@ -4,13 +4,15 @@ Run by scripts/test.sh in its own virtualenv (after `swift build --build-tests`)
     python scripts/gateway_sdk_test.py [path/to/claude-router]
 Starts `claude-router mock-server` and `claude-router serve` as child processes on loopback,
 exercises create, stream (and a streamed response-cache hit replayed), tool use, count_tokens, models, typed errors (401, 400, budget), the
-SDK's own retries on 529, and checks that the upstream (canary) key appears in no output.
+SDK's own retries on 529, Message Batches (results fetched through the gateway and recorded in its ledger), and checks that the upstream (canary) key appears in no output.
 Exits non-zero when any check fails.
 """
 import hashlib
+import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -205,14 +207,41 @@ def main():
             return
         raise AssertionError("no 529")
 
-    def access_lines():
+    def access_lines(path="/v1/messages"):
         serve_out.seek(0)
-        return [line for line in serve_out.read().splitlines() if "path=/v1/messages " in line]
+        return [line for line in serve_out.read().splitlines() if f"path={path} " in line]
+
+    def ledger_rows(batch_id):
+        with sqlite3.connect(ledger) as db:
+            return {row[0]: json.loads(row[1])
+                    for row in db.execute("SELECT id, metadata FROM ledger WHERE request_id = ?", (batch_id,))}
+
+    def create_batch(sdk):
+        return sdk.messages.batches.create(requests=[
+            {"custom_id": "a1", "params": {"model": "auto:extraction", "max_tokens": 64,
+                                            "messages": [{"role": "user", "content": "Extract 4411"}]}},
+            {"custom_id": "a2", "params": {"model": "claude-haiku-4-5", "max_tokens": 64,
+                                            "messages": [{"role": "user", "content": "hi"}]}}])
+
+    def batch_results_through_gateway():
+        # The SDK reads the results from the batch's results_url: it must be the gateway's, so the
+        # results are recorded in the gateway's ledger and the gateway key never goes upstream.
+        batch = create_batch(client)
+        ended = client.messages.batches.retrieve(batch.id)
+        assert ended.results_url == f"{base}/v1/messages/batches/{batch.id}/results", ended.results_url
+        assert ledger_rows(batch.id) == {}, ledger_rows(batch.id)
+        results = {item.custom_id: item.result.type for item in client.messages.batches.results(batch.id)}
+        assert results == {"a1": "succeeded", "a2": "succeeded"}, results
+        assert len(access_lines(f"/v1/messages/batches/{batch.id}/results")) == 1, access_lines("")
+        rows = ledger_rows(batch.id)
+        assert set(rows) == {f"{batch.id}:a1", f"{batch.id}:a2"}, rows
+        assert all(meta["user"] == "alice" and meta["batch_id"] == batch.id for meta in rows.values()), rows
 
     for name, fn in [("create", create), ("stream", stream), ("stream replays a response-cache hit", stream_cache_hit),
                      ("tool use", tool_use), ("count_tokens", count_tokens),
                      ("models", models), ("401 AuthenticationError", bad_key), ("400 BadRequestError", bad_request),
-                     ("budget RateLimitError, not retried", budget), ("SDK retries on 529", retries_on_529)]:
+                     ("budget RateLimitError, not retried", budget), ("SDK retries on 529", retries_on_529),
+                     ("batch results through the gateway, in its ledger", batch_results_through_gateway)]:
         check(name, fn)
 
     serve.send_signal(signal.SIGTERM)

@@ -6,7 +6,7 @@ import NIOCore
 import Router
 import RouterPolicies
 
-/// count_tokens, models, batches and `/metrics`.
+/// count_tokens, models and `/metrics` (batches: GatewayResponder+Batches.swift).
 extension GatewayResponder {
     // MARK: count_tokens
 
@@ -75,82 +75,6 @@ extension GatewayResponder {
             throw GatewayAPIError.notFound("model: \(id)")
         }
         return try json(model)
-    }
-
-    // MARK: batches
-
-    /// `POST /v1/messages/batches`: passed through. Requests with model `auto` (or `auto:TASK`)
-    /// get the model the router picks first, so a batch is routed like single calls. Its worst
-    /// case at the batch price is held against the budgets until its results are recorded.
-    func createBatch(_ request: Request, context: Context, caller: GatewayKeys.Caller?,
-                     facts: inout AccessFacts) async throws -> Response {
-        var body = try await decodeBody(CreateBatchRequest.self, request, context: context)
-        for index in body.requests.indices {
-            var params = body.requests[index].params
-            var model = params.model
-            let options = try await callOptions(request.headers, model: &model, caller: caller)
-            if model == "auto" || model.isEmpty {
-                params.model = "auto"
-                let decision = await gateway.router.decision(for: params, options: options)
-                params.model = decision.model
-                if params.maxTokens <= 0 { params.maxTokens = decision.maxTokens }
-            }
-            body.requests[index].params = params
-        }
-        var batchModel = ""
-        let batchOptions = try await callOptions(request.headers, model: &batchModel, caller: caller)
-        let hold = try await gateway.router.reserveBatch(body.requests.map(\.params), options: batchOptions)
-        let created: APIResponse<MessageBatch>
-        do {
-            created = try await gateway.client.createBatch(body)
-        } catch {
-            await gateway.router.releaseBatch(hold)
-            throw error
-        }
-        gateway.batchHolds.withLock { $0[created.body.id] = hold }
-        return try json(created.body, headers: created.requestID.map { [("request-id", $0)] } ?? [])
-    }
-
-    /// `GET /v1/messages/batches`.
-    func listBatches(_ request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
-        let page = try await gateway.client.listBatches(
-            limit: query["limit"].flatMap { Int(String($0)) }, beforeID: query["before_id"].map(String.init),
-            afterID: query["after_id"].map(String.init))
-        return try json(page.body)
-    }
-
-    /// `GET /v1/messages/batches/{id}/results`: JSON Lines, streamed as the API sends them. Once
-    /// the lines are sent, each item is recorded in the ledger at the batch price
-    /// (``ModelRouter/recordBatchResults(batchID:results:metadata:)``: once per item, however often
-    /// the results are fetched); a failure to record is logged, the caller has the results.
-    func batchResults(_ id: String, caller: GatewayKeys.Caller?) async throws -> Response {
-        let results = try await gateway.client.batchResults(id: id)
-        var fields = HTTPFields()
-        fields[.contentType] = "application/binary"
-        let gateway = self.gateway
-        let router = gateway.router
-        let logger = gateway.logger
-        let metadata = caller?.callMetadata ?? [:]
-        let body = ResponseBody { writer in
-            var seen: [BatchResult] = []
-            for try await result in results {
-                var line = try WireEncoding.json(result)
-                line.append(0x0A)
-                try await writer.write(ByteBuffer(bytes: line))
-                seen.append(result)
-            }
-            do {
-                let recorded = try await router.recordBatchResults(batchID: id, results: seen, metadata: metadata)
-                if let hold = gateway.batchHolds.withLock({ $0.removeValue(forKey: id) }) {
-                    await router.settleBatch(hold, actualCost: recorded.cost)
-                }
-            } catch {
-                logger.error("batch results not recorded in the ledger", metadata: ["batch": "\(id)", "error": "\(error)"])
-            }
-            try await writer.finish(nil)
-        }
-        return Response(status: .ok, headers: fields, body: body)
     }
 
     // MARK: metrics

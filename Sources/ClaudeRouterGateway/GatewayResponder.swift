@@ -103,8 +103,8 @@ struct GatewayResponder: HTTPResponder {
             case .retrieveModel(let id): return try await retrieveModel(id, facts: &facts)
             case .createBatch: return try await createBatch(request, context: context, caller: caller, facts: &facts)
             case .listBatches: return try await listBatches(request)
-            case .retrieveBatch(let id): return try await json(gateway.client.retrieveBatch(id: id).body)
-            case .cancelBatch(let id): return try await json(gateway.client.cancelBatch(id: id).body)
+            case .retrieveBatch(let id): return try await retrieveBatch(id, request)
+            case .cancelBatch(let id): return try await cancelBatch(id, request)
             case .batchResults(let id): return try await batchResults(id, caller: caller)
             case .healthz: return plain(200, "ok\n")
             case .readyz:

@@ -51,6 +51,42 @@ struct GatewayBatchLedgerTests {
         + #"{"custom_id":"a","params":{"model":"auto:extraction","max_tokens":100,"messages":[{"role":"user","content":"Extract 4411"}]}},"#
         + #"{"custom_id":"b","params":{"model":"claude-opus-4-8","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}}]}"#
 
+    @Test("every batch the gateway returns points results_url at its own /results under the base URL the caller used; following it records the results")
+    func resultsURLThroughGateway() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        let base = harness.gateway.baseURL
+        let created = try await Curl.run(base + "/v1/messages/batches", body: Self.twoItems, headers: ["x-api-key": "k"])
+        #expect(created.status == 200)
+        let id = try #require(created.json?["id"] as? String)
+        // The API's create reply says in_progress with a null results_url: it stays without one
+        // (the gateway's encoder leaves out absent members; SDKs read both as None/null).
+        #expect(created.json?["processing_status"] as? String == "in_progress")
+        #expect(created.json?["results_url"] == nil || created.json?["results_url"] is NSNull)
+
+        let expected = base + "/v1/messages/batches/\(id)/results"
+        let retrieved = try await Curl.run(base + "/v1/messages/batches/\(id)", headers: ["x-api-key": "k"])
+        #expect(retrieved.json?["results_url"] as? String == expected)
+        let listed = try await Curl.run(base + "/v1/messages/batches?limit=5", headers: ["x-api-key": "k"])
+        let items = try #require(listed.json?["data"] as? [[String: Any]])
+        #expect(items.first { $0["id"] as? String == id }?["results_url"] as? String == expected)
+        let canceled = try await Curl.run(base + "/v1/messages/batches/\(id)/cancel", method: "POST", headers: ["x-api-key": "k"])
+        #expect(canceled.status == 200)
+        #expect(canceled.json?["results_url"] as? String == expected)
+        // Behind a TLS-terminating proxy: the Host the caller used and X-Forwarded-Proto.
+        let proxied = try await Curl.run(base + "/v1/messages/batches/\(id)", headers: [
+            "x-api-key": "k", "Host": "gateway.example.com:8443", "X-Forwarded-Proto": "https"])
+        #expect(proxied.json?["results_url"] as? String == "https://gateway.example.com:8443/v1/messages/batches/\(id)/results")
+
+        // What an SDK does: fetch results_url. It is the gateway, so the items land in the ledger.
+        #expect(try await harness.ledger.records(LedgerQuery()).isEmpty)
+        let results = try await Curl.run(expected, headers: ["x-api-key": "k"])
+        #expect(results.status == 200)
+        #expect(results.body.split(separator: "\n").count == 2)
+        let records = try await harness.ledger.records(LedgerQuery()).filter { $0.requestID == id }
+        #expect(Set(records.map(\.id)) == ["\(id):a", "\(id):b"])
+    }
+
     @Test("a batch holds its worst case at the batch price from submit until its results are recorded, then its exact cost")
     func budgetHeldThenSettled() async throws {
         let budgets = """
