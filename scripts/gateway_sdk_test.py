@@ -237,11 +237,33 @@ def main():
         assert set(rows) == {f"{batch.id}:a1", f"{batch.id}:a2"}, rows
         assert all(meta["user"] == "alice" and meta["batch_id"] == batch.id for meta in rows.values()), rows
 
+    def batches_per_caller():
+        # Bob cannot see, cancel or fetch alice's batch (404, like an unknown id) nor list it;
+        # when alice fetches, the rows are hers whoever tried first.
+        batch = create_batch(client)
+        bob = anthropic.Anthropic(api_key=BOB, base_url=base, max_retries=0)
+        for attempt in (lambda: bob.messages.batches.retrieve(batch.id),
+                        lambda: bob.messages.batches.cancel(batch.id),
+                        lambda: list(bob.messages.batches.results(batch.id))):
+            try:
+                attempt()
+            except anthropic.NotFoundError as error:
+                assert error.body["error"]["type"] == "not_found_error", error.body
+                continue
+            raise AssertionError("bob reached alice's batch")
+        assert batch.id not in [b.id for b in bob.messages.batches.list()]
+        assert batch.id in [b.id for b in client.messages.batches.list()]
+        assert ledger_rows(batch.id) == {}, ledger_rows(batch.id)
+        assert len(list(client.messages.batches.results(batch.id))) == 2
+        rows = ledger_rows(batch.id)
+        assert len(rows) == 2 and all(meta["user"] == "alice" for meta in rows.values()), rows
+
     for name, fn in [("create", create), ("stream", stream), ("stream replays a response-cache hit", stream_cache_hit),
                      ("tool use", tool_use), ("count_tokens", count_tokens),
                      ("models", models), ("401 AuthenticationError", bad_key), ("400 BadRequestError", bad_request),
                      ("budget RateLimitError, not retried", budget), ("SDK retries on 529", retries_on_529),
-                     ("batch results through the gateway, in its ledger", batch_results_through_gateway)]:
+                     ("batch results through the gateway, in its ledger", batch_results_through_gateway),
+                     ("batches per caller: bob gets 404 for alice's, her rows stay hers", batches_per_caller)]:
         check(name, fn)
 
     serve.send_signal(signal.SIGTERM)

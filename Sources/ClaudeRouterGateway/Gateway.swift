@@ -71,10 +71,12 @@ package final class Gateway: Sendable {
     private let lifecycle = Mutex(Lifecycle())
     /// The callers' keys in force (``reload()`` replaces them); `nil` in development mode.
     private let keysInForce: Mutex<GatewayKeys?>
-    /// Budget holds of the batches created through this process, by batch id, until their
-    /// results are recorded (in memory: a restart forgets them, and their holds expire or stay
-    /// as the budget store decides).
-    let batchHolds = Mutex<[String: BatchHold]>([:])
+    /// Who submitted each batch created through the gateway, the metadata its results are
+    /// recorded with, and its budget hold until its results settle it (``BatchRegistry``).
+    let batches: any BatchRegistry
+    /// Submissions the registry failed to store, kept in this process so their batches stay
+    /// reachable by their submitter here and their results are still recorded and settled.
+    let unsavedBatches = Mutex<[String: BatchSubmission]>([:])
 
     private struct Lifecycle {
         var group: ServiceGroup?
@@ -86,9 +88,14 @@ package final class Gateway: Sendable {
     ///   - router: routes, sends and records every call.
     ///   - client: the upstream client (count_tokens, models and batches go straight to it).
     ///   - ledger: the router's ledger; flushed when the gateway stops, read by `/dashboard`.
+    ///   - batches: where the submitted batches are remembered (owner, metadata, budget hold);
+    ///     default in this process's memory. Share the ledger's store (``SQLiteBatchRegistry``
+    ///     on its file, `PostgresBatchRegistry` on its database) so a restarted gateway, or
+    ///     another one on the same ledger, knows them too.
     ///   - logger: start, stop and failures. `accessLog`: one line per request, no prompt text, no keys.
     /// - Throws: ``GatewayConfigurationError`` for development mode on a non-loopback host or a bad port.
     package init(router: ModelRouter, client: AnthropicClient, ledger: any CostLedger,
+                batches: any BatchRegistry = InMemoryBatchRegistry(),
                 configuration: Configuration = .init(),
                 logger: Logger = Logger(label: "claude-router.gateway"),
                 accessLog: Logger = Logger(label: "claude-router.access")) throws {
@@ -104,6 +111,7 @@ package final class Gateway: Sendable {
         self.router = router
         self.client = client
         self.ledger = ledger
+        self.batches = batches
         self.configuration = configuration
         self.logger = logger
         self.accessLog = accessLog

@@ -102,9 +102,9 @@ struct GatewayResponder: HTTPResponder {
             case .listModels: return try await listModels(facts: &facts)
             case .retrieveModel(let id): return try await retrieveModel(id, facts: &facts)
             case .createBatch: return try await createBatch(request, context: context, caller: caller, facts: &facts)
-            case .listBatches: return try await listBatches(request)
-            case .retrieveBatch(let id): return try await retrieveBatch(id, request)
-            case .cancelBatch(let id): return try await cancelBatch(id, request)
+            case .listBatches: return try await listBatches(request, caller: caller)
+            case .retrieveBatch(let id): return try await retrieveBatch(id, request, caller: caller)
+            case .cancelBatch(let id): return try await cancelBatch(id, request, caller: caller)
             case .batchResults(let id): return try await batchResults(id, caller: caller)
             case .healthz: return plain(200, "ok\n")
             case .readyz:

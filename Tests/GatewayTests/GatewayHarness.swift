@@ -65,7 +65,9 @@ struct GatewayHarness {
         }
         let router = try ModelRouter(policy: source, client: client, ledger: ledger,
                                      options: .init(policyReloadInterval: .zero))
+        // As `serve` does: the batches are remembered in the ledger file.
         let gateway = try Gateway(router: router, client: client, ledger: ledger,
+                                  batches: try SQLiteBatchRegistry(path: ledger.path),
                                   configuration: .init(host: "127.0.0.1", port: 0, keys: keys, drainGracePeriod: .seconds(5)),
                                   logger: Self.quiet("gateway"), accessLog: Self.quiet("access"))
         try await gateway.start()

@@ -7,6 +7,7 @@ import Metrics
 import Prometheus
 import Router
 import RouterPolicies
+import RouterPostgres
 import ServiceLifecycle
 import UnixSignals
 
@@ -95,12 +96,13 @@ struct ServeCommand: AsyncParsableCommand {
         let router = try ModelRouter(policy: source, client: client, ledger: store, prices: book,
                                      options: routerOptions, logger: logger)
         try await router.restoreBudgets()
+        let batchRegistry = try await Self.batchRegistry(ledger: store, path: ledger)
         var hummingbirdLogger = Logger(label: "claude-router.gateway.http")
         hummingbirdLogger.logLevel = .warning
         let gateway: Gateway
         do {
             gateway = try Gateway(
-                router: router, client: client, ledger: store,
+                router: router, client: client, ledger: store, batches: batchRegistry,
                 configuration: .init(host: host, port: port, keys: gatewayKeys,
                                      drainGracePeriod: .milliseconds(Int64((drainSeconds * 1000).rounded())),
                                      metricsRegistry: registry, keysFile: keys),
@@ -158,6 +160,22 @@ struct ServeCommand: AsyncParsableCommand {
             throw CLIError("error: no upstream API key: set ANTHROPIC_API_KEY or give --api-key-file", status: .permission)
         }
         return key
+    }
+
+    /// Where the gateway remembers its batches (who submitted each, the metadata its results
+    /// are recorded with, its budget hold): beside the ledger's records, so a restart or another
+    /// gateway on the same ledger knows them — a table in a SQLite ledger file or PostgreSQL
+    /// database, `LEDGER.batches.sqlite` beside a JSON Lines ledger, memory without a ledger.
+    /// - Throws: ``CLIError`` (exit 65) when the table cannot be opened or created.
+    static func batchRegistry(ledger: any CostLedger, path: String?) async throws -> any BatchRegistry {
+        do {
+            if let sqlite = ledger as? SQLiteLedger { return try SQLiteBatchRegistry(path: sqlite.path) }
+            if let postgres = ledger as? PostgresLedger { return try await PostgresBatchRegistry(ledger: postgres) }
+            if let path { return try SQLiteBatchRegistry(path: path + ".batches.sqlite") }
+            return InMemoryBatchRegistry()
+        } catch {
+            throw CLIError.data("error: cannot open the batch table of the ledger '\(path.map(LedgerFiles.displayName) ?? "")': \(error)")
+        }
     }
 
     func startBanner(policy: Policy, keys: GatewayKeys?, ledgerPath: String?) -> String {

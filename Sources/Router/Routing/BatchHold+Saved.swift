@@ -16,6 +16,15 @@ public struct SavedBatchHold: Sendable, Hashable, Codable {
     /// The metadata the hold was reserved under.
     public var metadata: [String: String]
 
+    /// A saved hold from its parts (e.g. read back from storage).
+    public init(id: String, amount: USDAmount, ruleNames: [String], task: String?, metadata: [String: String]) {
+        self.id = id
+        self.amount = amount
+        self.ruleNames = ruleNames
+        self.task = task
+        self.metadata = metadata
+    }
+
     /// What `hold` needs to be settled later.
     public init(_ hold: BatchHold) {
         id = hold.reservation.id
