@@ -35,6 +35,10 @@ struct GatewayAPIError: Error, Sendable {
         GatewayAPIError(status: 401, type: "authentication_error", message: message, logCode: "authentication")
     }
 
+    static func permission(_ message: String) -> GatewayAPIError {
+        GatewayAPIError(status: 403, type: "permission_error", message: message, logCode: "permission")
+    }
+
     /// The API's error body.
     var body: [UInt8] {
         let reply = WireEncoding.ErrorBody(error: .init(type: type, message: message), requestID: requestID)

@@ -11,6 +11,7 @@ import RouterPolicies
 ///     user: alice                 # required: becomes the call's `user` metadata
 ///     team: research              # optional: becomes `team` metadata
 ///     metadata: { cost_center: "4711" }   # optional extra metadata
+///     admin: true                 # optional (default false): may read GET /dashboard
 /// ```
 /// Only hashes are stored, so the file reveals no key. The identity becomes the call's
 /// metadata (`user`, `team`, `gateway_key`), which wins over anything the caller sends, so a
@@ -26,6 +27,9 @@ package struct GatewayKeys: Sendable {
         package var team: String?
         /// Extra metadata from the file.
         package var metadata: [String: String]
+        /// Whether the key may read `GET /dashboard`, which shows every user's spend and budgets
+        /// (`admin: true` in the file; default false).
+        package var isAdmin: Bool
 
         /// The metadata a call made with this key carries: `metadata`, then `user`, `team` and
         /// `gateway_key` (the key's name), which override same-named entries.
@@ -38,11 +42,12 @@ package struct GatewayKeys: Sendable {
         }
 
         /// Creates a caller.
-        package init(name: String, user: String, team: String? = nil, metadata: [String: String] = [:]) {
+        package init(name: String, user: String, team: String? = nil, metadata: [String: String] = [:], isAdmin: Bool = false) {
             self.name = name
             self.user = user
             self.team = team
             self.metadata = metadata
+            self.isAdmin = isAdmin
         }
     }
 
@@ -68,7 +73,7 @@ package struct GatewayKeys: Sendable {
 
     /// Loads a keys file.
     /// - Throws: `PolicyError` with `file:line:column` diagnostics (unknown keys, a hash that is not
-    ///   64 hex digits, a hash listed twice, a missing `user`).
+    ///   64 hex digits, a hash listed twice, a missing `user`, an `admin` that is not a boolean).
     package static func load(file: String) throws(PolicyError) -> GatewayKeys {
         let text = try SourceText.read(file: file, what: "keys file", limit: SourceText.policyByteLimit)
         return try parse(yaml: text, file: file)
@@ -84,7 +89,7 @@ package struct GatewayKeys: Sendable {
            let list = root.present("keys"), let items = context.sequence(list) {
             for item in items {
                 guard let mapping = context.mapping(item, required: ["name", "sha256", "user"],
-                                                    optional: ["team", "metadata"], what: "key") else { continue }
+                                                    optional: ["team", "metadata", "admin"], what: "key") else { continue }
                 // Each field is checked on its own, so one run reports every problem of an entry.
                 let name = mapping["name"].flatMap(context.nonEmptyString)
                 let user = mapping["user"].flatMap(context.nonEmptyString)
@@ -108,7 +113,8 @@ package struct GatewayKeys: Sendable {
                         if let value = context.string(entry.value) { metadata[entry.key] = value }
                     }
                 }
-                entries.append((digest, Caller(name: name, user: user, team: team, metadata: metadata)))
+                let isAdmin = mapping.present("admin").flatMap(context.bool) ?? false
+                entries.append((digest, Caller(name: name, user: user, team: team, metadata: metadata, isAdmin: isAdmin)))
             }
         }
         try context.finish()

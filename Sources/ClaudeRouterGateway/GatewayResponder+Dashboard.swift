@@ -11,7 +11,14 @@ extension GatewayResponder {
     /// How far back the dashboard reads the ledger.
     static let dashboardWindowDays = 31
 
-    func dashboard(facts: inout AccessFacts) async throws -> Response {
+    /// The page for `caller` (nil in development mode, where anyone may read it).
+    /// - Throws: ``GatewayAPIError`` 403 `permission_error` with a keys file when the caller's key
+    ///   is not `admin: true`; ``LedgerError`` when the ledger cannot be read or summed.
+    func dashboard(caller: GatewayKeys.Caller?, facts: inout AccessFacts) async throws -> Response {
+        // Every user's spend and budgets: with a keys file, only for keys marked `admin: true`.
+        if gateway.keys != nil, caller?.isAdmin != true {
+            throw GatewayAPIError.permission("the dashboard shows every user's spend: it needs a key with admin: true in the keys file")
+        }
         let since = Date().addingTimeInterval(-Double(Self.dashboardWindowDays) * 86_400)
         let records = try await gateway.ledger.records(LedgerQuery(since: since))
         let policy = await gateway.router.currentPolicy()

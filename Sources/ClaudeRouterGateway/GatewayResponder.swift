@@ -112,7 +112,7 @@ struct GatewayResponder: HTTPResponder {
                 facts.status = draining ? 503 : 200
                 return plain(facts.status, draining ? "draining\n" : "ready\n")
             case .metrics: return try metrics(facts: &facts)
-            case .dashboard: return try await dashboard(facts: &facts)
+            case .dashboard: return try await dashboard(caller: caller, facts: &facts)
             case .unknown:
                 throw GatewayAPIError.notFound("no endpoint \(request.method.rawValue) \(request.uri.path) on this gateway")
             }

@@ -14,6 +14,10 @@ struct GatewayEndpointsTests {
         sha256: \(GatewayKeys.hash("gw-alice-secret"))
         user: alice
         team: research
+      - name: ops-console
+        sha256: \(GatewayKeys.hash("gw-ops-secret"))
+        user: ops
+        admin: true
     """
 
     @Test("with a keys file: unknown or missing keys get the API's 401; a known key's identity is recorded and wins over headers")
@@ -63,7 +67,7 @@ struct GatewayEndpointsTests {
         #expect(one.json?["id"] as? String == "auto")
     }
 
-    @Test("healthz and readyz answer without a key; metrics is 404 without a registry; the dashboard shows the ledger")
+    @Test("healthz and readyz answer without a key; metrics is 404 without a registry; the dashboard shows the ledger to admin keys only")
     func operations() async throws {
         let keys = try GatewayKeys.parse(yaml: Self.keysYAML, file: "keys.yaml")
         let harness = try await GatewayHarness.start(keys: keys)
@@ -77,7 +81,12 @@ struct GatewayEndpointsTests {
                                headers: ["x-api-key": "gw-alice-secret"])
         let denied = try await Curl.run(harness.gateway.baseURL + "/dashboard")
         #expect(denied.status == 401)
-        let page = try await Curl.run(harness.gateway.baseURL + "/dashboard", headers: ["x-api-key": "gw-alice-secret"])
+        // Every user's spend: a key without admin: true is refused in the API's shape.
+        let notAdmin = try await Curl.run(harness.gateway.baseURL + "/dashboard", headers: ["x-api-key": "gw-alice-secret"])
+        #expect(notAdmin.status == 403)
+        #expect((notAdmin.json?["error"] as? [String: Any])?["type"] as? String == "permission_error")
+        #expect(!notAdmin.body.contains("research"))
+        let page = try await Curl.run(harness.gateway.baseURL + "/dashboard", headers: ["x-api-key": "gw-ops-secret"])
         #expect(page.status == 200)
         #expect(page.headers["content-type"]?.hasPrefix("text/html") == true)
         #expect(page.body.contains("<h2>By user</h2>"))
@@ -145,8 +154,9 @@ struct GatewayKeysFileTests {
     @Test("a key is found by its SHA-256; the file never needs the key itself")
     func lookup() throws {
         let keys = try GatewayKeys.parse(yaml: GatewayEndpointsTests.keysYAML, file: "keys.yaml")
-        #expect(keys.count == 1)
+        #expect(keys.count == 2)
         #expect(keys.caller(forKey: "gw-alice-secret")?.user == "alice")
+        #expect(keys.caller(forKey: "gw-alice-secret")?.isAdmin == false && keys.caller(forKey: "gw-ops-secret")?.isAdmin == true)
         #expect(keys.caller(forKey: "gw-alice-secreT") == nil)
         // SHA-256("abc"), FIPS 180-4 example.
         #expect(GatewayKeys.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
@@ -161,6 +171,10 @@ struct GatewayKeysFileTests {
       - name: b
         sha256: \(GatewayKeys.hash("x"))
         usr: bob
+      - name: c
+        sha256: \(GatewayKeys.hash("z"))
+        user: carol
+        admin: yes please
     """
 
     @Test("bad entries are reported with file:line:column")
@@ -174,6 +188,7 @@ struct GatewayKeysFileTests {
             #expect(text.contains("64 hex digits"))
             #expect(text.contains("unknown key 'usr'"))
             #expect(text.contains("missing required key 'user'"))
+            #expect(text.contains("keys.yaml:11:12") && text.contains("expected true or false"), "\(text)")
         }
     }
 
