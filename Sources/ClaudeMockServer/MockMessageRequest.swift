@@ -11,8 +11,12 @@ struct MockMessageRequest: Sendable {
 
     /// Characters of all request text, the basis of the ~4 characters per token rule of thumb.
     var characterCount: Int { texts.reduce(0) { $0 + $1.count } }
-    /// `ceil(characters / 4)`.
-    var inputTokens: Int { MockMessageRequest.tokens(forCharacters: characterCount) }
+    /// Tokens of images and documents the real API would fetch or read itself (`url` and `file`
+    /// sources): the mock cannot see them, so a source names its size with `mock-tokens=N` in its
+    /// URL or `file_id` (e.g. `https://example.com/big.pdf?mock-tokens=250000`); 0 without one.
+    var referencedTokens = 0
+    /// `ceil(characters / 4)` plus ``referencedTokens``.
+    var inputTokens: Int { MockMessageRequest.tokens(forCharacters: characterCount) + referencedTokens }
 
     static func tokens(forCharacters count: Int) -> Int { (count + 3) / 4 }
 
@@ -56,9 +60,28 @@ struct MockMessageRequest: Sendable {
             guard let content = message["content"] else { throw .invalid("\(place).content: Field required") }
             if version == "2026-10-21" { try Self.checkBlocks(content, role: role, place: place) }
             let pieces = try Self.texts(of: content, place: "\(place).content")
+            referencedTokens += Self.referencedTokens(in: content)
             texts += pieces
             if role == "user" { lastUserText = pieces.joined(separator: "\n") }
         }
+    }
+
+    /// The `mock-tokens=N` sizes of every `url` or `file` source among `content`'s image and
+    /// document blocks, tool results included.
+    private static func referencedTokens(in content: MockJSON) -> Int {
+        var total = 0
+        for block in content.arrayValue ?? [] {
+            if block["type"]?.stringValue == "tool_result", let inner = block["content"] {
+                total += referencedTokens(in: inner)
+                continue
+            }
+            guard let source = block["source"], ["url", "file"].contains(source["type"]?.stringValue ?? ""),
+                  let name = source["url"]?.stringValue ?? source["file_id"]?.stringValue,
+                  let marker = name.range(of: "mock-tokens=") else { continue }
+            let digits = name[marker.upperBound...].prefix { $0.isASCII && $0.isNumber }
+            total += min(Int(digits) ?? 0, 100_000_000)
+        }
+        return total
     }
 
     /// Text of a string or an array of blocks (`text` blocks and `tool_result` contents).

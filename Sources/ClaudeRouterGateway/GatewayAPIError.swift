@@ -164,6 +164,17 @@ struct GatewayAPIError: Error, Sendable {
         case .unpricedUnderBudget:
             return GatewayAPIError(status: 400, type: "invalid_request_error", message: error.message,
                                    logCode: "unpriced_under_budget")
+        case .unboundedUnderBudget:
+            // The count's own failure decides the status (a 400 for content the API refuses, a
+            // 429/529/5xx the caller may retry); the message says why nothing was sent.
+            guard let upstream = error.underlying as? ClaudeError else {
+                return GatewayAPIError(status: 502, type: "api_error", message: error.message,
+                                       logCode: "unbounded_under_budget")
+            }
+            var reply = from(upstream)
+            reply.message = error.message
+            reply.logCode = "unbounded_under_budget"
+            return reply
         case .incompleteStream:
             return GatewayAPIError(status: 502, type: "api_error", message: error.message, logCode: "incomplete_stream")
         default:

@@ -131,4 +131,24 @@ struct GatewayBatchLedgerTests {
         let status = try #require(await harness.router.budgetStatus().first { $0.ruleName == "tiny-daily" })
         #expect(status.reserved == .zero)
     }
+
+    @Test("a batch item with a document by URL is counted before its hold: 250,000 tokens cross a $0.05 limit, nothing is submitted")
+    func unboundedBatchItemIsCounted() async throws {
+        let budgets = """
+        budgets:
+          - { name: small-daily, scope: global, period: day, hard_usd: "0.05" }
+        """
+        let harness = try await GatewayHarness.start(budgets: budgets)
+        defer { Task { await harness.stop() } }
+        // Its byte bound (a few hundred tokens) would fit; the mock bills the PDF as 250,000 tokens.
+        let body = #"{"requests":[{"custom_id":"doc","params":{"model":"claude-haiku-4-5","max_tokens":100,"messages":[{"role":"user","content":["#
+            + #"{"type":"document","source":{"type":"url","url":"https://example.com/big.pdf?mock-tokens=250000"}},"#
+            + #"{"type":"text","text":"Summarize."}]}]}}]}"#
+        let refused = try await Curl.run(harness.gateway.baseURL + "/v1/messages/batches", body: body,
+                                         headers: ["x-api-key": "k"])
+        #expect(refused.status == 429)
+        #expect(refused.headers["x-router-budget"] == "small-daily")
+        #expect(harness.mock.stats.requests(to: .countTokens) == 1)
+        #expect(harness.mock.stats.requests(to: .createBatch) == 0)
+    }
 }

@@ -193,4 +193,32 @@ struct GatewayMessagesTests {
         #expect(message.contains("resets at"))
         #expect(harness.mock.stats.totalRequests == 0)
     }
+
+    @Test("a document by URL under a per-user hard budget is counted first: refused, never sent; a failed count refuses too")
+    func unboundedDocumentUnderBudget() async throws {
+        let budgets = """
+        budgets:
+          - { name: per-user, scope: "metadata:user", period: day, hard_usd: "0.01" }
+        """
+        let harness = try await GatewayHarness.start(budgets: budgets)
+        defer { Task { await harness.stop() } }
+        // A few hundred bytes of body; the mock bills the PDF as 250,000 input tokens.
+        let body = #"{"model":"auto","max_tokens":256,"metadata":{"user_id":"alice"},"messages":[{"role":"user","content":["#
+            + #"{"type":"document","source":{"type":"url","url":"https://example.com/big.pdf?mock-tokens=250000"}},"#
+            + #"{"type":"text","text":"Summarize the report."}]}]}"#
+        let refused = try await Curl.run(harness.gateway.baseURL + "/v1/messages", body: body, headers: ["x-api-key": "k"])
+        #expect(refused.status == 429)
+        #expect(refused.headers["x-router-budget"] == "per-user")
+        #expect(harness.mock.stats.requests(to: .countTokens) == 1)
+        #expect(harness.mock.stats.requests(to: .messages) == 0)
+
+        harness.mock.enqueue(.status(500))
+        let uncounted = try await Curl.run(harness.gateway.baseURL + "/v1/messages", body: body, headers: ["x-api-key": "k"])
+        #expect(uncounted.status == 500)
+        let detail = try #require(uncounted.json?["error"] as? [String: Any])
+        #expect(detail["type"] as? String == "api_error")
+        #expect((detail["message"] as? String)?.contains("a document given by URL") == true)
+        #expect(harness.mock.stats.requests(to: .messages) == 0)
+        #expect(try await harness.ledger.records(LedgerQuery()).isEmpty)
+    }
 }

@@ -14,7 +14,8 @@ public struct LeverPlan: Sendable {
     public var trim: HistoryTrimmer.Result?
     /// The pre-flight settings in force for the task, if any.
     public var preflight: PreflightSettings?
-    /// Whether pre-flight would call `count_tokens` for this request.
+    /// Whether pre-flight would call `count_tokens` for this request: as the policy asks, or
+    /// forced when a budget applies and the request carries content its bytes do not bound.
     public var preflightWouldRun: Bool
     /// One line saying why pre-flight would or would not run.
     public var preflightReason: String
@@ -55,7 +56,13 @@ public struct LeverPlan: Sendable {
             }
         }
         let preflight = policy.preflightSettings(forTask: decision.task)
-        let due = preflightDue(preflight, decision: decision, policy: policy)
+        var due = preflightDue(preflight, decision: decision, policy: policy)
+        if !due.run, let unbounded = ModelRouter.unboundedUnderBudget(sent, task: decision.task,
+                                                                     metadata: RoutingInput(request: sent, options: options).metadata,
+                                                                     policy: policy) {
+            due = (true, "forced: the request carries \(unbounded.content), whose billed tokens its size does not "
+                   + "bound, and budget '\(unbounded.rule)' applies")
+        }
         return LeverPlan(decision: decision, history: history, trim: trim, preflight: preflight,
                          preflightWouldRun: due.run, preflightReason: due.reason,
                          deferrable: policy.isDeferrable(task: decision.task),

@@ -99,8 +99,11 @@ extension ModelRouter {
     /// ``releaseBatch(_:)`` when the batch was not created. In a SQLite store the hold lasts
     /// 25 hours (the batch's longest life, not the store's per-call reservation expiry) unless
     /// settled or released first; other stores keep their own expiry.
-    /// - Throws: `RouterError` (`budgetExceeded` naming the budget, `unpricedUnderBudget`), or
-    ///   the budget store's own error.
+    /// An item carrying content its bytes do not bound (a document by URL, …) is counted with
+    /// `count_tokens` first when a budget applies, as a single call's is.
+    /// - Throws: `RouterError` (`budgetExceeded` naming the budget, `unpricedUnderBudget`,
+    ///   `unboundedUnderBudget` when such an item could not be counted), or the budget store's
+    ///   own error.
     public func reserveBatch(_ requests: [MessageRequest], options: CallOptions) async throws -> BatchHold {
         try await reserveBatch(requests.map { (request: $0, countedInput: Int?.none) }, options: options)
     }
@@ -118,7 +121,23 @@ extension ModelRouter {
         let accounting = CostAccounting(prices: prices)
         let now = self.options.now()
         var worst = USDAmount.zero
+        let applies = !BudgetBuckets(rules: snapshot.policy.budgets)
+            .applicable(task: options.task, metadata: options.metadata).isEmpty
         for (request, counted) in requests {
+            var counted = counted
+            if counted == nil, applies, let content = CostAccounting.unboundedContent(request) {
+                // As for a single call: content the bytes do not bound is counted, or refused.
+                var count = CountTokensRequest(request)
+                count.model = request.model
+                do {
+                    counted = try await client.countTokens(count).body.inputTokens
+                } catch {
+                    throw RouterError(code: .unboundedUnderBudget, message:
+                        "a batch request carries \(content), whose billed tokens its size does not bound, and a budget "
+                        + "applies; count_tokens could not count it (\(Self.describe(error))), so no worst case could be "
+                        + "reserved and nothing was sent; retry when count_tokens answers", underlying: error)
+                }
+            }
             guard let item = accounting.worstCase(inputBound: counted ?? CostAccounting.inputTokenBound(request),
                                                   maxTokens: request.maxTokens, model: request.model, at: now) else {
                 throw RouterError(code: .unpricedUnderBudget, message:

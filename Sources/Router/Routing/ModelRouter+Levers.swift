@@ -26,8 +26,11 @@ struct PreparedCall: Sendable {
 extension ModelRouter {
     /// History trimming (with an optional summary by the cheapest tier), then exact pre-flight,
     /// as the policy in `snapshot` asks for the call's task; with neither configured, the plain
-    /// decision. Trimming runs first so that pre-flight counts what is actually sent.
-    /// - Throws: `RouterError.ledgerWriteFailed` when the summary call's record cannot be written.
+    /// decision. Trimming runs first so that pre-flight counts what is actually sent. Pre-flight
+    /// also runs, whatever the policy says, when a budget applies and the request carries
+    /// content its bytes do not bound.
+    /// - Throws: `RouterError.ledgerWriteFailed` when the summary call's record cannot be written;
+    ///   `RouterError.unboundedUnderBudget` when such content could not be counted.
     func prepare(_ request: MessageRequest, options: CallOptions, snapshot: PolicyStore.Snapshot, logger: Logger)
         async throws -> PreparedCall {
         let policy = snapshot.policy
@@ -63,25 +66,47 @@ extension ModelRouter {
             }
         }
 
-        if let settings = policy.preflightSettings(forTask: decision.task) {
-            if LeverPlan.preflightDue(settings, decision: decision, policy: policy).run {
-                var count = CountTokensRequest(request)
-                count.model = decision.model
-                do {
-                    let counted = try await client.countTokens(count, logger: logger).body.inputTokens
-                    input.countedInputTokens = counted
-                    notes.preflightInputTokens = counted
-                    // Decided again on the exact size: a tier whose window cannot hold it is skipped.
-                    decision = initialDecision(request, input: input, engine: snapshot.engine)
-                } catch {
-                    notes.flags.append("preflight_fallback: count_tokens failed (\(Self.describe(error))); "
-                                       + "decided and reserved on the estimate")
-                    logger.warning("pre-flight count_tokens failed: using the estimate",
-                                   metadata: ["error": "\(Self.describe(error))"])
+        // Content the body's bytes do not bound (a document by URL, …) is counted exactly whenever
+        // a budget applies, even when the policy did not ask for pre-flight: the byte bound
+        // would let one call overspend a hard limit many times over (docs/POLICY.md "Budgets").
+        let unbounded = Self.unboundedUnderBudget(request, task: decision.task, metadata: input.metadata, policy: policy)
+        let asked = policy.preflightSettings(forTask: decision.task)
+            .map { LeverPlan.preflightDue($0, decision: decision, policy: policy).run } ?? false
+        if asked || unbounded != nil {
+            var count = CountTokensRequest(request)
+            count.model = decision.model
+            do {
+                let counted = try await client.countTokens(count, logger: logger).body.inputTokens
+                input.countedInputTokens = counted
+                notes.preflightInputTokens = counted
+                // Decided again on the exact size: a tier whose window cannot hold it is skipped.
+                decision = initialDecision(request, input: input, engine: snapshot.engine)
+            } catch {
+                if let unbounded {
+                    throw RouterError(code: .unboundedUnderBudget, message:
+                        "the request carries \(unbounded.content), whose billed tokens its size does not bound, and budget "
+                        + "'\(unbounded.rule)' applies; count_tokens could not count it (\(Self.describe(error))), so no "
+                        + "worst case could be reserved and nothing was sent; retry when count_tokens answers",
+                        underlying: error)
                 }
+                notes.flags.append("preflight_fallback: count_tokens failed (\(Self.describe(error))); "
+                                   + "decided and reserved on the estimate")
+                logger.warning("pre-flight count_tokens failed: using the estimate",
+                               metadata: ["error": "\(Self.describe(error))"])
             }
         }
         return PreparedCall(request: request, input: input, decision: decision, notes: notes)
+    }
+
+    /// When a budget of `policy` applies to a call with `task` and `metadata` and `request`
+    /// carries content its bytes do not bound (``CostAccounting/unboundedContent(_:)``): that
+    /// content, described, and the first applicable budget's name; otherwise `nil`.
+    static func unboundedUnderBudget(_ request: MessageRequest, task: String, metadata: [String: String],
+                                     policy: Policy) -> (content: String, rule: String)? {
+        guard !policy.budgets.isEmpty,
+              let first = BudgetBuckets(rules: policy.budgets).applicable(task: task, metadata: metadata).first,
+              let content = CostAccounting.unboundedContent(request) else { return nil }
+        return (content, policy.budgets[first.rule].name)
     }
 
     /// Asks the policy's cheapest tier for a summary of `dropped`, recorded in the ledger as its

@@ -16,7 +16,8 @@ extension ModelRouter {
     /// reply to the same request is returned without any request (recorded as a $0 hit).
     ///
     /// - Throws: `ClaudeError` (the API failed and no escalation applied), `RouterError`
-    ///   (`budgetExceeded`, `unpricedUnderBudget`, `ledgerWriteFailed` — which carries the reply).
+    ///   (`budgetExceeded`, `unpricedUnderBudget`, `unboundedUnderBudget`, `ledgerWriteFailed` —
+    ///   which carries the reply).
     public func send(_ request: MessageRequest, options: CallOptions = .init(),
                      logger: Logger? = nil) async throws -> RoutedResponse {
         let cached = try await lookUpResponse(request, options: options, logger: logger)
