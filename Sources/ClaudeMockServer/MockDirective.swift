@@ -37,6 +37,10 @@ struct MockDirective: Sendable, Equatable {
     var usageFault: String?
     /// Report this many output tokens, whatever was generated.
     var outputTokens: Int?
+    /// Report this many web searches in `usage.server_tool_use.web_search_requests`.
+    var webSearches: Int?
+    /// Report this many web fetches in `usage.server_tool_use.web_fetch_requests`.
+    var webFetches: Int?
     /// Batches only: this item's result is `expired` or `canceled` instead of a reply.
     var batchOutcome: String?
 
@@ -74,6 +78,8 @@ struct MockDirective: Sendable, Equatable {
         merged.requestID = other.requestID ?? requestID
         merged.usageFault = other.usageFault ?? usageFault
         merged.outputTokens = other.outputTokens ?? outputTokens
+        merged.webSearches = other.webSearches ?? webSearches
+        merged.webFetches = other.webFetches ?? webFetches
         merged.batchOutcome = other.batchOutcome ?? batchOutcome
         return merged
     }
@@ -244,6 +250,8 @@ extension MockDirective {
             guard let value, ["missing", "negative", "overflow"].contains(value) else { return false }
             usageFault = value
         case "output-tokens": outputTokens = count(Int.max)
+        case "web-searches": webSearches = count()
+        case "web-fetches": webFetches = count()
         case "batch":
             guard let value, ["expired", "canceled"].contains(value) else { return false }
             batchOutcome = value
@@ -271,6 +279,8 @@ extension MockDirective {
         case "slow-ms": return slowMs != nil
         case "json-reply": return jsonReply != nil
         case "output-tokens": return outputTokens != nil
+        case "web-searches": return webSearches != nil
+        case "web-fetches": return webFetches != nil
         default: return true
         }
     }

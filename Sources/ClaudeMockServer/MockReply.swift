@@ -21,6 +21,9 @@ struct MockReply: Sendable {
     var geo: String?
     /// `missing`, `negative` or `overflow` (see `MockDirective.usageFault`).
     var usageFault: String?
+    /// Server-tool uses to report (`web-searches=N`, `web-fetches=N`); `nil` reports none.
+    var webSearches: Int?
+    var webFetches: Int?
 
     /// Builds the reply. `messageID`/`toolID` are sequence-derived so runs are reproducible.
     init(request: MockMessageRequest, directive: MockDirective, messageID: String, toolID: String) {
@@ -69,6 +72,8 @@ struct MockReply: Sendable {
         geo = directive.geo
         usageFault = directive.usageFault
         if let forced = directive.outputTokens { outputTokens = forced }
+        webSearches = directive.webSearches
+        webFetches = directive.webFetches
     }
 
     /// The first words of the prompt, or a marker for an empty one.
@@ -105,6 +110,12 @@ struct MockReply: Sendable {
             ])))
         }
         members.append(("output_tokens", .int(outputTokens)))
+        if webSearches != nil || webFetches != nil {
+            // As the API reports them (both counters present once a server tool ran).
+            members.append(("server_tool_use", .object([
+                ("web_search_requests", .int(webSearches ?? 0)), ("web_fetch_requests", .int(webFetches ?? 0)),
+            ])))
+        }
         if full {
             members.append(("service_tier", "standard"))
             if let geo { members.append(("inference_geo", .string(geo))) }

@@ -167,8 +167,10 @@ struct GatewayAPIError: Error, Sendable {
         case .unboundedUnderBudget:
             // The count's own failure decides the status (a 400 for content the API refuses, a
             // 429/529/5xx the caller may retry); the message says why nothing was sent.
+            // Without one, the request itself leaves the cost unbounded (a server tool without
+            // `max_uses`): the caller can fix it.
             guard let upstream = error.underlying as? ClaudeError else {
-                return GatewayAPIError(status: 502, type: "api_error", message: error.message,
+                return GatewayAPIError(status: 400, type: "invalid_request_error", message: error.message,
                                        logCode: "unbounded_under_budget")
             }
             var reply = from(upstream)

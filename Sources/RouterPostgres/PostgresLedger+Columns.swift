@@ -45,9 +45,10 @@ enum PostgresLedgerColumns {
             if let flags = record.flags, !flags.isEmpty {
                 stored[flagsKey] = String(decoding: try encoder.encode(flags), as: UTF8.self)
             }
-            // The lever and caching fields ride under the same reserved keys as in SQLite.
+            // The lever, caching and server-tool fields ride under the same reserved keys as in SQLite.
             SQLiteLedger.storeLeverFields(of: record, in: &stored)
             SQLiteLedger.storeCaching(of: record, in: &stored)
+            try SQLiteLedger.storeServerTools(of: record, in: &stored)
             return String(decoding: try encoder.encode(stored), as: UTF8.self)
         } catch {
             throw LedgerError(code: .encoding, message: "record \(record.id): metadata cannot be encoded")
@@ -116,6 +117,7 @@ enum PostgresLedgerColumns {
         var flags: [String]?
         var levers: (trimmed: Int?, preflight: Int?) = (nil, nil)
         var caching: SQLiteLedger.CachingColumns?
+        var serverTools: SQLiteLedger.ServerToolColumns?
         do {
             metadata = try JSONDecoder().decode([String: String].self, from: Data((text(30) ?? "{}").utf8))
             if let flagsText = metadata.removeValue(forKey: flagsKey) {
@@ -123,6 +125,7 @@ enum PostgresLedgerColumns {
             }
             levers = try SQLiteLedger.takeLeverFields(from: &metadata)
             caching = try SQLiteLedger.takeCaching(from: &metadata)
+            serverTools = try SQLiteLedger.takeServerTools(from: &metadata)
         } catch {
             throw corrupt("metadata is not a JSON object of strings (with a JSON array under '\(flagsKey)')")
         }
@@ -140,6 +143,7 @@ enum PostgresLedgerColumns {
         record.trimmedInputTokens = levers.trimmed
         record.preflightInputTokens = levers.preflight
         caching?.apply(to: &record)
+        serverTools?.apply(to: &record)
         return record
     }
 

@@ -95,7 +95,7 @@ struct PricingBookTests {
 
     @Test("small broken books", arguments: [
         ("models: {}\nextra: 1\n", """
-            p.yaml:2:1: error: unknown key 'extra' in the price file; expected one of: 'models', 'batch_discount', 'inference_geo'
+            p.yaml:2:1: error: unknown key 'extra' in the price file; expected one of: 'models', 'batch_discount', 'inference_geo', 'server_tools'
             extra: 1
             ^
             """),

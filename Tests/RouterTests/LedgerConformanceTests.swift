@@ -247,4 +247,36 @@ struct LedgerConformanceTests {
         try await ledger.close()
         await place.remove()
     }
+
+    @Test("server-tool uses and their cost round-trip exactly, also after reopening; the total and report include them",
+          arguments: ConformanceLedger.available)
+    func serverToolsRoundTrip(kind: ConformanceLedger) async throws {
+        guard let place = try kind.place() else { return }
+        let searches = USDAmount(dollars: "1")!  // 100 web searches at $0.01
+        var searched = fullRecord(id: "S1", cost: LedgerRecord.Cost(input: pico(10), output: pico(40), serverTools: searches))
+        searched.usage.serverToolUse = ["web_search_requests": 100, "web_fetch_requests": 2]
+        var unpriced = fullRecord(id: "S2", time: utc("2026-03-01T11:00:00Z"), cost: nil)
+        unpriced.usage.serverToolUse = ["code_execution_requests": 1]
+        let plain = fullRecord(id: "S3", time: utc("2026-03-01T12:00:00Z"))
+        let records = [searched, unpriced, plain]
+        #expect(searched.cost?.total == searches + pico(50))
+        let ledger = try await kind.open(place)
+        for record in records { try await ledger.record(record) }
+        #expect(try await ledger.records(.all) == records)
+        try await ledger.close()
+        let reopened = try await kind.open(place)
+        if kind != .memory {
+            let read = try await reopened.records(.all)
+            #expect(read == records)
+            #expect(read[0].cost?.serverTools == searches && read[0].cost?.total == searches + pico(50))
+            #expect(read[1].cost == nil && read[1].usage.serverToolUse == ["code_execution_requests": 1])
+            #expect(read[2].usage.serverToolUse == nil && read[2].cost?.serverTools == nil)
+            // Reserved keys never leak into the caller's metadata.
+            #expect(read.allSatisfy { $0.metadata.keys.allSatisfy { !$0.hasPrefix("_router") } })
+            let (_, total) = try await kind.report(reopened, .all, by: .all)
+            #expect(total?.cost == records.compactMap(\.cost?.total).sum())
+        }
+        try await reopened.close()
+        await place.remove()
+    }
 }

@@ -59,24 +59,31 @@ public struct LedgerRecord: Sendable, Hashable, Codable {
         public var cacheRead: USDAmount
         /// Output tokens' cost.
         public var output: USDAmount
+        /// Server-tool uses' cost (web searches at the price book's per-use price; their
+        /// counts are in ``LedgerRecord/usage``); `nil` when the attempt had no priced use
+        /// (and in records written before server tools were priced).
+        public var serverTools: USDAmount? = nil
         /// The total billed for the attempt (the sum of the categories unless a discount applies).
         public var total: USDAmount
 
         /// A breakdown; `total` defaults to the sum of the categories.
         public init(input: USDAmount = .zero, cacheWrite5m: USDAmount = .zero, cacheWrite1h: USDAmount = .zero,
-                    cacheRead: USDAmount = .zero, output: USDAmount = .zero, total: USDAmount? = nil) {
+                    cacheRead: USDAmount = .zero, output: USDAmount = .zero, serverTools: USDAmount? = nil,
+                    total: USDAmount? = nil) {
             self.input = input
             self.cacheWrite5m = cacheWrite5m
             self.cacheWrite1h = cacheWrite1h
             self.cacheRead = cacheRead
             self.output = output
-            self.total = total ?? [input, cacheWrite5m, cacheWrite1h, cacheRead, output].sum()
+            self.serverTools = serverTools == .zero ? nil : serverTools
+            self.total = total ?? [input, cacheWrite5m, cacheWrite1h, cacheRead, output, serverTools ?? .zero].sum()
         }
 
         /// The price book's breakdown of one attempt, as stored in the ledger.
         package init(_ breakdown: CostBreakdown) {
             self.init(input: breakdown.input, cacheWrite5m: breakdown.cacheWrite5m, cacheWrite1h: breakdown.cacheWrite1h,
-                      cacheRead: breakdown.cacheRead, output: breakdown.output, total: breakdown.total)
+                      cacheRead: breakdown.cacheRead, output: breakdown.output, serverTools: breakdown.serverTools,
+                      total: breakdown.total)
         }
     }
 

@@ -34,6 +34,7 @@ extension SQLiteLedger {
             }
             storeLeverFields(of: record, in: &stored)
             storeCaching(of: record, in: &stored)
+            try storeServerTools(of: record, in: &stored)
             metadata = String(decoding: try encoder.encode(stored), as: UTF8.self)
         } catch {
             throw LedgerError(code: .encoding, message: "record \(record.id): metadata cannot be encoded")
@@ -100,6 +101,7 @@ extension SQLiteLedger {
         var flags: [String]?
         var levers: (trimmed: Int?, preflight: Int?) = (nil, nil)
         var caching: CachingColumns?
+        var serverTools: ServerToolColumns?
         do {
             metadata = try JSONDecoder().decode([String: String].self, from: Data((s.string(30) ?? "{}").utf8))
             if let text = metadata.removeValue(forKey: flagsKey) {
@@ -107,6 +109,7 @@ extension SQLiteLedger {
             }
             levers = try takeLeverFields(from: &metadata)
             caching = try takeCaching(from: &metadata)
+            serverTools = try takeServerTools(from: &metadata)
         } catch {
             throw corrupt("metadata is not a JSON object of strings (with a JSON array under '\(flagsKey)')")
         }
@@ -123,6 +126,7 @@ extension SQLiteLedger {
         record.trimmedInputTokens = levers.trimmed
         record.preflightInputTokens = levers.preflight
         caching?.apply(to: &record)
+        serverTools?.apply(to: &record)
         return record
     }
 

@@ -9,13 +9,30 @@ struct CostAccounting: Sendable {
     /// The API's usage in price categories. `input_tokens` excludes cache reads and writes
     /// (docs/ANTHROPIC-API.md "Response shape"), so the categories are disjoint. When the API reports a
     /// cache write total without the 5m/1h split, the write is taken as 5-minute (the API's
-    /// default TTL).
+    /// default TTL). Server-tool counters (`usage.server_tool_use`, e.g. `web_search_requests`)
+    /// are kept by name when they are whole numbers; a zero count is dropped.
     static func tokenUsage(_ usage: Usage) -> TokenUsage {
         let split = usage.cacheCreation
         let oneHour = split?.ephemeral1hInputTokens ?? 0
         let fiveMinutes = split.map { $0.ephemeral5mInputTokens } ?? usage.cacheCreationInputTokens
         return TokenUsage(input: usage.inputTokens, output: usage.outputTokens, cacheWrite5m: fiveMinutes,
-                          cacheWrite1h: oneHour, cacheRead: usage.cacheReadInputTokens)
+                          cacheWrite1h: oneHour, cacheRead: usage.cacheReadInputTokens,
+                          serverToolUse: serverToolUses(usage.serverToolUse))
+    }
+
+    /// The whole-number counters of a `server_tool_use` object by name, zero counts left out;
+    /// `nil` when there are none.
+    static func serverToolUses(_ raw: JSONValue?) -> [String: Int]? {
+        guard case .object(let members)? = raw else { return nil }
+        var uses: [String: Int] = [:]
+        for (name, value) in members {
+            switch value {
+            case .int(let count) where count != 0: uses[name] = Int(clamping: count)
+            case .double(let count) where count != 0 && count.rounded() == count && abs(count) < 1e15: uses[name] = Int(count)
+            default: continue
+            }
+        }
+        return uses.isEmpty ? nil : uses
     }
 
     /// Exact cost, or `nil` when the model is not in the price book.
@@ -29,13 +46,48 @@ struct CostAccounting: Sendable {
     ///   cost up to 2x plain input), with the length tier that many tokens select.
     /// - Output: `maxTokens` at the output price.
     /// - Times 1.1 for a possible regional (`inference_geo`) multiplier.
-    /// `nil` when the model has no price.
-    func worstCase(inputBound: Int, maxTokens: Int, model: String, at date: Date) -> USDAmount? {
-        guard let price = prices.price(for: model, at: date) else { return nil }
+    /// - Plus `serverToolUses` (the most uses per server-tool counter the request allows,
+    ///   ``serverToolBound(_:)``) at the book's per-use prices, unscaled.
+    /// `nil` when the model, or a server-tool counter with uses, has no price.
+    func worstCase(inputBound: Int, maxTokens: Int, model: String, at date: Date,
+                   serverToolUses: [String: Int]? = nil) -> USDAmount? {
+        guard let price = prices.price(for: model, at: date),
+              let fees = prices.serverToolCost(serverToolUses, at: date) else { return nil }
         let rates = price.rates(forPromptTokens: inputBound).rates
         let inputRate = max(rates.input, rates.cacheWrite5m, rates.cacheWrite1h)
         let total = inputRate * inputBound + rates.output * maxTokens
-        return total.scaled(by: 11, over: 10)
+        return total.scaled(by: 11, over: 10) + fees
+    }
+
+    /// The server-tool counter each per-use-billed server tool's uses are reported under, by
+    /// the prefix of the tool's versioned `type` (`web_search_20250305` → `web_search_requests`;
+    /// https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/web-search-tool,
+    /// https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/web-fetch-tool).
+    static let serverToolCounters: [(typePrefix: String, counter: String)] = [
+        ("web_search_", "web_search_requests"), ("web_fetch_", "web_fetch_requests"),
+    ]
+
+    /// The most uses of each per-use-billed server tool `request` allows: the sum of the
+    /// declared tools' `max_uses` by counter. `nil` when it declares none.
+    /// - Throws: the description of the first such tool without `max_uses` (the API then sets
+    ///   no limit, so no bound exists: docs/POLICY.md "Budgets").
+    static func serverToolBound(_ request: MessageRequest) throws(ServerToolUnbounded) -> [String: Int]? {
+        var uses: [String: Int] = [:]
+        for tool in request.tools ?? [] {
+            guard let type = tool.type,
+                  let counter = serverToolCounters.first(where: { type.hasPrefix($0.typePrefix) })?.counter else { continue }
+            guard case .int(let limit)? = tool.extra["max_uses"], limit >= 0 else {
+                throw ServerToolUnbounded(tool: "\(tool.name) (\(type))")
+            }
+            let (sum, overflow) = (uses[counter] ?? 0).addingReportingOverflow(Int(clamping: limit))
+            uses[counter] = overflow ? Int.max : sum
+        }
+        return uses.isEmpty ? nil : uses
+    }
+
+    /// A per-use-billed server tool declared without `max_uses` (named `tool`).
+    struct ServerToolUnbounded: Error {
+        var tool: String
     }
 
     /// An upper bound on a request's input tokens without a network round trip: the encoded

@@ -138,10 +138,12 @@ extension ModelRouter {
                         + "reserved and nothing was sent; retry when count_tokens answers", underlying: error)
                 }
             }
+            let serverTools = try Self.serverToolBound(request, task: options.task, metadata: options.metadata,
+                                                       policy: snapshot.policy)
             guard let item = accounting.worstCase(inputBound: counted ?? CostAccounting.inputTokenBound(request),
-                                                  maxTokens: request.maxTokens, model: request.model, at: now) else {
-                throw RouterError(code: .unpricedUnderBudget, message:
-                    "model \(request.model) has no price in the price book, so no worst case can be reserved against the policy's budgets; add it to the price book")
+                                                  maxTokens: request.maxTokens, model: request.model, at: now,
+                                                  serverToolUses: serverTools) else {
+                throw Self.unpricedError(model: request.model, serverTools: serverTools, at: now, prices: prices)
             }
             worst += item
         }

@@ -14,7 +14,9 @@ extension ModelRouter {
     /// fits now but `initial` would once the reservations held by other calls settle, retries
     /// until ``Options/budgetWait`` has passed. A policy without budgets reserves nothing and
     /// estimates nothing. The reservation's id becomes the attempt's ledger record id.
-    /// - Throws: `RouterError` (`budgetExceeded`, `unpricedUnderBudget`), or the budget store's
+    /// The worst case includes the server-tool uses the request allows (`max_uses`).
+    /// - Throws: `RouterError` (`budgetExceeded`, `unpricedUnderBudget`, `unboundedUnderBudget`
+    ///   for a per-use-billed server tool without `max_uses`), or the budget store's
     ///   own error (e.g. a `LedgerError` from a SQLite store).
     func affordableDecision(initial: RoutingDecision, request: MessageRequest, input: RoutingInput,
                             snapshot: PolicyStore.Snapshot) async throws -> ReservedDecision {
@@ -30,12 +32,13 @@ extension ModelRouter {
         // An exact pre-flight count replaces the byte bound (~4× the tokens of English text).
         let inputBound = input.countedInputTokens ?? CostAccounting.inputTokenBound(request)
         let now = options.now()
+        let serverTools = try Self.serverToolBound(request, task: initial.task, metadata: input.metadata,
+                                                   policy: snapshot.policy)
 
         func reserve(_ decision: RoutingDecision) async throws -> BudgetReservation {
             guard let worst = accounting.worstCase(inputBound: inputBound, maxTokens: decision.maxTokens,
-                                                   model: decision.model, at: now) else {
-                throw RouterError(code: .unpricedUnderBudget, message:
-                    "model \(decision.model) has no price in the price book, so no worst case can be reserved against the policy's budgets; add it to the price book")
+                                                   model: decision.model, at: now, serverToolUses: serverTools) else {
+                throw Self.unpricedError(model: decision.model, serverTools: serverTools, at: now, prices: prices)
             }
             return try await budgets.reserve(estimatedWorstCase: worst, task: decision.task, metadata: input.metadata,
                                              id: RecordID.next())
@@ -61,6 +64,40 @@ extension ModelRouter {
                 throw RouterError(code: .budgetExceeded, message: error.description, budget: error)
             }
         }
+    }
+
+    /// The most server-tool uses `request` allows (``CostAccounting/serverToolBound(_:)``), for
+    /// its worst case; `nil` when it declares no per-use-billed server tool.
+    /// - Throws: `RouterError.unboundedUnderBudget` when such a tool has no `max_uses` and a
+    ///   budget of `policy` applies to the call (without one, nothing is reserved and it goes).
+    static func serverToolBound(_ request: MessageRequest, task: String?, metadata: [String: String],
+                                policy: Policy) throws(RouterError) -> [String: Int]? {
+        do {
+            return try CostAccounting.serverToolBound(request)
+        } catch {
+            guard let first = BudgetBuckets(rules: policy.budgets).applicable(task: task, metadata: metadata).first
+            else { return nil }
+            throw RouterError(code: .unboundedUnderBudget, message:
+                "the request declares the server tool \(error.tool) without max_uses, and budget "
+                + "'\(policy.budgets[first.rule].name)' applies: each use is billed and the API sets no limit, so no "
+                + "worst case can be reserved; set max_uses on the tool")
+        }
+    }
+
+    /// The error for a worst case that cannot be priced: the model, or a server-tool counter
+    /// the request may use, has no price in the book.
+    static func unpricedError(model: String, serverTools: [String: Int]?, at date: Date, prices: PriceBook) -> RouterError {
+        if prices.price(for: model, at: date) != nil,
+           let counter = (serverTools ?? [:]).keys.sorted().first(where: { prices.serverToolPrice($0, at: date) == nil }) {
+            return RouterError(code: .unpricedUnderBudget, message:
+                "server tool uses '\(counter)' have no price in the price book (server_tools:), so no worst case can be reserved against the policy's budgets; add it to the price book")
+        }
+        if prices.price(for: model, at: date) != nil {
+            return RouterError(code: .unpricedUnderBudget, message:
+                "the server tools' max_uses are too large to price, so no worst case can be reserved against the policy's budgets; lower max_uses")
+        }
+        return RouterError(code: .unpricedUnderBudget, message:
+            "model \(model) has no price in the price book, so no worst case can be reserved against the policy's budgets; add it to the price book")
     }
 
     /// One try: `initial`, else (when the refusing rule allows it) each cheaper tier that fits.

@@ -89,13 +89,23 @@ extension ModelRouter {
     /// The attempt's checked usage and its cost, exactly as its record prices them. Counts from
     /// the network are checked before they are priced: impossible ones leave the cost unknown
     /// (`nil`: never $0, never negative) and the check carries the flag saying why; an unpriced
-    /// model's cost is `nil` too.
+    /// model's cost is `nil` too, and so is the cost of a reply reporting uses of a server-tool
+    /// counter the price book has no price for (flag `server_tool_unpriced`).
     func price(_ end: AttemptEnd, in call: RoutedCall, accounting: CostAccounting, at now: Date)
         -> (check: UsageCheck, cost: CostBreakdown?) {
-        let check = UsageCheck(end.usage, maxTokens: end.message == nil ? 0 : call.decision.maxTokens)
+        var check = UsageCheck(end.usage, maxTokens: end.message == nil ? 0 : call.decision.maxTokens)
         guard check.isPriceable else { return (check, nil) }
-        return (check, accounting.cost(check.usage, model: end.model ?? call.decision.model,
-                                       inferenceGeo: end.usage.inferenceGeo, at: now))
+        let model = end.model ?? call.decision.model
+        let cost = accounting.cost(check.usage, model: model, inferenceGeo: end.usage.inferenceGeo, at: now)
+        if cost == nil, accounting.prices.price(for: model, at: now) != nil {
+            // The model is priced: a server-tool counter without a price left the cost unknown.
+            let unpriced = (check.usage.serverToolUse ?? [:]).filter { $0.value != 0 && accounting.prices.serverToolPrice($0.key, at: now) == nil }
+            if !unpriced.isEmpty {
+                check.flags.append("server_tool_unpriced: " + unpriced.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                    .joined(separator: ", ") + " (no price in the price book's server_tools)")
+            }
+        }
+        return (check, cost)
     }
 
     /// Settles with the store; a store error is logged, not thrown: the reply was paid for and

@@ -13,8 +13,10 @@ public struct RouterError: Error, Sendable, CustomStringConvertible {
         public static let unpricedUnderBudget = Code("unpriced_under_budget")
         /// A budget applies and the request carries content whose billed tokens its bytes do not
         /// bound (a document or image by URL or `file_id`, a base64 image or PDF), but
-        /// `count_tokens` could not count it exactly, so no worst case could be reserved and
-        /// nothing was sent. `underlying` holds the count's `ClaudeError`.
+        /// `count_tokens` could not count it exactly (`underlying` holds the count's
+        /// `ClaudeError`); or it declares a server tool billed per use (web search) without
+        /// `max_uses` (`underlying` is `nil`). Either way no worst case could be reserved and
+        /// nothing was sent.
         public static let unboundedUnderBudget = Code("unbounded_under_budget")
         /// The reply arrived but its ledger record could not be written.
         public static let ledgerWriteFailed = Code("ledger_write_failed")

@@ -14,12 +14,21 @@ public struct TokenUsage: Sendable, Hashable, Codable {
     /// Tokens read from the cache (`cache_read_input_tokens`).
     public var cacheRead: Int
 
-    public init(input: Int = 0, output: Int = 0, cacheWrite5m: Int = 0, cacheWrite1h: Int = 0, cacheRead: Int = 0) {
+    /// Server-tool uses billed per use, by the API's counter name in `usage.server_tool_use`
+    /// (`web_search_requests`, `web_fetch_requests`, …); `nil` when the reply reported none
+    /// (and in records written before server tools were priced). Priced by the price book's
+    /// `server_tools:` (docs/POLICY.md "Prices").
+    public var serverToolUse: [String: Int]? = nil
+
+    /// Creates counts; each is a number of tokens except `serverToolUse` (uses).
+    public init(input: Int = 0, output: Int = 0, cacheWrite5m: Int = 0, cacheWrite1h: Int = 0, cacheRead: Int = 0,
+                serverToolUse: [String: Int]? = nil) {
         self.input = input
         self.output = output
         self.cacheWrite5m = cacheWrite5m
         self.cacheWrite1h = cacheWrite1h
         self.cacheRead = cacheRead
+        self.serverToolUse = serverToolUse?.isEmpty == true ? nil : serverToolUse
     }
 
     /// The prompt size that selects a length-priced tier: input + cache reads + cache writes.

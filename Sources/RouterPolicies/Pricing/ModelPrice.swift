@@ -79,6 +79,23 @@ public struct ModelPrice: Sendable, Hashable {
     }
 }
 
+/// The price of one use of a server tool from one date on (`server_tools:` in the price file).
+public struct ServerToolPrice: Sendable, Hashable {
+    /// The API's counter in `usage.server_tool_use`, e.g. `web_search_requests`.
+    public var counter: String
+    /// First instant (00:00 UTC of the listed day) the price applies.
+    public var effectiveFrom: Date
+    /// Exact price of one use (e.g. $0.01 = 10,000,000,000 picodollars per web search).
+    public var perUse: USDAmount
+
+    /// Creates a price.
+    public init(counter: String, effectiveFrom: Date, perUse: USDAmount) {
+        self.counter = counter
+        self.effectiveFrom = effectiveFrom
+        self.perUse = perUse
+    }
+}
+
 /// The exact cost of one call, per category, in picodollars.
 public struct CostBreakdown: Sendable, Hashable, Codable {
     /// Uncached input.
@@ -91,7 +108,10 @@ public struct CostBreakdown: Sendable, Hashable, Codable {
     public var cacheRead: USDAmount
     /// Output.
     public var output: USDAmount
-    /// Sum of the five categories (exact).
+    /// Server-tool uses (e.g. web searches) at the price book's per-use prices; zero when none.
+    /// Neither the batch discount nor the `inference_geo` multiplier applies to them.
+    public var serverTools: USDAmount = .zero
+    /// Sum of the six categories (exact).
     public var total: USDAmount
     /// The canonical model id priced.
     public var modelID: String
@@ -108,13 +128,15 @@ public struct CostBreakdown: Sendable, Hashable, Codable {
 
     /// Creates a breakdown; `total` is computed as the exact sum.
     public init(input: USDAmount, cacheWrite5m: USDAmount, cacheWrite1h: USDAmount, cacheRead: USDAmount, output: USDAmount,
+                serverTools: USDAmount = .zero,
                 modelID: String, priceID: String, tierAbovePromptTokens: Int?, batch: Bool, inferenceGeo: String?, multiplier: String) {
         self.input = input
         self.cacheWrite5m = cacheWrite5m
         self.cacheWrite1h = cacheWrite1h
         self.cacheRead = cacheRead
         self.output = output
-        self.total = [input, cacheWrite5m, cacheWrite1h, cacheRead, output].sum()
+        self.serverTools = serverTools
+        self.total = [input, cacheWrite5m, cacheWrite1h, cacheRead, output, serverTools].sum()
         self.modelID = modelID
         self.priceID = priceID
         self.tierAbovePromptTokens = tierAbovePromptTokens

@@ -31,7 +31,8 @@ struct PriceBookDecoder {
 
     func decode() -> PriceBook? {
         guard let root = context.mapping(context.root, required: ["models"],
-                                         optional: ["batch_discount", "inference_geo"], what: "the price file") else {
+                                         optional: ["batch_discount", "inference_geo", "server_tools"],
+                                         what: "the price file") else {
             return nil
         }
         var discount = ExactDecimal(significand: 5, fractionDigits: 1)
@@ -49,7 +50,38 @@ struct PriceBookDecoder {
             }
         }
         let models = root["models"].flatMap { decodeModels($0) } ?? []
-        return PriceBook(file: file, models: models, batchDiscount: discount, inferenceGeoMultipliers: geos)
+        let serverTools = root.present("server_tools").flatMap { decodeServerTools($0) } ?? [:]
+        return PriceBook(file: file, models: models, batchDiscount: discount, inferenceGeoMultipliers: geos,
+                         serverTools: serverTools)
+    }
+
+    /// `server_tools: { COUNTER: [ { effective_from: YYYY-MM-DD, usd_per_use: "0.01" }, … ] }`,
+    /// dates strictly increasing per counter.
+    private func decodeServerTools(_ node: YAMLNode) -> [String: [ServerToolPrice]]? {
+        guard let mapping = context.mapping(node, what: "server_tools") else { return nil }
+        var result: [String: [ServerToolPrice]] = [:]
+        for entry in mapping.entries {
+            var prices: [ServerToolPrice] = []
+            var previous: (date: CivilDate, node: YAMLNode)?
+            for item in context.sequence(entry.value) ?? [] {
+                guard let price = context.mapping(item, required: ["effective_from", "usd_per_use"], optional: [],
+                                                  what: "a server-tool price"),
+                      let dateNode = price["effective_from"], let date = effectiveDate(dateNode),
+                      let amountNode = price["usd_per_use"], let perUse = context.usd(amountNode) else { continue }
+                if let previous, !(previous.date < date) {
+                    context.error("effective_from \(date) must be later than the previous entry's \(previous.date): list prices in increasing date order",
+                                  at: dateNode, notes: [(previous.node.mark, "the previous entry's date")])
+                    continue
+                }
+                previous = (date, dateNode)
+                prices.append(ServerToolPrice(counter: entry.key, effectiveFrom: date.date, perUse: perUse))
+            }
+            if entry.value.sequence?.isEmpty == true {
+                context.error("server tool '\(entry.key)' needs at least one price entry", at: entry.value)
+            }
+            result[entry.key] = prices
+        }
+        return result
     }
 
     private func decodeModels(_ node: YAMLNode) -> [PriceBook.ModelListing]? {

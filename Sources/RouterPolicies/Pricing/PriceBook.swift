@@ -31,11 +31,16 @@ public struct PriceBook: Sendable {
     package var batchDiscount: ExactDecimal
     /// Multipliers by lowercased `inference_geo` (e.g. `us` → 1.1); unlisted geographies cost 1x.
     package var inferenceGeoMultipliers: [String: ExactDecimal]
+    /// Per-use server-tool prices by counter name (`web_search_requests`), each by ascending
+    /// `effectiveFrom` (`server_tools:` in the price file).
+    public var serverTools: [String: [ServerToolPrice]] = [:]
     private var aliasTargets: [String: String]
 
     /// Creates a book from already validated parts (the decoder's; apps load or parse YAML).
-    package init(file: String, models: [ModelListing], batchDiscount: ExactDecimal, inferenceGeoMultipliers: [String: ExactDecimal]) {
+    package init(file: String, models: [ModelListing], batchDiscount: ExactDecimal, inferenceGeoMultipliers: [String: ExactDecimal],
+                 serverTools: [String: [ServerToolPrice]] = [:]) {
         self.file = file
+        self.serverTools = serverTools
         self.models = Dictionary(models.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.batchDiscount = batchDiscount
         self.inferenceGeoMultipliers = inferenceGeoMultipliers
@@ -58,12 +63,40 @@ public struct PriceBook: Sendable {
         return listing.prices.last { $0.effectiveFrom <= date }
     }
 
+    /// The per-use price of server-tool counter `counter` (`web_search_requests`) in force at
+    /// `date`; `nil` when the book lists none then (its uses cannot be priced).
+    public func serverToolPrice(_ counter: String, at date: Date) -> USDAmount? {
+        serverTools[counter]?.last { $0.effectiveFrom <= date }?.perUse
+    }
+
+    /// The exact cost of `uses` (server-tool uses by counter name) at `date`: each count times
+    /// its per-use price, summed. Zero for `nil` or only zero counts; `nil` when a counter with a
+    /// positive count has no price in the book, a count is negative, or the sum overflows, so
+    /// the attempt's cost is unknown rather than under-counted.
+    public func serverToolCost(_ uses: [String: Int]?, at date: Date) -> USDAmount? {
+        var total = USDAmount.zero
+        for (counter, count) in uses ?? [:] {
+            guard count >= 0 else { return nil }
+            if count == 0 { continue }
+            guard let price = serverToolPrice(counter, at: date) else { return nil }
+            let (product, overflow) = price.picodollars.multipliedReportingOverflow(by: Int64(count))
+            let (sum, overflow2) = total.picodollars.addingReportingOverflow(product)
+            guard !overflow, !overflow2 else { return nil }
+            total = USDAmount(picodollars: sum)
+        }
+        return total
+    }
+
     /// The exact cost of `usage` on `model` at `date`. The length tier is chosen by
     /// `usage.promptTokens` (input + cache reads + cache writes) and applies to every category.
     /// `batch` takes `batchDiscount` off every category (Batch pricing stacks with cache
     /// prices, API-FACTS); `inferenceGeo` multiplies every category. Both are applied once per
     /// category to the exact product, rounded half up to a picodollar.
-    /// Returns nil when the model is unpriced (never $0) or the counts are negative.
+    /// Server-tool uses (`usage.serverToolUse`) add their per-use prices, unscaled by batch or
+    /// geography (Anthropic lists them as a fee per use, not a token price:
+    /// https://docs.anthropic.com/en/docs/about-claude/pricing).
+    /// Returns nil when the model is unpriced (never $0), the counts are negative, or a
+    /// server-tool counter has uses but no price.
     public func cost(of usage: TokenUsage, model: String, at date: Date, batch: Bool = false, inferenceGeo: String? = nil) -> CostBreakdown? {
         guard let price = price(for: model, at: date),
               [usage.input, usage.output, usage.cacheWrite5m, usage.cacheWrite1h, usage.cacheRead].allSatisfy({ $0 >= 0 }) else {
@@ -80,11 +113,13 @@ public struct PriceBook: Sendable {
               let write5m = charge(usage.cacheWrite5m, rates.cacheWrite5m),
               let write1h = charge(usage.cacheWrite1h, rates.cacheWrite1h),
               let read = charge(usage.cacheRead, rates.cacheRead),
-              let output = charge(usage.output, rates.output) else {
+              let output = charge(usage.output, rates.output),
+              let serverTools = serverToolCost(usage.serverToolUse, at: date) else {
             return nil
         }
         return CostBreakdown(
             input: input, cacheWrite5m: write5m, cacheWrite1h: write1h, cacheRead: read, output: output,
+            serverTools: serverTools,
             modelID: price.modelID, priceID: price.priceID, tierAbovePromptTokens: tier?.abovePromptTokens,
             batch: batch, inferenceGeo: inferenceGeo?.lowercased(),
             multiplier: Self.decimalText(numerator, over: denominator)
