@@ -52,7 +52,26 @@ struct PricesCommand: AsyncParsableCommand {
                 }
             }
         }
-        return "Prices from \(book.file), USD per million tokens\n\n" + table.rendered + "\n"
+        var text = "Prices from \(book.file), USD per million tokens\n\n" + table.rendered + "\n"
+        if let lines = serverToolLines(book) {
+            text += "\n" + lines.joined(separator: "\n") + "\n"
+        }
+        return text
+    }
+
+    /// `server tools (USD per use, on top of their tokens):` and one line per counter and
+    /// price entry (`  web_search_requests  from 2025-01-01  $0.01`); `nil` when the book lists none.
+    static func serverToolLines(_ book: PriceBook) -> [String]? {
+        guard !book.serverTools.isEmpty else { return nil }
+        var lines = ["server tools (USD per use, on top of their tokens; no batch or geo multiplier):"]
+        let width = book.serverTools.keys.map(\.count).max() ?? 0
+        for counter in book.serverTools.keys.sorted() {
+            for price in book.serverTools[counter] ?? [] {
+                let name = counter.padding(toLength: width, withPad: " ", startingAt: 0)
+                lines.append("  \(name)  from \(utcDay(price.effectiveFrom))  $\(price.perUse.exactDecimal)")
+            }
+        }
+        return lines
     }
 
     static func describe(model: String, in book: PriceBook, at date: Date) throws -> String {
@@ -81,6 +100,11 @@ struct PricesCommand: AsyncParsableCommand {
         }
         if listing.prices.count > 1 {
             lines.append("history:    " + listing.prices.map { utcDay($0.effectiveFrom) }.joined(separator: ", "))
+        }
+        for counter in book.serverTools.keys.sorted() {
+            if let perUse = book.serverToolPrice(counter, at: date) {
+                lines.append("server tool \(counter): $\(perUse.exactDecimal) per use")
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
