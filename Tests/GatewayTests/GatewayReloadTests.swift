@@ -62,7 +62,7 @@ struct GatewayReloadTests {
         #expect(try await send(alice).headers["x-router-tier"] == "opus")
         let bobReply = try await send(bob)
         #expect(bobReply.status == 200)
-        #expect(serve.stderr.contains("SIGHUP: policy ok, keys ok (2 key(s))"))
+        #expect(serve.stderr.contains("SIGHUP: policy ok, keys ok (3 key(s))"))
 
         // Broken files: two errors in the keys file, one in the policy; both are kept as they were.
         try GatewayKeysFileTests.brokenYAML.write(toFile: keys, atomically: true, encoding: .utf8)
