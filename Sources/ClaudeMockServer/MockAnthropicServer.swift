@@ -159,8 +159,10 @@ public final class MockAnthropicServer: Sendable {
         for await port in ports { bound = port }
         guard let bound, bound > 0 else {
             let failure = await shutDown()
-            let reason = failure.map { "\($0)" } ?? "no listening socket"
-            throw MockServerError(message: "the mock server could not bind \(configuration.host):\(configuration.port): \(reason)")
+            // The system's words for a socket error ("Address already in use"), not NIO's call description.
+            let reason = failure.map { ($0 as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\($0)" }
+                ?? "no listening socket"
+            throw MockServerError(message: "could not bind \(configuration.host):\(configuration.port): \(reason)")
         }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         state.withLock {

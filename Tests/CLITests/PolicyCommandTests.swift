@@ -25,6 +25,18 @@ struct PolicyCommandTests {
         #expect(result.stdout == "default: ok (bundled policy 'default', 3 tiers, baseline opus)\n")
     }
 
+    @Test("validate: a directory or a missing path says which, exit 65")
+    func validateNotAFile() throws {
+        let directory = try CLIHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let folder = try CLIHarness.run(["validate", directory.path])
+        #expect(folder.status == 65)
+        #expect(folder.stderr.contains("it is a directory"), "\(folder.stderr)")
+        let missing = try CLIHarness.run(["validate", directory.appendingPathComponent("nope.yaml").path])
+        #expect(missing.status == 65)
+        #expect(missing.stderr.contains("no such file"), "\(missing.stderr)")
+    }
+
     @Test("explain with a learned scorer: features headed as such, negative contributions signed once")
     func explainLearnedFeatures() throws {
         let result = try CLIHarness.run(["explain", "--policy", CLIHarness.path("policies/learned.yaml"),

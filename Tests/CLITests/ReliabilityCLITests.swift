@@ -289,6 +289,19 @@ struct ReliabilityCLITests {
         }
     }
 
+    @Test("mock-server on a port another process holds says so in the system's words and exits 70")
+    func mockServerPortInUse() async throws {
+        let binary = try #require(CLIHarness.binary)
+        try await withMock { server in
+            let port = try #require(URL(string: server.baseURL)?.port)
+            let result = try await CLIHarness.runAsync(
+                ["30", binary.path, "mock-server", "--port", String(port)], executable: URL(fileURLWithPath: "/usr/bin/timeout"))
+            #expect(result.status == 70, "\(result.stderr)")
+            #expect(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "error: cannot start the mock server: could not bind 127.0.0.1:\(port): Address already in use", "\(result.stderr)")
+        }
+    }
+
     /// A tiny tmpfs the test mounts (root only); nil where it cannot.
     func tinyFilesystem(kilobytes: Int) throws -> URL? {
         let mount = try CLIHarness.temporaryDirectory()

@@ -33,7 +33,7 @@ struct PricingBookTests {
         #expect {
             try PriceBook.load(file: "/nonexistent/prices.yaml")
         } throws: { error in
-            (error as? PolicyError)?.description.hasPrefix("/nonexistent/prices.yaml: error: cannot read the price file") == true
+            (error as? PolicyError)?.description.hasPrefix("/nonexistent/prices.yaml: error: cannot read the price file: no such file") == true
         }
     }
 

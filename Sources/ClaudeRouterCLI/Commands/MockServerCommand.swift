@@ -33,7 +33,7 @@ struct MockServerCommand: AsyncParsableCommand {
         do {
             try await server.start()
         } catch {
-            throw CLIError("error: cannot start the mock server on 127.0.0.1:\(port): \(error)", status: .failure)
+            throw CLIError("error: cannot start the mock server: \(error)", status: .failure)
         }
         Terminal.writeOut("""
         claude-router mock-server: a LOCAL MOCK of the Anthropic API — replies are fake, nothing is sent to Anthropic.

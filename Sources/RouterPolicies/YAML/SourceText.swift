@@ -22,7 +22,10 @@ public enum SourceText {
                 message: "\(what) is \(size) bytes, over the \(limit / (1024 * 1024)) MiB limit: is this the right file?"))
         }
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw PolicyError(Diagnostic(mark: .wholeFile(file), message: "cannot read the \(what)"))
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory)
+            let why = !exists ? ": no such file" : isDirectory.boolValue ? ": it is a directory" : ""
+            throw PolicyError(Diagnostic(mark: .wholeFile(file), message: "cannot read the \(what)\(why)"))
         }
         if data.count > limit {
             throw PolicyError(Diagnostic(
