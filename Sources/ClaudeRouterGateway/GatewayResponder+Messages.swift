@@ -50,6 +50,8 @@ extension GatewayResponder {
 
     /// The routing inputs of a request: `x-router-task`, `x-router-metadata-KEY` headers, the
     /// `auto:TASK` alias, and the caller's identity (which wins over headers).
+    /// - Throws: ``GatewayAPIError`` 400 `invalid_request_error` when `x-router-task` or the
+    ///   `auto:TASK` alias names a task the policy does not have (the message lists its tasks).
     func callOptions(_ headers: HTTPFields, model: inout String, caller: GatewayKeys.Caller?) async throws -> CallOptions {
         var options = CallOptions()
         let metadataPrefix = "x-router-metadata-"
@@ -59,6 +61,14 @@ extension GatewayResponder {
                 options.task = field.value
             } else if name.hasPrefix(metadataPrefix), name.count > metadataPrefix.count {
                 options.metadata[String(name.dropFirst(metadataPrefix.count))] = field.value
+            }
+        }
+        if let task = options.task {
+            let policy = await gateway.router.currentPolicy()
+            guard policy.tasks[task] != nil else {
+                let known = policy.tasks.keys.sorted().joined(separator: ", ")
+                throw GatewayAPIError.invalidRequest(
+                    "x-router-task: '\(task)' names no task of policy '\(policy.name)' (tasks: \(known))")
             }
         }
         if model.hasPrefix(Self.taskAliasPrefix) {

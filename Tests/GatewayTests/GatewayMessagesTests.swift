@@ -77,6 +77,32 @@ struct GatewayMessagesTests {
         #expect((error["message"] as? String)?.contains("auto:extraction") == true)
     }
 
+    @Test("an unknown x-router-task is a 400 naming it and the policy's tasks, with no upstream call")
+    func unknownTaskHeader() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        let url = harness.gateway.baseURL
+        for (path, body) in [("/v1/messages", Curl.messageBody(prompt: "hi")),
+                             ("/v1/messages", Curl.messageBody(prompt: "hi", stream: true)),
+                             ("/v1/messages", Curl.messageBody(model: "auto:extraction", prompt: "hi")),
+                             ("/v1/messages/count_tokens", #"{"model":"auto","messages":[{"role":"user","content":"hi"}]}"#)] {
+            let bad = try await Curl.run(url + path, body: body, headers: ["x-api-key": "k", "x-router-task": "nope"])
+            #expect(bad.status == 400, "\(path) \(body)")
+            #expect(bad.json?["type"] as? String == "error")
+            let error = try #require(bad.json?["error"] as? [String: Any])
+            #expect(error["type"] as? String == "invalid_request_error")
+            #expect(error["message"] as? String
+                    == "x-router-task: 'nope' names no task of policy 'gateway-test' (tasks: extraction, qa, reasoning)")
+        }
+        #expect(harness.mock.stats.totalRequests == 0)
+        #expect(try await harness.ledger.records(LedgerQuery()).isEmpty)
+        // A task the policy has still routes.
+        let ok = try await Curl.run(url + "/v1/messages", body: Curl.messageBody(prompt: "hi"),
+                                    headers: ["x-api-key": "k", "x-router-task": "reasoning"])
+        #expect(ok.status == 200)
+        #expect(ok.headers["x-router-task"] == "reasoning")
+    }
+
     @Test("this package's client reads the gateway's replies and streams as it reads the API's")
     func ownClientCompatible() async throws {
         let harness = try await GatewayHarness.start()
