@@ -125,7 +125,10 @@ def main():
                                     messages=[{"role": "user", "content": "Say hi [[mock: reply=hello_from_the_stream]]"}]) as s:
             text = "".join(s.text_stream)
             final = s.get_final_message()
+            request_id = s.request_id
         assert text == "hello from the stream", text
+        # The API's request id of the streamed attempt, as on a JSON reply.
+        assert request_id and request_id.startswith("req_mock_"), request_id
         assert final.stop_reason == "end_turn" and final.usage.output_tokens > 0, final
 
     def stream_cache_hit():

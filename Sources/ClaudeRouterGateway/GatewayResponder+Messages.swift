@@ -195,6 +195,7 @@ extension GatewayResponder {
                               ("x-router-task", decision.task), ("x-router-reason", decision.reason)] {
             Self.set(&fields, name, value)
         }
+        if let requestID = routed.requestID { Self.set(&fields, "request-id", requestID) }
         Self.set(&fields, "trailer", "x-router-cost-usd, x-router-attempts")
         let gateway = self.gateway
         let method = request.method.rawValue

@@ -156,6 +156,10 @@ struct GatewayMessagesTests {
         let record = try #require(try await harness.ledger.records(LedgerQuery()).first)
         #expect(record.outcome == .success)
         #expect(record.usage.output > 0)
+        // The API's request id of the streamed attempt, as on a JSON reply: the one the ledger has.
+        let requestID = try #require(reply.headers["request-id"])
+        #expect(requestID.hasPrefix("req_mock_"))
+        #expect(record.requestID == requestID)
     }
 
     @Test("tool use round-trips: tool definitions go up, tool_use blocks come back with their input")

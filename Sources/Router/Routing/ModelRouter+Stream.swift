@@ -35,7 +35,8 @@ extension ModelRouter {
         var fill: StreamSession.CacheFill?
         if case .miss(let key, let task, let policy) = cached { fill = .init(key: key, task: task, policy: policy) }
         return RoutedStream(decision: call.decision,
-                            source: .live(StreamSession(router: self, stream: stream, call: call, cacheFill: fill)))
+                            source: .live(StreamSession(router: self, stream: stream, call: call, cacheFill: fill)),
+                            requestID: stream.requestID, rateLimit: stream.rateLimit)
     }
 }
 
@@ -51,6 +52,19 @@ public struct RoutedStream: AsyncSequence, Sendable {
     /// The decision of the attempt being streamed.
     public let decision: RoutingDecision
     let source: Source
+    /// The API's `request-id` of the streamed attempt; `nil` for a response-cache replay (no
+    /// request was sent) or when the API sent none.
+    public let requestID: String?
+    /// The `anthropic-ratelimit-*` headers of the streamed attempt's response; `nil` for a
+    /// response-cache replay.
+    public let rateLimit: RateLimitInfo?
+
+    init(decision: RoutingDecision, source: Source, requestID: String? = nil, rateLimit: RateLimitInfo? = nil) {
+        self.decision = decision
+        self.source = source
+        self.requestID = requestID
+        self.rateLimit = rateLimit
+    }
 
     /// Where the events come from: an upstream stream, or a response-cache hit replayed.
     enum Source: Sendable {
