@@ -35,7 +35,7 @@ extension GatewayResponder {
         let hold = try await gateway.router.reserveBatch(body.requests.map(\.params), options: batchOptions)
         let created: APIResponse<MessageBatch>
         do {
-            created = try await gateway.client.createBatch(body)
+            created = try await gateway.client.createBatch(body, options: batchOptions.request)
         } catch {
             await gateway.router.releaseBatch(hold)
             throw error

@@ -29,7 +29,7 @@ extension GatewayResponder {
             facts.tier = decision.tier
         }
         facts.model = body.model
-        let counted = try await gateway.client.countTokens(body)
+        let counted = try await gateway.client.countTokens(body, options: options.request)
         if let requestID = counted.requestID { headers.append(("request-id", requestID)) }
         return try json(counted.body, headers: headers)
     }

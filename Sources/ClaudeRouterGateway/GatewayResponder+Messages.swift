@@ -49,11 +49,14 @@ extension GatewayResponder {
     }
 
     /// The routing inputs of a request: `x-router-task`, `x-router-metadata-KEY` headers, the
-    /// `auto:TASK` alias, and the caller's identity (which wins over headers).
+    /// `auto:TASK` alias, and the caller's identity (which wins over headers); and the wire
+    /// settings forwarded upstream on every attempt: the caller's `anthropic-beta` names
+    /// (``requestOptions(_:)``).
     /// - Throws: ``GatewayAPIError`` 400 `invalid_request_error` when `x-router-task` or the
     ///   `auto:TASK` alias names a task the policy does not have (the message lists its tasks).
     func callOptions(_ headers: HTTPFields, model: inout String, caller: GatewayKeys.Caller?) async throws -> CallOptions {
         var options = CallOptions()
+        options.request = try Self.requestOptions(headers)
         let metadataPrefix = "x-router-metadata-"
         for field in headers {
             let name = field.name.canonicalName
@@ -84,6 +87,20 @@ extension GatewayResponder {
         }
         if let caller {
             options.metadata.merge(caller.callMetadata) { _, identity in identity }
+        }
+        return options
+    }
+
+    /// The caller's `anthropic-beta` headers as the client's per-call options, forwarded upstream
+    /// (https://docs.anthropic.com/en/api/beta-headers). Beta names may be comma-separated and
+    /// the header repeated (empty names dropped).
+    static func requestOptions(_ headers: HTTPFields) throws -> AnthropicClient.RequestOptions {
+        var options = AnthropicClient.RequestOptions()
+        for value in headers[values: HTTPField.Name("anthropic-beta")!] {
+            for name in value.split(separator: ",") {
+                let beta = name.trimmingCharacters(in: .whitespaces)
+                if !beta.isEmpty, !options.betas.contains(beta) { options.betas.append(beta) }
+            }
         }
         return options
     }

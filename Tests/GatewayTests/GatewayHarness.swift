@@ -48,12 +48,13 @@ struct GatewayHarness {
     var policyPath: String { directory.appendingPathComponent("policy.yaml").path }
 
     static func start(budgets: String = "", keys: GatewayKeys? = nil, upstreamRetries: Int = 0,
-                      policyFile: Bool = false) async throws -> GatewayHarness {
+                      policyFile: Bool = false, betas: [String] = []) async throws -> GatewayHarness {
         let mock = MockAnthropicServer()
         try await mock.start()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let client = AnthropicClient(configuration: .init(apiKey: canaryKey, baseURL: mock.baseURL, maxRetries: upstreamRetries))
+        let client = AnthropicClient(configuration: .init(apiKey: canaryKey, baseURL: mock.baseURL, maxRetries: upstreamRetries,
+                                                          betas: betas))
         let ledger = try SQLiteLedger(path: directory.appendingPathComponent("ledger.sqlite").path)
         let source: ModelRouter.PolicySource
         if policyFile {

@@ -125,6 +125,31 @@ struct GatewayPassthroughTests {
         #expect(try await harness.ledger.records(LedgerQuery()).isEmpty)
     }
 
+    @Test("the caller's anthropic-beta reaches the API on messages, streams, count_tokens and batches, after the gateway's own betas")
+    func betasForwarded() async throws {
+        let harness = try await GatewayHarness.start(betas: ["gateway-beta-1"])
+        defer { Task { await harness.stop() } }
+        let url = harness.gateway.baseURL
+        let calls: [(String, String)] = [
+            ("/v1/messages", Curl.messageBody(prompt: "hi")),
+            ("/v1/messages", Curl.messageBody(prompt: "hi", stream: true)),
+            ("/v1/messages/count_tokens", #"{"model":"auto","messages":[{"role":"user","content":"hi"}]}"#),
+            ("/v1/messages/batches",
+             #"{"requests":[{"custom_id":"a","params":{"model":"auto","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}}]}"#),
+        ]
+        for (path, body) in calls {
+            let reply = try await Curl.run(url + path, body: body, headers: [
+                "x-api-key": "k", "anthropic-beta": "context-1m-2025-08-07, gateway-beta-1,,files-api-2025-04-14"])
+            #expect(reply.status == 200, "\(path): \(reply.body)")
+            let sent = try #require(harness.mock.stats.recentRequests.last)
+            #expect(sent.path == path)
+            #expect(sent.anthropicBeta == "gateway-beta-1,context-1m-2025-08-07,files-api-2025-04-14", "\(path)")
+        }
+        // Without the header, only the gateway's own.
+        _ = try await Curl.run(url + "/v1/messages", body: Curl.messageBody(prompt: "hi"), headers: ["x-api-key": "k"])
+        #expect(harness.mock.stats.recentRequests.last?.anthropicBeta == "gateway-beta-1")
+    }
+
     @Test("a prefill (final assistant message) may be empty")
     func finalAssistantMayBeEmpty() async throws {
         let harness = try await GatewayHarness.start()

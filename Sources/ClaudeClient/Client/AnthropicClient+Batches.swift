@@ -5,20 +5,23 @@ extension AnthropicClient {
     /// `POST /v1/messages/batches`: submits requests for asynchronous processing at 50% price.
     ///
     /// Each request is checked against the API version's rules (messages name its `custom_id`);
-    /// the body may be up to 256 MB.
+    /// the body may be up to 256 MB. `options` sets this call's `anthropic-version` (whose rules
+    /// are checked) and extra betas.
     /// - Throws: `ClaudeError`.
-    public func createBatch(_ batch: CreateBatchRequest, logger: Logger? = nil) async throws -> APIResponse<MessageBatch> {
+    public func createBatch(_ batch: CreateBatchRequest, logger: Logger? = nil,
+                            options: RequestOptions = .init()) async throws -> APIResponse<MessageBatch> {
         var batch = batch
         for index in batch.requests.indices {
             batch.requests[index].params.stream = nil
             try RequestValidation.checkVersionRules(
-                batch.requests[index].params, version: configuration.apiVersion,
+                batch.requests[index].params, version: version(options),
                 place: "requests[\(index)] (custom_id \(batch.requests[index].customID)): ")
         }
         let body = try encodeBody(batch, what: "CreateBatchRequest")
         try RequestValidation.checkBodySize(body.count, limit: RequestValidation.batchBodyLimit, what: "Batch")
         return try await send(
-            Endpoint(method: .post, path: "/v1/messages/batches", body: body), as: MessageBatch.self, logger: logger)
+            Endpoint(method: .post, path: "/v1/messages/batches", body: body, options: options), as: MessageBatch.self,
+            logger: logger)
     }
 
     /// `GET /v1/messages/batches/{id}`.

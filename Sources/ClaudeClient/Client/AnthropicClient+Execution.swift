@@ -10,6 +10,8 @@ extension AnthropicClient {
         var query: [(name: String, value: String)] = []
         var body: Data? = nil
         var streaming = false
+        /// Per-call version and betas (``RequestOptions``); empty: the configuration's headers.
+        var options = RequestOptions()
     }
 
     /// Result of one attempt inside `withRetries`.
@@ -39,7 +41,8 @@ extension AnthropicClient {
     }
 
     func makeHTTPRequest(_ endpoint: Endpoint) throws(ClaudeError) -> HTTPRequest {
-        let headers = try requestHeaders.headers(streaming: endpoint.streaming, hasBody: endpoint.body != nil).get()
+        var headers = try requestHeaders.headers(streaming: endpoint.streaming, hasBody: endpoint.body != nil).get()
+        if !endpoint.options.isEmpty { headers = try Self.applying(endpoint.options, to: headers) }
         var url = requestHeaders.baseURL + endpoint.path
         if !endpoint.query.isEmpty {
             url += "?" + endpoint.query.map { "\(Self.percentEncode($0.name))=\(Self.percentEncode($0.value))" }

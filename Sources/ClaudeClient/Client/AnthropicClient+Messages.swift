@@ -7,36 +7,40 @@ extension AnthropicClient {
     /// Refused client-side (`refusedClientSide`, no traffic) when the request breaks the API
     /// version's rules, the body is over 32 MB, or `maxTokens` implies more than 10 minutes of
     /// generation (more than `requestTimeout` if that is longer): stream those instead.
+    /// `options` sets this call's `anthropic-version` (whose rules are checked) and extra betas.
     /// - Throws: `ClaudeError`.
-    public func createMessage(_ request: MessageRequest, logger: Logger? = nil) async throws -> APIResponse<Message> {
+    public func createMessage(_ request: MessageRequest, logger: Logger? = nil,
+                              options: RequestOptions = .init()) async throws -> APIResponse<Message> {
         var request = request
         request.stream = nil
-        try RequestValidation.checkVersionRules(request, version: configuration.apiVersion)
+        try RequestValidation.checkVersionRules(request, version: version(options))
         try RequestValidation.checkNonStreaming(request, requestTimeout: configuration.requestTimeout)
         let body = try messageBody(request)
         try RequestValidation.checkBodySize(body.count, limit: RequestValidation.messagesBodyLimit, what: "Messages")
-        return try await send(Endpoint(method: .post, path: "/v1/messages", body: body), as: Message.self, logger: logger)
+        return try await send(Endpoint(method: .post, path: "/v1/messages", body: body, options: options),
+                              as: Message.self, logger: logger)
     }
 
     /// `POST /v1/messages` for one complete reply, streamed underneath when a non-streaming call
     /// would be refused for its `max_tokens` (see ``requiresStreaming(_:)``); otherwise exactly
-    /// ``createMessage(_:logger:)``. The streamed events are assembled into the same `Message`
+    /// ``createMessage(_:logger:options:)``. The streamed events are assembled into the same `Message`
     /// (usage from the last `message_delta`), so a caller that chose a large `max_tokens` gets
     /// its reply instead of a client-side refusal.
+    /// `options` as for ``createMessage(_:logger:options:)``.
     /// - Throws: `ClaudeError` (`streamInterrupted` when the stream ends before `message_stop`).
-    public func createMessage(_ request: MessageRequest, logger: Logger? = nil,
+    public func createMessage(_ request: MessageRequest, logger: Logger? = nil, options: RequestOptions = .init(),
                               streamingWhenNeeded: Bool) async throws -> APIResponse<Message> {
         guard streamingWhenNeeded, requiresStreaming(request) else {
-            return try await createMessage(request, logger: logger)
+            return try await createMessage(request, logger: logger, options: options)
         }
         (logger ?? self.logger).debug("claude-client streaming internally", metadata: ["max-tokens": "\(request.maxTokens)"])
-        let stream = try await streamMessage(request, logger: logger)
+        let stream = try await streamMessage(request, logger: logger, options: options)
         let message = try await stream.finalMessage()
         return APIResponse(body: message, status: stream.status, requestID: stream.requestID,
                            rateLimit: stream.rateLimit, attempts: stream.attempts, latency: stream.latency)
     }
 
-    /// Whether ``createMessage(_:logger:)`` would refuse `request` without streaming because its
+    /// Whether ``createMessage(_:logger:options:)`` would refuse `request` without streaming because its
     /// `max_tokens` implies more than 10 minutes of generation (more than `requestTimeout` if that
     /// is longer), per https://docs.anthropic.com/en/api/errors#long-requests. At the default
     /// timeout that is `max_tokens` above ``nonStreamingMaxTokens``.
@@ -50,7 +54,7 @@ extension AnthropicClient {
     }
 
     /// The largest `max_tokens` a non-streaming call is sent with at a `requestTimeout` of at
-    /// most 10 minutes (21,333 tokens): above it, ``createMessage(_:logger:)`` refuses the call.
+    /// most 10 minutes (21,333 tokens): above it, ``createMessage(_:logger:options:)`` refuses the call.
     public static var nonStreamingMaxTokens: Int {
         RequestValidation.tokensPerHour * RequestValidation.nonStreamingLimitSeconds / 3600
     }
@@ -58,26 +62,32 @@ extension AnthropicClient {
     /// `POST /v1/messages` with `stream: true`: returns once the first event has arrived.
     ///
     /// Retries (per the policy) cover the request up to the first event only; later failures are
-    /// thrown by the stream after the events already delivered.
+    /// thrown by the stream after the events already delivered. `options` as for
+    /// ``createMessage(_:logger:options:)``.
     /// - Throws: `ClaudeError`.
-    public func streamMessage(_ request: MessageRequest, logger: Logger? = nil) async throws -> MessageStream {
+    public func streamMessage(_ request: MessageRequest, logger: Logger? = nil,
+                              options: RequestOptions = .init()) async throws -> MessageStream {
         var request = request
         request.stream = true
-        try RequestValidation.checkVersionRules(request, version: configuration.apiVersion)
+        try RequestValidation.checkVersionRules(request, version: version(options))
         let body = try messageBody(request)
         try RequestValidation.checkBodySize(body.count, limit: RequestValidation.messagesBodyLimit, what: "Messages")
         return try await openMessageStream(
-            Endpoint(method: .post, path: "/v1/messages", body: body, streaming: true), logger: logger ?? self.logger)
+            Endpoint(method: .post, path: "/v1/messages", body: body, streaming: true, options: options),
+            logger: logger ?? self.logger)
     }
 
-    /// `POST /v1/messages/count_tokens`: exact input tokens, free, no generation.
+    /// `POST /v1/messages/count_tokens`: exact input tokens, free, no generation. `options` as for
+    /// ``createMessage(_:logger:options:)``.
     /// - Throws: `ClaudeError`.
-    public func countTokens(_ request: CountTokensRequest, logger: Logger? = nil) async throws -> APIResponse<TokenCount> {
-        try RequestValidation.checkBlocks(request.messages, version: configuration.apiVersion)
+    public func countTokens(_ request: CountTokensRequest, logger: Logger? = nil,
+                            options: RequestOptions = .init()) async throws -> APIResponse<TokenCount> {
+        try RequestValidation.checkBlocks(request.messages, version: version(options))
         let body = try encodeBody(request, what: "CountTokensRequest")
         try RequestValidation.checkBodySize(body.count, limit: RequestValidation.messagesBodyLimit, what: "count_tokens")
         return try await send(
-            Endpoint(method: .post, path: "/v1/messages/count_tokens", body: body), as: TokenCount.self, logger: logger)
+            Endpoint(method: .post, path: "/v1/messages/count_tokens", body: body, options: options),
+            as: TokenCount.self, logger: logger)
     }
 
     /// The JSON of a Messages request: the caller's own bytes with `model`, `max_tokens` and

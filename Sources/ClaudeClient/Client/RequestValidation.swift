@@ -26,7 +26,7 @@ enum RequestValidation {
         if !present.isEmpty {
             throw refuse(
                 "\(place)\(present.joined(separator: ", ")) not accepted under anthropic-version \(version): "
-                    + "remove it, or pin Configuration.apiVersion = .v2023_06_01")
+                    + "remove it, or pin anthropic-version 2023-06-01 (apiVersion .v2023_06_01)")
         }
         try checkBlocks(request.messages, version: version, place: place)
     }

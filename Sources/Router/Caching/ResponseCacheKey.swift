@@ -12,7 +12,8 @@ import RouterPolicies
 /// JSON (``MessageRequest/originalJSON``: the gateway forwards it upstream as sent) also keys on
 /// every other top-level member of it as sent, so a parameter the client does not model
 /// (`output_format`, `mcp_servers`, `container`, newer ones) is never served another value's
-/// answer; two spellings of the same JSON then miss each other, which is only a miss.
+/// answer; two spellings of the same JSON then miss each other, which is only a miss. A call's
+/// own `anthropic-version` and beta names (``CallOptions/request``) are part of it when set.
 /// `metadata` (other than the partition key), `stream` and `service_tier` are left out: they do
 /// not change the answer.
 struct ResponseCacheKey: Encodable {
@@ -34,10 +35,18 @@ struct ResponseCacheKey: Encodable {
     /// The caller's other top-level members as sent (name → JSON text), when the request keeps its JSON.
     let original: [String: String]?
 
+    /// The call's `anthropic-version`, `nil` when it is the client's.
+    let apiVersion: String?
+    /// The call's beta names, `nil` when none.
+    let betas: [String]?
+
     /// Top-level members of the caller's JSON that the key leaves out or takes from the decoded request.
     static let modelledMembers: Set<String> = ["model", "max_tokens", "metadata", "stream", "service_tier"]
 
-    init(request: MessageRequest, task: String, policyHash: String, partition: String?) {
+    init(request: MessageRequest, task: String, policyHash: String, partition: String?,
+         requestOptions: AnthropicClient.RequestOptions = .init()) {
+        apiVersion = requestOptions.apiVersion?.rawValue
+        betas = requestOptions.betas.isEmpty ? nil : requestOptions.betas
         self.task = task
         self.policyHash = policyHash
         self.partition = partition

@@ -11,12 +11,17 @@ public struct CallOptions: Sendable {
     public var metadata: [String: String]
     /// Checks the reply must pass; a failing check fires its escalation trigger.
     public var checks: [ResponseCheck]
+    /// The call's own `anthropic-version` and beta names, sent on every attempt (escalations
+    /// included) and on a pre-flight `count_tokens`. Default: the client's configuration.
+    public var request: AnthropicClient.RequestOptions
 
-    /// Options with no task, no metadata and no checks.
-    public init(task: String? = nil, metadata: [String: String] = [:], checks: [ResponseCheck] = []) {
+    /// Options with no task, no metadata, no checks and the client's version and betas.
+    public init(task: String? = nil, metadata: [String: String] = [:], checks: [ResponseCheck] = [],
+                request: AnthropicClient.RequestOptions = .init()) {
         self.task = task
         self.metadata = metadata
         self.checks = checks
+        self.request = request
     }
 }
 

@@ -76,7 +76,7 @@ extension ModelRouter {
             var count = CountTokensRequest(request)
             count.model = decision.model
             do {
-                let counted = try await client.countTokens(count, logger: logger).body.inputTokens
+                let counted = try await client.countTokens(count, logger: logger, options: options.request).body.inputTokens
                 input.countedInputTokens = counted
                 notes.preflightInputTokens = counted
                 // Decided again on the exact size: a tier whose window cannot hold it is skipped.

@@ -35,7 +35,7 @@ extension ModelRouter {
             partition = "\(partitionKey)=\(value)"
         }
         guard let key = ResponseCacheKey(request: request, task: decision.task, policyHash: snapshot.policy.contentHash,
-                                         partition: partition).digest else { return .notCached }
+                                         partition: partition, requestOptions: callOptions.request).digest else { return .notCached }
         let log = logger ?? self.logger
         let started = ContinuousClock.now
         let now = options.now()

@@ -24,9 +24,12 @@ extension ModelRouter {
         if case .hit(let response) = cached { return response }
         var call = try await begin(request, options: options, logger: logger, isStream: false)
         let client = self.client
+        let requestOptions = options.request
         let (response, unresolved, attempt) = try await runAttempts(
             &call,
-            perform: { routed, logger in try await client.createMessage(routed, logger: logger, streamingWhenNeeded: true) },
+            perform: { routed, logger in
+                try await client.createMessage(routed, logger: logger, options: requestOptions, streamingWhenNeeded: true)
+            },
             ended: { AttemptEnd.reply($0, checks: options.checks) })
         // The reply handed back did not escalate, so its trigger (if any) is the one left unresolved.
         var routed = RoutedResponse(message: response.body, attempts: call.attempts,

@@ -26,11 +26,12 @@ extension ModelRouter {
         }
         var call = try await begin(request, options: options, logger: logger, isStream: true)
         let client = self.client
+        let requestOptions = options.request
         // An opened stream is handed to the caller unrecorded (`ended` is nil): its session
         // records it when it ends. Only a failure to open goes through the escalation step.
         let (stream, _, _) = try await runAttempts(
             &call,
-            perform: { routed, logger in try await client.streamMessage(routed, logger: logger) },
+            perform: { routed, logger in try await client.streamMessage(routed, logger: logger, options: requestOptions) },
             ended: { _ in nil })
         var fill: StreamSession.CacheFill?
         if case .miss(let key, let task, let policy) = cached { fill = .init(key: key, task: task, policy: policy) }
