@@ -50,10 +50,11 @@ extension GatewayResponder {
 
     /// The routing inputs of a request: `x-router-task`, `x-router-metadata-KEY` headers, the
     /// `auto:TASK` alias, and the caller's identity (which wins over headers); and the wire
-    /// settings forwarded upstream on every attempt: the caller's `anthropic-beta` names
-    /// (``requestOptions(_:)``).
+    /// settings forwarded upstream on every attempt: the caller's `anthropic-version` and
+    /// `anthropic-beta` names (``requestOptions(_:)``).
     /// - Throws: ``GatewayAPIError`` 400 `invalid_request_error` when `x-router-task` or the
-    ///   `auto:TASK` alias names a task the policy does not have (the message lists its tasks).
+    ///   `auto:TASK` alias names a task the policy does not have (the message lists its tasks),
+    ///   or `anthropic-version` is not a version the client knows.
     func callOptions(_ headers: HTTPFields, model: inout String, caller: GatewayKeys.Caller?) async throws -> CallOptions {
         var options = CallOptions()
         options.request = try Self.requestOptions(headers)
@@ -91,11 +92,23 @@ extension GatewayResponder {
         return options
     }
 
-    /// The caller's `anthropic-beta` headers as the client's per-call options, forwarded upstream
-    /// (https://docs.anthropic.com/en/api/beta-headers). Beta names may be comma-separated and
-    /// the header repeated (empty names dropped).
+    /// The caller's `anthropic-version` and `anthropic-beta` headers as the client's per-call
+    /// options, forwarded upstream (https://docs.anthropic.com/en/api/versioning,
+    /// https://docs.anthropic.com/en/api/beta-headers). No `anthropic-version` leaves the client's
+    /// default; beta names may be comma-separated and the header repeated (empty names dropped).
+    /// - Throws: ``GatewayAPIError`` 400 `invalid_request_error` for a version not in
+    ///   ``AnthropicClient/APIVersion/known``, naming the versions accepted.
     static func requestOptions(_ headers: HTTPFields) throws -> AnthropicClient.RequestOptions {
         var options = AnthropicClient.RequestOptions()
+        if let version = headers[HTTPField.Name("anthropic-version")!] {
+            let trimmed = version.trimmingCharacters(in: .whitespaces)
+            guard let known = AnthropicClient.APIVersion.known.first(where: { $0.rawValue == trimmed }) else {
+                let accepted = AnthropicClient.APIVersion.known.map(\.rawValue).joined(separator: ", ")
+                throw GatewayAPIError.invalidRequest(
+                    "anthropic-version: '\(headerSafe(trimmed))' is not a version this gateway accepts (accepted: \(accepted))")
+            }
+            options.apiVersion = known
+        }
         for value in headers[values: HTTPField.Name("anthropic-beta")!] {
             for name in value.split(separator: ",") {
                 let beta = name.trimmingCharacters(in: .whitespaces)

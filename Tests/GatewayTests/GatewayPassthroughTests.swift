@@ -150,6 +150,54 @@ struct GatewayPassthroughTests {
         #expect(harness.mock.stats.recentRequests.last?.anthropicBeta == "gateway-beta-1")
     }
 
+    @Test("the caller's anthropic-version is forwarded and its rules apply: 2023-06-01 allows temperature")
+    func versionHonoured() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        let url = harness.gateway.baseURL
+        let withTemperature = Curl.messageBody(model: "claude-haiku-4-5", prompt: "hi", extra: #","temperature":0.2"#)
+        for stream in [false, true] {
+            let body = stream ? withTemperature.replacingOccurrences(of: #""stream":false"#, with: #""stream":true"#) : withTemperature
+            let pinned = try await Curl.run(url + "/v1/messages", body: body,
+                                            headers: ["x-api-key": "k", "anthropic-version": "2023-06-01"])
+            #expect(pinned.status == 200, "\(pinned.body)")
+            #expect(harness.mock.stats.recentRequests.last?.anthropicVersion == "2023-06-01")
+        }
+        let counted = try await Curl.run(url + "/v1/messages/count_tokens",
+                                         body: #"{"model":"claude-haiku-4-5","messages":[{"role":"user","content":"hi"}]}"#,
+                                         headers: ["x-api-key": "k", "anthropic-version": "2023-06-01"])
+        #expect(counted.status == 200)
+        #expect(harness.mock.stats.recentRequests.last?.anthropicVersion == "2023-06-01")
+        // Without the header the client's default applies: temperature is refused before sending.
+        let sentBefore = harness.mock.stats.totalRequests
+        let current = try await Curl.run(url + "/v1/messages", body: withTemperature, headers: ["x-api-key": "k"])
+        #expect(current.status == 400)
+        #expect(((current.json?["error"] as? [String: Any])?["message"] as? String)?.contains("2026-10-21") == true)
+        _ = try await Curl.run(url + "/v1/messages", body: Curl.messageBody(prompt: "hi"), headers: ["x-api-key": "k"])
+        #expect(harness.mock.stats.recentRequests.last?.anthropicVersion == "2026-10-21")
+        #expect(harness.mock.stats.totalRequests == sentBefore + 1)
+    }
+
+    @Test("an anthropic-version the client does not know is a 400 naming the versions accepted, sent nowhere")
+    func unknownVersionRefused() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        for (path, body) in [("/v1/messages", Curl.messageBody(prompt: "hi")),
+                             ("/v1/messages", Curl.messageBody(prompt: "hi", stream: true)),
+                             ("/v1/messages/count_tokens", #"{"model":"auto","messages":[{"role":"user","content":"hi"}]}"#)] {
+            let reply = try await Curl.run(harness.gateway.baseURL + path, body: body,
+                                           headers: ["x-api-key": "k", "anthropic-version": "2024-01-01"])
+            #expect(reply.status == 400)
+            #expect(reply.json?["type"] as? String == "error")
+            let error = try #require(reply.json?["error"] as? [String: Any])
+            #expect(error["type"] as? String == "invalid_request_error")
+            #expect(error["message"] as? String
+                    == "anthropic-version: '2024-01-01' is not a version this gateway accepts (accepted: 2023-06-01, 2026-10-21)")
+        }
+        #expect(harness.mock.stats.totalRequests == 0)
+        #expect(try await harness.ledger.records(LedgerQuery()).isEmpty)
+    }
+
     @Test("a prefill (final assistant message) may be empty")
     func finalAssistantMayBeEmpty() async throws {
         let harness = try await GatewayHarness.start()
