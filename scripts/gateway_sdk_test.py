@@ -210,7 +210,26 @@ def main():
             return
         raise AssertionError("no 529")
 
+<<<<<<< HEAD
     def access_lines(path="/v1/messages"):
+=======
+    def no_retry_when_api_says_so():
+        retrying = anthropic.Anthropic(api_key=ALICE, base_url=base, max_retries=2)
+        before = access_lines()
+        try:
+            retrying.messages.create(model="claude-haiku-4-5", max_tokens=10,
+                                     messages=[{"role": "user", "content": "x [[mock: status=500 should-retry=false]]"}])
+        except anthropic.InternalServerError as error:
+            assert error.response.headers["x-should-retry"] == "false", dict(error.response.headers)
+            assert error.response.headers["anthropic-ratelimit-requests-limit"], dict(error.response.headers)
+            # The API said a retry cannot succeed: the SDK sent the call once.
+            lines = access_lines()[len(before):]
+            assert len(lines) == 1 and "status=500" in lines[0], lines
+            return
+        raise AssertionError("no InternalServerError")
+
+    def access_lines():
+>>>>>>> 7a91fc0 (serve forwards the API's x-should-retry on errors and its anthropic-ratelimit-* headers on replies, streams, count_tokens, batch create and errors: the client keeps those fields as sent (RateLimitInfo.headerFields, ClaudeError.shouldRetry/rateLimit), so an SDK no longer retries a 500 the API said not to)
         serve_out.seek(0)
         return [line for line in serve_out.read().splitlines() if f"path={path} " in line]
 
@@ -265,8 +284,12 @@ def main():
                      ("tool use", tool_use), ("count_tokens", count_tokens),
                      ("models", models), ("401 AuthenticationError", bad_key), ("400 BadRequestError", bad_request),
                      ("budget RateLimitError, not retried", budget), ("SDK retries on 529", retries_on_529),
+<<<<<<< HEAD
                      ("batch results through the gateway, in its ledger", batch_results_through_gateway),
                      ("batches per caller: bob gets 404 for alice's, her rows stay hers", batches_per_caller)]:
+=======
+                     ("SDK does not retry a 500 with x-should-retry: false", no_retry_when_api_says_so)]:
+>>>>>>> 7a91fc0 (serve forwards the API's x-should-retry on errors and its anthropic-ratelimit-* headers on replies, streams, count_tokens, batch create and errors: the client keeps those fields as sent (RateLimitInfo.headerFields, ClaudeError.shouldRetry/rateLimit), so an SDK no longer retries a 500 the API said not to)
         check(name, fn)
 
     serve.send_signal(signal.SIGTERM)

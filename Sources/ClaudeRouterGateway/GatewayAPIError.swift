@@ -63,8 +63,9 @@ struct GatewayAPIError: Error, Sendable {
 
     /// Maps what a routed call threw to the reply the caller gets.
     ///
-    /// - An API error (it has a status) passes through: status, `error.type`, message, request id
-    ///   and `retry-after`.
+    /// - An API error (it has a status) passes through: status, `error.type`, message, request id,
+    ///   `retry-after`, the API's `x-should-retry` (so an SDK does not retry what the API said
+    ///   cannot succeed) and its `anthropic-ratelimit-*` headers.
     /// - A request the client refuses before sending (`refusedClientSide`) is a 400 saying why.
     /// - A budget refusal is a 429 `rate_limit_error` naming the budget, its limit and spend and
     ///   when its period resets, with `x-should-retry: false` (retrying at once cannot succeed)
@@ -109,6 +110,8 @@ struct GatewayAPIError: Error, Sendable {
             let seconds = max(0, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
             headers.append(("retry-after", String(seconds)))
         }
+        if let shouldRetry = error.shouldRetry { headers.append(("x-should-retry", shouldRetry ? "true" : "false")) }
+        headers += GatewayResponder.rateLimitHeaders(error.rateLimit)
         if let status = error.status {
             return GatewayAPIError(status: status, type: error.apiErrorType ?? apiType(forStatus: status),
                                    message: error.message, headers: headers, requestID: error.requestID,

@@ -53,7 +53,7 @@ extension GatewayResponder {
                                  metadata: ["batch": "\(submission.batchID)", "error": "\(error)"])
         }
         return try json(Self.throughGateway(created.body, base: callerBaseURL(request)),
-                        headers: created.requestID.map { [("request-id", $0)] } ?? [])
+                        headers: (created.requestID.map { [("request-id", $0)] } ?? []) + Self.rateLimitHeaders(created.rateLimit))
     }
 
     /// The remembered submissions among `ids` (this process's unsaved ones included).

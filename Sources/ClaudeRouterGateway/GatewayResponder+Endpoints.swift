@@ -31,6 +31,7 @@ extension GatewayResponder {
         facts.model = body.model
         let counted = try await gateway.client.countTokens(body, options: options.request)
         if let requestID = counted.requestID { headers.append(("request-id", requestID)) }
+        headers += Self.rateLimitHeaders(counted.rateLimit)
         return try json(counted.body, headers: headers)
     }
 

@@ -188,7 +188,8 @@ extension GatewayResponder {
     }
 
     /// `x-router-tier`, `-model`, `-task`, `-attempts`, `-cost-usd`, `-baseline-usd`, `-savings-usd`,
-    /// `-reason`, `-unresolved`, and the API's `request-id` of the attempt that produced the reply.
+    /// `-reason`, `-unresolved`, and the API's `request-id` and `anthropic-ratelimit-*` headers of
+    /// the response that carried the reply.
     static func routerHeaders(_ routed: RoutedResponse) -> [(String, String)] {
         let decision = routed.decision
         var headers: [(String, String)] = [
@@ -201,7 +202,15 @@ extension GatewayResponder {
         if let savings = routed.savings { headers.append(("x-router-savings-usd", savings.exactDecimal)) }
         if let trigger = routed.unresolvedTrigger { headers.append(("x-router-unresolved", trigger.rawValue)) }
         if let requestID = routed.attempts[routed.replyAttempt - 1].requestID { headers.append(("request-id", requestID)) }
+        headers += rateLimitHeaders(routed.rateLimit)
         return headers
+    }
+
+    /// The upstream's `anthropic-ratelimit-*` headers as it sent them, so a caller (or its SDK)
+    /// sees the API's limits through the gateway
+    /// (https://docs.anthropic.com/en/api/rate-limits#response-headers); none for `nil`.
+    static func rateLimitHeaders(_ info: RateLimitInfo?) -> [(String, String)] {
+        info?.headerFields.map { ($0.name, $0.value) } ?? []
     }
 
     /// An SSE reply: the routed stream's events written one at a time as they arrive.
@@ -226,6 +235,7 @@ extension GatewayResponder {
             Self.set(&fields, name, value)
         }
         if let requestID = routed.requestID { Self.set(&fields, "request-id", requestID) }
+        for (name, value) in Self.rateLimitHeaders(routed.rateLimit) { Self.set(&fields, name, value) }
         Self.set(&fields, "trailer", "x-router-cost-usd, x-router-attempts")
         let gateway = self.gateway
         let method = request.method.rawValue

@@ -74,6 +74,30 @@ struct ClientCallTests {
         #expect(field == .window(index: 3, part: .reset))
     }
 
+    @Test("rate-limit header fields are kept as sent, in order, for a proxy; dropped when one holds a secret")
+    func rateLimitHeaderFields() {
+        let head = HTTPResponseHead(status: 200, headers: [
+            ("request-id", "req_1"), ("anthropic-ratelimit-requests-limit", "50"),
+            ("anthropic-ratelimit-requests-limit", "60"), ("anthropic-ratelimit-priority-input-tokens-limit", "9"),
+            ("anthropic-ratelimit-", "1"), ("x-anthropic-ratelimit-tokens-limit", "9"),
+            ("anthropic-ratelimit-tokens-reset", "2026-11-01T12:00:30Z"), ("retry-after", "7"),
+        ])
+        var info = RateLimitInfo(head: head, now: Date())
+        #expect(info.headerFields.map { "\($0.name)=\($0.value)" } == [
+            "anthropic-ratelimit-requests-limit=50", "anthropic-ratelimit-requests-limit=60",
+            "anthropic-ratelimit-priority-input-tokens-limit=9", "anthropic-ratelimit-tokens-reset=2026-11-01T12:00:30Z",
+        ])
+        info.dropFields(containingAnyOf: ["sk-other"])
+        #expect(info.headerFields.count == 4)
+        #expect(RateLimitInfo().headerFields.isEmpty)
+        var leaky = RateLimitInfo(head: HTTPResponseHead(status: 200, headers: [
+            ("anthropic-ratelimit-requests-limit", "50"), ("anthropic-ratelimit-note", "key sk-secret-1"),
+        ]), now: Date())
+        leaky.dropFields(containingAnyOf: ["sk-secret-1"])
+        #expect(leaky.headerFields.isEmpty)
+        #expect(leaky.requests?.limit == 50)
+    }
+
     @Test("rate-limit counts read from bytes equal Int(trimmed string) for every shape of value")
     func rateLimitIntegers() {
         let values = [

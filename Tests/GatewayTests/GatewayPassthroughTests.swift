@@ -198,6 +198,64 @@ struct GatewayPassthroughTests {
         #expect(try await harness.ledger.records(LedgerQuery()).isEmpty)
     }
 
+    @Test("the API's anthropic-ratelimit-* headers reach the caller on replies, streams, count_tokens and errors")
+    func rateLimitHeadersForwarded() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        let url = harness.gateway.baseURL
+        func rateLimitFields(_ reply: CurlReply) -> [String: String] {
+            reply.headers.filter { $0.key.hasPrefix("anthropic-ratelimit-") }
+        }
+        // What the mock sends for such a call (its request counter makes `requests-remaining`
+        // differ per call; every other field is the same).
+        let direct = try await Curl.run(harness.mock.baseURL + "/v1/messages",
+                                        body: Curl.messageBody(model: "claude-haiku-4-5", prompt: "hi"),
+                                        headers: ["x-api-key": "k", "anthropic-version": "2023-06-01"])
+        let names = Set(rateLimitFields(direct).keys)
+        #expect(names.count == 12)
+        for (path, body, status) in [
+            ("/v1/messages", Curl.messageBody(model: "claude-haiku-4-5", prompt: "hi"), 200),
+            ("/v1/messages", Curl.messageBody(model: "claude-haiku-4-5", prompt: "hi", stream: true), 200),
+            ("/v1/messages/count_tokens", #"{"model":"claude-haiku-4-5","messages":[{"role":"user","content":"hi"}]}"#, 200),
+            ("/v1/messages", Curl.messageBody(model: "claude-haiku-4-5", prompt: "x [[mock: status=429]]"), 429),
+        ] {
+            let reply = try await Curl.run(url + path, body: body, headers: ["x-api-key": "k"])
+            #expect(reply.status == status, "\(path) \(body)")
+            let fields = rateLimitFields(reply)
+            #expect(Set(fields.keys) == names, "\(path) \(body)")
+            #expect(fields["anthropic-ratelimit-requests-limit"] == "4000")
+            #expect(fields["anthropic-ratelimit-requests-remaining"] == (status == 429 ? "0" : String(4000 - harness.mock.stats.totalRequests)),
+                    "\(path) \(body)")
+        }
+    }
+
+    @Test("the API's x-should-retry on an error reaches the caller, whose client then does not retry")
+    func shouldRetryForwarded() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        let url = harness.gateway.baseURL
+        for (flag, stream) in [("false", false), ("true", false), ("false", true)] {
+            let reply = try await Curl.run(url + "/v1/messages", body: Curl.messageBody(
+                model: "claude-haiku-4-5", prompt: "x [[mock: status=500 should-retry=\(flag)]]", stream: stream),
+                headers: ["x-api-key": "k"])
+            #expect(reply.status == 500)
+            #expect(reply.headers["x-should-retry"] == flag)
+        }
+        let plain = try await Curl.run(url + "/v1/messages", body: Curl.messageBody(
+            model: "claude-haiku-4-5", prompt: "x [[mock: status=500]]"), headers: ["x-api-key": "k"])
+        #expect(plain.status == 500)
+        #expect(plain.headers["x-should-retry"] == nil)
+        // A client with retries left obeys it: one call through the gateway, one upstream.
+        let caller = harness.gatewayClient(retries: 2)
+        defer { caller.shutdown() }
+        let before = harness.mock.stats.totalRequests
+        await #expect(throws: ClaudeError.self) {
+            _ = try await caller.createMessage(MessageRequest(
+                model: "claude-haiku-4-5", maxTokens: 20, messages: [.user("x [[mock: status=500 should-retry=false]]")]))
+        }
+        #expect(harness.mock.stats.totalRequests == before + 1)
+    }
+
     @Test("a prefill (final assistant message) may be empty")
     func finalAssistantMayBeEmpty() async throws {
         let harness = try await GatewayHarness.start()

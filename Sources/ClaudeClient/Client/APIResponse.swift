@@ -62,6 +62,27 @@ public struct RateLimitInfo: Sendable, Hashable {
     public var outputTokens: Window?
     /// `retry-after-ms` / `retry-after`, when sent.
     public var retryAfter: Duration?
+    /// Every `anthropic-ratelimit-*` field as received: lower-cased name, NUL, value, NUL, … (one
+    /// buffer, so a response costs one allocation more, not two strings per field).
+    var rawFields: [UInt8] = []
+
+    /// Every `anthropic-ratelimit-*` header of the response as received (lower-cased name, value),
+    /// in order, the windows above and any newer ones alike, for a proxy that hands them on
+    /// (https://docs.anthropic.com/en/api/rate-limits#response-headers). Empty for info built by
+    /// hand, and when a field held the client's API key.
+    public var headerFields: [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = []
+        var parts = rawFields.split(separator: 0, omittingEmptySubsequences: false).makeIterator()
+        while let name = parts.next(), let value = parts.next(), !name.isEmpty {
+            fields.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+        return fields
+    }
+
+    /// Drops ``headerFields`` when any of them holds one of `secrets`.
+    mutating func dropFields(containingAnyOf secrets: [String]) {
+        if Redaction.bytes(rawFields, containsAnyOf: secrets) { rawFields = [] }
+    }
 
     /// Creates rate-limit info.
     public init(
@@ -84,7 +105,14 @@ public struct RateLimitInfo: Sendable, Hashable {
         var seen: UInt16 = 0
         var retryAfterMs: String?
         var retryAfter: String?
+        var raw: [UInt8] = []
         head.forEachField { name, value in
+            if Self.isRateLimitField(name), !value.contains(0) {
+                raw.append(contentsOf: name)
+                raw.append(0)
+                raw.append(contentsOf: value)
+                raw.append(0)
+            }
             guard let field = Self.field(named: name) else { return true }
             switch field {
             case .retryAfterMs: if retryAfterMs == nil { retryAfterMs = String(decoding: value, as: UTF8.self) }
@@ -117,6 +145,14 @@ public struct RateLimitInfo: Sendable, Hashable {
             outputTokens: present(windows.3),
             retryAfter: retryAfterMs == nil && retryAfter == nil
                 ? nil : RetryPolicy.serverWait(retryAfterMs: retryAfterMs, retryAfter: retryAfter, now: now))
+        rawFields = raw
+    }
+
+    /// Whether a lower-cased header name starts with `anthropic-ratelimit-`.
+    static func isRateLimitField(_ name: UnsafeRawBufferPointer) -> Bool {
+        guard name.count > prefix.count, name[0] == UInt8(ascii: "a") else { return false }
+        for index in prefix.indices where name[index] != prefix[index] { return false }
+        return true
     }
 
     /// `Int(text.trimmingCharacters(in: .whitespaces))` read from the bytes: optional sign,

@@ -234,9 +234,11 @@ extension AnthropicClient {
                 message: "response of \(endpoint.path) is not the expected JSON: \(MessageStreamEventDecoder.describe(error))",
                 requestID: requestID, attempts: attempts)
         }
+        var rateLimit = RateLimitInfo(head: head, now: configuration.now())
+        rateLimit.dropFields(containingAnyOf: secrets)
         var response = APIResponse(
-            body: body, status: head.status, requestID: requestID,
-            rateLimit: RateLimitInfo(head: head, now: configuration.now()), attempts: attempts, latency: latency)
+            body: body, status: head.status, requestID: requestID, rateLimit: rateLimit, attempts: attempts,
+            latency: latency)
         // Handed on byte for byte by a proxy; never when the API echoed the key into it.
         if !Redaction.data(data, containsAnyOf: secrets) {
             response.rawBody = data
@@ -277,8 +279,12 @@ extension AnthropicClient {
     func statusFailure<Value>(head: HTTPResponseHead, body: Data, number: Int) -> AttemptOutcome<Value> {
         let serverWait = RetryPolicy.serverWait(
             retryAfterMs: head.value("retry-after-ms"), retryAfter: head.value("retry-after"), now: configuration.now())
-        let error = ClaudeError.fromResponse(
+        var error = ClaudeError.fromResponse(
             head: head, body: body, attempts: number, retryAfter: serverWait, secrets: secrets)
+        error.shouldRetry = RetryPolicy.shouldRetryHeader(head.value("x-should-retry"))
+        var rateLimit = RateLimitInfo(head: head, now: configuration.now())
+        rateLimit.dropFields(containingAnyOf: secrets)
+        error.rateLimit = rateLimit
         let retryable = RetryPolicy.isRetryable(status: head.status, shouldRetryHeader: head.value("x-should-retry"))
         return .failure(error, retryable: retryable, serverWait: serverWait)
     }

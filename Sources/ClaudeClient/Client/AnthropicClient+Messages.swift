@@ -112,10 +112,11 @@ extension AnthropicClient {
             await self.streamingAttempt(request, endpoint: endpoint, number: number, logger: logger)
         }
         let (response, state) = opened
+        var rateLimit = RateLimitInfo(head: response.head, now: configuration.now())
+        rateLimit.dropFields(containingAnyOf: secrets)
         return MessageStream(
             body: response.body, state: state, requestID: sanitizedHeader(response.head, "request-id"), attempts: attempts,
-            status: response.head.status, rateLimit: RateLimitInfo(head: response.head, now: configuration.now()),
-            latency: clock.now - start)
+            status: response.head.status, rateLimit: rateLimit, latency: clock.now - start)
     }
 
     private func streamingAttempt(

@@ -21,6 +21,15 @@ struct RetryPolicy: Sendable {
         case fail(serverWait: Duration?, exceededMaxWait: Bool)
     }
 
+    /// An `x-should-retry` value: `true`/`false` (any case), else `nil` (absent or neither).
+    static func shouldRetryHeader(_ value: String?) -> Bool? {
+        switch value?.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: return nil
+        }
+    }
+
     /// Whether a status is retryable: 408, 409, 429, >= 500; `x-should-retry` overrides.
     static func isRetryable(status: Int, shouldRetryHeader: String?) -> Bool {
         switch shouldRetryHeader?.lowercased() {

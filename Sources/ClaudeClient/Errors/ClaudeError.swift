@@ -67,6 +67,13 @@ public struct ClaudeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// cumulative usage the events reported before it ended, in tokens. The API bills the input
     /// of such a call, so a caller that records costs should record this. `nil` otherwise.
     public var partialUsage: Usage?
+    /// The `x-should-retry` header of the API's error response (`true`/`false`), when it sent
+    /// one: the API's own word on whether a retry can succeed, which overrides the status rule
+    /// (docs/ANTHROPIC-API.md "Retry policy"). `nil` otherwise.
+    public var shouldRetry: Bool?
+    /// The rate-limit headers of the API's error response (``RateLimitInfo/headerFields`` has
+    /// them as sent); `nil` when no response was received.
+    public var rateLimit: RateLimitInfo?
 
     /// Creates an error.
     public init(

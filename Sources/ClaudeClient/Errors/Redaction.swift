@@ -89,6 +89,17 @@ enum Redaction {
         }
     }
 
+    /// Whether any non-empty secret occurs in `bytes` (as ``data(_:containsAnyOf:)``).
+    static func bytes(_ bytes: [UInt8], containsAnyOf secrets: [String]) -> Bool {
+        guard !bytes.isEmpty, secrets.contains(where: { !$0.isEmpty }) else { return false }
+        return bytes.withUnsafeBytes { haystack -> Bool in
+            secrets.contains { secret in
+                var secret = secret
+                return !secret.isEmpty && secret.withUTF8 { Self.occurs($0, in: haystack) }
+            }
+        }
+    }
+
     /// Whether the non-empty `needle` occurs in `haystack`.
     private static func occurs(_ needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeRawBufferPointer) -> Bool {
         guard let needleBase = needle.baseAddress, let base = haystack.baseAddress, needle.count <= haystack.count

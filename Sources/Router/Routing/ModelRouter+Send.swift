@@ -35,6 +35,7 @@ extension ModelRouter {
         var routed = RoutedResponse(message: response.body, attempts: call.attempts,
                                     unresolvedTrigger: unresolved, replyAttempt: attempt)
         routed.messageJSON = response.rawBody
+        routed.rateLimit = response.rateLimit
         metrics.completed(routed)
         if case .miss(let key, let task, let policy) = cached {
             storeResponse(routed, key: key, task: task, policy: policy, logger: logger)

@@ -50,6 +50,10 @@ public struct RoutedResponse: Sendable {
     /// For a response-cache hit, what the stored reply cost when it was made (`nil` otherwise,
     /// or when that call was unpriced).
     public var avoidedCost: USDAmount? = nil
+    /// The rate-limit headers of the API's response that carried ``message``
+    /// (``ClaudeClient/RateLimitInfo/headerFields`` has them as sent); `nil` for a
+    /// response-cache hit.
+    public var rateLimit: RateLimitInfo? = nil
 
     /// A response whose reply came from attempt `replyAttempt` (default: the last).
     init(message: Message, attempts: [AttemptSummary], unresolvedTrigger: EscalationTrigger?, replyAttempt: Int? = nil) {
