@@ -19,9 +19,10 @@ import Synchronization
 /// `GET /metrics` (when a Prometheus registry is given), the Message Batches endpoints, and
 /// `GET /dashboard` (the ledger report as one HTML page).
 ///
-/// Stopping (``stop()`` or a configured signal) stops accepting connections, lets requests and
-/// streams in flight finish for ``Configuration/drainGracePeriod`` (then cancels them, which
-/// records what they consumed), and flushes the ledger.
+/// Stopping (``stop()`` or a configured signal) drains first: the listener stays open, `/readyz`
+/// answers 503 and new API calls get 503 `overloaded_error`, while requests and streams in flight
+/// finish; once none is left (or ``Configuration/drainGracePeriod`` has passed, which cancels
+/// them and records what they consumed) the listener closes and the ledger is flushed.
 package final class Gateway: Sendable {
     /// How the gateway listens and whom it lets in; every default is documented.
     package struct Configuration: Sendable {
@@ -283,18 +284,53 @@ final class SharedGatewayState: Sendable {
     func withLock<T>(_ body: (inout GatewayState) -> T) -> T {
         mutex.withLock { body(&$0) }
     }
+
+    /// One request (or stream) ended: wakes ``waitUntilIdle()`` when it was the last.
+    func requestEnded() {
+        let waiters = mutex.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.inFlight -= 1
+            guard state.inFlight == 0 else { return [] }
+            defer { state.idleWaiters = [:] }
+            return Array(state.idleWaiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once no request is in flight, or when the calling task is cancelled.
+    func waitUntilIdle() async {
+        let id = UUID()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = mutex.withLock { state -> Bool in
+                    if state.inFlight <= 0 || Task.isCancelled { return true }
+                    state.idleWaiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            mutex.withLock { $0.idleWaiters.removeValue(forKey: id) }?.resume()
+        }
+    }
 }
 
 /// Mutable gateway state shared by the responder and the lifecycle.
 struct GatewayState {
     var port: Int?
-    /// Set once shutdown began: `/readyz` answers 503 so load balancers stop sending.
+    /// Set once shutdown began: `/readyz` answers 503 and new API calls are refused with 503, so
+    /// load balancers stop sending while the listener stays open for the calls in flight.
     var draining = false
     /// Requests being handled (streams until their last byte).
     var inFlight = 0
+    /// Who waits for ``inFlight`` to reach 0 (the draining service).
+    var idleWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
 }
 
-/// Marks the gateway as draining as soon as graceful shutdown starts (a signal included).
+/// Drains when graceful shutdown starts (a signal included): marks the gateway draining, then
+/// returns only once no request is in flight. The service group shuts its services down in
+/// reverse order, each after the previous one returned, and this one is after the HTTP server:
+/// so the listener stays open, answering `/readyz` with 503, until the drain is over (or the
+/// group's grace period cancels it).
 private struct DrainingService: Service {
     let state: SharedGatewayState
 
@@ -306,6 +342,7 @@ private struct DrainingService: Service {
             state.withLock { $0.draining = true }
         }
         state.withLock { $0.draining = true }
+        await state.waitUntilIdle()
     }
 }
 

@@ -244,7 +244,7 @@ extension GatewayResponder {
         let responseBody = ResponseBody { writer in
             var facts = startFacts
             defer {
-                gateway.state.withLock { $0.inFlight -= 1 }
+                gateway.state.requestEnded()
                 Self.logAccess(gateway.accessLog, method: method, path: path, facts: facts, since: started)
             }
             var iterator = routed.makeAsyncIterator()

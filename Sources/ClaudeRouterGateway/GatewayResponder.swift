@@ -83,11 +83,17 @@ struct GatewayResponder: HTTPResponder {
         var deferredLog = false
         defer {
             if !deferredLog {
-                gateway.state.withLock { $0.inFlight -= 1 }
+                gateway.state.requestEnded()
                 logAccess(request, facts: facts, since: started)
             }
         }
         do {
+            if endpoint.needsKey, gateway.state.withLock({ $0.draining }) {
+                // Draining: the calls in flight finish, new ones go to another instance.
+                throw GatewayAPIError(status: 503, type: "overloaded_error",
+                                      message: "the gateway is shutting down and takes no new requests; retry",
+                                      logCode: "draining")
+            }
             var caller: GatewayKeys.Caller?
             if endpoint.needsKey {
                 caller = try authenticate(request)

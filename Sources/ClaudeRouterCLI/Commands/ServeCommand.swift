@@ -22,8 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
         by the policy; a concrete model id passes through, budgeted and recorded. The upstream key comes from \
         ANTHROPIC_API_KEY or --api-key-file only. Without --keys the gateway runs in development mode: loopback \
         only, any caller key accepted. SIGHUP re-reads the policy and keys files (a broken file keeps the previous \
-        one and logs every error). SIGTERM/SIGINT drain requests in flight (--drain-seconds), flush the \
-        ledger and exit 0. Access log: one line per request on stdout (no prompt text, no keys).
+        one and logs every error). SIGTERM/SIGINT drain requests in flight (--drain-seconds; meanwhile /readyz \
+        answers 503 and new calls 503), flush the ledger and exit 0. Access log: one line per request on stdout (no prompt text, no keys).
         """)
 
     @Option(help: ArgumentHelp("Policy file (`default` for the bundled policy). A file is re-read when it changes and on SIGHUP.", valueName: "file"))
