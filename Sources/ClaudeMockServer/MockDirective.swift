@@ -18,6 +18,10 @@ struct MockDirective: Sendable, Equatable {
     var cacheWrite5m: Int?
     var cacheWrite1h: Int?
     var geo: String?
+    /// `container=ID`: the reply carries the code-execution `container` (`message.container`, and
+    /// in a stream `message_start.message.container` and `message_delta.delta.container`) and a
+    /// `context_management` member, as the API's newer replies do.
+    var container: String?
     var delayMs: Int?
     var stall: Bool?
     var reset: Bool?
@@ -65,6 +69,7 @@ struct MockDirective: Sendable, Equatable {
         merged.cacheWrite5m = other.cacheWrite5m ?? cacheWrite5m
         merged.cacheWrite1h = other.cacheWrite1h ?? cacheWrite1h
         merged.geo = other.geo ?? geo
+        merged.container = other.container ?? container
         merged.delayMs = other.delayMs ?? delayMs
         merged.stall = other.stall ?? stall
         merged.reset = other.reset ?? reset
@@ -224,6 +229,9 @@ extension MockDirective {
         case "geo":
             guard let value, !value.isEmpty else { return false }
             geo = value
+        case "container":
+            guard let value, !value.isEmpty else { return false }
+            container = value
         case "delay-ms": delayMs = count(3_600_000)
         case "stall": stall = flag()
         case "reset": reset = flag()

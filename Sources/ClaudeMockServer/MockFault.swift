@@ -81,6 +81,9 @@ public struct MockFault: Sendable, Equatable, CustomStringConvertible {
     public static func pings(_ count: Int) -> MockFault { MockFault(with: { $0.pings = max(0, count) }) }
     /// Report `usage.inference_geo` as `geo` (e.g. `"us"`).
     public static func geo(_ geo: String) -> MockFault { MockFault(with: { $0.geo = geo }) }
+    /// Reply with the code-execution container `id` (`container` in the message and the stream's
+    /// `message_start` and `message_delta`) and a `context_management` member.
+    public static func container(_ id: String) -> MockFault { MockFault(with: { $0.container = id }) }
 
     /// Streams only: answer a streamed request with the complete JSON `Message` (a billed reply
     /// a client must not discard or retry).
@@ -129,6 +132,7 @@ extension MockDirective {
         add("cache-write-5m", cacheWrite5m)
         add("cache-write-1h", cacheWrite1h)
         add("geo", geo)
+        add("container", container)
         add("delay-ms", delayMs)
         flag("stall", stall)
         flag("reset", reset)

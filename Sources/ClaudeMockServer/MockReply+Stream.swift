@@ -77,9 +77,11 @@ extension MockReply {
         // Usage in message_delta is cumulative: the totals so far, not an increment.
         var delta: [(String, MockJSON)] = [
             ("type", "message_delta"),
-            ("delta", .object([("stop_reason", .string(stopReason)), ("stop_sequence", stopSequence.json)])),
+            ("delta", .object([("stop_reason", .string(stopReason)), ("stop_sequence", stopSequence.json)]
+                              + (containerObject.map { [("container", $0)] } ?? []))),
         ]
         if usageFault != "missing" { delta.append(("usage", usage(outputTokens: outputTokens, full: false))) }
+        if container != nil { delta.append(("context_management", Self.contextManagement)) }
         frames.append(Self.frame("message_delta", .object(delta)))
         frames.append(Self.frame("message_stop", .object([("type", "message_stop")])))
         return frames

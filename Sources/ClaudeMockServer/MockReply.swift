@@ -19,6 +19,8 @@ struct MockReply: Sendable {
     var cacheWrite5m: Int
     var cacheWrite1h: Int
     var geo: String?
+    /// The code-execution container id to report (`container=ID`), if any.
+    var container: String?
     /// `missing`, `negative` or `overflow` (see `MockDirective.usageFault`).
     var usageFault: String?
     /// Server-tool uses to report (`web-searches=N`, `web-fetches=N`); `nil` reports none.
@@ -70,6 +72,7 @@ struct MockReply: Sendable {
         cacheWrite5m = directive.cacheWrite5m ?? 0
         cacheWrite1h = directive.cacheWrite1h ?? 0
         geo = directive.geo
+        container = directive.container
         usageFault = directive.usageFault
         if let forced = directive.outputTokens { outputTokens = forced }
         webSearches = directive.webSearches
@@ -146,6 +149,15 @@ struct MockReply: Sendable {
             ("content", .array(content)), ("stop_reason", stopReason), ("stop_sequence", stopSequence),
         ]
         if usageFault != "missing" { members.append(("usage", usage)) }
+        if let container = containerObject { members.append(("container", container)) }
         return .object(members)
     }
+
+    /// `{"id": ID, "expires_at": …}` for `container=ID`, else `nil`.
+    var containerObject: MockJSON? {
+        container.map { .object([("id", .string($0)), ("expires_at", "2026-12-01T00:00:00Z")]) }
+    }
+
+    /// The `context_management` member sent with a container: no edits applied.
+    static let contextManagement: MockJSON = .object([("applied_edits", .array([]))])
 }

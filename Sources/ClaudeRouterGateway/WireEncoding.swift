@@ -6,7 +6,10 @@ import Foundation
 ///
 /// The router works on decoded values, so the gateway writes them back in the API's form:
 /// `stop_reason`/`stop_sequence` are always present (`null` when unset), as the API sends them.
-/// Content blocks of types this client does not model are kept raw and written back unchanged.
+/// Content blocks of types this client does not model are kept raw and written back unchanged, and
+/// so are the members the client types do not model (``Message/additionalFields``,
+/// ``MessageDelta/additionalFields`` and ``MessageDelta/eventFields``: e.g. the code-execution
+/// `container` and `context_management`).
 enum WireEncoding {
     /// A reply as the API's JSON object.
     struct WireMessage: Encodable {
@@ -29,6 +32,24 @@ enum WireEncoding {
             try container.encode(message.stopReason?.rawValue, forKey: .stopReason)
             try container.encode(message.stopSequence, forKey: .stopSequence)
             try container.encode(message.usage, forKey: .usage)
+            try WireEncoding.encodeAdditional(message.additionalFields, to: encoder)
+        }
+    }
+
+    /// A member name for the fields the client types keep raw.
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Writes `fields` (sorted by name, for stable bytes) beside the members already encoded.
+    static func encodeAdditional(_ fields: [String: JSONValue], to encoder: any Encoder) throws {
+        guard !fields.isEmpty else { return }
+        var container = encoder.container(keyedBy: AnyKey.self)
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            try container.encode(value, forKey: AnyKey(stringValue: name))
         }
     }
 
@@ -122,11 +143,20 @@ enum WireEncoding {
     private struct MessageDeltaEvent: Encodable {
         var delta: WireMessageDelta
         var usage: Usage
+        var eventFields: [String: JSONValue]
+        private enum Keys: String, CodingKey { case delta, usage }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(delta, forKey: .delta)
+            try container.encode(usage, forKey: .usage)
+            try WireEncoding.encodeAdditional(eventFields, to: encoder)
+        }
     }
 
     private struct WireMessageDelta: Encodable {
         var stopReason: String?
         var stopSequence: String?
+        var additionalFields: [String: JSONValue]
         private enum Keys: String, CodingKey {
             case stopReason = "stop_reason"
             case stopSequence = "stop_sequence"
@@ -135,6 +165,7 @@ enum WireEncoding {
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(stopReason, forKey: .stopReason)
             try container.encode(stopSequence, forKey: .stopSequence)
+            try WireEncoding.encodeAdditional(additionalFields, to: encoder)
         }
     }
 
@@ -190,8 +221,9 @@ enum WireEncoding {
             return try typed("content_block_stop", BlockStop(index: index))
         case .messageDelta(let delta, let usage):
             return try typed("message_delta", MessageDeltaEvent(
-                delta: WireMessageDelta(stopReason: delta.stopReason?.rawValue, stopSequence: delta.stopSequence),
-                usage: usage))
+                delta: WireMessageDelta(stopReason: delta.stopReason?.rawValue, stopSequence: delta.stopSequence,
+                                        additionalFields: delta.additionalFields),
+                usage: usage, eventFields: delta.eventFields))
         case .messageStop:
             return try typed("message_stop", Empty())
         case .ping:

@@ -29,6 +29,15 @@ struct FastJSONTests {
         #expect(fast.usage.isReported == expected.usage.isReported)
     }
 
+    @Test("members Message does not model are kept raw by name, by both paths")
+    func additionalFieldsKept() throws {
+        let json = Array(Self.recordedReplies[3].utf8)
+        let fast = try #require(FastJSON.message(json))
+        #expect(fast.additionalFields == ["container": .null, "extra_member": .object(["k": .array([.int(1), .int(2)])])])
+        #expect(try JSONDecoder().decode(Message.self, from: Data(json)).additionalFields == fast.additionalFields)
+        #expect(try #require(FastJSON.message(Array(Self.recordedReplies[0].utf8))).additionalFields.isEmpty)
+    }
+
     /// Inputs the fast path must hand to JSONDecoder: shapes it does not mirror, and invalid JSON
     /// whose error message JSONDecoder words.
     static let declined: [String] = [
@@ -126,7 +135,22 @@ struct FastJSONTests {
         ("message_delta", #"{"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"input_tokens":30,"output_tokens":20,"cache_read_input_tokens":7,"server_tool_use":{"web_search_requests":1}}}"#),
         ("message_delta", #"{"type":"message_delta","delta":{},"usage":null}"#),
         ("message_delta", #"{"type":"message_delta","delta":{"stop_reason":"end_turn"}}"#),
+        ("message_start", #"{"type":"message_start","message":{"id":"msg_2","type":"message","role":"assistant","content":[],"model":"m","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":2,"output_tokens":1},"container":{"id":"container_1","expires_at":"2026-12-01T00:00:00Z"}}}"#),
+        ("message_delta", #"{"type":"message_delta","delta":{"stop_reason":"pause_turn","stop_sequence":null,"container":{"id":"container_1"}},"usage":{"output_tokens":3},"context_management":{"applied_edits":[]}}"#),
     ]
+
+    @Test("a message_delta keeps the delta's and the event's unmodelled members raw")
+    func messageDeltaFieldsKept() throws {
+        var decoder = MessageStreamEventDecoder()
+        let json = Self.events.last!.1
+        guard case .messageDelta(let delta, _) = try decoder.decode(ServerSentEvent(event: "message_delta", data: Array(json.utf8)),
+                                                                    requestID: nil, attempts: 1) else {
+            Issue.record("not a message_delta")
+            return
+        }
+        #expect(delta.additionalFields == ["container": .object(["id": .string("container_1")])])
+        #expect(delta.eventFields == ["context_management": .object(["applied_edits": .array([])])])
+    }
 
     @Test("stream events decode exactly as through JSONDecoder, usage carried alike")
     func streamEventsMatch() throws {

@@ -256,6 +256,47 @@ struct GatewayPassthroughTests {
         #expect(harness.mock.stats.totalRequests == before + 1)
     }
 
+    @Test("members the client does not model (container, context_management) pass through streamed events as the API sent them")
+    func streamedUnmodeledFieldsKept() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        let body = Curl.messageBody(model: "claude-haiku-4-5", prompt: "run it [[mock: container=container_011abc]]", stream: true)
+        let viaGateway = try await Curl.run(harness.gateway.baseURL + "/v1/messages", body: body, headers: ["x-api-key": "k"])
+        let direct = try await Curl.run(harness.mock.baseURL + "/v1/messages", body: body,
+                                        headers: ["x-api-key": "k", "anthropic-version": "2023-06-01"])
+        #expect(viaGateway.status == 200 && direct.status == 200)
+        func events(_ text: String, _ name: String) throws -> [String: Any] {
+            let lines = text.components(separatedBy: "\n")
+            let at = try #require(lines.firstIndex(of: "event: \(name)"), "\(name) in \(text)")
+            let line = lines[at + 1]
+            var event = try #require(try JSONSerialization.jsonObject(with: Data(line.dropFirst(6).utf8)) as? [String: Any])
+            if var message = event["message"] as? [String: Any] {
+                message["id"] = "ID"
+                event["message"] = message
+            }
+            return event
+        }
+        let start = try events(viaGateway.body, "message_start")
+        let container = try #require((start["message"] as? [String: Any])?["container"] as? [String: Any])
+        #expect(container["id"] as? String == "container_011abc")
+        let delta = try events(viaGateway.body, "message_delta")
+        #expect(((delta["delta"] as? [String: Any])?["container"] as? [String: Any])?["id"] as? String == "container_011abc")
+        #expect((delta["context_management"] as? [String: Any])?["applied_edits"] as? [Any] != nil)
+        // Event for event, the same JSON as the API's (bar `usage`: the gateway writes a delta's
+        // usage as the cumulative totals, which the API's partial one adds up to).
+        for name in ["message_start", "message_delta"] {
+            var gateway = try events(viaGateway.body, name), api = try events(direct.body, name)
+            gateway["usage"] = nil
+            api["usage"] = nil
+            #expect(NSDictionary(dictionary: gateway) == NSDictionary(dictionary: api), "\(name)")
+        }
+        // The JSON reply has them too (its bytes are the API's).
+        let json = try await Curl.run(harness.gateway.baseURL + "/v1/messages",
+                                      body: body.replacingOccurrences(of: #""stream":true"#, with: #""stream":false"#),
+                                      headers: ["x-api-key": "k"])
+        #expect((json.json?["container"] as? [String: Any])?["id"] as? String == "container_011abc")
+    }
+
     @Test("a prefill (final assistant message) may be empty")
     func finalAssistantMayBeEmpty() async throws {
         let harness = try await GatewayHarness.start()

@@ -19,6 +19,7 @@ extension FastJSON {
         var stopReason: String?
         var stopSequence: String?
         var usage: Usage?
+        var additional: [String: JSONValue] = [:]
         for member in members {
             switch member.key {
             case "id": guard case .string(let value) = member.value else { return nil }; id = value
@@ -48,16 +49,20 @@ extension FastJSON {
                     usage = value
                 default: return nil
                 }
-            default: continue
+            default:
+                guard let value = jsonValue(member.value) else { return nil }
+                additional[member.key] = value
             }
         }
         guard let id, let model else { return nil }
         var reported = usage ?? Usage()
         if usage == nil { reported.isReported = false }
-        return Message(
+        var message = Message(
             id: id, type: type ?? "message", role: role.map(Role.init(rawValue:)) ?? .assistant, model: model,
             content: content ?? [], stopReason: stopReason.map(StopReason.init(rawValue:)), stopSequence: stopSequence,
             usage: reported)
+        message.additionalFields = additional
+        return message
     }
 
     /// `Usage` from its object; `isReported` as its decoder sets it (either count's key present).

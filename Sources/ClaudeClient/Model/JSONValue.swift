@@ -48,6 +48,29 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
+    /// The members of the object `decoder` reads whose names are not among `known`'s raw values
+    /// (the extra fields of a modelled type), each decoded as a `JSONValue`.
+    /// - Throws: `DecodingError` when a member is not valid JSON.
+    static func members<Known: CodingKey & CaseIterable>(of decoder: any Decoder, except known: Known.Type) throws
+        -> [String: JSONValue]
+    {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        var members: [String: JSONValue] = [:]
+        let names = Set(Known.allCases.map(\.stringValue))
+        for key in container.allKeys where !names.contains(key.stringValue) {
+            members[key.stringValue] = try container.decode(JSONValue.self, forKey: key)
+        }
+        return members
+    }
+
+    /// Any member name.
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
     /// The member of an object, or `nil` for a missing key or a non-object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }

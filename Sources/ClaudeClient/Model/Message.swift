@@ -45,6 +45,9 @@ public struct Message: Sendable, Hashable, Codable {
     public var stopSequence: String?
     /// Token usage (cache reads and writes reported apart from `inputTokens`).
     public var usage: Usage
+    /// Top-level members this type does not model, kept raw by name (e.g. the code-execution
+    /// `container`, `context_management`), so a proxy can hand them on. Empty when there are none.
+    public var additionalFields: [String: JSONValue] = [:]
 
     /// Creates a message.
     public init(
@@ -73,7 +76,7 @@ public struct Message: Sendable, Hashable, Codable {
         content.compactMap { if case .toolUse(let block) = $0 { block } else { nil } }
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case id, type, role, model, content, usage
         case stopReason = "stop_reason"
         case stopSequence = "stop_sequence"
@@ -95,6 +98,7 @@ public struct Message: Sendable, Hashable, Codable {
             usage = Usage()
             usage.isReported = false
         }
+        additionalFields = try JSONValue.members(of: decoder, except: CodingKeys.self)
     }
 }
 

@@ -43,6 +43,12 @@ public struct MessageDelta: Sendable, Hashable, Codable {
     public var stopReason: StopReason?
     /// The stop sequence hit, if any.
     public var stopSequence: String?
+    /// Members of the event's `delta` this type does not model (e.g. the code-execution
+    /// `container`), kept raw by name. Empty when there are none.
+    public var additionalFields: [String: JSONValue] = [:]
+    /// Members of the `message_delta` event itself besides `type`, `delta` and `usage` (e.g.
+    /// `context_management`), kept raw by name. Empty when there are none.
+    public var eventFields: [String: JSONValue] = [:]
 
     /// Creates a delta (only the stream decoder and tests create one: an app cannot build a
     /// `MessageStream`).
@@ -51,9 +57,17 @@ public struct MessageDelta: Sendable, Hashable, Codable {
         self.stopSequence = stopSequence
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case stopReason = "stop_reason"
         case stopSequence = "stop_sequence"
+    }
+
+    /// Decodes `stop_reason`, `stop_sequence` and keeps the other members raw.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        stopReason = try container.decodeIfPresent(StopReason.self, forKey: .stopReason)
+        stopSequence = try container.decodeIfPresent(String.self, forKey: .stopSequence)
+        additionalFields = try JSONValue.members(of: decoder, except: CodingKeys.self)
     }
 }
 
@@ -100,6 +114,15 @@ struct MessageStreamEventDecoder: Sendable {
     private struct Delta: Decodable {
         var delta: MessageDelta
         var usage: FastJSON.PartialUsage?
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case type, delta, usage
+        }
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            delta = try container.decode(MessageDelta.self, forKey: .delta)
+            usage = try container.decodeIfPresent(FastJSON.PartialUsage.self, forKey: .usage)
+            delta.eventFields = try JSONValue.members(of: decoder, except: CodingKeys.self)
+        }
     }
     private struct ErrorEvent: Decodable {
         var error: APIErrorDetail
@@ -247,6 +270,7 @@ struct MessageStreamEventDecoder: Sendable {
             guard case .object(let fields)? = FastJSON.member("delta", in: members) else { return nil }
             var stopReason: String?
             var stopSequence: String?
+            var additional: [String: JSONValue] = [:]
             for field in fields {
                 switch field.key {
                 case "stop_reason":
@@ -255,8 +279,15 @@ struct MessageStreamEventDecoder: Sendable {
                 case "stop_sequence":
                     guard let value = FastJSON.optionalString(field.value) else { return nil }
                     stopSequence = value
-                default: continue
+                default:
+                    guard let value = FastJSON.jsonValue(field.value) else { return nil }
+                    additional[field.key] = value
                 }
+            }
+            var eventFields: [String: JSONValue] = [:]
+            for member in members where member.key != "type" && member.key != "delta" && member.key != "usage" {
+                guard let value = FastJSON.jsonValue(member.value) else { return nil }
+                eventFields[member.key] = value
             }
             var partial: FastJSON.PartialUsage?
             switch FastJSON.member("usage", in: members) {
@@ -267,9 +298,10 @@ struct MessageStreamEventDecoder: Sendable {
             default: return nil
             }
             if let partial { usage = partial.applied(to: usage) }
-            return .messageDelta(
-                MessageDelta(stopReason: stopReason.map(StopReason.init(rawValue:)), stopSequence: stopSequence),
-                usage: usage)
+            var delta = MessageDelta(stopReason: stopReason.map(StopReason.init(rawValue:)), stopSequence: stopSequence)
+            delta.additionalFields = additional
+            delta.eventFields = eventFields
+            return .messageDelta(delta, usage: usage)
         }
     }
 
