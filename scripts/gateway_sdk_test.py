@@ -210,9 +210,6 @@ def main():
             return
         raise AssertionError("no 529")
 
-<<<<<<< HEAD
-    def access_lines(path="/v1/messages"):
-=======
     def no_retry_when_api_says_so():
         retrying = anthropic.Anthropic(api_key=ALICE, base_url=base, max_retries=2)
         before = access_lines()
@@ -228,8 +225,7 @@ def main():
             return
         raise AssertionError("no InternalServerError")
 
-    def access_lines():
->>>>>>> 7a91fc0 (serve forwards the API's x-should-retry on errors and its anthropic-ratelimit-* headers on replies, streams, count_tokens, batch create and errors: the client keeps those fields as sent (RateLimitInfo.headerFields, ClaudeError.shouldRetry/rateLimit), so an SDK no longer retries a 500 the API said not to)
+    def access_lines(path="/v1/messages"):
         serve_out.seek(0)
         return [line for line in serve_out.read().splitlines() if f"path={path} " in line]
 
@@ -284,12 +280,9 @@ def main():
                      ("tool use", tool_use), ("count_tokens", count_tokens),
                      ("models", models), ("401 AuthenticationError", bad_key), ("400 BadRequestError", bad_request),
                      ("budget RateLimitError, not retried", budget), ("SDK retries on 529", retries_on_529),
-<<<<<<< HEAD
+                     ("SDK does not retry a 500 with x-should-retry: false", no_retry_when_api_says_so),
                      ("batch results through the gateway, in its ledger", batch_results_through_gateway),
                      ("batches per caller: bob gets 404 for alice's, her rows stay hers", batches_per_caller)]:
-=======
-                     ("SDK does not retry a 500 with x-should-retry: false", no_retry_when_api_says_so)]:
->>>>>>> 7a91fc0 (serve forwards the API's x-should-retry on errors and its anthropic-ratelimit-* headers on replies, streams, count_tokens, batch create and errors: the client keeps those fields as sent (RateLimitInfo.headerFields, ClaudeError.shouldRetry/rateLimit), so an SDK no longer retries a 500 the API said not to)
         check(name, fn)
 
     serve.send_signal(signal.SIGTERM)
