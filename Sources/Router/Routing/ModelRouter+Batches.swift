@@ -130,7 +130,7 @@ extension ModelRouter {
                 var count = CountTokensRequest(request)
                 count.model = request.model
                 do {
-                    counted = try await client.countTokens(count).body.inputTokens
+                    counted = try await client.countTokens(count, options: options.request).body.inputTokens
                 } catch {
                     throw RouterError(code: .unboundedUnderBudget, message:
                         "a batch request carries \(content), whose billed tokens its size does not bound, and a budget "
