@@ -65,4 +65,17 @@ struct PriceBookServerToolTests {
             #expect(throws: PolicyError.self, "\(bad)") { try Self.book(bad) }
         }
     }
+
+    @Test("a CostBreakdown round-trips through JSON, and one encoded before server tools were priced reads as $0 of them")
+    func breakdownDecodesOldJSON() throws {
+        let cost = try #require(PriceBook.bundledDefault.cost(
+            of: TokenUsage(input: 1000, output: 200, serverToolUse: ["web_search_requests": 3]), model: "claude-haiku-4-5", at: Date()))
+        let data = try JSONEncoder().encode(cost)
+        #expect(try JSONDecoder().decode(CostBreakdown.self, from: data) == cost)
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        object.removeValue(forKey: "serverTools")
+        object["total"] = (object["total"] as? Int64 ?? 0) - cost.serverTools.picodollars
+        let old = try JSONDecoder().decode(CostBreakdown.self, from: try JSONSerialization.data(withJSONObject: object))
+        #expect(old.serverTools == .zero && old.input == cost.input && old.total == cost.total - cost.serverTools)
+    }
 }

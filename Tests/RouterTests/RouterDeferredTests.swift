@@ -158,6 +158,34 @@ struct RouterDeferredTests {
         #expect(settled.spent == results.cost)
     }
 
+    @Test("an item of unknown cost (a server-tool counter the book does not price) keeps the batch's whole hold as spend, never $0")
+    func unknownItemCostKeepsHold() async throws {
+        let policyYAML = Self.policyYAML + """
+            budgets:
+              - { name: cap, scope: global, period: day, hard_usd: "5", on_hard_limit: reject }
+
+            """
+        let harness = try await RouterHarness.start(policyYAML: policyYAML)
+        defer { Task { await harness.stop() } }
+        // The bundled book without its server_tools section.
+        let text = try #require(BundledPolicies.text(named: BundledPolicies.directory + "/prices.yaml"))
+        let start = try #require(text.range(of: "server_tools:"))
+        let end = try #require(text.range(of: "\nmodels:", range: start.upperBound..<text.endIndex))
+        let book = try PriceBook.parse(yaml: String(text[..<start.lowerBound]) + String(text[end.lowerBound...]), file: "b.yaml")
+        let router = try ModelRouter(policy: .policy(try Policy.parse(yaml: policyYAML, file: "p.yaml")),
+                                     client: harness.client, ledger: harness.ledger, prices: book)
+        let submission = try await router.submitDeferred([Self.item("d-1", "Digest the news [[mock: web-searches=2]]", task: "digest")])
+        let held = try #require(await router.budgetStatus().first).reserved
+        #expect(held > .zero)
+        let results = try await router.collectDeferred(submission, polling: BatchPolling(initialDelay: .milliseconds(5)))
+        #expect(results.cost == nil)
+        let record = try #require(try await harness.ledger.records(LedgerQuery()).first)
+        #expect(record.cost == nil && record.flags?.contains { $0.hasPrefix("server_tool_unpriced: web_search_requests 2") } == true)
+        let settled = try #require(await router.budgetStatus().first)
+        // SQLite keeps the hold until it expires (its spend is the ledger's known costs); memory spends it.
+        #expect(settled.spent + settled.reserved == held, "the worst case still counts: \(settled)")
+    }
+
     @Test("a budget that cannot hold the batch refuses it before anything is sent")
     func budgetRefusesBatch() async throws {
         let harness = try await RouterHarness.start(policyYAML: Self.policyYAML + """

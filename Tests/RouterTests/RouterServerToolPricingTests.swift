@@ -108,4 +108,49 @@ struct RouterServerToolPricingTests {
         _ = try await free.router.send(Self.searching("Search it", maxUses: nil), options: CallOptions(task: "extraction"))
         #expect(free.server.stats.requests(to: .messages) == 1)
     }
+
+    static let budgeted = RouterHarness.policyYAML + """
+        budgets:
+          - { name: daily, scope: global, period: day, hard_usd: "5" }
+
+        """
+
+    @Test("a huge max_uses or max_tokens is refused as over budget, never an arithmetic trap: single call and batch")
+    func hugeBoundsSaturate() async throws {
+        let harness = try await RouterHarness.start(policyYAML: Self.budgeted)
+        defer { Task { await harness.stop() } }
+        for request in [Self.searching("Search it", maxUses: 922_337_203),
+                        Self.searching("Search it", maxUses: Int(Int32.max)),
+                        MessageRequest(model: "claude-opus-4-8", maxTokens: 4_000_000_000_000, messages: [.user("hi")])] {
+            let refused = await #expect(throws: RouterError.self) {
+                _ = try await harness.router.send(request, options: CallOptions(task: "extraction"))
+            }
+            #expect(refused?.code == .budgetExceeded)
+            let batch = await #expect(throws: RouterError.self) {
+                var item = request
+                if item.model == "auto" { item.model = "claude-haiku-4-5"; item.maxTokens = 100 }
+                _ = try await harness.router.reserveBatch([item, item], options: CallOptions(task: "extraction"))
+            }
+            #expect(batch?.code == .budgetExceeded)
+        }
+        #expect(harness.server.stats.requests(to: .messages) == 0)
+    }
+
+    @Test("a batch's hold takes the batch discount off tokens only: 100 searches hold their whole $1.00")
+    func batchHoldKeepsFeesWhole() async throws {
+        let harness = try await RouterHarness.start(policyYAML: Self.budgeted)
+        defer { Task { await harness.stop() } }
+        var item = Self.searching("Search it", maxUses: 100)
+        item.model = "claude-haiku-4-5"
+        item.maxTokens = 100
+        let hold = try await harness.router.reserveBatch([item], options: CallOptions(task: "extraction"))
+        // Tokens: the single call's token worst case at half price; fees: 100 × $0.01, whole.
+        let tokensOnly = try await harness.router.reserveBatch([{ var plain = item; plain.tools = nil; return plain }()],
+                                                               options: CallOptions(task: "extraction"))
+        // (The tool's definition adds its bytes to the input bound, so the token part is a little larger.)
+        #expect(hold.reservation.amount >= tokensOnly.reservation.amount + Self.dollar)
+        #expect(hold.reservation.amount < tokensOnly.reservation.amount * 2 + Self.dollar, "\(hold.reservation.amount)")
+        await harness.router.releaseBatch(hold)
+        await harness.router.releaseBatch(tokensOnly)
+    }
 }

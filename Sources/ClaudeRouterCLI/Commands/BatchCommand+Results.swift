@@ -59,7 +59,7 @@ struct BatchResultsCommand: AsyncParsableCommand {
         let listed = failed.prefix(10).joined(separator: ", ") + (failed.count > 10 ? ", …" : "")
         let destination = ledgerPath.map { " to \($0)" } ?? ""
         var line = "batch \(id): \(succeeded) succeeded, \(failed.count) not (\(listed)); "
-        line += "\(results.recorded) records written\(destination), cost \(results.cost) at the batch price"
+        line += "\(results.recorded) records written\(destination), cost \(results.cost.map { "\($0)" } ?? "unknown (an item is unpriced)") at the batch price"
         Terminal.writeError(line)
     }
 

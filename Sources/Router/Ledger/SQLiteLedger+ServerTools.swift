@@ -12,6 +12,9 @@ extension SQLiteLedger {
     /// Their cost in integer picodollars, written as decimal text.
     package static let serverToolCostKey = "_router_cost_server_tools"
 
+    /// Writes `record`'s server-tool uses and their cost into `metadata` under
+    /// ``serverToolUseKey`` and ``serverToolCostKey`` (nothing when it has none).
+    /// - Throws: `EncodingError` when the uses cannot be encoded as JSON.
     package static func storeServerTools(of record: LedgerRecord, in metadata: inout [String: String]) throws {
         if let uses = record.usage.serverToolUse, !uses.isEmpty {
             let encoder = JSONEncoder()

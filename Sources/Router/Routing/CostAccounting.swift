@@ -49,14 +49,48 @@ struct CostAccounting: Sendable {
     /// - Plus `serverToolUses` (the most uses per server-tool counter the request allows,
     ///   ``serverToolBound(_:)``) at the book's per-use prices, unscaled.
     /// `nil` when the model, or a server-tool counter with uses, has no price.
+    /// Saturates at ``saturated`` instead of overflowing: a caller's huge `max_tokens` or
+    /// `max_uses` gives a bound above any budget (the call is refused as over budget), never a trap.
     func worstCase(inputBound: Int, maxTokens: Int, model: String, at date: Date,
                    serverToolUses: [String: Int]? = nil) -> USDAmount? {
-        guard let price = prices.price(for: model, at: date),
-              let fees = prices.serverToolCost(serverToolUses, at: date) else { return nil }
+        worstCaseParts(inputBound: inputBound, maxTokens: maxTokens, model: model, at: date,
+                       serverToolUses: serverToolUses).map { Self.adding($0.tokens, $0.fees) }
+    }
+
+    /// ``worstCase(inputBound:maxTokens:model:at:serverToolUses:)`` in its two parts: the tokens
+    /// (×1.1 for geography), which a batch discount scales, and the per-use server-tool fees,
+    /// which nothing scales. Each saturates at ``saturated``.
+    func worstCaseParts(inputBound: Int, maxTokens: Int, model: String, at date: Date,
+                        serverToolUses: [String: Int]? = nil) -> (tokens: USDAmount, fees: USDAmount)? {
+        guard let price = prices.price(for: model, at: date) else { return nil }
+        var fees = USDAmount.zero
+        for (counter, count) in serverToolUses ?? [:] where count > 0 {
+            guard let each = prices.serverToolPrice(counter, at: date) else { return nil }
+            fees = Self.adding(fees, Self.multiplying(each, max(count, 0)))
+        }
         let rates = price.rates(forPromptTokens: inputBound).rates
         let inputRate = max(rates.input, rates.cacheWrite5m, rates.cacheWrite1h)
-        let total = inputRate * inputBound + rates.output * maxTokens
-        return total.scaled(by: 11, over: 10) + fees
+        let tokens = Self.adding(Self.multiplying(inputRate, max(inputBound, 0)), Self.multiplying(rates.output, max(maxTokens, 0)))
+        // ×1.1 as ×11 then ÷10, saturating: a bound that large is refused by any budget anyway.
+        let geo = tokens.picodollars > Self.saturated.picodollars / 11 * 10 ? Self.saturated : tokens.scaled(by: 11, over: 10)
+        return (geo, fees)
+    }
+
+    /// Where a worst case saturates: a quarter of Int64.max picodollars (about $2.3 million),
+    /// above any hard limit a budget is expected to hold, so such a call is refused as over
+    /// budget; a quarter, so a budget store adding it to spend and reservations cannot overflow.
+    static let saturated = USDAmount(picodollars: .max / 4)
+
+    /// `a + b` for non-negative amounts, at most ``saturated``.
+    static func adding(_ a: USDAmount, _ b: USDAmount) -> USDAmount {
+        let (sum, overflow) = a.picodollars.addingReportingOverflow(b.picodollars)
+        return overflow || sum > saturated.picodollars ? saturated : USDAmount(picodollars: sum)
+    }
+
+    /// `rate × count` for a non-negative rate, at most ``saturated``.
+    static func multiplying(_ rate: USDAmount, _ count: Int) -> USDAmount {
+        let (product, overflow) = rate.picodollars.multipliedReportingOverflow(by: Int64(count))
+        return overflow || product > saturated.picodollars ? saturated : USDAmount(picodollars: product)
     }
 
     /// The server-tool counter each per-use-billed server tool's uses are reported under, by

@@ -18,13 +18,25 @@ extension ModelRouter {
     ///   - batchID: the API's batch id (`msgbatch_…`).
     ///   - results: the result lines read so far (all, or a prefix when the reader stopped early).
     ///   - metadata: the caller's metadata for every record (plus `batch_id`).
-    /// - Returns: how many records were written now, and their total cost (to settle a ``BatchHold``).
+    /// - Returns: how many records were written now, and their total cost (to settle a
+    ///   ``BatchHold``); the cost is `nil` when an item's is unknown (an unpriced model or
+    ///   server-tool counter), which ``settleBatch(_:actualCost:)`` then never reads as $0.
     /// - Throws: the ledger's read or write error.
     @discardableResult
     public func recordBatchResults(batchID: String, results: [BatchResult],
-                                   metadata: [String: String] = [:]) async throws -> (written: Int, cost: USDAmount) {
+                                   metadata: [String: String] = [:]) async throws -> (written: Int, cost: USDAmount?) {
         let costs = try await recordBatchItems(batchID: batchID, results: results, metadata: metadata, items: [:])
-        return (costs.count, costs.values.reduce(USDAmount.zero, +))
+        return (costs.count, Self.knownSum(costs.values))
+    }
+
+    /// The sum of `costs` (USD), or `nil` when one of them is unknown.
+    static func knownSum(_ costs: some Sequence<USDAmount?>) -> USDAmount? {
+        var total = USDAmount.zero
+        for cost in costs {
+            guard let cost else { return nil }
+            total += cost
+        }
+        return total
     }
 
     /// ``recordBatchResults(batchID:results:metadata:)`` with what the router knew of each item
@@ -32,10 +44,10 @@ extension ModelRouter {
     /// carry it, and a baseline cost (the baseline tier at the standard price, so the batch
     /// discount shows as savings in reports; for an item whose caller named the model, that
     /// model at the standard price).
-    /// - Returns: the cost of each record written now, by custom id.
+    /// - Returns: the cost of each record written now, by custom id (`nil`: unknown).
     /// - Throws: the ledger's read or write error.
     func recordBatchItems(batchID: String, results: [BatchResult], metadata: [String: String],
-                          items: [String: DeferredItemContext]) async throws -> [String: USDAmount] {
+                          items: [String: DeferredItemContext]) async throws -> [String: USDAmount?] {
         await BatchRecordingGate.shared.enter(batchID)
         defer { Task { await BatchRecordingGate.shared.leave(batchID) } }
         let recorded = Set(try await ledger.records(LedgerQuery()).lazy.filter { $0.requestID == batchID }.map(\.id))
@@ -43,7 +55,7 @@ extension ModelRouter {
         let now = options.now()
         var metadata = metadata
         metadata["batch_id"] = batchID
-        var written: [String: USDAmount] = [:]
+        var written: [String: USDAmount?] = [:]
         let baselineModel = policy.tierIndex(named: policy.baselineTier).map { policy.tiers[$0].model }
         for item in results {
             let id = "\(batchID):\(item.customID)"
@@ -85,8 +97,16 @@ extension ModelRouter {
             // What history trimming and pre-flight did to the item before it was submitted.
             record.trimmedInputTokens = context?.trimmedInputTokens
             record.preflightInputTokens = context?.preflightInputTokens
+            if cost == nil, prices.price(for: model, at: now) != nil {
+                // The model is priced: a server-tool counter without a price left the cost unknown.
+                let unpriced = (usage.serverToolUse ?? [:]).filter { $0.value != 0 && prices.serverToolPrice($0.key, at: now) == nil }
+                if !unpriced.isEmpty {
+                    record.flags = (record.flags ?? []) + ["server_tool_unpriced: " + unpriced.sorted { $0.key < $1.key }
+                        .map { "\($0.key) \($0.value)" }.joined(separator: ", ") + " (no price in the price book's server_tools)"]
+                }
+            }
             try await ledger.record(record)
-            written[item.customID] = cost?.total ?? .zero
+            written[item.customID] = .some(cost?.total)
         }
         return written
     }
@@ -140,15 +160,18 @@ extension ModelRouter {
             }
             let serverTools = try Self.serverToolBound(request, task: options.task, metadata: options.metadata,
                                                        policy: snapshot.policy)
-            guard let item = accounting.worstCase(inputBound: counted ?? CostAccounting.inputTokenBound(request),
-                                                  maxTokens: request.maxTokens, model: request.model, at: now,
-                                                  serverToolUses: serverTools) else {
+            guard let item = accounting.worstCaseParts(inputBound: counted ?? CostAccounting.inputTokenBound(request),
+                                                       maxTokens: request.maxTokens, model: request.model, at: now,
+                                                       serverToolUses: serverTools) else {
                 throw Self.unpricedError(model: request.model, serverTools: serverTools, at: now, prices: prices)
             }
-            worst += item
+            // The batch discount applies to tokens only: per-use server-tool fees are charged whole.
+            let discount = prices.batchDiscount
+            let keep = discount.denominator - discount.significand
+            let tokens = item.tokens.picodollars > Int64.max / max(keep, 1)
+                ? CostAccounting.saturated : min(item.tokens.scaled(by: keep, over: discount.denominator), CostAccounting.saturated)
+            worst = CostAccounting.adding(worst, CostAccounting.adding(tokens, item.fees))
         }
-        let discount = prices.batchDiscount
-        worst = worst.scaled(by: discount.denominator - discount.significand, over: discount.denominator)
         do {
             let reservation = try await budgets.reserve(estimatedWorstCase: worst, task: options.task,
                                                         metadata: options.metadata, id: UUID().uuidString)
@@ -169,8 +192,19 @@ extension ModelRouter {
     static let batchHoldSeconds: TimeInterval = 25 * 3600
 
     /// Replaces a batch's hold with what its recorded results cost. Errors are logged.
-    public func settleBatch(_ hold: BatchHold, actualCost: USDAmount) async {
+    /// `actualCost` `nil` (an item's cost is unknown) keeps the whole hold, never $0: an
+    /// in-memory store counts it as spend; a SQLite or PostgreSQL store keeps it held until it
+    /// expires (25 hours), since their spend is the ledger's known costs.
+    public func settleBatch(_ hold: BatchHold, actualCost: USDAmount?) async {
         guard !hold.reservation.ruleNames.isEmpty else { return }
+        guard let actualCost else {
+            do {
+                try await hold.budgets.settle(hold.reservation, actualCost: hold.reservation.amount)
+            } catch {
+                logger.error("batch budget hold not settled", metadata: ["error": "\(error)"])
+            }
+            return
+        }
         do {
             // An in-memory store turns the hold into spend here; a SQLite store reads spend from
             // the ledger and closes a hold when a record with its id is inserted, which a batch's

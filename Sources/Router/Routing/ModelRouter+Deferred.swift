@@ -157,8 +157,9 @@ public struct DeferredResults: Sendable {
     public var outcomes: [String: DeferredOutcome]
     /// Ledger records written now (items recorded by an earlier fetch are not counted again).
     public var recorded: Int
-    /// The total cost of the records written now (USD, batch price).
-    public var cost: USDAmount
+    /// The total cost of the records written now (USD, batch price); `nil` when one of them is
+    /// unknown (an unpriced model or server-tool counter), never counted as $0.
+    public var cost: USDAmount?
 
     /// The custom ids whose outcome is not `succeeded`, sorted.
     public var failedIDs: [String] {
@@ -321,7 +322,7 @@ extension ModelRouter {
                     let collected = try await collect(batch, logger: logger)
                     results.outcomes.merge(collected.outcomes) { _, new in new }
                     results.recorded += collected.recorded
-                    results.cost += collected.cost
+                    results.cost = results.cost.flatMap { sum in collected.cost.map { sum + $0 } }
                 } else {
                     still.append(batch)
                 }
@@ -347,8 +348,9 @@ extension ModelRouter {
         let costs = try await recordBatchItems(batchID: batch.id, results: lines, metadata: [:], items: batch.items)
         // Each hold (one per task and metadata) is settled with its own items' cost.
         for hold in batch.holds {
-            let share = batch.items.filter { $0.value.task == hold.task && $0.value.metadata == hold.metadata }
-                .keys.compactMap { costs[$0] }.reduce(USDAmount.zero, +)
+            // Only this hold's items written now; one of unknown cost keeps the hold (never $0).
+            let share = Self.knownSum(batch.items.filter { $0.value.task == hold.task && $0.value.metadata == hold.metadata }
+                .keys.compactMap { costs[$0] })
             await settleBatch(hold, actualCost: share)
         }
         var outcomes: [String: DeferredOutcome] = [:]
@@ -364,8 +366,7 @@ extension ModelRouter {
             }
         }
         for id in batch.customIDs where outcomes[id] == nil { outcomes[id] = .missing }
-        return DeferredResults(outcomes: outcomes, recorded: costs.count,
-                               cost: costs.values.reduce(USDAmount.zero, +))
+        return DeferredResults(outcomes: outcomes, recorded: costs.count, cost: Self.knownSum(costs.values))
     }
 
     /// The API's `custom_id` rule: 1 to 64 of `A-Z a-z 0-9 _ -`.

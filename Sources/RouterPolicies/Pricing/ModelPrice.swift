@@ -144,6 +144,31 @@ public struct CostBreakdown: Sendable, Hashable, Codable {
         self.inferenceGeo = inferenceGeo
         self.multiplier = multiplier
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case input, cacheWrite5m, cacheWrite1h, cacheRead, output, serverTools, total, modelID, priceID
+        case tierAbovePromptTokens, batch, inferenceGeo, multiplier
+    }
+
+    /// Decodes a breakdown; one encoded before server tools were priced (no `serverTools`) reads
+    /// as zero server-tool cost.
+    /// - Throws: `DecodingError` for a missing or mistyped member other than `serverTools`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        input = try container.decode(USDAmount.self, forKey: .input)
+        cacheWrite5m = try container.decode(USDAmount.self, forKey: .cacheWrite5m)
+        cacheWrite1h = try container.decode(USDAmount.self, forKey: .cacheWrite1h)
+        cacheRead = try container.decode(USDAmount.self, forKey: .cacheRead)
+        output = try container.decode(USDAmount.self, forKey: .output)
+        serverTools = try container.decodeIfPresent(USDAmount.self, forKey: .serverTools) ?? .zero
+        total = try container.decode(USDAmount.self, forKey: .total)
+        modelID = try container.decode(String.self, forKey: .modelID)
+        priceID = try container.decode(String.self, forKey: .priceID)
+        tierAbovePromptTokens = try container.decodeIfPresent(Int.self, forKey: .tierAbovePromptTokens)
+        batch = try container.decode(Bool.self, forKey: .batch)
+        inferenceGeo = try container.decodeIfPresent(String.self, forKey: .inferenceGeo)
+        multiplier = try container.decode(String.self, forKey: .multiplier)
+    }
 }
 
 extension USDAmount {
