@@ -258,7 +258,8 @@ extension MockDirective {
             guard let value, ["missing", "negative", "overflow"].contains(value) else { return false }
             usageFault = value
         case "output-tokens": outputTokens = count(Int.max)
-        case "web-searches": webSearches = count()
+        // Signed, so a test can report the impossible negative count a hostile upstream might.
+        case "web-searches": webSearches = value.flatMap(Int.init).flatMap { abs($0) <= 100_000_000 ? $0 : nil }
         case "web-fetches": webFetches = count()
         case "batch":
             guard let value, ["expired", "canceled"].contains(value) else { return false }

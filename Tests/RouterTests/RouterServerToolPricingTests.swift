@@ -79,6 +79,18 @@ struct RouterServerToolPricingTests {
         #expect(record.flags?.contains { $0.hasPrefix("server_tool_unpriced: web_search_requests 2") } == true)
     }
 
+    @Test("a negative count of searches makes the cost unknown and flagged server_tool_invalid, never $0")
+    func negativeCountIsUnknown() async throws {
+        let harness = try await RouterHarness.start()
+        defer { Task { await harness.stop() } }
+        let reply = try await harness.router.send(RouterHarness.auto("Search [[mock: web-searches=-1]]"),
+                                                  options: CallOptions(task: "extraction"))
+        #expect(reply.attempts.last?.cost == nil)
+        let record = try #require(try await harness.ledger.records(LedgerQuery()).first)
+        #expect(record.cost == nil)
+        #expect(record.flags?.contains { $0.hasPrefix("server_tool_invalid: web_search_requests -1") } == true, "\(record.flags ?? [])")
+    }
+
     @Test("a hard budget reserves max_uses searches; without max_uses the call is refused; without a budget it goes")
     func reservation() async throws {
         // Haiku's worst case for this short prompt is under $0.01; 5 searches add $0.05.
