@@ -20,15 +20,20 @@ extension PostgresLedger {
         // string building runs only on those.
         let batchTest = "(strpos(id, ':') > 0 AND request_id <> '' AND left(id, length(request_id) + 1) = request_id || ':')"
         let trimmed = PostgresReportQuery.reservedInteger(SQLiteLedger.trimmedInputTokensKey)
+        // A batch record's server-tool fees (part of `cost_total`) are summed apart: the batch
+        // discount does not apply to them, so they save nothing.
+        let fees = PostgresReportQuery.reservedInteger(SQLiteLedger.serverToolCostKey)
         let sql = """
             SELECT model, MAX(time_us),
                    COUNT(*) FILTER (WHERE is_batch), (SUM(cost_total) FILTER (WHERE is_batch))::bigint,
+                   (SUM(fees) FILTER (WHERE is_batch AND cost_total IS NOT NULL))::bigint,
                    COUNT(trimmed), SUM(trimmed)::bigint,
                    COUNT(*) FILTER (WHERE task = '\(summaryTask)'),
                    (SUM(cost_total) FILTER (WHERE task = '\(summaryTask)'))::bigint,
                    COUNT(*) FILTER (WHERE strpos(metadata, '\(SQLiteLedger.preflightInputTokensKey)') > 0),
                    COUNT(*) FILTER (WHERE strpos(metadata, 'preflight_fallback') > 0)
-            FROM (SELECT model, time_us, task, cost_total, metadata, \(batchTest) AS is_batch, \(trimmed) AS trimmed
+            FROM (SELECT model, time_us, task, cost_total, metadata, \(batchTest) AS is_batch, \(trimmed) AS trimmed,
+                         \(fees) AS fees
                   FROM ledger
                   WHERE \(filter) AND (strpos(metadata, '"_router_') > 0 OR task = '\(summaryTask)' OR \(batchTest))
                  ) AS touched
@@ -41,20 +46,21 @@ extension PostgresLedger {
             for try await row in try await client.query(statement, logger: logger) {
                 let cells = row.makeRandomAccess()
                 func integer(_ index: Int) -> Int64 { ((try? cells[index].decode(Int64?.self)) ?? nil) ?? 0 }
-                rows.append((((try? cells[0].decode(String.self)) ?? ""), integer(1), (2..<10).map(integer)))
+                rows.append((((try? cells[0].decode(String.self)) ?? ""), integer(1), (2..<11).map(integer)))
             }
             return rows
         }
         var summary = LeverSummary()
         for (model, latest, sums) in rows {
-            try summary.addBatch(Int(sums[0]), cost: USDAmount(picodollars: sums[1]), prices: prices)
-            summary.trimmedAttempts = try LeverSummary.sum(summary.trimmedAttempts, Int(sums[2]))
-            summary.trimmedTokens = try LeverSummary.sum(summary.trimmedTokens, Int(sums[3]))
-            try summary.addTrimmedValue(Int(sums[3]), model: model, at: LedgerRecord.microsecondDate(latest), prices: prices)
-            summary.summaryCalls = try LeverSummary.sum(summary.summaryCalls, Int(sums[4]))
-            summary.summaryCost = try LeverSummary.sum(summary.summaryCost, USDAmount(picodollars: sums[5]))
-            summary.preflightCounted = try LeverSummary.sum(summary.preflightCounted, Int(sums[6]))
-            summary.preflightFallbacks = try LeverSummary.sum(summary.preflightFallbacks, Int(sums[7]))
+            try summary.addBatch(Int(sums[0]), cost: USDAmount(picodollars: sums[1]),
+                                 serverTools: USDAmount(picodollars: sums[2]), prices: prices)
+            summary.trimmedAttempts = try LeverSummary.sum(summary.trimmedAttempts, Int(sums[3]))
+            summary.trimmedTokens = try LeverSummary.sum(summary.trimmedTokens, Int(sums[4]))
+            try summary.addTrimmedValue(Int(sums[4]), model: model, at: LedgerRecord.microsecondDate(latest), prices: prices)
+            summary.summaryCalls = try LeverSummary.sum(summary.summaryCalls, Int(sums[5]))
+            summary.summaryCost = try LeverSummary.sum(summary.summaryCost, USDAmount(picodollars: sums[6]))
+            summary.preflightCounted = try LeverSummary.sum(summary.preflightCounted, Int(sums[7]))
+            summary.preflightFallbacks = try LeverSummary.sum(summary.preflightFallbacks, Int(sums[8]))
         }
         return try summary.checked()
     }

@@ -55,6 +55,14 @@ enum ConformanceLedger: String, CaseIterable, Sendable, CustomTestStringConverti
         let records = try await ledger.records(query)
         return (try LedgerReport.aggregate(records, by: key), try LedgerReport.aggregate(records, by: .all).first)
     }
+
+    /// The ledger's own cost-levers summary (SQL for SQLite and PostgreSQL), or the one of its
+    /// records loaded (what `report` shows for the others), at the bundled prices.
+    func levers(_ ledger: any CostLedger, _ query: LedgerQuery) async throws -> LeverSummary {
+        if let sqlite = ledger as? SQLiteLedger { return try await sqlite.leverSummary(query, prices: .bundledDefault) }
+        if let postgres = ledger as? PostgresLedger { return try await postgres.leverSummary(query, prices: .bundledDefault) }
+        return try LeverSummary.of(try await ledger.records(query), prices: .bundledDefault)
+    }
 }
 
 /// The one contract every ``CostLedger`` keeps — in memory, JSON Lines, SQLite and PostgreSQL:
@@ -277,6 +285,33 @@ struct LedgerConformanceTests {
             #expect(total?.cost == records.compactMap(\.cost?.total).sum())
         }
         try await reopened.close()
+        await place.remove()
+    }
+
+    @Test("a batch result's web-search fees are cost, not batch saving: $1.00 of fees and $0.10 of tokens save $0.10",
+          arguments: ConformanceLedger.available)
+    func batchSavingExcludesServerTools(kind: ConformanceLedger) async throws {
+        guard let place = try kind.place() else { return }
+        let fees = USDAmount(dollars: "1")!  // 100 web searches at $0.01, not discounted in a batch
+        let tokens = USDAmount(dollars: "0.10")!  // input and output at the batch price (50% off)
+        var result = LedgerRecord(id: "msgbatch_01:item-1", time: utc("2026-03-01T10:00:00Z"), requestID: "msgbatch_01",
+                                  task: "digest", model: "claude-haiku-4-5",
+                                  cost: LedgerRecord.Cost(input: pico(40_000_000_000), output: pico(60_000_000_000),
+                                                          serverTools: fees))
+        result.usage.serverToolUse = ["web_search_requests": 100]
+        // A plain call with fees: neither its cost nor its fees are batch figures.
+        var plain = fullRecord(id: "plain-1", time: utc("2026-03-01T10:01:00Z"),
+                               cost: LedgerRecord.Cost(input: pico(10), serverTools: fees))
+        plain.usage.serverToolUse = ["web_search_requests": 100]
+        #expect(result.cost?.total == fees + tokens)
+        let ledger = try await kind.open(place)
+        for record in [result, plain] { try await ledger.record(record) }
+        let levers = try await kind.levers(ledger, .all)
+        #expect(levers.batchRecords == 1)
+        #expect(levers.batchCost == fees + tokens, "the batch cost includes the fees")
+        #expect(levers.batchSaving == tokens, "saving \(levers.batchSaving), not \(fees + tokens)")
+        #expect(try levers == LeverSummary.of(try await ledger.records(.all), prices: .bundledDefault))
+        try await ledger.close()
         await place.remove()
     }
 }

@@ -8,7 +8,11 @@ public import RouterPolicies
 /// - batch records: results recorded by ``ModelRouter/recordBatchResults(batchID:results:metadata:)``
 ///   (record id `BATCH_ID:CUSTOM_ID`, request id the batch id). Their cost is at the batch price;
 ///   the batch saving is what the same tokens cost more at the standard price:
-///   cost × d ÷ (1 − d) for the price book's batch discount d (50%: the saving equals the cost).
+///   (cost − server-tool fees) × d ÷ (1 − d) for the price book's batch discount d (50%: the
+///   saving equals the tokens' cost). Server-tool fees (``LedgerRecord/Cost/serverTools``, e.g.
+///   web search, priced per use rather than per token:
+///   https://docs.anthropic.com/en/docs/about-claude/pricing) are part of the cost, but the
+///   batch discount, a token price, does not scale them, so they save nothing.
 /// - trimmed tokens: the sum of ``LedgerRecord/trimmedInputTokens`` (estimated, per attempt:
 ///   every attempt of a trimmed call sent the trimmed conversation). The trimming saving prices
 ///   them at each model's base input rate (in force at that model's latest record), minus what
@@ -18,9 +22,10 @@ public import RouterPolicies
 public struct LeverSummary: Sendable, Hashable {
     /// Batch result records.
     public var batchRecords = 0
-    /// Their cost at the batch price.
+    /// Their cost at the batch price, server-tool fees included.
     public var batchCost = USDAmount.zero
-    /// What they would have cost more at the standard price.
+    /// What they would have cost more at the standard price (their tokens only: server-tool fees
+    /// are the same at either price).
     public var batchSaving = USDAmount.zero
     /// Attempts that sent a trimmed conversation.
     public var trimmedAttempts = 0
@@ -57,7 +62,7 @@ public struct LeverSummary: Sendable, Hashable {
         for record in records {
             let isBatch = record.id.hasPrefix(record.requestID + ":") && !record.requestID.isEmpty
             let cost = record.cost?.total ?? .zero
-            try summary.addBatch(isBatch ? 1 : 0, cost: isBatch ? cost : .zero, prices: prices)
+            if isBatch { try summary.addBatch(1, cost: cost, serverTools: record.cost?.serverTools ?? .zero, prices: prices) }
             if let trimmed = record.trimmedInputTokens {
                 summary.trimmedAttempts += 1
                 summary.trimmedTokens = try sum(summary.trimmedTokens, trimmed)
@@ -89,18 +94,23 @@ public struct LeverSummary: Sendable, Hashable {
         return self
     }
 
-    /// Adds `records` batch records costing `cost` in all, and the saving the batch discount made.
-    /// - Throws: ``LedgerError`` (`integer_overflow`).
-    package mutating func addBatch(_ records: Int, cost: USDAmount, prices: PriceBook) throws(LedgerError) {
+    /// Adds `records` batch records costing `cost` in all (picodollars, server-tool fees
+    /// included), of which `serverTools` are per-use server-tool fees, and the saving the batch
+    /// discount made: `(cost − serverTools) × d ÷ (1 − d)`. The fees are billed at the same price
+    /// in a batch as outside one, so they add to ``batchCost`` but save nothing.
+    /// - Throws: ``LedgerError`` (`integer_overflow`) when a sum, the difference or the scaled
+    ///   saving passes the 64-bit range.
+    package mutating func addBatch(_ records: Int, cost: USDAmount, serverTools: USDAmount, prices: PriceBook) throws(LedgerError) {
         batchRecords = try Self.sum(batchRecords, records)
         batchCost = try Self.sum(batchCost, cost)
         let discount = prices.batchDiscount
         let paidShare = discount.denominator - discount.significand
         guard paidShare > 0 else { return }
-        guard !cost.picodollars.multipliedReportingOverflow(by: discount.significand).overflow else {
+        let (discounted, differenceOverflow) = cost.picodollars.subtractingReportingOverflow(serverTools.picodollars)
+        guard !differenceOverflow, !discounted.multipliedReportingOverflow(by: discount.significand).overflow else {
             throw Self.overflow("the batch saving")
         }
-        batchSaving = try Self.sum(batchSaving, cost.scaled(by: discount.significand, over: paidShare))
+        batchSaving = try Self.sum(batchSaving, USDAmount(picodollars: discounted).scaled(by: discount.significand, over: paidShare))
     }
 
     /// Adds `tokens` trimmed from `model`'s requests, valued at its base input rate on `date`.
@@ -150,15 +160,21 @@ extension SQLiteLedger {
         // so the string building of the exact test runs only on those (half the pass's CPU).
         let batchTest = "(CASE WHEN instr(id, ':') > 0 THEN request_id <> '' "
             + "AND substr(id, 1, length(request_id) + 1) = request_id || ':' ELSE 0 END)"
+        // A batch record's server-tool fees (its reserved metadata key, part of `cost_total`) are
+        // summed apart: the batch discount does not apply to them, so they save nothing.
+        let feesKey = Self.serverToolCostKey
         let sql = """
             SELECT model, MAX(time_us),
                    SUM(is_batch), SUM(CASE WHEN is_batch THEN cost_total END),
+                   SUM(CASE WHEN is_batch AND cost_total IS NOT NULL THEN fees END),
                    SUM(trimmed IS NOT NULL), SUM(trimmed),
                    SUM(task = '\(Policy.historySummaryTask)'), SUM(CASE WHEN task = '\(Policy.historySummaryTask)' THEN cost_total END),
                    SUM(instr(metadata, '\(Self.preflightInputTokensKey)') > 0), SUM(instr(metadata, 'preflight_fallback') > 0)
             FROM (SELECT model, time_us, task, cost_total, metadata, \(batchTest) AS is_batch,
                          CASE WHEN instr(metadata, '\(Self.trimmedInputTokensKey)') > 0
-                              THEN CAST(json_extract(metadata, '$.\(Self.trimmedInputTokensKey)') AS INTEGER) END AS trimmed
+                              THEN CAST(json_extract(metadata, '$.\(Self.trimmedInputTokensKey)') AS INTEGER) END AS trimmed,
+                         CASE WHEN instr(metadata, '"\(feesKey)"') > 0
+                              THEN CAST(json_extract(metadata, '$.\(feesKey)') AS INTEGER) END AS fees
                   FROM ledger
                   WHERE \(filter.sql)
                     AND (instr(metadata, '"_router_') > 0 OR task = '\(Policy.historySummaryTask)' OR \(batchTest)))
@@ -177,15 +193,16 @@ extension SQLiteLedger {
             while try statement.step() {
                 let model = statement.string(0) ?? ""
                 let time = LedgerRecord.microsecondDate(statement.int64(1) ?? 0)
-                try summary.addBatch(statement.int(2) ?? 0, cost: USDAmount(picodollars: statement.int64(3) ?? 0), prices: prices)
-                summary.trimmedAttempts = try LeverSummary.sum(summary.trimmedAttempts, statement.int(4) ?? 0)
-                let tokens = statement.int(5) ?? 0
+                try summary.addBatch(statement.int(2) ?? 0, cost: USDAmount(picodollars: statement.int64(3) ?? 0),
+                                     serverTools: USDAmount(picodollars: statement.int64(4) ?? 0), prices: prices)
+                summary.trimmedAttempts = try LeverSummary.sum(summary.trimmedAttempts, statement.int(5) ?? 0)
+                let tokens = statement.int(6) ?? 0
                 summary.trimmedTokens = try LeverSummary.sum(summary.trimmedTokens, tokens)
                 try summary.addTrimmedValue(tokens, model: model, at: time, prices: prices)
-                summary.summaryCalls = try LeverSummary.sum(summary.summaryCalls, statement.int(6) ?? 0)
-                summary.summaryCost = try LeverSummary.sum(summary.summaryCost, USDAmount(picodollars: statement.int64(7) ?? 0))
-                summary.preflightCounted = try LeverSummary.sum(summary.preflightCounted, statement.int(8) ?? 0)
-                summary.preflightFallbacks = try LeverSummary.sum(summary.preflightFallbacks, statement.int(9) ?? 0)
+                summary.summaryCalls = try LeverSummary.sum(summary.summaryCalls, statement.int(7) ?? 0)
+                summary.summaryCost = try LeverSummary.sum(summary.summaryCost, USDAmount(picodollars: statement.int64(8) ?? 0))
+                summary.preflightCounted = try LeverSummary.sum(summary.preflightCounted, statement.int(9) ?? 0)
+                summary.preflightFallbacks = try LeverSummary.sum(summary.preflightFallbacks, statement.int(10) ?? 0)
             }
             return try summary.checked()
         }
