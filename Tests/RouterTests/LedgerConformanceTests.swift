@@ -251,6 +251,8 @@ struct LedgerConformanceTests {
                 for (row, memory) in zip(rows, expected) { #expect(row == memory, "by \(key), group \(memory.group)") }
                 #expect(try total == LedgerReport.aggregate(loaded, by: .all).first, "total by \(key)")
             }
+            // So do the cost levers (batch results with web-search fees among the records).
+            #expect(try await kind.levers(ledger, query) == LeverSummary.of(loaded, prices: .bundledDefault))
         }
         try await ledger.close()
         await place.remove()

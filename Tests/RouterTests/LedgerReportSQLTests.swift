@@ -9,7 +9,9 @@ import Testing
 struct LedgerReportSQLTests {
     /// A reproducible ledger: single calls, escalations of two and three attempts (some linked to
     /// a first attempt outside a `since` window), unpriced attempts, calls without a baseline,
-    /// errors, flagged usage, users, variants, tiers, days around midnight and before 1970.
+    /// errors, flagged usage, users, variants, tiers, days around midnight and before 1970, and
+    /// batch results (id `BATCH_ID:CUSTOM_ID`, request id the batch id) — priced or not — with
+    /// and without web-search fees, as plain calls may have too.
     static func generated(count: Int, seed: UInt64) -> [LedgerRecord] {
         var state = seed
         func next(_ bound: Int) -> Int {
@@ -23,8 +25,9 @@ struct LedgerReportSQLTests {
         var call = 0
         while records.count < count {
             call += 1
-            let attempts = [1, 1, 1, 1, 2, 3][next(6)]
-            let firstID = "call-\(call)"
+            let batchID = next(8) == 0 ? "msgbatch_\(next(4))" : nil  // a batch result: one record
+            let attempts = batchID != nil ? 1 : [1, 1, 1, 1, 2, 3][next(6)]
+            let firstID = batchID.map { "\($0):c-\(call)" } ?? "call-\(call)"
             for attempt in 1...attempts {
                 time += Double(next(40_000)) + Double(next(1_000_000)) / 1_000_000
                 if next(50) == 0 { time += 86_400 * 400 } // a jump: some days and the 1970 boundary
@@ -34,17 +37,21 @@ struct LedgerReportSQLTests {
                 let outcome: LedgerRecord.Outcome = !isLast ? .escalated(reason: "max_tokens")
                     : next(15) == 0 ? .error(code: "overloaded") : .success
                 let cost = Int64(next(9_000_000))
-                records.append(LedgerRecord(
-                    id: attempt == 1 ? firstID : "\(firstID)-\(attempt)", time: time, requestID: "req",
+                let searches = next(3) == 0 ? 1 + next(40) : 0  // web searches at $0.01 (10^10 picodollars)
+                var record = LedgerRecord(
+                    id: attempt == 1 ? firstID : "\(firstID)-\(attempt)", time: time, requestID: batchID ?? "req",
                     attempt: attempt, parentID: attempt == 1 ? nil : firstID, task: tasks[next(tasks.count)],
                     variant: next(3) == 0 ? "b" : nil, tier: next(6) == 0 ? nil : ["fast", "strong"][next(2)], model: model,
                     usage: TokenUsage(input: next(5000), output: next(900), cacheWrite5m: next(3) == 0 ? next(400) : 0,
                                       cacheWrite1h: next(9) == 0 ? next(400) : 0, cacheRead: next(2) == 0 ? next(3000) : 0),
-                    cost: priced ? LedgerRecord.Cost(input: pico(cost / 2), output: pico(cost - cost / 2)) : nil,
+                    cost: priced ? LedgerRecord.Cost(input: pico(cost / 2), output: pico(cost - cost / 2),
+                                                     serverTools: pico(Int64(searches) * 10_000_000_000)) : nil,
                     baselineModel: "claude-opus-4-8", baselineCost: next(30) == 0 ? nil : pico(Int64(next(30_000_000))),
                     latencyMs: next(4) == 0 ? 100 * next(30) : next(20_000), outcome: outcome,
                     metadata: next(3) == 0 ? ["user": "u\(next(7))"] : [:],
-                    flags: next(25) == 0 ? ["usage_missing: test"] : nil))
+                    flags: next(25) == 0 ? ["usage_missing: test"] : nil)
+                if searches > 0 { record.usage.serverToolUse = ["web_search_requests": searches] }
+                records.append(record)
             }
         }
         return records
@@ -80,6 +87,10 @@ struct LedgerReportSQLTests {
                 #expect(try result.rows == LedgerReport.aggregate(loaded, by: key), "together, by \(key)")
                 #expect(try result.total == LedgerReport.aggregate(loaded, by: .all).first, "together, total by \(key)")
             }
+            // The cost levers summed inside SQLite equal those of the loaded records (batch results
+            // with web-search fees among them: the fees are cost, never batch saving).
+            let levers = try await ledger.leverSummary(query, prices: .bundledDefault)
+            #expect(try levers == LeverSummary.of(loaded, prices: .bundledDefault), "levers, since \(String(describing: query.since))")
         }
         try await ledger.close()
     }
@@ -93,6 +104,8 @@ struct LedgerReportSQLTests {
     func generatedLedgers() async throws {
         for seed: UInt64 in [1, 2, 3] {
             let records = Self.generated(count: 1_500, seed: seed)
+            #expect(records.contains { $0.id.hasPrefix($0.requestID + ":") && $0.cost?.serverTools != nil },
+                    "batch results with server-tool fees are generated (seed \(seed))")
             let middle = records[records.count / 2].time
             try await compare(records, queries: [.all, LedgerQuery(since: middle),
                                                  LedgerQuery(since: middle, until: middle + 86_400 * 500, task: "qa")])
