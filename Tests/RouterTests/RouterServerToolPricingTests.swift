@@ -133,7 +133,9 @@ struct RouterServerToolPricingTests {
         defer { Task { await harness.stop() } }
         for request in [Self.searching("Search it", maxUses: 922_337_203),
                         Self.searching("Search it", maxUses: Int(Int32.max)),
-                        MessageRequest(model: "claude-opus-4-8", maxTokens: 4_000_000_000_000, messages: [.user("hi")])] {
+                        MessageRequest(model: "claude-opus-4-8", maxTokens: 4_000_000_000_000, messages: [.user("hi")]),
+                        // Tokens between Int64.max / 11 and the saturation point (×1.1 overflowed there).
+                        MessageRequest(model: "claude-opus-4-8", maxTokens: 40_000_000_000, messages: [.user("hi")])] {
             let refused = await #expect(throws: RouterError.self) {
                 _ = try await harness.router.send(request, options: CallOptions(task: "extraction"))
             }

@@ -72,7 +72,8 @@ struct CostAccounting: Sendable {
         let inputRate = max(rates.input, rates.cacheWrite5m, rates.cacheWrite1h)
         let tokens = Self.adding(Self.multiplying(inputRate, max(inputBound, 0)), Self.multiplying(rates.output, max(maxTokens, 0)))
         // ×1.1 as ×11 then ÷10, saturating: a bound that large is refused by any budget anyway.
-        let geo = tokens.picodollars > Self.saturated.picodollars / 11 * 10 ? Self.saturated : tokens.scaled(by: 11, over: 10)
+        // `scaled` multiplies by 11 before dividing: anything above Int64.max / 11 would overflow there.
+        let geo = tokens.picodollars > Int64.max / 11 ? Self.saturated : min(tokens.scaled(by: 11, over: 10), Self.saturated)
         return (geo, fees)
     }
 
