@@ -36,6 +36,22 @@ struct FastJSONTests {
         #expect(fast.additionalFields == ["container": .null, "extra_member": .object(["k": .array([.int(1), .int(2)])])])
         #expect(try JSONDecoder().decode(Message.self, from: Data(json)).additionalFields == fast.additionalFields)
         #expect(try #require(FastJSON.message(Array(Self.recordedReplies[0].utf8))).additionalFields.isEmpty)
+        // Encoding keeps them (a stored reply, a response-cache hit), and decodes back equal.
+        let encoded = try JSONEncoder().encode(fast)
+        #expect(try JSONDecoder().decode(Message.self, from: encoded) == fast)
+        #expect(String(decoding: encoded, as: UTF8.self).contains(#""extra_member":{"k":[1,2]}"#))
+    }
+
+    @Test("a stream's final message carries message_delta's container and the event's context_management")
+    func accumulatorMergesDeltaFields() throws {
+        var decoder = MessageStreamEventDecoder()
+        var accumulator = MessageAccumulator()
+        for (name, json) in Self.events {
+            try accumulator.apply(try decoder.decode(ServerSentEvent(event: name, data: Array(json.utf8)), requestID: nil, attempts: 1))
+        }
+        let message = try #require(accumulator.message)
+        #expect(message.additionalFields["container"] == .object(["id": .string("container_1")]))
+        #expect(message.additionalFields["context_management"] == .object(["applied_edits": .array([])]))
     }
 
     /// Inputs the fast path must hand to JSONDecoder: shapes it does not mirror, and invalid JSON

@@ -100,6 +100,26 @@ public struct Message: Sendable, Hashable, Codable {
         }
         additionalFields = try JSONValue.members(of: decoder, except: CodingKeys.self)
     }
+
+    /// Encodes the modelled members, then ``additionalFields`` (sorted by name), so a stored or
+    /// forwarded message keeps what the API sent beyond them.
+    /// - Throws: `EncodingError` from the encoder.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(type, forKey: .type)
+        try container.encode(role, forKey: .role)
+        try container.encode(model, forKey: .model)
+        try container.encode(content, forKey: .content)
+        try container.encodeIfPresent(stopReason, forKey: .stopReason)
+        try container.encodeIfPresent(stopSequence, forKey: .stopSequence)
+        try container.encode(usage, forKey: .usage)
+        guard !additionalFields.isEmpty else { return }
+        var extra = encoder.container(keyedBy: JSONValue.AnyKey.self)
+        for (name, value) in additionalFields.sorted(by: { $0.key < $1.key }) {
+            try extra.encode(value, forKey: JSONValue.AnyKey(stringValue: name))
+        }
+    }
 }
 
 /// Token usage of one request (docs/ANTHROPIC-API.md "Response shape").

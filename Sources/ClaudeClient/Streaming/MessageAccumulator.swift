@@ -54,6 +54,10 @@ public struct MessageAccumulator: Sendable {
             var current = try started("message_delta")
             current.stopReason = delta.stopReason ?? current.stopReason
             current.stopSequence = delta.stopSequence ?? current.stopSequence
+            // Members the delta carries beyond the stop fields (`container`) and the event's own
+            // (`context_management`) are the final message's, as a non-streamed reply has them.
+            current.additionalFields.merge(delta.additionalFields) { _, new in new }
+            current.additionalFields.merge(delta.eventFields) { _, new in new }
             current.usage = cumulative
             usage = cumulative
             message = current
