@@ -186,6 +186,26 @@ struct RouterDeferredTests {
         #expect(settled.spent + settled.reserved == held, "the worst case still counts: \(settled)")
     }
 
+    @Test("a submission's anthropic-version and betas go with its batch; items that differ in them are refused before anything is sent")
+    func requestOptionsGoWithTheBatch() async throws {
+        let harness = try await RouterHarness.start(policyYAML: Self.policyYAML)
+        defer { Task { await harness.stop() } }
+        func item(_ id: String, betas: [String]) -> DeferredItem {
+            var options = CallOptions(task: "digest", metadata: ["user": "u1"])
+            options.request = AnthropicClient.RequestOptions(betas: betas)
+            return DeferredItem(customID: id, request: RouterHarness.auto("Digest it."), options: options)
+        }
+        let mixed = await #expect(throws: RouterError.self) {
+            _ = try await harness.router.submitDeferred([item("a", betas: ["files-api-2025-04-14"]), item("b", betas: [])])
+        }
+        #expect(mixed?.code == .invalidBatch && mixed?.message.contains("anthropic-version/beta") == true)
+        #expect(harness.server.stats.requests(to: .createBatch) == 0)
+        _ = try await harness.router.submitDeferred([item("a", betas: ["files-api-2025-04-14"]), item("b", betas: ["files-api-2025-04-14"])])
+        #expect(harness.server.stats.requests(to: .createBatch) == 1)
+        let sent = try #require(harness.server.stats.recentRequests.last { $0.path == "/v1/messages/batches" })
+        #expect(sent.anthropicBeta == "files-api-2025-04-14")
+    }
+
     @Test("a budget that cannot hold the batch refuses it before anything is sent")
     func budgetRefusesBatch() async throws {
         let harness = try await RouterHarness.start(policyYAML: Self.policyYAML + """

@@ -198,7 +198,9 @@ extension ModelRouter {
     /// reserves each batch's worst case at the batch price against the budgets, and submits them.
     ///
     /// Nothing is sent when any item is refused: a task not marked `deferrable: true`, a custom id
-    /// that is malformed or repeated, or one item larger than a whole batch. A batch the API
+    /// that is malformed or repeated, one item larger than a whole batch, or items whose
+    /// ``CallOptions/request`` differ (a batch is sent, held and counted with one
+    /// `anthropic-version` and one set of betas: the items'). A batch the API
     /// refuses has its hold released and its items listed in ``DeferredSubmission/unsubmitted``.
     /// History trimming and pre-flight apply to each item as to a direct call (same policy
     /// rules, after every item has been checked, so a refused submission sends nothing); what
@@ -231,6 +233,13 @@ extension ModelRouter {
             accepted.append(item)
         }
         if items.isEmpty { problems.append("no items to submit") }
+        // One batch is one request to the API: its anthropic-version and betas are the batch's.
+        let requestOptions = Set(accepted.map(\.options.request))
+        if requestOptions.count > 1 {
+            problems.append("the items ask for \(requestOptions.count) different anthropic-version/beta settings "
+                + "(CallOptions.request); a batch is sent with one: submit each setting apart")
+        }
+        let batchRequestOptions = requestOptions.first ?? AnthropicClient.RequestOptions()
         guard problems.isEmpty else {
             throw RouterError(code: .invalidBatch, message: problems.joined(separator: "\n"))
         }
@@ -279,12 +288,13 @@ extension ModelRouter {
                 for key in order {
                     let members = groups[key] ?? []
                     let first = chunk[members[0]]
+                    var holdOptions = CallOptions(task: first.context.task, metadata: first.context.metadata)
+                    holdOptions.request = batchRequestOptions
                     holds.append(try await reserveBatch(
-                        members.map { (request: chunk[$0].request, countedInput: chunk[$0].counted) },
-                        options: CallOptions(task: first.context.task, metadata: first.context.metadata)))
+                        members.map { (request: chunk[$0].request, countedInput: chunk[$0].counted) }, options: holdOptions))
                 }
                 let body = CreateBatchRequest(requests: chunk.map { BatchRequestItem(customID: $0.item.customID, params: $0.request) })
-                let created = try await client.createBatch(body, logger: logger).body
+                let created = try await client.createBatch(body, logger: logger, options: batchRequestOptions).body
                 submission.batches.append(DeferredBatch(
                     id: created.id, customIDs: chunk.map(\.item.customID),
                     items: Dictionary(uniqueKeysWithValues: chunk.map { ($0.item.customID, $0.context) }),
