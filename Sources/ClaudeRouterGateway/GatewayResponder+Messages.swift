@@ -5,6 +5,7 @@ import Hummingbird
 import NIOCore
 import Router
 import RouterPolicies
+import Synchronization
 
 /// `POST /v1/messages`: routed JSON replies and SSE streams passed through as they arrive.
 extension GatewayResponder {
@@ -241,12 +242,17 @@ extension GatewayResponder {
         let method = request.method.rawValue
         let path = request.uri.path
         let startFacts = facts
+        // Ends the request once: when the body finishes, or, when the server never runs the body
+        // (the client left before the head could be written), when the body is dropped — so the
+        // in-flight count a drain waits for never leaks.
+        let ending = StreamedRequestEnd { facts in
+            gateway.state.requestEnded()
+            Self.logAccess(gateway.accessLog, method: method, path: path, facts: facts, since: started)
+        }
+        ending.setFallback(startFacts)
         let responseBody = ResponseBody { writer in
             var facts = startFacts
-            defer {
-                gateway.state.requestEnded()
-                Self.logAccess(gateway.accessLog, method: method, path: path, facts: facts, since: started)
-            }
+            defer { ending.end(facts) }
             var iterator = routed.makeAsyncIterator()
             var trailers = HTTPFields()
             var held: MessageStreamEvent?
@@ -292,5 +298,33 @@ extension GatewayResponder {
             try await writer.finish(trailers)
         }
         return Response(status: .ok, headers: fields, body: responseBody)
+    }
+}
+
+/// A streamed request's end, run exactly once: by its body when it finishes, else when the last
+/// reference goes (the server dropped the body unrun), with the facts known before the body and
+/// `error=client_gone`.
+final class StreamedRequestEnd: Sendable {
+    private let done = Mutex(false)
+    private let action: @Sendable (AccessFacts) -> Void
+    private let fallback: Mutex<AccessFacts?> = Mutex(nil)
+
+    init(_ action: @escaping @Sendable (AccessFacts) -> Void) {
+        self.action = action
+    }
+
+    /// Runs the end with `facts` unless it already ran.
+    func end(_ facts: AccessFacts) {
+        guard done.withLock({ was in defer { was = true }; return !was }) else { return }
+        action(facts)
+    }
+
+    /// The facts to log if the body never runs.
+    func setFallback(_ facts: AccessFacts) { fallback.withLock { $0 = facts } }
+
+    deinit {
+        var facts = fallback.withLock { $0 } ?? AccessFacts()
+        facts.error = facts.error ?? "client_gone"
+        end(facts)
     }
 }

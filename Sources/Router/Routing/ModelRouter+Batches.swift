@@ -99,10 +99,13 @@ extension ModelRouter {
             record.preflightInputTokens = context?.preflightInputTokens
             if cost == nil, prices.price(for: model, at: now) != nil {
                 // The model is priced: a server-tool counter without a price left the cost unknown.
-                let unpriced = (usage.serverToolUse ?? [:]).filter { $0.value != 0 && prices.serverToolPrice($0.key, at: now) == nil }
+                let uses = usage.serverToolUse ?? [:]
+                let unpriced = uses.filter { $0.value != 0 && prices.serverToolPrice($0.key, at: now) == nil }
                 if !unpriced.isEmpty {
                     record.flags = (record.flags ?? []) + ["server_tool_unpriced: " + unpriced.sorted { $0.key < $1.key }
                         .map { "\($0.key) \($0.value)" }.joined(separator: ", ") + " (no price in the price book's server_tools)"]
+                } else if let negative = uses.filter({ $0.value < 0 }).sorted(by: { $0.key < $1.key }).first {
+                    record.flags = (record.flags ?? []) + ["server_tool_invalid: \(negative.key) \(negative.value) (a negative count; cost unknown)"]
                 }
             }
             try await ledger.record(record)
