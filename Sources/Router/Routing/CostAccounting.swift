@@ -71,8 +71,7 @@ struct CostAccounting: Sendable {
         let rates = price.rates(forPromptTokens: inputBound).rates
         let inputRate = max(rates.input, rates.cacheWrite5m, rates.cacheWrite1h)
         let tokens = Self.adding(Self.multiplying(inputRate, max(inputBound, 0)), Self.multiplying(rates.output, max(maxTokens, 0)))
-        // ×1.1 as ×11 then ÷10, saturating: a bound that large is refused by any budget anyway.
-        // `scaled` multiplies by 11 before dividing: anything above Int64.max / 11 would overflow there.
+        // ×1.1, saturating: `scaled` multiplies by 11 before dividing, so above Int64.max / 11 it would overflow.
         let geo = tokens.picodollars > Int64.max / 11 ? Self.saturated : min(tokens.scaled(by: 11, over: 10), Self.saturated)
         return (geo, fees)
     }
@@ -92,6 +91,22 @@ struct CostAccounting: Sendable {
     static func multiplying(_ rate: USDAmount, _ count: Int) -> USDAmount {
         let (product, overflow) = rate.picodollars.multipliedReportingOverflow(by: Int64(count))
         return overflow || product > saturated.picodollars ? saturated : USDAmount(picodollars: product)
+    }
+
+    /// Why `usage`'s cost on `model` is unknown when a server-tool count is to blame, as a record
+    /// flag: `server_tool_unpriced: …` for counters the book has no price for, else
+    /// `server_tool_invalid: …` for a negative count; `nil` when the model itself is unpriced or
+    /// no count is at fault. Call it only for a cost that came out `nil`.
+    static func serverToolFlag(_ usage: TokenUsage, model: String, prices: PriceBook, at date: Date) -> String? {
+        guard prices.price(for: model, at: date) != nil else { return nil }
+        let uses = usage.serverToolUse ?? [:]
+        let unpriced = uses.filter { $0.value != 0 && prices.serverToolPrice($0.key, at: date) == nil }
+        if !unpriced.isEmpty {
+            return "server_tool_unpriced: " + unpriced.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                .joined(separator: ", ") + " (no price in the price book's server_tools)"
+        }
+        guard let negative = uses.filter({ $0.value < 0 }).sorted(by: { $0.key < $1.key }).first else { return nil }
+        return "server_tool_invalid: \(negative.key) \(negative.value) (a negative count; cost unknown)"
     }
 
     /// The server-tool counter each per-use-billed server tool's uses are reported under, by

@@ -97,16 +97,8 @@ extension ModelRouter {
             // What history trimming and pre-flight did to the item before it was submitted.
             record.trimmedInputTokens = context?.trimmedInputTokens
             record.preflightInputTokens = context?.preflightInputTokens
-            if cost == nil, prices.price(for: model, at: now) != nil {
-                // The model is priced: a server-tool counter without a price left the cost unknown.
-                let uses = usage.serverToolUse ?? [:]
-                let unpriced = uses.filter { $0.value != 0 && prices.serverToolPrice($0.key, at: now) == nil }
-                if !unpriced.isEmpty {
-                    record.flags = (record.flags ?? []) + ["server_tool_unpriced: " + unpriced.sorted { $0.key < $1.key }
-                        .map { "\($0.key) \($0.value)" }.joined(separator: ", ") + " (no price in the price book's server_tools)"]
-                } else if let negative = uses.filter({ $0.value < 0 }).sorted(by: { $0.key < $1.key }).first {
-                    record.flags = (record.flags ?? []) + ["server_tool_invalid: \(negative.key) \(negative.value) (a negative count; cost unknown)"]
-                }
+            if cost == nil, let flag = CostAccounting.serverToolFlag(usage, model: model, prices: prices, at: now) {
+                record.flags = (record.flags ?? []) + [flag]
             }
             try await ledger.record(record)
             written[item.customID] = .some(cost?.total)

@@ -97,16 +97,8 @@ extension ModelRouter {
         guard check.isPriceable else { return (check, nil) }
         let model = end.model ?? call.decision.model
         let cost = accounting.cost(check.usage, model: model, inferenceGeo: end.usage.inferenceGeo, at: now)
-        if cost == nil, accounting.prices.price(for: model, at: now) != nil {
-            // The model is priced: a server-tool counter without a price left the cost unknown.
-            let uses = check.usage.serverToolUse ?? [:]
-            let unpriced = uses.filter { $0.value != 0 && accounting.prices.serverToolPrice($0.key, at: now) == nil }
-            if !unpriced.isEmpty {
-                check.flags.append("server_tool_unpriced: " + unpriced.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-                    .joined(separator: ", ") + " (no price in the price book's server_tools)")
-            } else if let negative = uses.filter({ $0.value < 0 }).sorted(by: { $0.key < $1.key }).first {
-                check.flags.append("server_tool_invalid: \(negative.key) \(negative.value) (a negative count; cost unknown)")
-            }
+        if cost == nil, let flag = CostAccounting.serverToolFlag(check.usage, model: model, prices: accounting.prices, at: now) {
+            check.flags.append(flag)
         }
         return (check, cost)
     }
