@@ -10,7 +10,8 @@ import RouterPolicies
 /// (an edited policy starts a fresh cache) and the partition (`key=value`, e.g. `user=alice`),
 /// so one partition's answer is never served to another. A request that carries the caller's
 /// JSON (``MessageRequest/originalJSON``: the gateway forwards it upstream as sent) also keys on
-/// every other top-level member of it as sent, so a parameter the client does not model
+/// every other top-level member of it as sent (instead of the decoded content, which it holds
+/// whole), so a parameter the client does not model
 /// (`output_format`, `mcp_servers`, `container`, newer ones) is never served another value's
 /// answer; two spellings of the same JSON then miss each other, which is only a miss. A call's
 /// own `anthropic-version` and beta names (``CallOptions/request``) are part of it when set.
@@ -23,8 +24,9 @@ struct ResponseCacheKey: Encodable {
     let partition: String?
     let model: String
     let maxTokens: Int
+    // The decoded request's content: only when there is no caller JSON, which holds all of it as sent.
     let system: SystemPrompt?
-    let messages: [MessageParam]
+    let messages: [MessageParam]?
     let tools: [Tool]?
     let toolChoice: ToolChoice?
     let thinking: ThinkingConfig?
@@ -52,16 +54,20 @@ struct ResponseCacheKey: Encodable {
         self.partition = partition
         model = request.model.trimmingCharacters(in: .whitespaces)
         maxTokens = request.maxTokens
-        system = request.system
-        messages = request.messages
-        tools = request.tools
-        toolChoice = request.toolChoice
-        thinking = request.thinking
-        stopSequences = request.stopSequences
-        temperature = request.temperature
-        topP = request.topP
-        topK = request.topK
         original = request.originalJSON?.topLevelValues(excluding: Self.modelledMembers)
+        // The caller's JSON already carries system, messages, tools and the sampling parameters
+        // as sent: encoding the decoded copies too would only repeat them (a long conversation's
+        // messages twice per lookup).
+        let decoded = original == nil
+        system = decoded ? request.system : nil
+        messages = decoded ? request.messages : nil
+        tools = decoded ? request.tools : nil
+        toolChoice = decoded ? request.toolChoice : nil
+        thinking = decoded ? request.thinking : nil
+        stopSequences = decoded ? request.stopSequences : nil
+        temperature = decoded ? request.temperature : nil
+        topP = decoded ? request.topP : nil
+        topK = decoded ? request.topK : nil
     }
 
     /// 64 lowercase hex digits; `nil` only when the request cannot be encoded.
